@@ -1,0 +1,204 @@
+// Fills an AwsState with a Kubeflow on AWS production (cognito-rds-s3 with EFS) as the scenario
+// names it: blue in service behind Route 53 and the ALB, green freshly deployed in the same VPC,
+// IRSA roles still trusting only blue's OIDC provider (the upgrade moves them to green).
+
+import { oidcIssuer, oidcProviderArn, type Scenario } from '../scenario.js';
+import { AwsState, normalizeDnsName, stableId, type RecordSet } from './state.js';
+
+/** us-west-2's hosted zone id for ALB alias targets (other regions are close enough for a sandbox) */
+const ALB_ZONE_ID: Record<string, string> = { 'us-west-2': 'Z1H1FL5HABSF5', 'us-east-1': 'Z35SXDOTRQ7X7K', 'eu-west-1': 'Z32O12XQLNTSW2' };
+const CLOUDFRONT_ZONE_ID = 'Z2FDTNDATAQYW2';
+const EKS_THUMBPRINT = '9e99a48a9960b14926bb7f3b02e22da2b0ab7280';
+
+/** the trust policy an IRSA role has: assume-role-with-web-identity from one cluster's OIDC provider */
+export function irsaTrustPolicy(s: Scenario, side: 'blue' | 'green', namespace: string, serviceAccount: string): unknown {
+  const host = oidcIssuer(s, side).replace(/^https:\/\//, '');
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Federated: oidcProviderArn(s, side) },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: {
+            [`${host}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
+            [`${host}:aud`]: 'sts.amazonaws.com',
+          },
+        },
+      },
+    ],
+  };
+}
+
+/** controller roles that the Kubeflow on AWS deployment creates besides the profiles' roles */
+export const CONTROLLER_ROLES: { name: string; namespace: string; serviceAccount: string }[] = [
+  { name: 'kf-ack-sagemaker-controller', namespace: 'ack-system', serviceAccount: 'ack-sagemaker-controller' },
+  { name: 'kf-aws-load-balancer-controller', namespace: 'kube-system', serviceAccount: 'aws-load-balancer-controller' },
+  { name: 'kf-efs-csi-controller', namespace: 'kube-system', serviceAccount: 'efs-csi-controller-sa' },
+  { name: 'kf-velero', namespace: 'velero', serviceAccount: 'velero-server' },
+];
+
+export function seedAws(state: AwsState, s: Scenario): AwsState {
+  const { accountId: acct, region } = s;
+  const created = Date.UTC(2023, 4, 2, 9, 30, 0);
+  const tag = (Key: string, Value: string) => ({ Key, Value });
+  const azs = ['a', 'b', 'c'].map((l) => `${region}${l}`);
+
+  // ---- EC2: the VPC both clusters live in
+  state.ec2.vpcs.set(s.vpc.id, { vpcId: s.vpc.id, cidrBlock: s.vpc.cidr, state: 'available', isDefault: false, tags: [tag('Name', 'kubeflow-vpc')] });
+  const base = s.vpc.cidr.split('.').slice(0, 2).join('.');
+  s.vpc.publicSubnets.forEach((id, i) =>
+    state.ec2.subnets.set(id, {
+      subnetId: id, vpcId: s.vpc.id, cidrBlock: `${base}.${i}.0/24`, availabilityZone: azs[i % 3], mapPublicIpOnLaunch: true, availableIpAddressCount: 245,
+      tags: [tag('Name', `kubeflow-public-${azs[i % 3]}`), tag('kubernetes.io/role/elb', '1')],
+    }),
+  );
+  s.vpc.privateSubnets.forEach((id, i) =>
+    state.ec2.subnets.set(id, {
+      subnetId: id, vpcId: s.vpc.id, cidrBlock: `${base}.${100 + i * 16}.0/20`, availabilityZone: azs[i % 3], mapPublicIpOnLaunch: false, availableIpAddressCount: 4000,
+      tags: [tag('Name', `kubeflow-private-${azs[i % 3]}`), tag('kubernetes.io/role/internal-elb', '1')],
+    }),
+  );
+  const greenSg = `sg-0${stableId('green-sg', 16)}`;
+  for (const [side, sg] of [['blue', s.vpc.clusterSecurityGroup], ['green', greenSg]] as const) {
+    const name = s[side].clusterName;
+    state.ec2.securityGroups.set(sg, {
+      groupId: sg, groupName: `eks-cluster-sg-${name}-${stableId(name, 10, '0123456789')}`, description: 'EKS created security group applied to ENI that is attached to EKS Control Plane master nodes, as well as any managed workloads.',
+      vpcId: s.vpc.id, ownerId: acct, tags: [tag('Name', `eks-cluster-sg-${name}`), tag(`kubernetes.io/cluster/${name}`, 'owned'), tag('aws:eks:cluster-name', name)],
+    });
+  }
+
+  // ---- IAM: OIDC providers of both clusters, cluster roles, IRSA roles trusting blue
+  for (const side of ['blue', 'green'] as const) {
+    const arn = oidcProviderArn(s, side);
+    state.iam.oidcProviders.set(arn, {
+      Arn: arn, Url: oidcIssuer(s, side).replace(/^https:\/\//, ''), ClientIDList: ['sts.amazonaws.com'], ThumbprintList: [EKS_THUMBPRINT],
+      CreateDate: side === 'blue' ? created : Date.now(), Tags: [tag('alpha.eksctl.io/cluster-name', s[side].clusterName)],
+    });
+    state.iam.addRole(`${s[side].clusterName}-cluster-role`, {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'eks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
+  }
+  for (const p of s.profiles) {
+    const name = p.roleArn.split('/').pop()!;
+    state.iam.addRole(name, irsaTrustPolicy(s, 'blue', p.namespace, 'default-editor'), {
+      description: `IRSA role of Kubeflow profile ${p.name}`,
+      tags: [tag('kubeflow.org/profile', p.name)],
+    });
+  }
+  for (const c of CONTROLLER_ROLES) state.iam.addRole(c.name, irsaTrustPolicy(s, 'blue', c.namespace, c.serviceAccount));
+  const backupRole = state.iam.addRole(
+    s.backup.roleName,
+    { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'backup.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+    { path: '/service-role/', description: 'Role AWS Backup assumes to back up Kubeflow storage' },
+  );
+
+  // ---- EKS: blue in production, green freshly created
+  for (const side of ['blue', 'green'] as const) {
+    const c = s[side];
+    const hex = stableId(`eks:${c.clusterName}`, 32, '0123456789ABCDEF');
+    state.eks.clusters.set(c.clusterName, {
+      name: c.clusterName,
+      arn: `arn:aws:eks:${region}:${acct}:cluster/${c.clusterName}`,
+      createdAt: side === 'blue' ? created : Date.now() - 3600_000,
+      version: side === 'blue' ? '1.28' : '1.29',
+      platformVersion: side === 'blue' ? 'eks.12' : 'eks.8',
+      endpoint: `https://${hex}.gr7.${region}.eks.amazonaws.com`,
+      roleArn: state.iam.getRole(`${c.clusterName}-cluster-role`).Arn,
+      status: 'ACTIVE',
+      oidcIssuer: oidcIssuer(s, side),
+      vpcId: s.vpc.id,
+      subnetIds: [...s.vpc.privateSubnets, ...s.vpc.publicSubnets],
+      securityGroupIds: [],
+      clusterSecurityGroupId: side === 'blue' ? s.vpc.clusterSecurityGroup : greenSg,
+      certificateAuthority: Buffer.from(`-----BEGIN CERTIFICATE-----\nsandbox ${c.clusterName}\n-----END CERTIFICATE-----\n`).toString('base64'),
+      tags: { 'kubeflow.org/deployment': 'cognito-rds-s3', 'kubeflow.org/color': side },
+    });
+  }
+
+  // ---- EFS
+  const efsArn = `arn:aws:elasticfilesystem:${region}:${acct}:file-system/${s.efs.id}`;
+  state.efs.fileSystems.set(s.efs.id, {
+    FileSystemId: s.efs.id, FileSystemArn: efsArn, OwnerId: acct, CreationToken: `${s.efs.name}-token`, CreationTime: created, LifeCycleState: 'available',
+    Name: s.efs.name, NumberOfMountTargets: 3, SizeInBytes: 6 * 1024 ** 3, PerformanceMode: 'generalPurpose', ThroughputMode: 'bursting', Encrypted: true,
+    Tags: [tag('Name', s.efs.name)],
+  });
+
+  // ---- Secrets Manager: RDS and S3 credentials (fake values; still treated as secret)
+  const secretArn = (name: string) => `arn:aws:secretsmanager:${region}:${acct}:secret:${name}-${stableId(name, 6, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz')}`;
+  const addSecret = (name: string, value: unknown, description: string) =>
+    state.secrets.secrets.set(name, {
+      Name: name, ARN: secretArn(name), Description: description, SecretString: JSON.stringify(value), VersionId: stableId(`v:${name}`, 8) + '-' + stableId(`v2:${name}`, 4) + '-4000-8000-' + stableId(`v3:${name}`, 12),
+      CreatedDate: created, LastChangedDate: created, Tags: [],
+    });
+  const [rdsHost] = [s.rds.endpoint];
+  addSecret(s.rds.secretName, { username: 'admin', password: `sbx-${stableId('rds-pw', 20)}`, database: 'kubeflow', host: rdsHost, port: '3306' }, 'Kubeflow RDS credentials');
+  addSecret(s.s3.secretName, { accesskey: `AKIA${stableId('s3-ak', 16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}`, secretkey: stableId('s3-sk', 40, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789') }, 'Kubeflow S3 credentials');
+
+  // ---- AWS Backup: the vault the deployment made, and the resources it protects
+  state.backup.vaults.set(s.backup.vault, {
+    BackupVaultName: s.backup.vault,
+    BackupVaultArn: `arn:aws:backup:${region}:${acct}:backup-vault:${s.backup.vault}`,
+    EncryptionKeyArn: `arn:aws:kms:${region}:${acct}:key/${stableId('kms', 8)}-${stableId('kms2', 4)}-4${stableId('kms3', 3)}-8${stableId('kms4', 3)}-${stableId('kms5', 12)}`,
+    CreationDate: created,
+    CreatorRequestId: 'terraform-kubeflow',
+  });
+  state.backup.resources.rds = `arn:aws:rds:${region}:${acct}:db:${s.rds.instanceId}`;
+  state.backup.resources.s3 = `arn:aws:s3:::${s.s3.bucket}`;
+  state.backup.resources.efs = efsArn;
+  void backupRole;
+
+  // ---- ELBv2: the ALB whose HTTPS listener sends the platform's hosts to the serving cluster
+  const albId = stableId('alb', 16);
+  const lbArn = `arn:aws:elasticloadbalancing:${region}:${acct}:loadbalancer/app/${s.alb.name}/${albId}`;
+  const albDns = `${s.alb.name}-${stableId('alb-dns', 10, '0123456789')}.${region}.elb.amazonaws.com`;
+  state.elbv2.loadBalancers.set(lbArn, {
+    LoadBalancerArn: lbArn, LoadBalancerName: s.alb.name, DNSName: albDns, CanonicalHostedZoneId: ALB_ZONE_ID[region] ?? 'Z1H1FL5HABSF5', CreatedTime: created,
+    Scheme: 'internet-facing', VpcId: s.vpc.id, State: { Code: 'active' }, Type: 'application',
+    AvailabilityZones: s.vpc.publicSubnets.map((id, i) => ({ ZoneName: azs[i % 3], SubnetId: id })), SecurityGroups: [s.vpc.clusterSecurityGroup], IpAddressType: 'ipv4',
+  });
+  const listenerArn = `arn:aws:elasticloadbalancing:${region}:${acct}:listener/app/${s.alb.name}/${albId}/${stableId('listener', 16)}`;
+  state.elbv2.listeners.set(listenerArn, {
+    ListenerArn: listenerArn, LoadBalancerArn: lbArn, Port: s.alb.listenerPort, Protocol: 'HTTPS', Certificates: [{ CertificateArn: s.cognito.certificateArn }],
+    SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06', DefaultActions: [{ Type: 'fixed-response', Order: 1, FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'not found' } }],
+  });
+  const ruleArn = (n: string) => `arn:aws:elasticloadbalancing:${region}:${acct}:listener-rule/app/${s.alb.name}/${albId}/${stableId('listener', 16)}/${stableId(`rule:${n}`, 16)}`;
+  state.elbv2.rules.set(ruleArn('platform'), {
+    RuleArn: ruleArn('platform'), ListenerArn: listenerArn, Priority: '1', IsDefault: false,
+    Conditions: [{ Field: 'host-header', Values: [s.subdomain, `*.${s.subdomain}`], HostHeaderConfig: { Values: [s.subdomain, `*.${s.subdomain}`] } }],
+    Actions: [{ Type: 'redirect', Order: 1, RedirectConfig: { Protocol: 'HTTPS', Port: '443', Host: s.blue.ingressHost, Path: '/#{path}', Query: '#{query}', StatusCode: 'HTTP_302' } }],
+  });
+  state.elbv2.rules.set(ruleArn('default'), {
+    RuleArn: ruleArn('default'), ListenerArn: listenerArn, Priority: 'default', IsDefault: true, Conditions: [],
+    Actions: [{ Type: 'fixed-response', Order: 1, FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'not found' } }],
+  });
+
+  // ---- Route 53: the platform's zone, pointing at blue; green's host already resolves in it
+  const zoneName = normalizeDnsName(s.hostedZone.name);
+  const albZone = ALB_ZONE_ID[region] ?? 'Z1H1FL5HABSF5';
+  const ns = [1, 2, 3, 4].map((i) => `ns-${100 * i + 7}.awsdns-${10 + i}.${['com', 'net', 'org', 'co.uk'][i - 1]}.`);
+  const records: RecordSet[] = [
+    { Name: zoneName, Type: 'NS', TTL: 172800, ResourceRecords: ns.map((Value) => ({ Value })) },
+    { Name: zoneName, Type: 'SOA', TTL: 900, ResourceRecords: [{ Value: `${ns[0]} awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400` }] },
+    { Name: zoneName, Type: 'A', AliasTarget: { HostedZoneId: albZone, DNSName: normalizeDnsName(`dualstack.${s.blue.ingressHost}`), EvaluateTargetHealth: true } },
+    { Name: normalizeDnsName(`*.${s.subdomain}`), Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: s.blue.ingressHost }] },
+    { Name: normalizeDnsName(`blue.${s.subdomain}`), Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: s.blue.ingressHost }] },
+    { Name: normalizeDnsName(`green.${s.subdomain}`), Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: s.green.ingressHost }] },
+    { Name: normalizeDnsName(s.cognito.domain), Type: 'A', AliasTarget: { HostedZoneId: CLOUDFRONT_ZONE_ID, DNSName: `d${stableId('cf', 13, 'abcdefghijklmnopqrstuvwxyz0123456789')}.cloudfront.net.`, EvaluateTargetHealth: false } },
+  ];
+  state.route53.zones.set(s.hostedZone.id, { Id: s.hostedZone.id, Name: zoneName, CallerReference: 'terraform-kubeflow-zone', Comment: 'Kubeflow platform', PrivateZone: false, records });
+
+  // ---- SageMaker: the endpoints ACK made for the profiles
+  for (const p of s.profiles) {
+    for (const name of p.endpoints) {
+      state.sagemaker.endpoints.set(name, {
+        EndpointName: name, EndpointArn: `arn:aws:sagemaker:${region}:${acct}:endpoint/${name.toLowerCase()}`, EndpointConfigName: `${name}-config`,
+        EndpointStatus: 'InService', CreationTime: created, LastModifiedTime: created,
+        Tags: [tag('services.k8s.aws/controller-version', 'sagemaker-v1.2.1'), tag('services.k8s.aws/namespace', p.namespace)],
+      });
+    }
+  }
+  return state;
+}

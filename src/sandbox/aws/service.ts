@@ -1,0 +1,112 @@
+// What one emulated AWS service looks like to the endpoint: its protocol, and how a request
+// resolves to an operation name (needed before fault injection and logging) and a handler.
+
+import type { IncomingHttpHeaders } from 'node:http';
+import type { AwsState } from './state.js';
+import { AwsError } from './wire.js';
+
+export type Protocol = 'query' | 'ec2' | 'json' | 'restJson' | 'restXml';
+
+export interface AwsRequest {
+  method: string;
+  /** path without the query string, percent-decoded per segment by the router */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** a handler's result: for query/ec2/json protocols the output structure; for REST ones also a status */
+export interface RestAnswer {
+  status?: number;
+  /** restJson: the JSON body; restXml: the children of `root` */
+  body?: unknown;
+  /** restXml: the response's root element */
+  root?: string;
+}
+
+export interface Resolved {
+  operation: string;
+  run: () => unknown;
+}
+
+export interface ServiceDef {
+  /** the name in the request log and in fault rules (sts, backup, eks, ec2, efs, secretsmanager, iam, route53, elbv2, sagemaker) */
+  name: string;
+  /** the SigV4 signing name that routes requests here */
+  signingName: string;
+  protocol: Protocol;
+  /** XML namespace of responses (query, ec2 and restXml protocols) */
+  xmlns?: string;
+  resolve(req: AwsRequest, state: AwsState): Resolved;
+}
+
+/** A service of the query or JSON protocols: operations by name, each given its decoded input. */
+export function rpcService(
+  def: Omit<ServiceDef, 'resolve'>,
+  operations: Record<string, (input: any, state: AwsState) => unknown>,
+  operationOf: (req: AwsRequest) => string | undefined,
+  inputOf: (req: AwsRequest) => unknown,
+): ServiceDef {
+  return {
+    ...def,
+    resolve(req, state) {
+      const operation = operationOf(req) ?? 'Unknown';
+      const handler = Object.hasOwn(operations, operation) ? operations[operation] : undefined;
+      return {
+        operation,
+        run: () => {
+          if (!handler) {
+            if (def.protocol === 'json') throw new AwsError('UnknownOperationException', `Unknown operation ${operation}`);
+            throw new AwsError('InvalidAction', `The action ${operation} is not valid for this web service.`);
+          }
+          return handler(inputOf(req), state);
+        },
+      };
+    },
+  };
+}
+
+export interface Route {
+  method: string;
+  /** matched against the path; named groups become params */
+  pattern: RegExp;
+  operation: string;
+  run: (params: Record<string, string>, req: AwsRequest, state: AwsState) => RestAnswer;
+}
+
+/** A REST service: routes by method and path. */
+export function restService(def: Omit<ServiceDef, 'resolve'>, routes: Route[]): ServiceDef {
+  return {
+    ...def,
+    resolve(req, state) {
+      for (const r of routes) {
+        if (r.method !== req.method) continue;
+        const m = r.pattern.exec(req.path);
+        if (!m) continue;
+        const params = Object.fromEntries(Object.entries(m.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]));
+        return { operation: r.operation, run: () => r.run(params, req, state) };
+      }
+      return {
+        operation: 'Unknown',
+        run: () => {
+          throw new AwsError('UnknownOperationException', `No operation matches ${req.method} ${req.path}`, 404);
+        },
+      };
+    },
+  };
+}
+
+export function jsonBody(req: AwsRequest): Record<string, any> {
+  if (!req.body) return {};
+  try {
+    return JSON.parse(req.body);
+  } catch {
+    throw new AwsError('SerializationException', 'The request body is not valid JSON');
+  }
+}
+
+export function required<T>(v: T | undefined | null, name: string, code = 'ValidationException'): T {
+  if (v === undefined || v === null || v === '') throw new AwsError(code, `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`);
+  return v;
+}

@@ -1,0 +1,36 @@
+// EKS over restJson1: DescribeCluster for both colours (OIDC issuer, VPC config, version).
+
+import { restService } from '../service.js';
+import { AwsError, epochSeconds } from '../wire.js';
+
+export const eks = restService({ name: 'eks', signingName: 'eks', protocol: 'restJson' }, [
+  {
+    method: 'GET',
+    pattern: /^\/clusters\/(?<name>[^/]+)$/,
+    operation: 'DescribeCluster',
+    run: (p, _req, state) => {
+      const c = state.eks.clusters.get(p.name);
+      if (!c) throw new AwsError('ResourceNotFoundException', `No cluster found for name: ${p.name}.`, 404, { clusterName: p.name });
+      return {
+        body: {
+          cluster: {
+            name: c.name, arn: c.arn, createdAt: epochSeconds(c.createdAt), version: c.version, endpoint: c.endpoint, roleArn: c.roleArn,
+            resourcesVpcConfig: {
+              subnetIds: c.subnetIds, securityGroupIds: c.securityGroupIds, clusterSecurityGroupId: c.clusterSecurityGroupId, vpcId: c.vpcId,
+              endpointPublicAccess: true, endpointPrivateAccess: true, publicAccessCidrs: ['0.0.0.0/0'],
+            },
+            kubernetesNetworkConfig: { serviceIpv4Cidr: '172.20.0.0/16', ipFamily: 'ipv4' },
+            logging: { clusterLogging: [{ types: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'], enabled: false }] },
+            identity: { oidc: { issuer: c.oidcIssuer } },
+            status: c.status,
+            certificateAuthority: { data: c.certificateAuthority },
+            platformVersion: c.platformVersion,
+            tags: c.tags,
+            accessConfig: { authenticationMode: 'API_AND_CONFIG_MAP' },
+            upgradePolicy: { supportType: 'STANDARD' },
+          },
+        },
+      };
+    },
+  },
+]);

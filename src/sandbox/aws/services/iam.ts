@@ -1,0 +1,71 @@
+// IAM over awsQuery. Policy documents travel URL-encoded in responses, as IAM sends them.
+
+import { rpcService } from '../service.js';
+import type { IamRole, OidcProvider } from '../state.js';
+import { AwsError, isoTime, qStr, unflattenQuery, type QueryValue } from '../wire.js';
+
+const roleOut = (r: IamRole) => ({
+  Path: r.Path,
+  RoleName: r.RoleName,
+  RoleId: r.RoleId,
+  Arn: r.Arn,
+  CreateDate: isoTime(r.CreateDate),
+  AssumeRolePolicyDocument: encodeURIComponent(r.AssumeRolePolicyDocument),
+  Description: r.Description,
+  MaxSessionDuration: r.MaxSessionDuration,
+  Tags: r.Tags.length ? r.Tags : undefined,
+});
+
+const providerOut = (p: OidcProvider) => ({
+  Url: p.Url,
+  ClientIDList: p.ClientIDList,
+  ThumbprintList: p.ThumbprintList,
+  CreateDate: isoTime(p.CreateDate),
+  Tags: p.Tags,
+});
+
+function need(input: Record<string, QueryValue>, name: string): string {
+  const v = qStr(input[name]);
+  if (!v) throw new AwsError('ValidationError', `1 validation error detected: Value null at '${name[0].toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must not be null`);
+  return v;
+}
+
+export const iam = rpcService(
+  { name: 'iam', signingName: 'iam', protocol: 'query', xmlns: 'https://iam.amazonaws.com/doc/2010-05-08/' },
+  {
+    GetRole: (input, state) => ({ Role: roleOut(state.iam.getRole(need(input, 'RoleName'))) }),
+    UpdateAssumeRolePolicy: (input, state) => {
+      state.iam.updateAssumeRolePolicy(need(input, 'RoleName'), need(input, 'PolicyDocument'));
+      return undefined;
+    },
+    ListRoles: (input, state) => {
+      const prefix = qStr(input.PathPrefix) ?? '/';
+      const max = Number(qStr(input.MaxItems) ?? 100);
+      if (!Number.isInteger(max) || max < 1 || max > 1000) throw new AwsError('ValidationError', 'MaxItems must be between 1 and 1000');
+      const all = [...state.iam.roles.values()].filter((r) => r.Path.startsWith(prefix)).sort((a, b) => (a.RoleName < b.RoleName ? -1 : 1));
+      let start = 0;
+      const marker = qStr(input.Marker);
+      if (marker) {
+        start = Number(Buffer.from(marker, 'base64').toString('utf8').replace(/^roles:/, ''));
+        if (!Number.isInteger(start) || start < 0) throw new AwsError('InvalidInput', 'Invalid Marker');
+      }
+      const page = all.slice(start, start + max);
+      const truncated = start + max < all.length;
+      return {
+        Roles: page.map((r) => ({ ...roleOut(r), Tags: undefined })),
+        IsTruncated: truncated,
+        Marker: truncated ? Buffer.from(`roles:${start + max}`).toString('base64') : undefined,
+      };
+    },
+    ListOpenIDConnectProviders: (_input, state) => ({
+      OpenIDConnectProviderList: [...state.iam.oidcProviders.keys()].map((Arn) => ({ Arn })),
+    }),
+    GetOpenIDConnectProvider: (input, state) => {
+      const arn = need(input, 'OpenIDConnectProviderArn');
+      if (!arn.startsWith('arn:')) throw new AwsError('InvalidInput', `ARN ${arn} is not valid.`);
+      return providerOut(state.iam.getOidcProvider(arn));
+    },
+  },
+  (req) => new URLSearchParams(req.body).get('Action') ?? req.query.get('Action') ?? undefined,
+  (req) => unflattenQuery(new URLSearchParams(req.body)),
+);

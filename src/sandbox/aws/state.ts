@@ -1,0 +1,668 @@
+// The emulated AWS account as plain in-process data. The HTTP endpoint reads and changes it, and
+// so may sandbox code and tests directly (to set up a case, or to assert what a run did):
+//
+//   state.sts                 caller identity (account, arn, userId)
+//   state.eks.clusters        Map<name, EksCluster>          (set endpoint/version/status freely)
+//   state.iam.roles           Map<roleName, IamRole>         trust policy kept as a JSON string
+//   state.iam.oidcProviders   Map<arn, OidcProvider>
+//   state.ec2.vpcs/subnets/securityGroups   Maps by id
+//   state.efs.fileSystems     Map<id, EfsFileSystem>
+//   state.secrets.secrets     Map<name, Secret>              (values are fake; never print them)
+//   state.backup.vaults / .jobs / .recoveryPoints / .resources   jobs advance with time: reading
+//                             `jobs` (or calling settle()) moves them CREATED -> RUNNING -> COMPLETED|FAILED
+//   state.route53.zones       Map<zoneId, HostedZone>; records(zoneId) lists them sorted as Route 53 does,
+//                             applyChanges() is ChangeResourceRecordSets, changes Map<changeId, DnsChange>
+//   state.elbv2.loadBalancers / listeners / rules   Maps by ARN
+//   state.sagemaker.endpoints Map<name, SageMakerEndpoint>; deleteEndpoint(name)
+//
+// Record names are stored as Route 53 returns them: lower case, absolute (trailing dot), and a
+// leading "*" written as "\052".
+
+import { createHash, randomUUID } from 'node:crypto';
+import type { ScenarioFaults } from '../traffic.js';
+import { AwsError } from './wire.js';
+
+export interface AwsTiming {
+  /** how long a backup job takes from start to COMPLETED/FAILED (ms, default 1500) */
+  backupJobMs?: number;
+  /** how long a Route 53 change stays PENDING before INSYNC (ms, default 300) */
+  dnsChangeMs?: number;
+}
+
+export interface Tag {
+  Key: string;
+  Value: string;
+}
+
+/** short, stable pseudo-random ids derived from a name, so a seeded account looks the same every run */
+export function stableId(seed: string, length: number, alphabet = '0123456789abcdef'): string {
+  const bytes = createHash('sha256').update(seed).digest();
+  let out = '';
+  for (let i = 0; i < length; i++) out += alphabet[bytes[i % bytes.length] % alphabet.length];
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+export interface EksCluster {
+  name: string;
+  arn: string;
+  createdAt: number;
+  version: string;
+  platformVersion: string;
+  endpoint: string;
+  roleArn: string;
+  status: 'CREATING' | 'ACTIVE' | 'DELETING' | 'FAILED' | 'UPDATING';
+  oidcIssuer: string;
+  vpcId: string;
+  subnetIds: string[];
+  securityGroupIds: string[];
+  clusterSecurityGroupId: string;
+  certificateAuthority: string;
+  tags: Record<string, string>;
+}
+
+export class EksState {
+  readonly clusters = new Map<string, EksCluster>();
+}
+
+// ---------------------------------------------------------------------------------------------
+export interface IamRole {
+  RoleName: string;
+  RoleId: string;
+  Arn: string;
+  Path: string;
+  CreateDate: number;
+  /** the trust policy as a JSON string (the wire sends it URL-encoded) */
+  AssumeRolePolicyDocument: string;
+  Description?: string;
+  MaxSessionDuration: number;
+  Tags: Tag[];
+}
+
+export interface OidcProvider {
+  Arn: string;
+  /** without the scheme, as IAM stores it */
+  Url: string;
+  ClientIDList: string[];
+  ThumbprintList: string[];
+  CreateDate: number;
+  Tags: Tag[];
+}
+
+export class IamState {
+  readonly roles = new Map<string, IamRole>();
+  readonly oidcProviders = new Map<string, OidcProvider>();
+
+  constructor(private readonly accountId: string) {}
+
+  getRole(name: string): IamRole {
+    const role = this.roles.get(name);
+    if (!role) throw new AwsError('NoSuchEntity', `The role with name ${name} cannot be found.`, 404);
+    return role;
+  }
+
+  addRole(name: string, trustPolicy: unknown, opts: { path?: string; description?: string; tags?: Tag[] } = {}): IamRole {
+    const path = opts.path ?? '/';
+    const role: IamRole = {
+      RoleName: name,
+      RoleId: 'AROA' + stableId(`role:${name}`, 17, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'),
+      Arn: `arn:aws:iam::${this.accountId}:role${path}${name}`,
+      Path: path,
+      CreateDate: Date.UTC(2023, 4, 2, 10, 0, 0),
+      AssumeRolePolicyDocument: JSON.stringify(trustPolicy),
+      Description: opts.description,
+      MaxSessionDuration: 3600,
+      Tags: opts.tags ?? [],
+    };
+    this.roles.set(name, role);
+    return role;
+  }
+
+  /** UpdateAssumeRolePolicy: the document must be a JSON policy with a Statement */
+  updateAssumeRolePolicy(name: string, document: string): void {
+    const role = this.getRole(name);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(document);
+    } catch {
+      throw new AwsError('MalformedPolicyDocument', 'This policy contains invalid Json');
+    }
+    if (!parsed || typeof parsed !== 'object' || !('Statement' in parsed)) {
+      throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.');
+    }
+    role.AssumeRolePolicyDocument = document;
+  }
+
+  /** the trust policy parsed, for assertions */
+  trustPolicy(name: string): { Version: string; Statement: Array<Record<string, any>> } {
+    return JSON.parse(this.getRole(name).AssumeRolePolicyDocument);
+  }
+
+  getOidcProvider(arn: string): OidcProvider {
+    const p = this.oidcProviders.get(arn);
+    if (!p) throw new AwsError('NoSuchEntity', `OpenIDConnect Provider not found for arn ${arn}`, 404);
+    return p;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+export interface Vpc {
+  vpcId: string;
+  cidrBlock: string;
+  state: string;
+  isDefault: boolean;
+  tags: Tag[];
+}
+export interface Subnet {
+  subnetId: string;
+  vpcId: string;
+  cidrBlock: string;
+  availabilityZone: string;
+  mapPublicIpOnLaunch: boolean;
+  availableIpAddressCount: number;
+  tags: Tag[];
+}
+export interface SecurityGroup {
+  groupId: string;
+  groupName: string;
+  description: string;
+  vpcId: string;
+  ownerId: string;
+  tags: Tag[];
+}
+
+export class Ec2State {
+  readonly vpcs = new Map<string, Vpc>();
+  readonly subnets = new Map<string, Subnet>();
+  readonly securityGroups = new Map<string, SecurityGroup>();
+}
+
+// ---------------------------------------------------------------------------------------------
+export interface EfsFileSystem {
+  FileSystemId: string;
+  FileSystemArn: string;
+  OwnerId: string;
+  CreationToken: string;
+  CreationTime: number;
+  LifeCycleState: string;
+  Name?: string;
+  NumberOfMountTargets: number;
+  SizeInBytes: number;
+  PerformanceMode: string;
+  ThroughputMode: string;
+  Encrypted: boolean;
+  Tags: Tag[];
+}
+
+export class EfsState {
+  readonly fileSystems = new Map<string, EfsFileSystem>();
+}
+
+// ---------------------------------------------------------------------------------------------
+export interface Secret {
+  Name: string;
+  ARN: string;
+  Description?: string;
+  SecretString: string;
+  VersionId: string;
+  CreatedDate: number;
+  LastChangedDate: number;
+  Tags: Tag[];
+}
+
+export class SecretsState {
+  readonly secrets = new Map<string, Secret>();
+
+  /** by name or full ARN, as Secrets Manager accepts either */
+  find(id: string): Secret {
+    const s = this.secrets.get(id) ?? [...this.secrets.values()].find((x) => x.ARN === id);
+    if (!s) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    return s;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+export type BackupJobState = 'CREATED' | 'PENDING' | 'RUNNING' | 'ABORTING' | 'ABORTED' | 'COMPLETED' | 'FAILED' | 'EXPIRED';
+
+export interface BackupVault {
+  BackupVaultName: string;
+  BackupVaultArn: string;
+  EncryptionKeyArn: string;
+  CreationDate: number;
+  CreatorRequestId?: string;
+}
+
+export interface BackupJob {
+  BackupJobId: string;
+  BackupVaultName: string;
+  BackupVaultArn: string;
+  ResourceArn: string;
+  ResourceType: string;
+  IamRoleArn: string;
+  RecoveryPointArn: string;
+  CreationDate: number;
+  CompletionDate?: number;
+  State: BackupJobState;
+  PercentDone?: string;
+  StatusMessage?: string;
+  BackupSizeInBytes?: number;
+  IdempotencyToken?: string;
+  /** when this job reaches its end state (ms epoch) */
+  endsAt: number;
+}
+
+export interface RecoveryPoint {
+  RecoveryPointArn: string;
+  BackupVaultName: string;
+  BackupVaultArn: string;
+  ResourceArn: string;
+  ResourceType: string;
+  IamRoleArn: string;
+  Status: 'COMPLETED' | 'PARTIAL' | 'DELETING' | 'EXPIRED';
+  CreationDate: number;
+  CompletionDate: number;
+  BackupSizeInBytes: number;
+}
+
+export class BackupState {
+  readonly vaults = new Map<string, BackupVault>();
+  readonly recoveryPoints = new Map<string, RecoveryPoint>();
+  /** ARNs of the account's protectable resources (rds, s3, efs), as AWS Backup names them */
+  readonly resources: { rds: string; s3: string; efs: string } = { rds: '', s3: '', efs: '' };
+  private readonly allJobs = new Map<string, BackupJob>();
+  private readonly tokens = new Map<string, { jobId: string; at: number }>();
+
+  constructor(
+    private readonly region: string,
+    private readonly accountId: string,
+    private readonly faults: () => ScenarioFaults,
+    private readonly durationMs: () => number,
+  ) {}
+
+  /** every job, each advanced to where the clock says it is */
+  get jobs(): Map<string, BackupJob> {
+    this.settle();
+    return this.allJobs;
+  }
+
+  vault(name: string): BackupVault {
+    const v = this.vaults.get(name);
+    if (!v) throw new AwsError('ResourceNotFoundException', `Backup vault ${name} does not exist.`, 400, { Code: 'ResourceNotFoundException', Type: 'Client' });
+    return v;
+  }
+
+  static resourceType(arn: string): string | undefined {
+    const service = arn.split(':')[2];
+    return ({ rds: 'RDS', s3: 'S3', elasticfilesystem: 'EFS', dynamodb: 'DynamoDB', ec2: 'EC2', fsx: 'FSx' } as Record<string, string>)[service];
+  }
+
+  start(input: { BackupVaultName: string; ResourceArn: string; IamRoleArn: string; IdempotencyToken?: string }, roleExists: (arn: string) => boolean): BackupJob {
+    const now = Date.now();
+    if (input.IdempotencyToken) {
+      const prior = this.tokens.get(input.IdempotencyToken);
+      // AWS Backup honours a token for a day: a retried start returns the job it already made
+      if (prior && now - prior.at < 24 * 3600_000) return this.jobs.get(prior.jobId)!;
+    }
+    const vault = this.vault(input.BackupVaultName);
+    const type = input.ResourceArn.startsWith('arn:') ? BackupState.resourceType(input.ResourceArn) : undefined;
+    if (!type) throw new AwsError('InvalidParameterValueException', `Invalid ARN: ${input.ResourceArn}. Specified resource is not supported`, 400, { Code: 'InvalidParameterValueException', Type: 'Client' });
+    if (!roleExists(input.IamRoleArn)) {
+      throw new AwsError('InvalidParameterValueException', `IAM Role ${input.IamRoleArn} is not authorized to call tag:GetResources`, 400, { Code: 'InvalidParameterValueException', Type: 'Client' });
+    }
+    const id = randomUUID().toUpperCase();
+    const rpId = randomUUID();
+    const rp =
+      type === 'RDS'
+        ? `arn:aws:rds:${this.region}:${this.accountId}:snapshot:awsbackup:job-${id.toLowerCase()}`
+        : `arn:aws:backup:${this.region}:${this.accountId}:recovery-point:${rpId}`;
+    const job: BackupJob = {
+      BackupJobId: id,
+      BackupVaultName: vault.BackupVaultName,
+      BackupVaultArn: vault.BackupVaultArn,
+      ResourceArn: input.ResourceArn,
+      ResourceType: type,
+      IamRoleArn: input.IamRoleArn,
+      RecoveryPointArn: rp,
+      CreationDate: now,
+      State: 'CREATED',
+      IdempotencyToken: input.IdempotencyToken,
+      endsAt: now + this.durationMs(),
+    };
+    this.allJobs.set(id, job);
+    if (input.IdempotencyToken) this.tokens.set(input.IdempotencyToken, { jobId: id, at: now });
+    return job;
+  }
+
+  /** move jobs along the clock; a job that ends records its recovery point (or its failure) */
+  settle(now = Date.now()): void {
+    for (const job of this.allJobs.values()) {
+      if (job.State === 'COMPLETED' || job.State === 'FAILED' || job.State === 'ABORTED' || job.State === 'EXPIRED') continue;
+      const total = Math.max(1, job.endsAt - job.CreationDate);
+      const elapsed = now - job.CreationDate;
+      if (now >= job.endsAt) {
+        const fail = (this.faults().failBackupJobs ?? []).some((p) => p === '*' || job.ResourceArn.includes(p));
+        job.CompletionDate = job.endsAt;
+        if (fail) {
+          job.State = 'FAILED';
+          job.PercentDone = undefined;
+          job.StatusMessage = `An internal error occurred while backing up ${job.ResourceType} resource ${job.ResourceArn}. Retry the backup job.`;
+        } else {
+          job.State = 'COMPLETED';
+          job.PercentDone = '100.0';
+          job.BackupSizeInBytes = 1073741824 + (job.ResourceArn.length % 7) * 1048576;
+          this.recoveryPoints.set(job.RecoveryPointArn, {
+            RecoveryPointArn: job.RecoveryPointArn,
+            BackupVaultName: job.BackupVaultName,
+            BackupVaultArn: job.BackupVaultArn,
+            ResourceArn: job.ResourceArn,
+            ResourceType: job.ResourceType,
+            IamRoleArn: job.IamRoleArn,
+            Status: 'COMPLETED',
+            CreationDate: job.CreationDate,
+            CompletionDate: job.endsAt,
+            BackupSizeInBytes: job.BackupSizeInBytes,
+          });
+        }
+      } else if (elapsed >= total * 0.1) {
+        job.State = 'RUNNING';
+        job.PercentDone = ((elapsed / total) * 100).toFixed(1);
+      }
+    }
+  }
+
+  getJob(id: string): BackupJob {
+    const job = this.jobs.get(id);
+    if (!job) throw new AwsError('ResourceNotFoundException', `Cannot find backup job ${id}`, 400, { Code: 'ResourceNotFoundException', Type: 'Client' });
+    return job;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+export interface AliasTarget {
+  HostedZoneId: string;
+  DNSName: string;
+  EvaluateTargetHealth: boolean;
+}
+export interface RecordSet {
+  Name: string;
+  Type: string;
+  SetIdentifier?: string;
+  TTL?: number;
+  ResourceRecords?: { Value: string }[];
+  AliasTarget?: AliasTarget;
+}
+export interface HostedZone {
+  Id: string;
+  Name: string;
+  CallerReference: string;
+  Comment?: string;
+  PrivateZone: boolean;
+  records: RecordSet[];
+}
+export interface DnsChange {
+  Id: string;
+  SubmittedAt: number;
+  Comment?: string;
+  /** INSYNC from this time on */
+  insyncAt: number;
+}
+export type ChangeAction = 'CREATE' | 'DELETE' | 'UPSERT';
+
+/** Route 53's form of a DNS name: lower case, absolute, "*" escaped as \052 */
+export function normalizeDnsName(name: string): string {
+  let n = name.trim().toLowerCase().replace(/\\052/g, '*');
+  if (!n.endsWith('.')) n += '.';
+  return n.replace(/\*/g, '\\052');
+}
+
+/** Route 53 lists records by name with the labels reversed (com.example.www), then by type */
+function recordOrder(a: RecordSet, b: RecordSet): number {
+  const key = (r: RecordSet) => r.Name.split('.').reverse().join('.');
+  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.Type < b.Type ? -1 : a.Type > b.Type ? 1 : 0;
+}
+
+export class Route53State {
+  readonly zones = new Map<string, HostedZone>();
+  readonly changes = new Map<string, DnsChange>();
+
+  constructor(private readonly pendingMs: () => number) {}
+
+  zone(id: string): HostedZone {
+    const z = this.zones.get(id.replace(/^\/?hostedzone\//, ''));
+    if (!z) throw new AwsError('NoSuchHostedZone', `No hosted zone found with ID: ${id}`, 404);
+    return z;
+  }
+
+  records(zoneId: string): RecordSet[] {
+    return [...this.zone(zoneId).records].sort(recordOrder);
+  }
+
+  /** one record by name and type (name in any spelling), or undefined */
+  record(zoneId: string, name: string, type: string): RecordSet | undefined {
+    const n = normalizeDnsName(name);
+    return this.zone(zoneId).records.find((r) => r.Name === n && r.Type === type);
+  }
+
+  /** ChangeResourceRecordSets: validated as a whole, then applied as a whole */
+  applyChanges(zoneId: string, changes: { Action: string; ResourceRecordSet: RecordSet }[], comment?: string): DnsChange {
+    const zone = this.zone(zoneId);
+    if (changes.length === 0) throw new AwsError('InvalidInput', 'Invalid XML ; ChangeBatch must contain at least one change');
+    const next = zone.records.map((r) => ({ ...r }));
+    const problems: string[] = [];
+    const same = (a: RecordSet, b: RecordSet) => a.Name === b.Name && a.Type === b.Type && (a.SetIdentifier ?? '') === (b.SetIdentifier ?? '');
+    for (const ch of changes) {
+      const rr: RecordSet = { ...ch.ResourceRecordSet, Name: normalizeDnsName(ch.ResourceRecordSet.Name ?? '') };
+      const desc = `[name='${rr.Name}', type='${rr.Type}'${rr.SetIdentifier ? `, set-identifier='${rr.SetIdentifier}'` : ''}]`;
+      if (!['CREATE', 'DELETE', 'UPSERT'].includes(ch.Action)) {
+        throw new AwsError('InvalidInput', `Invalid XML ; value '${ch.Action}' is not a valid ChangeAction`);
+      }
+      if (rr.Name !== zone.Name && !rr.Name.endsWith('.' + zone.Name)) {
+        problems.push(`RRSet with DNS name ${rr.Name} is not permitted in zone ${zone.Name}`);
+        continue;
+      }
+      const hasValues = (rr.ResourceRecords?.length ?? 0) > 0;
+      if (hasValues === !!rr.AliasTarget) {
+        throw new AwsError('InvalidInput', `Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found ${hasValues ? 'more than one' : 'none'} in Change with [Action=${ch.Action}, Name=${rr.Name}, Type=${rr.Type}, SetIdentifier=${rr.SetIdentifier ?? 'null'}]`);
+      }
+      if (hasValues && rr.TTL === undefined) {
+        throw new AwsError('InvalidInput', `Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found none in Change with [Action=${ch.Action}, Name=${rr.Name}, Type=${rr.Type}, SetIdentifier=${rr.SetIdentifier ?? 'null'}]`);
+      }
+      if (rr.AliasTarget) rr.AliasTarget = { ...rr.AliasTarget, DNSName: normalizeDnsName(rr.AliasTarget.DNSName) };
+      const idx = next.findIndex((r) => same(r, rr));
+      if (ch.Action === 'CREATE' && idx >= 0) {
+        problems.push(`Tried to create resource record set ${desc} but it already exists`);
+      } else if (ch.Action === 'DELETE') {
+        if (idx < 0) problems.push(`Tried to delete resource record set ${desc} but it was not found`);
+        else if (JSON.stringify(strip(next[idx])) !== JSON.stringify(strip(rr))) {
+          problems.push(`Tried to delete resource record set ${desc} but the values provided do not match the current values`);
+        } else if ((rr.Type === 'SOA' || rr.Type === 'NS') && rr.Name === zone.Name) {
+          problems.push(`A HostedZone must contain at least one NS record for the zone itself.`);
+        } else next.splice(idx, 1);
+      } else {
+        if ((rr.Type === 'CNAME' && rr.Name === zone.Name)) {
+          problems.push(`RRSet of type CNAME with DNS name ${rr.Name} is not permitted at apex in zone ${zone.Name}`);
+          continue;
+        }
+        const clash = next.find((r) => r.Name === rr.Name && (r.Type === 'CNAME') !== (rr.Type === 'CNAME'));
+        if (clash) {
+          problems.push(`RRSet of type ${rr.Type} with DNS name ${rr.Name} is not permitted as it conflicts with other records with the same DNS name in zone ${zone.Name}`);
+          continue;
+        }
+        if (idx >= 0) next[idx] = rr;
+        else next.push(rr);
+      }
+    }
+    if (problems.length) throw new AwsError('InvalidChangeBatch', `[${problems.join(', ')}]`);
+    zone.records.length = 0;
+    zone.records.push(...next);
+    const now = Date.now();
+    const change: DnsChange = { Id: 'C' + stableId(randomUUID(), 20, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'), SubmittedAt: now, Comment: comment, insyncAt: now + this.pendingMs() };
+    this.changes.set(change.Id, change);
+    return change;
+  }
+
+  change(id: string): DnsChange & { Status: 'PENDING' | 'INSYNC' } {
+    const c = this.changes.get(id.replace(/^\/?change\//, ''));
+    if (!c) throw new AwsError('NoSuchChange', `A change with the specified change ID does not exist: ${id}`, 404);
+    return { ...c, Status: Date.now() >= c.insyncAt ? 'INSYNC' : 'PENDING' };
+  }
+}
+
+function strip(r: RecordSet): RecordSet {
+  return { Name: r.Name, Type: r.Type, SetIdentifier: r.SetIdentifier, TTL: r.TTL, ResourceRecords: r.ResourceRecords, AliasTarget: r.AliasTarget };
+}
+
+// ---------------------------------------------------------------------------------------------
+export interface RedirectConfig {
+  Protocol?: string;
+  Port?: string;
+  Host?: string;
+  Path?: string;
+  Query?: string;
+  StatusCode: string;
+}
+export interface RuleAction {
+  Type: string;
+  Order?: number;
+  TargetGroupArn?: string;
+  RedirectConfig?: RedirectConfig;
+  FixedResponseConfig?: { StatusCode: string; ContentType?: string; MessageBody?: string };
+}
+export interface RuleCondition {
+  Field: string;
+  Values?: string[];
+  HostHeaderConfig?: { Values: string[] };
+  PathPatternConfig?: { Values: string[] };
+}
+export interface LoadBalancer {
+  LoadBalancerArn: string;
+  LoadBalancerName: string;
+  DNSName: string;
+  CanonicalHostedZoneId: string;
+  CreatedTime: number;
+  Scheme: string;
+  VpcId: string;
+  State: { Code: string };
+  Type: string;
+  AvailabilityZones: { ZoneName: string; SubnetId: string }[];
+  SecurityGroups: string[];
+  IpAddressType: string;
+}
+export interface Listener {
+  ListenerArn: string;
+  LoadBalancerArn: string;
+  Port: number;
+  Protocol: string;
+  Certificates: { CertificateArn: string }[];
+  SslPolicy?: string;
+  DefaultActions: RuleAction[];
+}
+export interface Rule {
+  RuleArn: string;
+  ListenerArn: string;
+  Priority: string;
+  Conditions: RuleCondition[];
+  Actions: RuleAction[];
+  IsDefault: boolean;
+}
+
+export class Elbv2State {
+  readonly loadBalancers = new Map<string, LoadBalancer>();
+  readonly listeners = new Map<string, Listener>();
+  readonly rules = new Map<string, Rule>();
+
+  rule(arn: string): Rule {
+    const r = this.rules.get(arn);
+    if (!r) throw new AwsError('RuleNotFound', 'One or more rules not found');
+    return r;
+  }
+
+  modifyRule(arn: string, actions?: RuleAction[], conditions?: RuleCondition[]): Rule {
+    const rule = this.rule(arn);
+    if (conditions && rule.IsDefault) throw new AwsError('OperationNotPermitted', 'Conditions cannot be specified for the default rule');
+    if (actions) {
+      if (actions.length === 0) throw new AwsError('ValidationError', "1 validation error detected: Value '[]' at 'actions' failed to satisfy constraint: Member must have length greater than or equal to 1");
+      for (const a of actions) {
+        if (a.Type === 'redirect') {
+          if (!a.RedirectConfig) throw new AwsError('ValidationError', 'A redirect configuration must be specified for a redirect action');
+          if (!['HTTP_301', 'HTTP_302'].includes(a.RedirectConfig.StatusCode)) {
+            throw new AwsError('ValidationError', `1 validation error detected: Value '${a.RedirectConfig.StatusCode}' at 'redirectConfig.statusCode' failed to satisfy constraint: Member must satisfy enum value set: [HTTP_301, HTTP_302]`);
+          }
+        } else if (a.Type === 'forward') {
+          if (!a.TargetGroupArn) throw new AwsError('ValidationError', 'A target group ARN must be specified for a forward action');
+        } else if (a.Type === 'fixed-response') {
+          if (!a.FixedResponseConfig) throw new AwsError('ValidationError', 'A fixed response configuration must be specified');
+        } else {
+          throw new AwsError('InvalidLoadBalancerAction', `The action type '${a.Type}' is not valid`);
+        }
+      }
+      rule.Actions = actions.map((a, i) => ({ ...a, Order: a.Order ?? i + 1 }));
+    }
+    if (conditions) rule.Conditions = conditions;
+    return rule;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+export interface SageMakerEndpoint {
+  EndpointName: string;
+  EndpointArn: string;
+  EndpointConfigName: string;
+  EndpointStatus: 'OutOfService' | 'Creating' | 'Updating' | 'SystemUpdating' | 'RollingBack' | 'InService' | 'Deleting' | 'Failed';
+  CreationTime: number;
+  LastModifiedTime: number;
+  /** the namespace of the ACK resource that made it (tag), for cross-checks with the clusters */
+  Tags: Tag[];
+}
+
+export class SageMakerState {
+  readonly endpoints = new Map<string, SageMakerEndpoint>();
+
+  constructor(
+    private readonly region: string,
+    private readonly accountId: string,
+  ) {}
+
+  endpoint(name: string): SageMakerEndpoint {
+    const e = this.endpoints.get(name);
+    if (!e) throw new AwsError('ValidationException', `Could not find endpoint "${this.arnFor(name)}".`);
+    return e;
+  }
+
+  arnFor(name: string): string {
+    return `arn:aws:sagemaker:${this.region}:${this.accountId}:endpoint/${name.toLowerCase()}`;
+  }
+
+  /** DeleteEndpoint: the endpoint is gone at once (AWS shows Deleting for a few minutes first) */
+  deleteEndpoint(name: string): void {
+    this.endpoint(name);
+    this.endpoints.delete(name);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+export class AwsState {
+  readonly sts: { Account: string; Arn: string; UserId: string };
+  readonly eks = new EksState();
+  readonly iam: IamState;
+  readonly ec2 = new Ec2State();
+  readonly efs = new EfsState();
+  readonly secrets = new SecretsState();
+  readonly backup: BackupState;
+  readonly route53: Route53State;
+  readonly elbv2 = new Elbv2State();
+  readonly sagemaker: SageMakerState;
+
+  constructor(
+    readonly accountId: string,
+    readonly region: string,
+    faults: () => ScenarioFaults = () => ({}),
+    timing: AwsTiming = {},
+  ) {
+    this.sts = { Account: accountId, Arn: `arn:aws:iam::${accountId}:user/kfup-operator`, UserId: 'AIDA' + stableId(`user:${accountId}`, 17, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567') };
+    this.iam = new IamState(accountId);
+    this.backup = new BackupState(region, accountId, faults, () => timing.backupJobMs ?? 1500);
+    this.route53 = new Route53State(() => faults().slowDnsMs ?? timing.dnsChangeMs ?? 300);
+    this.sagemaker = new SageMakerState(region, accountId);
+  }
+}
