@@ -1,0 +1,32 @@
+// A kubeconfig for the two sandbox clusters (contexts sandbox-blue and sandbox-green), written
+// atomically so that a kubectl or client reading it never sees half a file.
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { stringify } from 'yaml';
+
+export interface SandboxUrls {
+  blue: string;
+  green: string;
+}
+
+export function kubeconfigYaml(urls: SandboxUrls, token = 'sandbox-token'): string {
+  const names = ['blue', 'green'] as const;
+  const doc = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    preferences: {},
+    'current-context': 'sandbox-blue',
+    clusters: names.map((n) => ({ name: `sandbox-${n}`, cluster: { server: urls[n] } })),
+    users: names.map((n) => ({ name: `sandbox-${n}`, user: { token } })),
+    contexts: names.map((n) => ({ name: `sandbox-${n}`, context: { cluster: `sandbox-${n}`, user: `sandbox-${n}`, namespace: 'default' } })),
+  };
+  return stringify(doc);
+}
+
+export async function writeKubeconfig(path: string, urls: SandboxUrls, token?: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  // the token is a credential, even a sandbox one: owner-only permissions
+  await writeFile(tmp, kubeconfigYaml(urls, token), { mode: 0o600 });
+  await rename(tmp, path);
+}
