@@ -1,0 +1,138 @@
+// Transport faults from the shared Traffic: each answers in the service's own error shape, the
+// SDK's retries get through them, and the request log records what happened.
+
+import { BackupClient, DescribeBackupVaultCommand } from '@aws-sdk/client-backup';
+import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { ListEndpointsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startAws, type AwsFixture } from './aws-helpers.js';
+
+let f: AwsFixture;
+beforeAll(async () => {
+  f = await startAws();
+});
+afterEach(() => {
+  f.traffic.setFaults([]);
+});
+afterAll(async () => {
+  await f.emulator.stop();
+});
+
+/** a signed-looking raw request, to see the bytes the SDK would parse */
+async function raw(service: string, init: { method?: string; path?: string; headers?: Record<string, string>; body?: string }) {
+  const res = await fetch(f.endpoint + (init.path ?? '/'), {
+    method: init.method ?? 'POST',
+    headers: { authorization: `AWS4-HMAC-SHA256 Credential=test/20250101/us-west-2/${service}/aws4_request, SignedHeaders=host, Signature=00`, ...init.headers },
+    body: init.body,
+  });
+  return { status: res.status, headers: res.headers, body: await res.text() };
+}
+const form = { 'content-type': 'application/x-www-form-urlencoded' };
+
+describe('error shapes of transport faults', () => {
+  it('throttle: query XML 400 Throttling, JSON 400 ThrottlingException, restJson 429 with x-amzn-ErrorType, EC2 503 RequestLimitExceeded', async () => {
+    f.traffic.setFaults([{ fault: 'throttle', target: 'aws' }]);
+    const iam = await raw('iam', { headers: form, body: 'Action=GetRole&Version=2010-05-08&RoleName=x' });
+    expect(iam.status).toBe(400);
+    expect(iam.body).toMatch(/<ErrorResponse[^>]*><Error><Type>Sender<\/Type><Code>Throttling<\/Code>/);
+    const sm = await raw('sagemaker', { headers: { 'x-amz-target': 'SageMaker.ListEndpoints', 'content-type': 'application/x-amz-json-1.1' }, body: '{}' });
+    expect(sm.status).toBe(400);
+    expect(JSON.parse(sm.body).__type).toBe('ThrottlingException');
+    const eks = await raw('eks', { method: 'GET', path: '/clusters/kubeflow-blue' });
+    expect(eks.status).toBe(429);
+    expect(eks.headers.get('x-amzn-errortype')).toBe('TooManyRequestsException');
+    const r53 = await raw('route53', { method: 'GET', path: '/2013-04-01/hostedzonesbyname' });
+    expect(r53.status).toBe(429);
+    expect(r53.body).toContain('<Code>Throttling</Code>');
+    const ec2 = await raw('ec2', { headers: form, body: 'Action=DescribeVpcs&Version=2016-11-15' });
+    expect(ec2.status).toBe(503);
+    expect(ec2.body).toMatch(/<Response><Errors><Error><Code>RequestLimitExceeded<\/Code>/);
+  });
+
+  it('error500 and error503 reach the SDK as InternalFailure and ServiceUnavailable', async () => {
+    f.traffic.setFaults([{ fault: 'error500', service: 'iam' }, { fault: 'error503', service: 'eks' }]);
+    const e500 = await new IAMClient(f.cfg({ maxAttempts: 1 })).send(new GetRoleCommand({ RoleName: 'x' })).catch((e) => e);
+    expect(e500.name).toBe('InternalFailure');
+    expect(e500.$metadata.httpStatusCode).toBe(500);
+    const e503 = await new EKSClient(f.cfg({ maxAttempts: 1 })).send(new DescribeClusterCommand({ name: 'kubeflow-blue' })).catch((e) => e);
+    expect(e503.name).toBe('ServiceUnavailable');
+    expect(e503.$metadata.httpStatusCode).toBe(503);
+  });
+
+  it('drop destroys the connection: the SDK sees a network error', async () => {
+    f.traffic.setFaults([{ fault: 'drop', service: 'sts' }]);
+    const err = await new STSClient(f.cfg({ maxAttempts: 1 })).send(new GetCallerIdentityCommand({})).catch((e) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.$metadata?.httpStatusCode).toBeUndefined();
+    const rec = f.traffic.log.entries.at(-1)!;
+    expect(rec).toMatchObject({ service: 'sts', operation: 'GetCallerIdentity', fault: 'drop', mutating: false });
+    expect(rec.status).toBeUndefined();
+  });
+});
+
+describe('the SDK retries through faults', () => {
+  it.each([
+    ['throttle', 'iam'],
+    ['throttle', 'sagemaker'],
+    ['throttle', 'backup'],
+    ['throttle', 'route53'],
+    ['throttle', 'ec2'],
+    ['error500', 'iam'],
+    ['error503', 'backup'],
+    ['drop', 'sts'],
+  ] as const)('%s on %s: the call succeeds after a retry', async (fault, service) => {
+    f.traffic.setFaults([{ fault, service, times: 1 }]);
+    const mark = f.traffic.log.mark();
+    const calls: Record<string, () => Promise<unknown>> = {
+      iam: () => new IAMClient(f.cfg()).send(new GetRoleCommand({ RoleName: f.scenario.backup.roleName })),
+      sagemaker: () => new SageMakerClient(f.cfg()).send(new ListEndpointsCommand({})),
+      backup: () => new BackupClient(f.cfg()).send(new DescribeBackupVaultCommand({ BackupVaultName: f.scenario.backup.vault })),
+      route53: () => new Route53Client(f.cfg()).send(new ListHostedZonesByNameCommand({})),
+      ec2: () => new EC2Client(f.cfg()).send(new DescribeVpcsCommand({})),
+      sts: () => new STSClient(f.cfg()).send(new GetCallerIdentityCommand({})),
+    };
+    await expect(calls[service]()).resolves.toBeDefined();
+    const sent = f.traffic.log.since(mark);
+    expect(sent.map((e) => e.fault)).toEqual([fault, undefined]);
+    expect(sent.every((e) => e.service === service && !e.mutating)).toBe(true);
+    expect(sent[1].status).toBe(200);
+  });
+});
+
+describe('operations the sandbox does not know', () => {
+  it('answer as AWS does for unsupported actions, and are logged', async () => {
+    const q = await raw('iam', { headers: form, body: 'Action=CreateUser&Version=2010-05-08&UserName=x' });
+    expect(q.status).toBe(400);
+    expect(q.body).toContain('<Code>InvalidAction</Code>');
+    const j = await raw('secretsmanager', { headers: { 'x-amz-target': 'secretsmanager.RotateSecret', 'content-type': 'application/x-amz-json-1.1' }, body: '{}' });
+    expect(j.status).toBe(400);
+    expect(JSON.parse(j.body).__type).toBe('UnknownOperationException');
+    const r = await raw('eks', { method: 'DELETE', path: '/clusters/kubeflow-blue' });
+    expect(r.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
+    const s = await raw('dynamodb', { body: '{}' });
+    expect(s.status).toBe(400);
+    expect(JSON.parse(s.body).__type).toBe('UnknownServiceException');
+    const bad = await raw('route53', { path: `/2013-04-01/hostedzone/${f.scenario.hostedZone.id}/rrset/`, body: '<ChangeResourceRecordSetsRequest><ChangeBatch>' });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toContain('<Code>MalformedXML</Code>');
+    const ops = f.traffic.log.entries.slice(-5).map((e) => `${e.service}:${e.operation}:${e.mutating}`);
+    expect(ops).toEqual(['iam:CreateUser:true', 'secretsmanager:RotateSecret:true', 'eks:Unknown:true', 'dynamodb:Unknown:false', 'route53:ChangeResourceRecordSets:true']);
+  });
+});
+
+describe('start-up', () => {
+  it('seeds the default scenario in well under 100 ms', async () => {
+    const { AwsEmulator } = await import('../../src/sandbox/aws/index.js');
+    const { Traffic } = await import('../../src/sandbox/traffic.js');
+    const t0 = performance.now();
+    const e = new AwsEmulator({ traffic: new Traffic(), scenario: f.scenario });
+    await e.start();
+    const ms = performance.now() - t0;
+    await e.stop();
+    expect(ms).toBeLessThan(100);
+  });
+});
