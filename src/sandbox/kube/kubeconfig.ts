@@ -16,7 +16,8 @@ export function kubeconfigYaml(urls: SandboxUrls, token = 'sandbox-token'): stri
     kind: 'Config',
     preferences: {},
     'current-context': 'sandbox-blue',
-    clusters: names.map((n) => ({ name: `sandbox-${n}`, cluster: { server: urls[n] } })),
+    // client-node refuses plain http unless TLS verification is declared off
+    clusters: names.map((n) => ({ name: `sandbox-${n}`, cluster: { server: urls[n], 'insecure-skip-tls-verify': true } })),
     users: names.map((n) => ({ name: `sandbox-${n}`, user: { token } })),
     contexts: names.map((n) => ({ name: `sandbox-${n}`, context: { cluster: `sandbox-${n}`, user: `sandbox-${n}`, namespace: 'default' } })),
   };
