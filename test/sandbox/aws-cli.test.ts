@@ -1,0 +1,101 @@
+// The real `aws` CLI (v1, botocore) against the emulated account: a second, independent
+// implementation of each wire protocol. Skipped when `aws` is not on PATH.
+
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oidcIssuer } from '../../src/sandbox/scenario.js';
+import { sleep, startAws, type AwsFixture } from './aws-helpers.js';
+
+const run = promisify(execFile);
+
+async function hasAws(): Promise<boolean> {
+  try {
+    await run('aws', ['--version'], { timeout: 20_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const awsPresent = await hasAws();
+if (!awsPresent) console.warn('aws CLI not found on PATH: skipping the aws CLI tests');
+
+let f: AwsFixture;
+
+/** `aws --endpoint-url URL ... --output json`, parsed */
+async function aws(...args: string[]): Promise<any> {
+  const { stdout } = await run('aws', ['--endpoint-url', f.endpoint, '--output', 'json', ...args], {
+    timeout: 30_000,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_DEFAULT_REGION: f.scenario.region,
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      AWS_MAX_ATTEMPTS: '3',
+    },
+  });
+  return stdout.trim() ? JSON.parse(stdout) : undefined;
+}
+
+describe.skipIf(!awsPresent)('aws CLI v1 against the sandbox (skipped when aws is absent)', () => {
+  beforeAll(async () => {
+    f = await startAws({ backupJobMs: 200 });
+  });
+  afterAll(async () => {
+    await f?.emulator.stop();
+  });
+
+  it('eks describe-cluster', async () => {
+    const out = await aws('eks', 'describe-cluster', '--name', f.scenario.green.clusterName);
+    expect(out.cluster.identity.oidc.issuer).toBe(oidcIssuer(f.scenario, 'green'));
+    expect(out.cluster.status).toBe('ACTIVE');
+  });
+
+  it('backup start-backup-job then describe-backup-job until COMPLETED', async () => {
+    const started = await aws(
+      'backup', 'start-backup-job',
+      '--backup-vault-name', f.scenario.backup.vault,
+      '--resource-arn', f.emulator.state.backup.resources.rds,
+      '--iam-role-arn', `arn:aws:iam::${f.scenario.accountId}:role/service-role/${f.scenario.backup.roleName}`,
+      '--idempotency-token', 'cli-token-1',
+    );
+    expect(started.BackupJobId).toMatch(/^[0-9A-F-]{36}$/);
+    await sleep(250);
+    const job = await aws('backup', 'describe-backup-job', '--backup-job-id', started.BackupJobId);
+    expect(job.State).toBe('COMPLETED');
+    expect(job.ResourceType).toBe('RDS');
+    expect(job.RecoveryPointArn).toContain(':snapshot:awsbackup:job-');
+  });
+
+  it('iam get-role (botocore decodes the URL-encoded trust policy)', async () => {
+    const out = await aws('iam', 'get-role', '--role-name', f.scenario.profiles[1].roleArn.split('/').pop()!);
+    expect(out.Role.Arn).toBe(f.scenario.profiles[1].roleArn);
+    expect(out.Role.AssumeRolePolicyDocument.Statement[0].Action).toBe('sts:AssumeRoleWithWebIdentity');
+  });
+
+  it('route53 list-resource-record-sets', async () => {
+    const out = await aws('route53', 'list-resource-record-sets', '--hosted-zone-id', f.scenario.hostedZone.id);
+    const names = out.ResourceRecordSets.map((r: any) => `${r.Name} ${r.Type}`);
+    expect(names).toContain('platform.example.com. A');
+    expect(names).toContain('\\052.platform.example.com. CNAME');
+  });
+
+  it('elbv2 describe-rules', async () => {
+    const lbs = await aws('elbv2', 'describe-load-balancers', '--names', f.scenario.alb.name);
+    const ls = await aws('elbv2', 'describe-listeners', '--load-balancer-arn', lbs.LoadBalancers[0].LoadBalancerArn);
+    const out = await aws('elbv2', 'describe-rules', '--listener-arn', ls.Listeners[0].ListenerArn);
+    const rule = out.Rules.find((r: any) => !r.IsDefault);
+    expect(rule.Actions[0].RedirectConfig.Host).toBe(f.scenario.blue.ingressHost);
+  });
+
+  it('sagemaker describe-endpoint, and the error for a missing one', async () => {
+    const name = f.scenario.profiles[0].endpoints[0];
+    const out = await aws('sagemaker', 'describe-endpoint', '--endpoint-name', name);
+    expect(out.EndpointStatus).toBe('InService');
+    const err = await aws('sagemaker', 'describe-endpoint', '--endpoint-name', 'missing').catch((e) => e);
+    expect(String(err.stderr)).toMatch(/ValidationException.*Could not find endpoint/);
+  });
+});
