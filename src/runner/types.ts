@@ -128,7 +128,7 @@ export interface Context {
   mode: Mode;
   diff: boolean;
   run: { id: string; started: string; playbookDir: string; workDir: string };
-  task: { name: string; file?: string; line?: number };
+  task: { name: string; file?: string; line?: number; /** the parameters as written, before rendering */ raw?: unknown };
   targets: Targets;
   /** an AWS SDK v3 client with region/profile from targets; guarded in check mode, refused in dry-run */
   aws<C extends { send: (...a: any[]) => any }>(ClientClass: new (config: any) => C, overrides?: { region?: string }): C;
@@ -145,6 +145,11 @@ export interface Context {
   persist(key: string, value: unknown): void;
   /** read a value this task persisted in an earlier, interrupted attempt of the same run */
   recall<T = unknown>(key: string): T | undefined;
+  /**
+   * an approval gate: asks on a terminal; without one, true only when --yes was given, else throws.
+   * Refused in check and dry-run (modules report what they would ask instead).
+   */
+  confirm(question: string): Promise<boolean>;
   /** resolve a path relative to the playbook's directory */
   resolvePath(p: string): string;
 }

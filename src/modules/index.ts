@@ -1,0 +1,27 @@
+// The registry of task types: the YAML key and a lazy loader. Modules are imported only when a
+// task of their type runs, so `kfup validate` never loads the AWS SDK or client-node; their
+// parameter schemas are read from schemas/tasks/ without importing the module.
+import type { TaskModule } from '../runner/types.js';
+
+type Loader = () => Promise<{ default: TaskModule }>;
+
+export const registry: Record<string, Loader> = {
+  assert: () => import('./assert.js'),
+  pause: () => import('./pause.js'),
+  'set-vars': () => import('./set-vars.js'),
+};
+
+export const taskTypes = (): string[] => Object.keys(registry).sort();
+
+const loaded = new Map<string, TaskModule>();
+
+export async function loadModule(name: string): Promise<TaskModule> {
+  let m = loaded.get(name);
+  if (!m) {
+    const loader = registry[name];
+    if (!loader) throw new Error(`no task type "${name}" in the registry`);
+    m = (await loader()).default;
+    loaded.set(name, m);
+  }
+  return m;
+}

@@ -1,0 +1,283 @@
+// The context handed to modules, and the one place that makes check mode read-only and dry-run
+// offline. Modules get their AWS, Kubernetes and subprocess access only through here:
+//  - dry-run: no client and no subprocess at all;
+//  - check:   AWS commands other than Describe*/List*/Get* are refused, Kubernetes requests other
+//             than GET are refused, subprocesses not declared read-only are refused.
+// The SDK and client-node are imported lazily so that validate and dry-run stay fast.
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { UserError } from './errors.js';
+import type { Redactor } from './redact.js';
+import type { Context, ExecOptions, ExecResult, KubeClients, Mode, Targets } from './types.js';
+
+const require = createRequire(import.meta.url);
+
+/** a module tried to do what its mode forbids; never caught by retries */
+export class GuardError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GuardError';
+  }
+}
+
+export const READ_ONLY_AWS = /^(Describe|List|Get)[A-Z]/;
+
+export interface RunServices {
+  mode: Mode;
+  diff: boolean;
+  yes: boolean;
+  run: { id: string; started: string; playbookDir: string; workDir: string };
+  targets: Targets;
+  redactor: Redactor;
+  /** shared caches for the run: one client per class and region, one KubeConfig per cluster */
+  awsClients: Map<string, unknown>;
+  kubeClients: Map<string, KubeClients>;
+}
+
+export interface TaskHooks {
+  log(message: string): void;
+  progress(message: string): void;
+  persist(key: string, value: unknown): void;
+  recall(key: string): unknown;
+}
+
+export function createServices(opts: Omit<RunServices, 'awsClients' | 'kubeClients'>): RunServices {
+  return { ...opts, awsClients: new Map(), kubeClients: new Map() };
+}
+
+function refuseOffline(what: string): never {
+  throw new GuardError(`dry-run makes no network calls or subprocesses: refused ${what}`);
+}
+
+type SdkCommand = { constructor: { name: string }; input?: unknown };
+type SdkClient = {
+  send(cmd: SdkCommand, opts?: Record<string, unknown>): Promise<unknown>;
+  destroy?(): void;
+  middlewareStack: { add(mw: unknown, opts: Record<string, unknown>): void };
+};
+
+function makeAws(svc: RunServices, ClientClass: new (config: any) => SdkClient, region: string | undefined, signal: AbortSignal): SdkClient {
+  const key = `${ClientClass.name}|${region ?? ''}`;
+  let client = svc.awsClients.get(key) as SdkClient | undefined;
+  if (!client) {
+    const config: Record<string, unknown> = {};
+    if (region) config.region = region;
+    if (svc.targets.aws?.profile) config.profile = svc.targets.aws.profile;
+    // transient throttling and 5xx are retried by the SDK's standard mode; a little more patience than its default
+    if (!process.env.AWS_MAX_ATTEMPTS) config.maxAttempts = 6;
+    client = new ClientClass(config);
+    if (svc.mode === 'check') {
+      client.middlewareStack.add(
+        (next: (a: unknown) => Promise<unknown>, context: { commandName?: string; clientName?: string }) => async (args: unknown) => {
+          const op = (context.commandName ?? '').replace(/Command$/, '');
+          if (!READ_ONLY_AWS.test(op)) throw new GuardError(`check mode is read-only: refused AWS ${context.clientName ?? ''} ${op}`.replace('  ', ' '));
+          return next(args);
+        },
+        { step: 'initialize', name: 'kfupCheckModeGuard', priority: 'high', override: true },
+      );
+    }
+    svc.awsClients.set(key, client);
+  }
+  const real = client;
+  // Modules see only send(): the client's middleware stack and config stay out of reach.
+  const facade = {
+    send(cmd: SdkCommand, opts: Record<string, unknown> = {}) {
+      const op = cmd.constructor.name.replace(/Command$/, '');
+      if (svc.mode === 'check' && !READ_ONLY_AWS.test(op)) {
+        return Promise.reject(new GuardError(`check mode is read-only: refused AWS ${op}`));
+      }
+      return real.send(cmd, { abortSignal: signal, ...opts });
+    },
+    destroy() {
+      /* shared for the run; the runner destroys clients at the end */
+    },
+  };
+  return facade as unknown as SdkClient;
+}
+
+function kubeconfigPath(svc: RunServices, cluster: string): string {
+  const c = svc.targets.clusters?.[cluster];
+  if (c?.kubeconfig) return isAbsolute(c.kubeconfig) ? c.kubeconfig : resolve(svc.run.playbookDir, c.kubeconfig);
+  const env = process.env.KUBECONFIG?.split(':')[0];
+  return env || join(homedir(), '.kube', 'config');
+}
+
+function makeKube(svc: RunServices, cluster: string): KubeClients {
+  const cached = svc.kubeClients.get(cluster);
+  if (cached) return cached;
+  const target = svc.targets.clusters?.[cluster];
+  if (!target) {
+    const known = Object.keys(svc.targets.clusters ?? {});
+    throw new UserError(`unknown cluster "${cluster}"`, { hint: known.length ? `targets.clusters has: ${known.join(', ')}` : 'add it under targets.clusters with its kubeconfig and context' });
+  }
+  const k8s = require('@kubernetes/client-node') as typeof import('@kubernetes/client-node');
+  const checkMode = svc.mode === 'check';
+
+  // Every API client made from this KubeConfig authenticates each request through it, and Watch
+  // builds its fetch options through it: the one place to refuse writes in check mode.
+  class GuardedKubeConfig extends k8s.KubeConfig {
+    private inFetch = false;
+    override async applySecurityAuthentication(context: Parameters<InstanceType<typeof k8s.KubeConfig>['applySecurityAuthentication']>[0]): Promise<void> {
+      const method = String(context.getHttpMethod()).toUpperCase();
+      if (checkMode && method !== 'GET') throw new GuardError(`check mode is read-only: refused Kubernetes ${method} ${context.getUrl()} on ${cluster}`);
+      return super.applySecurityAuthentication(context);
+    }
+    override async applyToFetchOptions(opts: Parameters<InstanceType<typeof k8s.KubeConfig>['applyToFetchOptions']>[0]) {
+      const method = String((opts as { method?: string }).method ?? 'GET').toUpperCase();
+      if (checkMode && method !== 'GET') throw new GuardError(`check mode is read-only: refused Kubernetes ${method} on ${cluster}`);
+      this.inFetch = true;
+      try {
+        return await super.applyToFetchOptions(opts);
+      } finally {
+        this.inFetch = false;
+      }
+    }
+    override async applyToHTTPSOptions(opts: Parameters<InstanceType<typeof k8s.KubeConfig>['applyToHTTPSOptions']>[0]) {
+      // reached directly only by websocket exec/attach/port-forward, which can change a cluster
+      if (checkMode && !this.inFetch) throw new GuardError(`check mode is read-only: refused a Kubernetes websocket connection on ${cluster}`);
+      return super.applyToHTTPSOptions(opts);
+    }
+  }
+
+  const kc = new GuardedKubeConfig();
+  const file = kubeconfigPath(svc, cluster);
+  try {
+    kc.loadFromFile(file);
+  } catch (e) {
+    throw new UserError(`cannot load the kubeconfig for cluster "${cluster}" from ${file}: ${(e as Error).message.split('\n')[0]}`, {
+      hint: 'set targets.clusters.' + cluster + '.kubeconfig, or KUBECONFIG',
+    });
+  }
+  if (target.context) {
+    if (!kc.getContexts().some((c) => c.name === target.context)) {
+      throw new UserError(`context "${target.context}" for cluster "${cluster}" is not in ${file}`, {
+        hint: `contexts there: ${kc.getContexts().map((c) => c.name).join(', ') || '(none)'}`,
+      });
+    }
+    kc.setCurrentContext(target.context);
+  }
+  const clients: KubeClients = {
+    config: kc,
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    apps: kc.makeApiClient(k8s.AppsV1Api),
+    custom: kc.makeApiClient(k8s.CustomObjectsApi),
+    objects: k8s.KubernetesObjectApi.makeApiClient(kc),
+    watch: new k8s.Watch(kc),
+    context: kc.getCurrentContext(),
+  };
+  svc.kubeClients.set(cluster, clients);
+  return clients;
+}
+
+async function runExec(svc: RunServices, file: string, args: string[], opts: ExecOptions, signal: AbortSignal, log: (l: string) => void): Promise<ExecResult> {
+  if (svc.mode === 'dry-run') refuseOffline(`running ${file}`);
+  if (svc.mode === 'check' && !opts.readOnly) throw new GuardError(`check mode is read-only: refused running ${file} ${args.join(' ')} (not declared read-only)`);
+  if (!Array.isArray(args)) throw new GuardError('ctx.exec takes an argument array, never a shell string');
+  const { execa } = await import('execa');
+  const child = execa(file, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: true,
+    reject: false,
+    input: opts.input,
+    cancelSignal: signal,
+    // Terraform and friends clean up (release state locks) on SIGINT; force only after a grace period
+    killSignal: 'SIGINT',
+    forceKillAfterDelay: opts.killGraceMs ?? 60_000,
+    stripFinalNewline: true,
+  });
+  const split = (stream: 'stdout' | 'stderr') => {
+    let rest = '';
+    child[stream]?.on('data', (chunk: Buffer) => {
+      rest += chunk.toString();
+      const lines = rest.split('\n');
+      rest = lines.pop() ?? '';
+      for (const l of lines) {
+        opts.onLine?.(l, stream);
+        log(l);
+      }
+    });
+    child[stream]?.on('end', () => {
+      if (rest) {
+        opts.onLine?.(rest, stream);
+        log(rest);
+      }
+    });
+  };
+  split('stdout');
+  split('stderr');
+  const r = await child;
+  if ((r as { code?: string }).code === 'ENOENT' || /ENOENT/.test(String((r as { originalMessage?: string }).originalMessage ?? ''))) {
+    throw new UserError(`${file} is not installed or not on PATH`, { hint: `install ${file}, or make sure PATH includes it` });
+  }
+  if (r.isCanceled) throw new Error(`${file} was interrupted`);
+  const result = { exitCode: r.exitCode ?? 1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+  if (opts.reject && result.exitCode !== 0) throw new Error(`${file} ${args.join(' ')} exited with ${result.exitCode}: ${result.stderr.split('\n').slice(-5).join('\n')}`);
+  return result;
+}
+
+async function ask(svc: RunServices, question: string, log: (l: string) => void): Promise<boolean> {
+  if (svc.mode !== 'run') throw new GuardError(`${svc.mode} never asks for approval: refused "${question}"`);
+  if (svc.yes) {
+    log(`approved by --yes: ${question}`);
+    return true;
+  }
+  if (!process.stdin.isTTY) {
+    throw new UserError(`approval needed and there is no terminal to ask: ${question}`, { hint: 'run it in a terminal, or pass --yes to approve every gate' });
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${question} [yes/no] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export function createContext(
+  svc: RunServices,
+  task: Context['task'],
+  hooks: TaskHooks,
+  signal: AbortSignal,
+): Context {
+  const offline = svc.mode === 'dry-run';
+  return {
+    mode: svc.mode,
+    diff: svc.diff,
+    run: svc.run,
+    task,
+    targets: svc.targets,
+    signal,
+    aws(ClientClass, overrides) {
+      if (offline) refuseOffline(`AWS ${ClientClass.name}`);
+      const region = overrides?.region ?? svc.targets.aws?.region;
+      return makeAws(svc, ClientClass as unknown as new (c: any) => SdkClient, region, signal) as never;
+    },
+    kube(cluster) {
+      if (offline) refuseOffline(`Kubernetes cluster ${cluster}`);
+      return makeKube(svc, cluster);
+    },
+    exec(file, args, options = {}) {
+      return runExec(svc, file, args, options, signal, (l) => hooks.log(l));
+    },
+    log: (m) => hooks.log(m),
+    progress: (m) => hooks.progress(m),
+    secret(value) {
+      svc.redactor.add(value);
+      return value;
+    },
+    persist: (k, v) => hooks.persist(k, v),
+    recall: <T>(k: string) => hooks.recall(k) as T | undefined,
+    confirm: (q) => ask(svc, q, (l) => hooks.log(l)),
+    resolvePath: (p) => (isAbsolute(p) ? p : resolve(svc.run.playbookDir, p)),
+  };
+}
+
+/** closes the run's clients so the process can exit promptly */
+export function closeServices(svc: RunServices): void {
+  for (const c of svc.awsClients.values()) (c as { destroy?: () => void }).destroy?.();
+  svc.awsClients.clear();
+  svc.kubeClients.clear();
+}

@@ -1,0 +1,83 @@
+// User-caused errors: one headline, where it applies, a source excerpt with a caret, and a hint.
+// The CLI prints these without a stack trace; anything else is a bug and shows one only with --debug.
+
+export interface SourcePos {
+  file: string;
+  line: number; // 1-based
+  col: number; // 1-based
+}
+
+export class UserError extends Error {
+  readonly pos?: SourcePos;
+  readonly hint?: string;
+  /** exit code: 2 for invalid input (default), 1 for a failed task */
+  readonly exitCode: number;
+  constructor(message: string, opts: { pos?: SourcePos; hint?: string; exitCode?: number } = {}) {
+    super(message);
+    this.name = 'UserError';
+    this.pos = opts.pos;
+    this.hint = opts.hint;
+    this.exitCode = opts.exitCode ?? 2;
+  }
+}
+
+/** several user errors found in one pass (validation reports all of them, not only the first) */
+export class UserErrors extends Error {
+  constructor(readonly errors: UserError[]) {
+    super(errors.map((e) => e.message).join('\n'));
+    this.name = 'UserErrors';
+  }
+}
+
+export const isUserError = (e: unknown): e is UserError | UserErrors => e instanceof UserError || e instanceof UserErrors;
+
+/** "file:line:col" or just the file */
+export function formatPos(pos: SourcePos): string {
+  return `${pos.file}:${pos.line}:${pos.col}`;
+}
+
+/** the line of the source with a caret under the column, with one line of context before */
+export function excerpt(source: string, line: number, col: number): string {
+  const lines = source.split(/\r?\n/);
+  const out: string[] = [];
+  const width = String(line).length;
+  for (let n = Math.max(1, line - 1); n <= Math.min(lines.length, line); n++) {
+    out.push(`${String(n).padStart(width)} | ${lines[n - 1]}`);
+  }
+  if (line >= 1 && line <= lines.length) out.push(`${' '.repeat(width)} | ${' '.repeat(Math.max(0, col - 1))}^`);
+  return out.join('\n');
+}
+
+/** Damerau-free Levenshtein distance, for "did you mean ...?" hints */
+export function distance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
+}
+
+/** the closest candidate if it is close enough to be a plausible typo */
+export function nearest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = distance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+export const didYouMean = (word: string, candidates: Iterable<string>): string | undefined => {
+  const n = nearest(word, candidates);
+  return n ? `did you mean "${n}"?` : undefined;
+};

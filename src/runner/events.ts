@@ -1,0 +1,48 @@
+// What a run reports, as events: the text, listr2, JSON and Markdown reporters all render these.
+// Events are redacted before any reporter sees them.
+import type { Change, Mode } from './types.js';
+
+export type TaskStatus = 'ok' | 'changed' | 'skipped' | 'failed' | 'deferred' | 'planned';
+
+export interface TaskRef {
+  /** unique per execution: "7" or "7.2" for the third loop item of task 7 */
+  key: string;
+  index: number;
+  name: string;
+  type?: string;
+  /** file:line of the task */
+  where: string;
+  /** set for tasks inside a parallel block: the block's key */
+  group?: string;
+}
+
+export type RunEvent =
+  | { type: 'run-start'; playbook: string; file: string; mode: Mode; runId: string; tasks: TaskRef[]; resumedFrom?: string }
+  | { type: 'task-start'; task: TaskRef; parallel?: boolean }
+  | { type: 'task-log'; task: TaskRef; message: string }
+  | { type: 'task-progress'; task: TaskRef; message: string }
+  | { type: 'task-plan'; task: TaskRef; changes: Change[]; notes: string[]; describe?: string[] }
+  | {
+      type: 'task-end';
+      task: TaskRef;
+      status: TaskStatus;
+      durationMs: number;
+      message?: string;
+      /** where the problem is, for failures caused by the playbook */
+      where?: string;
+      hint?: string;
+      changes: Change[];
+      notes: string[];
+      describe?: string[];
+      ignored?: boolean;
+      attempts?: number;
+    }
+  | { type: 'recap'; mode: Mode; runId: string; counts: Record<TaskStatus, number>; tasks: { key: string; name: string; status: TaskStatus; durationMs: number }[]; durationMs: number; stoppedAt?: string; interrupted?: boolean };
+
+export interface Reporter {
+  handle(event: RunEvent): void;
+  /** called once at the end; flush and restore the terminal */
+  close?(): Promise<void> | void;
+}
+
+export const emptyCounts = (): Record<TaskStatus, number> => ({ ok: 0, changed: 0, skipped: 0, failed: 0, deferred: 0, planned: 0 });

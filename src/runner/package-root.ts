@@ -1,0 +1,31 @@
+// Files that ship with kfup (schemas, templates, playbooks) are found relative to the package
+// root, which is two levels above both src/runner (tests) and dist/runner (the built CLI).
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { JSONSchema } from './types.js';
+
+export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const packagePath = (...parts: string[]): string => join(packageRoot, ...parts);
+
+const schemaCache = new Map<string, JSONSchema>();
+
+/** the parameters schema of a task type, schemas/tasks/<name>.schema.json */
+export function loadTaskSchema(name: string): JSONSchema {
+  let s = schemaCache.get(name);
+  if (!s) {
+    s = JSON.parse(readFileSync(packagePath('schemas', 'tasks', `${name}.schema.json`), 'utf8')) as JSONSchema;
+    schemaCache.set(name, s);
+  }
+  return s;
+}
+
+export function loadSchema(file: string): JSONSchema {
+  let s = schemaCache.get(file);
+  if (!s) {
+    s = JSON.parse(readFileSync(packagePath('schemas', file), 'utf8')) as JSONSchema;
+    schemaCache.set(file, s);
+  }
+  return s;
+}

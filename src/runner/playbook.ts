@@ -1,0 +1,213 @@
+// Loads a playbook file into tasks that remember where they were written. Validation is two-step
+// so that messages are precise: the envelope here, the parameters of each task's one task-type key
+// against that type's schema later, after rendering (see plan.ts).
+import { dirname, resolve } from 'node:path';
+import { UserError, UserErrors, didYouMean } from './errors.js';
+import { loadYamlFile, positionOf, type SourceFile, type YamlPath } from './source.js';
+import { validateAt } from './validate.js';
+import { loadSchema } from './package-root.js';
+import { parseDuration } from './duration.js';
+import type { SourcePos } from './errors.js';
+import type { Targets } from './types.js';
+
+export const CONTROL_KEYS = new Set([
+  'name',
+  'id',
+  'when',
+  'register',
+  'tags',
+  'loop',
+  'retries',
+  'delay',
+  'timeout',
+  'ignore_errors',
+  'parallel',
+]);
+
+export interface TaskDef {
+  /** position in the playbook: tasks.3 or tasks.5.parallel.1 */
+  path: YamlPath;
+  /** 1-based ordinal in the flattened task list, for messages and --start-at-task */
+  index: number;
+  name: string;
+  id?: string;
+  /** the task type (YAML key), absent for a parallel block */
+  type?: string;
+  params?: unknown;
+  when?: string | boolean;
+  register?: string;
+  tags: string[];
+  loop?: unknown;
+  retries: number;
+  delayMs: number;
+  timeoutMs?: number;
+  ignoreErrors: boolean;
+  /** the tasks of a parallel block */
+  parallel?: TaskDef[];
+  pos: SourcePos;
+}
+
+export interface Playbook {
+  src: SourceFile;
+  file: string;
+  dir: string;
+  name: string;
+  description?: string;
+  targets: Targets;
+  vars: Record<string, unknown>;
+  secrets: string[];
+  tasks: TaskDef[];
+}
+
+/** every task, with parallel blocks expanded, in order */
+export function flatten(tasks: TaskDef[]): TaskDef[] {
+  return tasks.flatMap((t) => (t.parallel ? [t, ...flatten(t.parallel)] : [t]));
+}
+
+export function loadPlaybook(file: string, knownTypes: string[]): Playbook {
+  const src = loadYamlFile(file);
+  const value = src.value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UserError('a playbook must be a YAML mapping with name and tasks', {
+      pos: { file: src.path, line: 1, col: 1 },
+      hint: 'start from playbooks/examples/example.yaml, or run `kfup schema` for the format',
+    });
+  }
+  const envelope = loadSchema('playbook.schema.json');
+  const errors = validateAt(envelope, value, src, [], (p) => describePath(p));
+  if (errors.length) throw new UserErrors(errors);
+  const pb = value as Record<string, any>;
+  const counter = { n: 0 };
+  const tasks = (pb.tasks as unknown[]).map((t, i) => readTask(src, t as Record<string, unknown>, ['tasks', i], knownTypes, counter, errors));
+  if (errors.length) throw new UserErrors(errors);
+  checkUnique(src, flatten(tasks), errors);
+  if (errors.length) throw new UserErrors(errors);
+  return {
+    src,
+    file: resolve(file),
+    dir: dirname(resolve(file)),
+    name: pb.name,
+    description: pb.description,
+    targets: (pb.targets ?? {}) as Targets,
+    vars: (pb.vars ?? {}) as Record<string, unknown>,
+    secrets: (pb.secrets ?? []) as string[],
+    tasks,
+  };
+}
+
+/** a path as a user reads it: "task 3 (Back up user namespaces) velero-backup.ttl" */
+export function describePath(path: YamlPath): string {
+  if (path.length === 0) return 'the playbook';
+  const parts: string[] = [];
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    if (seg === 'tasks' && typeof path[i + 1] === 'number') {
+      parts.push(`tasks[${path[i + 1]}]`);
+      i++;
+    } else if (typeof seg === 'number') parts.push(`[${seg}]`);
+    else parts.push(parts.length ? `.${seg}` : seg);
+  }
+  return `"${parts.join('').replace(/\.\[/g, '[')}"`;
+}
+
+function readTask(
+  src: SourceFile,
+  t: Record<string, unknown>,
+  path: YamlPath,
+  knownTypes: string[],
+  counter: { n: number },
+  errors: UserError[],
+): TaskDef {
+  const pos = positionOf(src, path);
+  const index = ++counter.n;
+  const typeKeys = Object.keys(t).filter((k) => !CONTROL_KEYS.has(k));
+  const name = String(t.name);
+  const base: TaskDef = {
+    path,
+    index,
+    name,
+    id: t.id as string | undefined,
+    when: t.when as string | boolean | undefined,
+    register: t.register as string | undefined,
+    tags: (t.tags as string[] | undefined) ?? [],
+    loop: t.loop,
+    retries: (t.retries as number | undefined) ?? 0,
+    delayMs: 5000,
+    ignoreErrors: (t.ignore_errors as boolean | undefined) ?? false,
+    pos,
+  };
+  for (const key of ['delay', 'timeout'] as const) {
+    if (typeof t[key] === 'string') {
+      try {
+        const ms = parseDuration(t[key] as string);
+        if (key === 'delay') base.delayMs = ms;
+        else base.timeoutMs = ms;
+      } catch (e) {
+        errors.push(new UserError(`task "${name}": ${(e as Error).message}`, { pos: positionOf(src, [...path, key]), hint: 'use a number and a unit: 500ms, 90s, 45m, 2h, 1h30m' }));
+      }
+    }
+  }
+  if (t.parallel !== undefined) {
+    if (typeKeys.length) {
+      errors.push(new UserError(`task "${name}": a parallel block cannot also have a task type (${typeKeys.join(', ')})`, { pos: positionOf(src, [...path, typeKeys[0]], true), hint: 'move the task into the parallel list' }));
+    }
+    base.parallel = (t.parallel as unknown[]).map((c, i) => readTask(src, c as Record<string, unknown>, [...path, 'parallel', i], knownTypes, counter, errors));
+    return base;
+  }
+  if (typeKeys.length === 0) {
+    errors.push(new UserError(`task "${name}" has no task type`, { pos, hint: `add one of: ${knownTypes.join(', ')}` }));
+    return base;
+  }
+  if (typeKeys.length > 1) {
+    const unknown = typeKeys.filter((k) => !knownTypes.includes(k));
+    const known = typeKeys.filter((k) => knownTypes.includes(k));
+    if (unknown.length && known.length <= 1) {
+      // one real type plus a stray key: most likely a misspelt control key such as "retry"
+      const stray = unknown[0];
+      errors.push(
+        new UserError(`task "${name}": unknown key "${stray}"`, {
+          pos: positionOf(src, [...path, stray], true),
+          hint: didYouMean(stray, [...CONTROL_KEYS, ...knownTypes]) ?? `a task has one task type and the keys ${[...CONTROL_KEYS].join(', ')}`,
+        }),
+      );
+    } else {
+      errors.push(
+        new UserError(`task "${name}" has ${typeKeys.length} task types (${typeKeys.join(', ')}); a task has exactly one`, {
+          pos: positionOf(src, [...path, typeKeys[1]], true),
+          hint: 'split it into one task per type',
+        }),
+      );
+    }
+    return base;
+  }
+  const type = typeKeys[0];
+  if (!knownTypes.includes(type)) {
+    errors.push(
+      new UserError(`unknown task type "${type}"`, {
+        pos: positionOf(src, [...path, type], true),
+        hint: didYouMean(type, [...knownTypes, ...CONTROL_KEYS]) ?? `known task types: ${knownTypes.join(', ')} (see \`kfup modules\`)`,
+      }),
+    );
+    return base;
+  }
+  base.type = type;
+  base.params = t[type] ?? {};
+  return base;
+}
+
+function checkUnique(src: SourceFile, tasks: TaskDef[], errors: UserError[]): void {
+  const ids = new Map<string, TaskDef>();
+  const registers = new Map<string, TaskDef>();
+  for (const t of tasks) {
+    if (t.id) {
+      const prev = ids.get(t.id);
+      if (prev) errors.push(new UserError(`task id "${t.id}" is used twice (also by task "${prev.name}" at line ${prev.pos.line})`, { pos: positionOf(src, [...t.path, 'id']), hint: 'ids must be unique: resume and --start-at-task find tasks by id' }));
+      ids.set(t.id, t);
+    }
+    if (t.register) {
+      const prev = registers.get(t.register);
+      if (prev) errors.push(new UserError(`register name "${t.register}" is used twice (also by task "${prev.name}" at line ${prev.pos.line})`, { pos: positionOf(src, [...t.path, 'register']), hint: 'give each registered result its own name' }));
+      registers.set(t.register, t);
+    }
+  }
+}

@@ -1,0 +1,282 @@
+// Handlebars rendering for playbook values: strict (an undefined variable is an error, never an
+// empty string), no HTML escaping, and type-preserving when a string is exactly one {{expression}}.
+// Values only known after apply (Unknown) flow through: an expression that touches one is Unknown.
+import Handlebars from 'handlebars';
+import { Unknown, isUnknown } from './types.js';
+
+const hb = Handlebars.create();
+
+export class TemplateError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+    readonly variable?: string,
+  ) {
+    super(message);
+  }
+}
+
+const truthy = (v: unknown): boolean => {
+  if (Array.isArray(v)) return v.length > 0;
+  if (v && typeof v === 'object' && !isUnknown(v)) return Object.keys(v).length > 0;
+  return Boolean(v);
+};
+
+/** wraps a helper so that any Unknown argument makes the result Unknown */
+function unknownAware(fn: (...args: unknown[]) => unknown) {
+  return function (this: unknown, ...args: unknown[]) {
+    const real = args.slice(0, -1); // the last argument is Handlebars' options object
+    const u = real.find(isUnknown);
+    if (u) return u;
+    return fn.apply(this, real);
+  };
+}
+
+const helpers: Record<string, (...args: unknown[]) => unknown> = {
+  eq: (a, b) => a === b,
+  ne: (a, b) => a !== b,
+  gt: (a, b) => (a as number) > (b as number),
+  lt: (a, b) => (a as number) < (b as number),
+  gte: (a, b) => (a as number) >= (b as number),
+  lte: (a, b) => (a as number) <= (b as number),
+  and: (...xs) => xs.every(truthy),
+  or: (...xs) => xs.some(truthy),
+  not: (a) => !truthy(a),
+  join: (list, sep) => {
+    if (!Array.isArray(list)) throw new TemplateError('join expects a list as its first argument');
+    return list.join(typeof sep === 'string' ? sep : ',');
+  },
+  json: (v) => JSON.stringify(v),
+  lower: (s) => String(s).toLowerCase(),
+  upper: (s) => String(s).toUpperCase(),
+  trim: (s) => String(s).trim(),
+  replace: (s, from, to) => String(s).split(String(from)).join(String(to)),
+  split: (s, sep) => String(s).split(typeof sep === 'string' ? sep : ','),
+  contains: (hay, needle) => (Array.isArray(hay) ? hay.includes(needle) : String(hay).includes(String(needle))),
+  length: (v) => (Array.isArray(v) || typeof v === 'string' ? v.length : v && typeof v === 'object' ? Object.keys(v).length : 0),
+  array: (...xs) => xs,
+  concat: (...xs) => xs.map(String).join(''),
+  int: (v) => {
+    const n = Number.parseInt(String(v), 10);
+    if (Number.isNaN(n)) throw new TemplateError(`int: "${String(v)}" is not a number`);
+    return n;
+  },
+  bool: (v) => (typeof v === 'string' ? ['true', 'yes', '1', 'on'].includes(v.toLowerCase()) : truthy(v)),
+  basename: (p) => String(p).split('/').pop() ?? '',
+  dirname: (p) => String(p).split('/').slice(0, -1).join('/') || '.',
+  // "host of a URL": turns an OIDC issuer URL into the provider name IAM uses
+  host: (u) => String(u).replace(/^[a-z]+:\/\//i, ''),
+};
+
+for (const [name, fn] of Object.entries(helpers)) hb.registerHelper(name, unknownAware(fn));
+
+// `default` must see Unknown as a value (it is defined, only not known yet), and undefined as absent;
+// with strict mode a missing variable would throw before reaching it, so it is used as
+// {{default maybe_var "fallback"}} together with a lookup that tolerates absence (see below).
+hb.registerHelper('default', function (v: unknown, fallback: unknown) {
+  return v === undefined || v === null || v === '' ? fallback : v;
+});
+
+export const helperNames = (): string[] => Object.keys(hb.helpers).filter((h) => !['blockHelperMissing', 'helperMissing', 'log', 'lookup', 'each', 'if', 'unless', 'with'].includes(h));
+
+const MARKER = '(known after apply)';
+const compiled = new Map<string, Handlebars.TemplateDelegate>();
+const SINGLE = /^\{\{\s*([^{}]+?)\s*\}\}$/s;
+
+let captured: unknown;
+hb.registerHelper('__capture', (v: unknown) => {
+  captured = v;
+  return '';
+});
+
+function compile(source: string): Handlebars.TemplateDelegate {
+  let fn = compiled.get(source);
+  if (!fn) {
+    fn = hb.compile(source, { strict: true, noEscape: true, knownHelpersOnly: false });
+    compiled.set(source, fn);
+  }
+  return fn;
+}
+
+export const hasTemplate = (s: string): boolean => s.includes('{{');
+
+type AstNode = { type: string; [k: string]: any };
+const asts = new Map<string, AstNode>();
+
+/** does a dotted path resolve in the data? (Unknown proxies answer yes to every property) */
+function resolves(data: object, parts: string[]): boolean {
+  let cur: unknown = data;
+  for (const part of parts) {
+    if (cur === null || cur === undefined || (typeof cur !== 'object' && typeof cur !== 'function')) return false;
+    if (!(part in (cur as object))) return false;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return true;
+}
+
+/**
+ * Handlebars' strict mode misses variables used as helper arguments (they arrive as undefined),
+ * so every variable a template names is checked against the data before rendering. Block helpers
+ * that change the context (#each, #with) are left to Handlebars' own strict checks.
+ */
+function checkVariables(source: string, data: object): void {
+  let ast = asts.get(source);
+  if (!ast) {
+    ast = hb.parse(source) as unknown as AstNode;
+    asts.set(source, ast);
+  }
+  const visitPath = (p: AstNode, callee: boolean) => {
+    if (p.type !== 'PathExpression' || p.data || p.this || p.depth > 0 || p.parts.length === 0) return;
+    if (callee) return;
+    if (!resolves(data, p.parts)) {
+      throw new TemplateError(
+        `undefined variable "${p.original}" in ${JSON.stringify(source)}`,
+        'define it in vars, an environment file, --vars-file or --var; or check the spelling',
+        p.original,
+      );
+    }
+  };
+  const visitExpr = (n: AstNode | undefined) => {
+    if (!n) return;
+    if (n.type === 'SubExpression') visitCall(n);
+    else visitPath(n, false);
+  };
+  const visitCall = (n: AstNode) => {
+    const hasArgs = (n.params?.length ?? 0) > 0 || (n.hash?.pairs?.length ?? 0) > 0;
+    const name = n.path?.original as string | undefined;
+    const isHelper = hasArgs || (name !== undefined && name in hb.helpers && !(name in data));
+    if (isHelper && name !== undefined && !(name in hb.helpers)) {
+      throw new TemplateError(`unknown template helper "${name}" in ${JSON.stringify(source)}`, `helpers: ${helperNames().join(', ')}`);
+    }
+    visitPath(n.path, isHelper);
+    // `default` exists to supply a value for a variable that may be absent
+    (n.params ?? []).forEach((prm: AstNode, i: number) => {
+      if (!(name === 'default' && i === 0 && prm.type === 'PathExpression')) visitExpr(prm);
+    });
+    for (const pair of n.hash?.pairs ?? []) visitExpr(pair.value);
+  };
+  const visitProgram = (prog: AstNode | undefined) => {
+    for (const st of prog?.body ?? []) {
+      if (st.type === 'MustacheStatement') visitCall(st);
+      else if (st.type === 'BlockStatement') {
+        visitCall(st);
+        const name = st.path?.original;
+        if (name === 'if' || name === 'unless') {
+          visitProgram(st.program);
+          visitProgram(st.inverse);
+        }
+      }
+    }
+  };
+  visitProgram(ast);
+}
+
+/** explains Handlebars' own errors in playbook terms */
+function translate(e: unknown, source: string): TemplateError {
+  const msg = e instanceof Error ? e.message : String(e);
+  const notDefined = /"([^"]+)" not defined in/.exec(msg);
+  if (notDefined) {
+    // Handlebars names only the last segment; report the whole dotted path as written
+    const seg = notDefined[1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const full = new RegExp(`[A-Za-z0-9_@.-]*\\b${seg}\\b`).exec(source.replace(/\{\{|\}\}/g, ' '))?.[0] ?? notDefined[1];
+    return new TemplateError(`undefined variable "${full}" in ${JSON.stringify(source)}`, 'define it in vars, an environment file, --vars-file or --var; or check the spelling', full);
+  }
+  const missingHelper = /Missing helper: "([^"]+)"/.exec(msg);
+  if (missingHelper) {
+    return new TemplateError(`unknown template helper "${missingHelper[1]}" in ${JSON.stringify(source)}`, `helpers: ${helperNames().join(', ')}`);
+  }
+  if (e instanceof TemplateError) return e;
+  const first = msg.split('\n')[0];
+  return new TemplateError(`template error in ${JSON.stringify(source)}: ${first}`, 'templates use Handlebars syntax: {{name}}, {{helper arg1 arg2}}');
+}
+
+/** renders one string; a string that is exactly one {{expression}} keeps the value's type */
+export function renderString(source: string, data: object): unknown {
+  if (!hasTemplate(source)) return source;
+  const single = SINGLE.exec(source);
+  try {
+    checkVariables(source, data);
+    if (single && !single[1].startsWith('#') && !single[1].startsWith('/') && !single[1].startsWith('!') && !single[1].startsWith('>')) {
+      captured = undefined;
+      const expr = single[1].trim();
+      // a bare path is captured as is; a helper call (or a lone helper name) as a sub-expression
+      const call = /\s/.test(expr) || (expr in hb.helpers && !(expr in data)) ? `(${expr})` : expr;
+      compile(`{{__capture ${call}}}`)(data);
+      const v = captured;
+      captured = undefined;
+      return v;
+    }
+    const out = compile(source)(data);
+    if (out.includes(MARKER)) return Object.assign(new Unknown(source), { text: out });
+    return out;
+  } catch (e) {
+    throw translate(e, source);
+  }
+}
+
+export interface RenderIssue {
+  path: (string | number)[];
+  error: TemplateError;
+}
+
+/** renders every string in a value tree; errors carry the path of the string that failed */
+export function renderDeep(value: unknown, data: object, path: (string | number)[] = []): unknown {
+  if (typeof value === 'string') {
+    try {
+      return renderString(value, data);
+    } catch (e) {
+      throw Object.assign(e as TemplateError, { path });
+    }
+  }
+  if (Array.isArray(value)) return value.map((v, i) => renderDeep(v, data, [...path, i]));
+  if (value && typeof value === 'object' && !isUnknown(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = renderDeep(v, data, [...path, k]);
+    return out;
+  }
+  return value;
+}
+
+/** the first Unknown in a value tree, with its path */
+export function findUnknown(value: unknown, path: (string | number)[] = []): { path: (string | number)[]; value: Unknown } | undefined {
+  if (isUnknown(value)) return { path, value };
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const f = findUnknown(value[i], [...path, i]);
+      if (f) return f;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const f = findUnknown(v, [...path, k]);
+      if (f) return f;
+    }
+  }
+  return undefined;
+}
+
+/** a condition's truth, as `when:` and `assert` use it; strings "false", "no", "0" and "" are false */
+export function isTrue(v: unknown): boolean {
+  if (typeof v === 'string') return !['', 'false', 'no', '0', 'off', 'none', 'null'].includes(v.trim().toLowerCase());
+  return truthy(v);
+}
+
+/** an Unknown whose every property, at any depth, is the same Unknown: a registered task before apply */
+export function unknownTree(origin: string): Unknown {
+  const proxy: Unknown = new Proxy(new Unknown(origin), {
+    get: (t, p, r) => (typeof p === 'symbol' || p in t ? Reflect.get(t, p, r) : proxy),
+    has: () => true,
+    getOwnPropertyDescriptor: (t, p) =>
+      Reflect.getOwnPropertyDescriptor(t, p) ?? (typeof p === 'symbol' ? undefined : { value: proxy, writable: false, enumerable: true, configurable: true }),
+  });
+  return proxy;
+}
+
+/** wraps plan outputs so that keys the plan could not know yet read as Unknown instead of undefined */
+export function outputsWithUnknowns(outputs: Record<string, unknown>, origin: string): Record<string, unknown> {
+  const u = unknownTree(origin);
+  return new Proxy(outputs, {
+    get: (t, p) => (typeof p === 'symbol' || p in t ? Reflect.get(t, p) : u),
+    has: () => true,
+    getOwnPropertyDescriptor: (t, p) => Reflect.getOwnPropertyDescriptor(t, p) ?? (typeof p === 'symbol' ? undefined : { value: u, writable: false, enumerable: true, configurable: true }),
+  });
+}
