@@ -1,7 +1,7 @@
 // Transport faults from the shared Traffic: each answers in the service's own error shape, the
 // SDK's retries get through them, and the request log records what happened.
 
-import { BackupClient, DescribeBackupVaultCommand } from '@aws-sdk/client-backup';
+import { BackupClient, DescribeBackupVaultCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
@@ -100,6 +100,30 @@ describe('the SDK retries through faults', () => {
     expect(sent.map((e) => e.fault)).toEqual([fault, undefined]);
     expect(sent.every((e) => e.service === service && !e.mutating)).toBe(true);
     expect(sent[1].status).toBe(200);
+  });
+});
+
+describe('faults on writes', () => {
+  it('a mutatingOnly throttle spares reads and hits StartBackupJob, which the SDK retries once', async () => {
+    f.traffic.setFaults([{ fault: 'throttle', target: 'aws', mutatingOnly: true, times: 1 }]);
+    const mark = f.traffic.log.mark();
+    const backup = new BackupClient(f.cfg());
+    await backup.send(new DescribeBackupVaultCommand({ BackupVaultName: f.scenario.backup.vault }));
+    const out = await backup.send(
+      new StartBackupJobCommand({
+        BackupVaultName: f.scenario.backup.vault,
+        ResourceArn: f.emulator.state.backup.resources.efs,
+        IamRoleArn: `arn:aws:iam::${f.scenario.accountId}:role/service-role/${f.scenario.backup.roleName}`,
+      }),
+    );
+    expect(out.BackupJobId).toBeTruthy();
+    // the throttled attempt never reached the handler: exactly one job exists
+    expect(f.emulator.state.backup.jobs.size).toBe(1);
+    expect(f.traffic.log.since(mark).map((e) => [e.operation, e.mutating, e.fault ?? null, e.status])).toEqual([
+      ['DescribeBackupVault', false, null, 200],
+      ['StartBackupJob', true, 'throttle', 429],
+      ['StartBackupJob', true, null, 200],
+    ]);
   });
 });
 

@@ -13,7 +13,7 @@ import { sleep, startAws, type AwsFixture } from './aws-helpers.js';
 
 let f: AwsFixture;
 beforeAll(async () => {
-  f = await startAws({ backupJobMs: 300, dnsChangeMs: 150 });
+  f = await startAws({ backupJobMs: 300, dnsChangeMs: 400 });
 });
 afterAll(async () => {
   await f.emulator.stop();
@@ -179,7 +179,7 @@ describe('Route 53', () => {
     expect(out.ChangeInfo?.Status).toBe('PENDING');
     expect(out.ChangeInfo?.Id).toMatch(/^\/change\/C/);
     expect((await r53.send(new GetChangeCommand({ Id: out.ChangeInfo!.Id! }))).ChangeInfo?.Status).toBe('PENDING');
-    await sleep(200);
+    await sleep(450);
     expect((await r53.send(new GetChangeCommand({ Id: out.ChangeInfo!.Id! }))).ChangeInfo?.Status).toBe('INSYNC');
     expect(f.emulator.state.route53.record(zoneId(), `*.${f.scenario.subdomain}`, 'CNAME')?.ResourceRecords).toEqual([{ Value: f.scenario.green.ingressHost }]);
 

@@ -84,7 +84,7 @@ export function restService(def: Omit<ServiceDef, 'resolve'>, routes: Route[]): 
         if (r.method !== req.method) continue;
         const m = r.pattern.exec(req.path);
         if (!m) continue;
-        const params = Object.fromEntries(Object.entries(m.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]));
+        const params = Object.fromEntries(Object.entries(m.groups ?? {}).map(([k, v]) => [k, safeDecode(v)]));
         return { operation: r.operation, run: () => r.run(params, req, state) };
       }
       return {
@@ -95,6 +95,15 @@ export function restService(def: Omit<ServiceDef, 'resolve'>, routes: Route[]): 
       };
     },
   };
+}
+
+/** a malformed percent-escape is kept as sent rather than failing the request before it is logged */
+function safeDecode(v: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
 }
 
 export function jsonBody(req: AwsRequest): Record<string, any> {
