@@ -9,6 +9,7 @@ export const registry: Record<string, Loader> = {
   assert: () => import('./assert.js'),
   pause: () => import('./pause.js'),
   'set-vars': () => import('./set-vars.js'),
+  template: () => import('./template.js'),
 };
 
 export const taskTypes = (): string[] => Object.keys(registry).sort();

@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { UserError } from './errors.js';
+import { replaceWithBackup, writeFileAtomic } from './fs-atomic.js';
 import type { Redactor } from './redact.js';
 import type { Context, ExecOptions, ExecResult, KubeClients, Mode, Targets } from './types.js';
 
@@ -271,6 +272,15 @@ export function createContext(
     persist: (k, v) => hooks.persist(k, v),
     recall: <T>(k: string) => hooks.recall(k) as T | undefined,
     confirm: (q) => ask(svc, q, (l) => hooks.log(l)),
+    writeFile(path, content, options = {}) {
+      if (svc.mode !== 'run') throw new GuardError(`${svc.mode} never writes files: refused writing ${path}`);
+      const abs = isAbsolute(path) ? path : resolve(svc.run.playbookDir, path);
+      if (options.backup === false) {
+        writeFileAtomic(abs, content, options.mode);
+        return undefined;
+      }
+      return replaceWithBackup(abs, content);
+    },
     resolvePath: (p) => (isAbsolute(p) ? p : resolve(svc.run.playbookDir, p)),
   };
 }

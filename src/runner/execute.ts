@@ -207,7 +207,7 @@ class Runner {
     if (t.register) {
       this.scope.register(t.register, this.svc.mode === 'dry-run' ? { ...this.registered(o.status, {}, []), outputs: unknownTree(t.register) } : this.registered(o.status, o.outputs, o.changes));
     }
-    if (t.type && (loadTaskSchema(t.type) as Record<string, unknown>)['x-kfup-exports-vars'] === true && o.status !== 'failed') {
+    if (t.type && exportsVars(t.type) && o.status !== 'failed') {
       for (const [k, v] of Object.entries(o.outputs)) this.scope.setVar(k, v, `task "${t.name}"`);
     }
   }
@@ -272,7 +272,9 @@ class Runner {
       try {
         const describe = module.describe(validated as never);
         this.emit({ type: 'task-plan', task: ref, changes: [], notes: [], describe });
-        return { status: 'planned', outputs: {}, changes: [], notes: [], describe };
+        // a task type whose parameters become variables needs no live system to know them
+        const outputs = exportsVars(t.type!) ? (validated as Outputs) : {};
+        return { status: 'planned', outputs, changes: [], notes: [], describe };
       } catch (e) {
         return this.failure(e, t, t.type!);
       }
@@ -357,7 +359,7 @@ class Runner {
     if (ref.key === String(t.index) && !t.parallel) {
       // the task itself (not a loop item): journal its end for resume
       let exported: Record<string, unknown> | undefined;
-      if (t.type && (loadTaskSchema(t.type) as Record<string, unknown>)['x-kfup-exports-vars'] === true && o.status !== 'failed') exported = o.outputs;
+      if (t.type && exportsVars(t.type) && o.status !== 'failed') exported = o.outputs;
       if (this.opts.journal) {
         const before = this.svc.redactor.size ? JSON.stringify(o.outputs) : '';
         const redacted = this.svc.redactor.size > 0 && this.svc.redactor.redact(before) !== before;
@@ -421,6 +423,8 @@ class Runner {
     return this.stopped ? this.results.filter((r) => r.status === 'failed').pop()?.name : undefined;
   }
 }
+
+const exportsVars = (type: string): boolean => (loadTaskSchema(type) as Record<string, unknown>)['x-kfup-exports-vars'] === true;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

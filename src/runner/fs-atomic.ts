@@ -1,6 +1,6 @@
 // Files kfup writes are replaced atomically (write a temporary file beside it, fsync, rename), and
 // a file the user had is kept as a backup before it is replaced.
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, unlinkSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 
 export function writeFileAtomic(file: string, content: string, mode?: number): void {
@@ -10,6 +10,7 @@ export function writeFileAtomic(file: string, content: string, mode?: number): v
   try {
     writeSync(fd, content);
     fsyncSync(fd);
+    if (mode !== undefined) chmodSync(tmp, mode); // openSync's mode is filtered by the umask
   } catch (e) {
     closeSync(fd);
     try {

@@ -150,6 +150,11 @@ export interface Context {
    * Refused in check and dry-run (modules report what they would ask instead).
    */
   confirm(question: string): Promise<boolean>;
+  /**
+   * write a local file atomically (temp file + rename); an existing file is first kept as FILE.bak
+   * (returned). Refused in check and dry-run, like every other write.
+   */
+  writeFile(path: string, content: string, options?: { backup?: boolean; mode?: number }): string | undefined;
   /** resolve a path relative to the playbook's directory */
   resolvePath(p: string): string;
 }
