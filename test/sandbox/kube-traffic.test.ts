@@ -76,7 +76,7 @@ describe('transport faults', () => {
     sb.traffic.setFaults([{ fault: 'conflict' }]);
     expect((await raw('/api/v1/namespaces/default')).status).toBe(200);
     const before = sb.server.store.resourceVersion;
-    const err = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'blocked' } } }).catch((e) => e as { code: number; body: string });
+    const err = (await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'blocked' } } }).catch((e) => e)) as { code: number; body: string };
     expect(err.code).toBe(409);
     expect(JSON.parse(err.body).message).toContain('the object has been modified; please apply your changes to the latest version and try again');
     expect(sb.server.store.resourceVersion).toBe(before); // nothing was written
