@@ -24,7 +24,9 @@ export class CollectingReporter implements Reporter {
   }
 }
 
-export interface TaskRunOptions extends Partial<Omit<RunRequest, 'playbook' | 'mode'>> {
+export interface TaskRunOptions extends Partial<Omit<RunRequest, 'playbook' | 'mode' | 'vars'>> {
+  /** --var arguments */
+  varArgs?: string[];
   tasks: unknown[];
   vars?: Record<string, unknown>;
   targets?: Targets;
@@ -57,7 +59,7 @@ export async function runTasks(opts: TaskRunOptions): Promise<TaskRun> {
   writeFileSync(playbook, stringify(doc));
   const reporter = new CollectingReporter();
   const stateDir = opts.stateDir ?? join(dir, '.kfup');
-  const { tasks: _t, vars: _v, targets: _g, dir: _d, secrets: _s, mode, ...rest } = opts;
-  const result = await runPlaybook({ playbook, mode: mode ?? 'run', yes: true, stateDir, reporter, ...rest });
+  const { tasks: _t, vars: _v, targets: _g, dir: _d, secrets: _s, mode, varArgs, ...rest } = opts;
+  const result = await runPlaybook({ playbook, mode: mode ?? 'run', yes: true, stateDir, reporter, vars: varArgs, ...rest });
   return { result, reporter, dir, stateDir, playbook };
 }
