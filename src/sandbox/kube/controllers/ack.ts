@@ -143,3 +143,33 @@ export function startAckController(opts: AckControllerOptions): () => void {
     unwatch();
   };
 }
+
+/** the emulated AWS account's SageMaker state, as far as the ACK controller needs it */
+export interface SageMakerEndpointStore {
+  endpoints: Map<
+    string,
+    { EndpointName: string; EndpointArn: string; EndpointConfigName: string; EndpointStatus: string; CreationTime: number; LastModifiedTime: number }
+  >;
+  deleteEndpoint(name: string): void;
+}
+
+/** adapts the AWS emulator's SageMaker state (AwsState.sagemaker) to the controller's backend */
+export function sagemakerBackend(state: SageMakerEndpointStore): AckSageMakerBackend {
+  return {
+    endpointExists: (name) => state.endpoints.has(name),
+    deleteEndpoint: (name) => state.deleteEndpoint(name),
+    describe: (name) => {
+      const e = state.endpoints.get(name);
+      return e
+        ? {
+            endpointName: e.EndpointName,
+            endpointArn: e.EndpointArn,
+            endpointConfigName: e.EndpointConfigName,
+            endpointStatus: e.EndpointStatus,
+            creationTime: e.CreationTime,
+            lastModifiedTime: e.LastModifiedTime,
+          }
+        : undefined;
+    },
+  };
+}
