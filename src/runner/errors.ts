@@ -67,8 +67,14 @@ export function distance(a: string, b: string): number {
 export function nearest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
+  const w = word.toLowerCase();
   for (const c of candidates) {
-    const d = distance(word.toLowerCase(), c.toLowerCase());
+    const lc = c.toLowerCase();
+    let d = distance(w, lc);
+    // a shared stem of four or more letters ("retry" / "retries") counts as close
+    let prefix = 0;
+    while (prefix < w.length && prefix < lc.length && w[prefix] === lc[prefix]) prefix++;
+    if (prefix >= 4) d = Math.min(d, 2);
     if (d < bestD) {
       bestD = d;
       best = c;

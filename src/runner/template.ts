@@ -3,6 +3,7 @@
 // Values only known after apply (Unknown) flow through: an expression that touches one is Unknown.
 import Handlebars from 'handlebars';
 import { Unknown, isUnknown } from './types.js';
+import { UserError } from './errors.js';
 
 const hb = Handlebars.create();
 
@@ -77,7 +78,7 @@ hb.registerHelper('default', function (v: unknown, fallback: unknown) {
   return v === undefined || v === null || v === '' ? fallback : v;
 });
 
-export const helperNames = (): string[] => Object.keys(hb.helpers).filter((h) => !['blockHelperMissing', 'helperMissing', 'log', 'lookup', 'each', 'if', 'unless', 'with'].includes(h));
+export const helperNames = (): string[] => Object.keys(hb.helpers).filter((h) => !h.startsWith('__') && !['blockHelperMissing', 'helperMissing', 'log', 'lookup', 'each', 'if', 'unless', 'with'].includes(h));
 
 const MARKER = '(known after apply)';
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
@@ -210,6 +211,8 @@ export function renderString(source: string, data: object): unknown {
     if (out.includes(MARKER)) return Object.assign(new Unknown(source), { text: out });
     return out;
   } catch (e) {
+    // an error inside a variable's own template already names its place
+    if (e instanceof UserError) throw e;
     throw translate(e, source);
   }
 }

@@ -12,7 +12,7 @@ const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormat
 let ajv: Ajv | undefined;
 export function getAjv(): Ajv {
   if (!ajv) {
-    ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, allowUnionTypes: true });
+    ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, allowUnionTypes: true, verbose: true });
     addFormats(ajv);
   }
   return ajv;
@@ -72,8 +72,19 @@ export function describeErrors(errors: ErrorObject[], value: unknown, label: (pa
   const issues: SchemaIssue[] = [];
   const seen = new Set<string>();
   for (const e of errors) {
-    if (e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'if' || e.keyword === 'not') continue;
+    if (e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'if' || e.keyword === 'not' || e.keyword === 'propertyNames') continue;
     const path = pointerToPath(e.instancePath);
+    const propertyName = (e as { propertyName?: string }).propertyName;
+    if (propertyName !== undefined) {
+      // a bad key (propertyNames): point at the key itself
+      const desc = (e.parentSchema as { description?: string } | undefined)?.description;
+      const key = `${e.instancePath}/${propertyName}|name`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        issues.push({ path: [...path, propertyName], atKey: true, message: `${label(path)} has an invalid name "${propertyName}"`, hint: desc });
+      }
+      continue;
+    }
     if (underUnknown(value, path)) continue;
     let issue: SchemaIssue;
     const here = label(path);
