@@ -41,6 +41,9 @@ export function joinApiVersion(group: string, version: string): string {
 
 type BuiltinSpec = [group: string, version: string, kind: string, plural: string, namespaced: boolean, shortNames: string[]];
 
+/** the kinds `kubectl get all` shows */
+const CATEGORY_ALL = new Set(['pods', 'services', 'deployments', 'statefulsets', 'daemonsets', 'replicasets']);
+
 const BUILTINS: BuiltinSpec[] = [
   ['', 'v1', 'Namespace', 'namespaces', false, ['ns']],
   ['', 'v1', 'Pod', 'pods', true, ['po']],
@@ -75,7 +78,7 @@ export class KindRegistry {
         plural,
         singular: kind.toLowerCase(),
         shortNames,
-        categories: [],
+        categories: CATEGORY_ALL.has(plural) ? ['all'] : [],
         namespaced,
         verbs: ALL_VERBS,
         builtin: true,

@@ -16,6 +16,8 @@ export interface StoreEvent {
   key: string;
   /** the stored object: read it, never mutate it */
   object: KubeObject;
+  /** for MODIFIED and DELETED: the object before (lets selector watches turn a change into ADDED/DELETED) */
+  old?: KubeObject;
 }
 
 export interface WriteOptions {
@@ -96,8 +98,8 @@ export class MemoryStore implements ObjectStore {
     return info.namespaced ? namespace || 'default' : '';
   }
 
-  private emit(type: WatchEventType, info: KindInfo, object: KubeObject): void {
-    const ev: StoreEvent = { rv: this.rv, type, key: kindKey(info.group, info.kind), object };
+  private emit(type: WatchEventType, info: KindInfo, object: KubeObject, old?: KubeObject): void {
+    const ev: StoreEvent = { rv: this.rv, type, key: kindKey(info.group, info.kind), object, ...(old ? { old } : {}) };
     this.history.push(ev);
     if (this.history.length > this.historySize * 2) {
       const drop = this.history.length - this.historySize;
@@ -274,11 +276,11 @@ export class MemoryStore implements ObjectStore {
     if (opts.dryRun) return obj;
     meta.resourceVersion = String(++this.rv);
     if (meta.deletionTimestamp && !(meta.finalizers?.length) && !this.holdsNamespace(info, obj)) {
-      this.remove(info, ns, obj);
+      this.remove(info, ns, obj, old);
       return clone(obj);
     }
     this.bucket(info, ns, true)!.set(meta.name, obj);
-    this.emit('MODIFIED', info, obj);
+    this.emit('MODIFIED', info, obj, old);
     return clone(obj);
   }
 
@@ -290,9 +292,9 @@ export class MemoryStore implements ObjectStore {
   }
 
   /** removes a stored object (its final state is `obj`, already carrying its new resourceVersion) */
-  private remove(info: KindInfo, ns: string, obj: KubeObject): void {
+  private remove(info: KindInfo, ns: string, obj: KubeObject, old?: KubeObject): void {
     this.bucket(info, ns, false)?.delete(obj.metadata.name);
-    this.emit('DELETED', info, obj);
+    this.emit('DELETED', info, obj, old);
     if (info.group === 'apiextensions.k8s.io' && info.kind === 'CustomResourceDefinition') this.dropCrd(obj);
     if (info.namespaced) this.maybeFinishNamespace(ns);
   }
@@ -345,12 +347,12 @@ export class MemoryStore implements ObjectStore {
       };
       if (isNamespace) marked.status = { ...(old.status as object), phase: 'Terminating' };
       this.bucket(info, ns, true)!.set(name, marked);
-      this.emit('MODIFIED', info, marked);
+      this.emit('MODIFIED', info, marked, old);
       return clone(marked);
     }
     this.rv++;
     const gone = { ...old, metadata: { ...old.metadata, resourceVersion: String(this.rv) } };
-    this.remove(info, ns, gone);
+    this.remove(info, ns, gone, old);
     return clone(gone);
   }
 

@@ -66,11 +66,22 @@ export function serveWatch(store: MemoryStore, res: ServerResponse, w: WatchRequ
   }
   // single-threaded: nothing can be written to the store between these lines and the subscribe
   if (fromNow) for (const o of store.listRaw(w.info, w.info.namespaced ? w.namespace : undefined, w.pred)) send('ADDED', w.present(o));
-  for (const ev of backlog) if (ev.key === key && wanted(ev.object)) send(ev.type, w.present(ev.object));
+  // as the watch cache does with selectors: an object that starts matching is ADDED for this
+  // watch, one that stops matching is DELETED
+  const deliver = (ev: StoreEvent) => {
+    if (ev.key !== key) return;
+    const now = wanted(ev.object);
+    const before = ev.old !== undefined && wanted(ev.old);
+    if (ev.type === 'ADDED') {
+      if (now) send('ADDED', w.present(ev.object));
+    } else if (ev.type === 'DELETED') {
+      if (now || before) send('DELETED', w.present(ev.object));
+    } else if (now) send(before || ev.old === undefined ? 'MODIFIED' : 'ADDED', w.present(ev.object));
+    else if (before) send('DELETED', w.present(ev.object));
+  };
+  for (const ev of backlog) deliver(ev);
   if (w.sendInitialEvents && w.allowBookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
-  unsubscribe = store.subscribe((ev) => {
-    if (ev.key === key && wanted(ev.object)) send(ev.type, w.present(ev.object));
-  });
+  unsubscribe = store.subscribe(deliver);
   if (w.timeoutSeconds !== undefined && w.timeoutSeconds > 0) timers.push(setTimeout(stop, w.timeoutSeconds * 1000));
   if (w.allowBookmarks) {
     const tick = () => {
