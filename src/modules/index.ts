@@ -2,6 +2,7 @@
 // task of their type runs, so `kfup validate` never loads the AWS SDK or client-node; their
 // parameter schemas are read from schemas/tasks/ without importing the module.
 import type { TaskModule } from '../runner/types.js';
+import { registerSchema } from '../runner/package-root.js';
 
 type Loader = () => Promise<{ default: TaskModule }>;
 
@@ -13,6 +14,16 @@ export const registry: Record<string, Loader> = {
 };
 
 export const taskTypes = (): string[] => Object.keys(registry).sort();
+
+/**
+ * Adds a task type at run time (a plugin, or a test's probe module), with its parameter schema.
+ * Built-in types are listed above and their schemas live in schemas/tasks/.
+ */
+export function registerTaskType(module: TaskModule, schema = module.schema): void {
+  registry[module.name] = async () => ({ default: module });
+  registerSchema(module.name, schema);
+  loaded.delete(module.name);
+}
 
 const loaded = new Map<string, TaskModule>();
 

@@ -21,6 +21,11 @@ export function loadTaskSchema(name: string): JSONSchema {
   return s;
 }
 
+/** a task type's schema that does not come from schemas/tasks/ (see registerTaskType) */
+export function registerSchema(name: string, schema: JSONSchema): void {
+  schemaCache.set(name, schema);
+}
+
 export function loadSchema(file: string): JSONSchema {
   let s = schemaCache.get(file);
   if (!s) {

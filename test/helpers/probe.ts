@@ -1,0 +1,75 @@
+// A task type for runner tests: it fails a given number of times, sleeps (honouring ctx.signal),
+// and "creates" a named item in an in-memory world, so that idempotency, retries, timeouts,
+// resume and revert can be observed without any external system.
+import { registerTaskType } from '../../src/modules/index.js';
+import type { TaskModule } from '../../src/runner/types.js';
+
+export interface ProbeParams {
+  item: string;
+  fail_times?: number;
+  sleep_ms?: number;
+  output?: unknown;
+}
+
+export const world = {
+  items: new Set<string>(),
+  attempts: new Map<string, number>(),
+  applies: new Map<string, number>(),
+  started: [] as { item: string; at: number }[],
+  reset() {
+    this.items.clear();
+    this.attempts.clear();
+    this.applies.clear();
+    this.started.length = 0;
+  },
+};
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    }, { once: true });
+  });
+
+export const probe: TaskModule<ProbeParams> = {
+  name: 'probe',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['item'],
+    description: 'test probe',
+    properties: {
+      item: { type: 'string' },
+      fail_times: { type: 'integer', minimum: 0 },
+      sleep_ms: { type: 'integer', minimum: 0 },
+      output: {},
+    },
+  },
+  describe: (p) => [`ensure ${p.item}`],
+  async check(p, ctx) {
+    const n = (world.attempts.get(p.item) ?? 0) + 1;
+    world.attempts.set(p.item, n);
+    world.started.push({ item: p.item, at: Date.now() });
+    if (p.sleep_ms) await sleep(p.sleep_ms, ctx.signal);
+    if (n <= (p.fail_times ?? 0)) throw new Error(`probe ${p.item} failing (attempt ${n})`);
+    const outputs = { item: p.item, value: p.output ?? `${p.item}-value` };
+    if (world.items.has(p.item)) return { changes: [], outputs };
+    return { changes: [{ action: 'create', target: `item ${p.item}`, summary: `create ${p.item}`, before: undefined, after: { item: p.item } }], outputs: { item: p.item } };
+  },
+  async apply(p, ctx) {
+    world.items.add(p.item);
+    world.applies.set(p.item, (world.applies.get(p.item) ?? 0) + 1);
+    ctx.persist('created', p.item);
+    return { item: p.item, value: p.output ?? `${p.item}-value` };
+  },
+  async revert(record, ctx) {
+    const item = record.persisted.created as string;
+    const changes = world.items.has(item) ? [{ action: 'delete' as const, target: `item ${item}`, summary: `delete ${item}` }] : [];
+    if (ctx.mode === 'run') world.items.delete(item);
+    return changes;
+  },
+};
+
+registerTaskType(probe);
