@@ -80,9 +80,16 @@ spec:
     await ok('apply', '-f', crdFile);
     writeFileSync(join(dir, 'ns.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata: { name: velero }\n');
     await ok('apply', '-f', join(dir, 'ns.yaml'));
+    // kubectl asks for fieldValidation=Strict: a field the schema does not know is refused
+    writeFileSync(join(dir, 'bad.yaml'), 'apiVersion: velero.io/v1\nkind: Backup\nmetadata: { name: b0, namespace: velero }\nspec: { ttl: 1h, bogus: 1 }\n');
+    const strict = await kubectl('apply', '-f', join(dir, 'bad.yaml'));
+    expect(strict.code).not.toBe(0);
+    expect(strict.err).toContain('strict decoding error: unknown field "spec.bogus"');
+    expect((await kubectl('apply', '--validate=false', '-f', join(dir, 'bad.yaml'))).code).toBe(0); // pruned instead
+    expect(await ok('get', 'backup', 'b0', '-n', 'velero', '-o', 'jsonpath={.spec}')).toBe('{"ttl":"1h"}');
     writeFileSync(join(dir, 'b.yaml'), 'apiVersion: velero.io/v1\nkind: Backup\nmetadata: { name: b1, namespace: velero }\nspec: { ttl: 720h0m0s }\n');
     expect(await ok('apply', '-f', join(dir, 'b.yaml'))).toContain('backup.velero.io/b1 created');
-    expect(await ok('get', 'backups', '-n', 'velero', '-o', 'name')).toBe('backup.velero.io/b1\n');
+    expect(await ok('get', 'backups', '-n', 'velero', '-o', 'name')).toBe('backup.velero.io/b0\nbackup.velero.io/b1\n');
     const bad = await kubectl('patch', 'backup', 'b1', '-n', 'velero', '--type', 'merge', '-p', '{"spec":{"ttl":5}}');
     expect(bad.code).not.toBe(0);
     expect(bad.err).toContain('spec.ttl: Invalid value');

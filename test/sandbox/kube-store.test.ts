@@ -95,6 +95,24 @@ describe('MemoryStore', () => {
     expect(() => names('env in prod')).toThrow(StoreError);
   });
 
+  it('serves a CRD\'s kind while the CRD exists, and drops its objects with it', () => {
+    const s = storeWithNs('default');
+    const crd: KubeObject = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gadgets.example.com' },
+      spec: { group: 'example.com', scope: 'Namespaced', names: { kind: 'Gadget', plural: 'gadgets' }, versions: [{ name: 'v1', served: true, storage: true }] },
+    };
+    const created = s.create(crd);
+    expect((created.status as { conditions: { type: string }[] }).conditions.map((c) => c.type)).toContain('Established');
+    s.create({ apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g', namespace: 'default' }, spec: { any: 'thing' } });
+    expect(s.list('example.com/v1', 'Gadget')).toHaveLength(1);
+    s.delete('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'gadgets.example.com');
+    expect(s.kinds.lookup('example.com/v1', 'Gadget')).toBeUndefined();
+    expect(reasonOf(() => s.create({ apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g2', namespace: 'default' } }))).toBe('NotFound');
+    expect(reasonOf(() => s.create({ ...crd, metadata: { name: 'wrong.example.com' } }))).toBe('Invalid');
+  });
+
   it('keeps a bounded history: older watch starts are refused', () => {
     const s = new MemoryStore({ historySize: 5 });
     s.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });

@@ -25,10 +25,10 @@ function show(v: unknown): string {
 const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
 /** applies defaults and removes fields the schema does not know; mutates `value` */
-function prune(value: unknown, schema: Schema | undefined, root: boolean): void {
+function prune(value: unknown, schema: Schema | undefined, root: boolean, path: string, removed: string[]): void {
   if (!schema || value === null || typeof value !== 'object') return;
   if (Array.isArray(value)) {
-    if (schema.items && typeof schema.items === 'object') for (const item of value) prune(item, schema.items, false);
+    if (schema.items && typeof schema.items === 'object') value.forEach((item, i) => prune(item, schema.items, false, `${path}[${i}]`, removed));
     return;
   }
   const obj = value as Record<string, unknown>;
@@ -44,9 +44,12 @@ function prune(value: unknown, schema: Schema | undefined, root: boolean): void 
   for (const k of Object.keys(obj)) {
     if ((root || embedded) && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
     const sub = props?.[k];
-    if (sub) prune(obj[k], sub, false);
-    else if (addl && typeof addl === 'object') prune(obj[k], addl, false);
-    else if (!preserve && addl !== true) delete obj[k];
+    if (sub) prune(obj[k], sub, false, join(path, k), removed);
+    else if (addl && typeof addl === 'object') prune(obj[k], addl, false, join(path, k), removed);
+    else if (!preserve && addl !== true) {
+      removed.push(join(path, k));
+      delete obj[k];
+    }
   }
 }
 
@@ -148,11 +151,12 @@ function validate(value: unknown, schema: Schema | undefined, path: string, out:
 
 /**
  * Prunes and defaults `obj` in place against `schema`, then returns the validation problems
- * (empty when valid).
+ * (empty when valid) and the paths of the fields pruned (for fieldValidation=Strict|Warn).
  */
-export function pruneAndValidate(obj: Record<string, unknown>, schema: Schema): FieldCause[] {
-  prune(obj, schema, true);
+export function pruneAndValidate(obj: Record<string, unknown>, schema: Schema): FieldCause[] & { pruned: string[] } {
+  const pruned: string[] = [];
+  prune(obj, schema, true, '', pruned);
   const out: FieldCause[] = [];
   validate(obj, schema, '', out, true);
-  return out;
+  return Object.assign(out, { pruned });
 }

@@ -10,7 +10,7 @@ import { openApiDocument } from './openapi.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { allOf, fieldSelectorEquals, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { status, statusOf, type Status } from './status.js';
-import { MemoryStore } from './store.js';
+import { MemoryStore, type WriteOptions } from './store.js';
 import { StoreError, type KubeObject } from './store-api.js';
 import { serveWatch } from './watch.js';
 
@@ -167,6 +167,9 @@ export class KubeApiServer {
       group = segs[1];
     }
     const dryRun = q.getAll('dryRun').includes('All');
+    const fv = q.get('fieldValidation');
+    const warnings: string[] = [];
+    const writeOpts: WriteOptions = { dryRun, fieldValidation: fv === 'Strict' || fv === 'Warn' ? fv : 'Ignore', warnings };
     const mutating = route !== undefined && WRITE_VERBS.has(verb) && !dryRun;
     const service = group || 'core';
 
@@ -210,8 +213,10 @@ export class KubeApiServer {
         }
       }
       const body = WRITE_VERBS.has(verb) ? parseBody(await readBody(req), req.headers['content-type'] ?? '') : undefined;
-      const [code, out] = this.serve(route, verb, method, q, body, req.headers['content-type'] ?? '', dryRun);
-      this.send(res, code, out);
+      const [code, out] = this.serve(route, verb, method, q, body, req.headers['content-type'] ?? '', writeOpts);
+      // the API server's way of reporting pruned fields under fieldValidation=Warn
+      const headers: Record<string, string> = warnings.length ? { Warning: warnings.map((w) => `299 - "${w.replace(/"/g, "'")}"`).join(', ') } : {};
+      this.send(res, code, out, headers);
       log(code);
     } catch (e) {
       // as the API server does: NotFound and Conflict name the resource, Invalid the kind
@@ -306,7 +311,8 @@ export class KubeApiServer {
     return o;
   }
 
-  private serve(route: ResourceRoute, verb: Verb, method: string, q: URLSearchParams, body: unknown, contentType: string, dryRun: boolean): [number, unknown] {
+  private serve(route: ResourceRoute, verb: Verb, method: string, q: URLSearchParams, body: unknown, contentType: string, opts: WriteOptions): [number, unknown] {
+    const dryRun = opts.dryRun === true;
     const info = this.kindOrFail(route);
     if (info.namespaced && route.name !== undefined && route.namespace === undefined) {
       throw fail(404, 'the server could not find the requested resource', 'NotFound');
@@ -321,11 +327,11 @@ export class KubeApiServer {
       case 'list':
         return [200, this.list(info, route, q)];
       case 'create':
-        return [201, this.present(this.create(info, route, body, dryRun), route)];
+        return [201, this.present(this.create(info, route, body, opts), route)];
       case 'update':
-        return [200, this.present(this.update(info, route, body, dryRun), route)];
+        return [200, this.present(this.update(info, route, body, opts), route)];
       case 'patch':
-        return this.patch(info, route, body, contentType, dryRun);
+        return this.patch(info, route, body, contentType, opts);
       case 'delete': {
         const opts = (body ?? {}) as { preconditions?: { uid?: string; resourceVersion?: string }; dryRun?: string[] };
         const gone = this.store.delete(joinApiVersion(info.group, info.versions[0]), info.kind, route.name!, route.namespace, {
@@ -408,13 +414,13 @@ export class KubeApiServer {
     }
   }
 
-  private create(info: KindInfo, route: ResourceRoute, body: unknown, dryRun: boolean): KubeObject {
+  private create(info: KindInfo, route: ResourceRoute, body: unknown, opts: WriteOptions): KubeObject {
     if (route.sub) throw fail(405, 'the server does not allow this method on the requested resource', 'MethodNotAllowed');
     const obj = this.checkBody(info, route, body);
     this.requireNamespace(info, obj.metadata.namespace);
     // with a status subresource, a client cannot set status on create
     if (info.statusSubresource) delete obj.status;
-    return this.store.create(obj, { dryRun });
+    return this.store.create(obj, opts);
   }
 
   /** what a write through this endpoint may change: status only, or everything but status */
@@ -431,18 +437,18 @@ export class KubeApiServer {
     return next;
   }
 
-  private update(info: KindInfo, route: ResourceRoute, body: unknown, dryRun: boolean): KubeObject {
+  private update(info: KindInfo, route: ResourceRoute, body: unknown, opts: WriteOptions): KubeObject {
     const obj = this.checkBody(info, route, body);
     const current = this.getOrFail(info, route);
-    return this.store.update(this.scoped(info, route, current, obj), { dryRun });
+    return this.store.update(this.scoped(info, route, current, obj), opts);
   }
 
-  private patch(info: KindInfo, route: ResourceRoute, body: unknown, contentType: string, dryRun: boolean): [number, unknown] {
+  private patch(info: KindInfo, route: ResourceRoute, body: unknown, contentType: string, opts: WriteOptions): [number, unknown] {
     const type = contentType.split(';')[0].trim().toLowerCase();
     const current = this.store.getRaw(info, route.name!, route.namespace);
     if (type === 'application/apply-patch+yaml' && !current && !route.sub) {
       // server-side apply of an object that does not exist yet creates it
-      return [201, this.present(this.create(info, { ...route, name: undefined }, body, dryRun), route)];
+      return [201, this.present(this.create(info, { ...route, name: undefined }, body, opts), route)];
     }
     if (!current) this.getOrFail(info, route);
     let patched: unknown;
@@ -468,7 +474,7 @@ export class KubeApiServer {
     }
     if (next.kind !== current!.kind) throw fail(400, 'the kind of an object cannot be patched', 'BadRequest');
     next.apiVersion = current!.apiVersion;
-    return [200, this.present(this.store.update(this.scoped(info, route, current!, next), { dryRun }), route)];
+    return [200, this.present(this.store.update(this.scoped(info, route, current!, next), opts), route)];
   }
 }
 

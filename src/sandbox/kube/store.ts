@@ -23,6 +23,14 @@ export interface StoreEvent {
 export interface WriteOptions {
   /** validate and compute the result, store nothing (dryRun=All) */
   dryRun?: boolean;
+  /**
+   * What to do with fields a custom resource's schema does not know: 'Ignore' (default for the
+   * store) prunes them silently, 'Warn' prunes them and reports them in `warnings`, 'Strict'
+   * refuses the write with 400, as the API server does for ?fieldValidation=.
+   */
+  fieldValidation?: 'Ignore' | 'Warn' | 'Strict';
+  /** receives one message per pruned field when fieldValidation is 'Warn' */
+  warnings?: string[];
 }
 
 export interface MemoryStoreOptions {
@@ -125,12 +133,20 @@ export class MemoryStore implements ObjectStore {
   }
 
   /** prunes and validates a custom resource against its version's schema; registers CRDs */
-  private admit(info: KindInfo, obj: KubeObject): void {
+  private admit(info: KindInfo, obj: KubeObject, opts: WriteOptions): void {
     if (!info.builtin) {
       const { version } = splitApiVersion(obj.apiVersion);
       const schema = info.schemas.get(version);
       if (schema) {
         const causes = pruneAndValidate(obj as Record<string, unknown>, schema);
+        if (causes.pruned.length && opts.fieldValidation === 'Strict') {
+          throw new StoreError(
+            400,
+            'BadRequest',
+            `${info.kind} in version "${version}" cannot be handled as a ${info.kind}: strict decoding error: ${causes.pruned.map((f) => `unknown field "${f}"`).join(', ')}`,
+          );
+        }
+        if (opts.fieldValidation === 'Warn') for (const f of causes.pruned) opts.warnings?.push(`unknown field "${f}"`);
         if (causes.length) {
           const msg = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
           throw new StoreError(422, 'Invalid', `${info.kind}.${info.group} "${obj.metadata.name}" is invalid: ${causes.length > 1 ? `[${msg}]` : msg}`, causes);
@@ -188,7 +204,7 @@ export class MemoryStore implements ObjectStore {
     if (existing?.has(meta.name)) throw new StoreError(409, 'AlreadyExists', `${this.resourceName(info)} "${meta.name}" already exists`);
     if (info.namespaced) meta.namespace = ns;
     else delete meta.namespace;
-    this.admit(info, obj);
+    this.admit(info, obj, opts);
     this.checkCrd(obj, opts.dryRun === true);
     if (info.group === '' && info.kind === 'Namespace') obj.status = { phase: 'Active', ...(obj.status as object) };
     delete meta.deletionTimestamp;
@@ -263,7 +279,7 @@ export class MemoryStore implements ObjectStore {
     }
     if (info.namespaced) meta.namespace = ns;
     else delete meta.namespace;
-    this.admit(info, obj);
+    this.admit(info, obj, opts);
     this.checkCrd(obj, opts.dryRun === true);
     // fields the server owns
     meta.uid = old.metadata.uid;
