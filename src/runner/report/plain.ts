@@ -8,6 +8,7 @@ const clean = (s: string): string => s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '').r
 
 export class PlainReporter implements Reporter {
   private total = 0;
+  private mode = 'run';
   private lastProgress = new Map<string, string>();
   constructor(
     private out: (s: string) => void,
@@ -23,6 +24,7 @@ export class PlainReporter implements Reporter {
     switch (e.type) {
       case 'run-start':
         this.total = e.tasks.length;
+        this.mode = e.mode;
         this.line(`kfup ${e.mode}: ${e.playbook} (${e.file}, run ${e.runId}${e.resumedFrom ? `, resuming ${e.resumedFrom}` : ''})`);
         break;
       case 'task-start':
@@ -40,7 +42,7 @@ export class PlainReporter implements Reporter {
       case 'task-plan':
         break;
       case 'task-end': {
-        this.line(`[${e.task.index}/${this.total}] ${statusWord(st, e.status, '', e.ignored).padEnd(st.color ? 18 : 8)} ${e.task.name} (${formatDuration(e.durationMs)})`);
+        this.line(`[${e.task.index}/${this.total}] ${statusWord(st, e.status, this.mode, e.ignored).padEnd(st.color ? 22 : 12)} ${e.task.name} (${formatDuration(e.durationMs)})`);
         for (const l of endDetails(e, this.opts.diff)) this.line(`      ${l}`);
         break;
       }
