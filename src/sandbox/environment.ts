@@ -1,0 +1,79 @@
+// What `kfup sandbox up` writes beside the kubeconfig: `env` (the AWS_* variables to export) and
+// `environment.yaml`, a kfup environment file with every variable the upgrade playbook needs,
+// pointing at this sandbox.
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { writeFileAtomic } from '../runner/fs-atomic.js';
+import type { Scenario } from './scenario.js';
+
+export function sandboxEnvironment(s: Scenario, paths: { dir: string; kubeconfigPath: string }): Record<string, unknown> {
+  const acct = s.accountId;
+  return {
+    region: s.region,
+    blue_cluster_name: s.blue.clusterName,
+    green_cluster_name: s.green.clusterName,
+    kubeconfig: paths.kubeconfigPath,
+    blue_context: 'sandbox-blue',
+    green_context: 'sandbox-green',
+    deployment: 'cognito-rds-s3',
+    use_cognito: true,
+    storage: 'efs',
+    use_knative: true,
+    tfvars_source: 'cluster',
+    blue_tfstate: '',
+    green_terraform_dir: join(paths.dir, 'green-terraform'),
+    run_terraform: true,
+    s3_bucket: s.s3.bucket,
+    s3_secret_name: s.s3.secretName,
+    rds_secret_name: s.rds.secretName,
+    efs_name: s.efs.name,
+    efs_file_system_arn: `arn:aws:elasticfilesystem:${s.region}:${acct}:file-system/${s.efs.id}`,
+    fsx_file_system_arn: '',
+    s3_bucket_arn: `arn:aws:s3:::${s.s3.bucket}`,
+    rds_instance_arn: `arn:aws:rds:${s.region}:${acct}:db:${s.rds.instanceId}`,
+    backup_vault: s.backup.vault,
+    backup_role_arn: `arn:aws:iam::${acct}:role/${s.backup.roleName}`,
+    velero_namespace: s.velero.namespace,
+    velero_storage_location: s.velero.storageLocation,
+    profile_namespaces: [],
+    platform_subdomain: s.subdomain,
+    hosted_zone: s.hostedZone.name.replace(/\.$/, ''),
+    alb_name: s.alb.name,
+    blue_ingress_host: s.blue.ingressHost,
+    green_ingress_host: s.green.ingressHost,
+    certificate_arn: s.cognito.certificateArn,
+    cognito_user_pool_id: s.cognito.userPoolId,
+    ack_method: 'annotate',
+    ack_output_dir: join(paths.dir, 'ack'),
+    output_dir: join(paths.dir, 'out'),
+  };
+}
+
+export function writeSandboxFiles(
+  dir: string,
+  env: Record<string, string>,
+  scenario: Scenario,
+  vars: Record<string, unknown>,
+  kubeconfigPath: string,
+): { envFile: string; environmentFile: string } {
+  const envFile = join(dir, 'env');
+  writeFileAtomic(
+    envFile,
+    ['# source this file to point the AWS SDK and CLI at the kfup sandbox', ...Object.entries(env).map(([k, v]) => `export ${k}=${JSON.stringify(v)}`), `export KUBECONFIG=${JSON.stringify(kubeconfigPath)}`, ''].join('\n'),
+    0o600,
+  );
+  const environmentFile = join(dir, 'environment.yaml');
+  const doc = {
+    description: `kfup sandbox: emulated AWS account ${scenario.accountId} (${scenario.region}) with clusters ${scenario.blue.clusterName} (blue) and ${scenario.green.clusterName} (green)`,
+    targets: {
+      aws: { region: scenario.region },
+      clusters: {
+        blue: { kubeconfig: kubeconfigPath, context: 'sandbox-blue' },
+        green: { kubeconfig: kubeconfigPath, context: 'sandbox-green' },
+      },
+    },
+    vars,
+  };
+  writeFileAtomic(environmentFile, `# Written by kfup sandbox up; use it with --env ${environmentFile}\n${stringify(doc)}`);
+  return { envFile, environmentFile };
+}

@@ -1,0 +1,162 @@
+// startSandbox: an emulated AWS account and two Kubeflow clusters (blue in production, green
+// freshly deployed) over real HTTP on 127.0.0.1, configured the standard way: a kubeconfig file,
+// AWS_ENDPOINT_URL and static test credentials. Tests, `kfup demo` and `kfup sandbox up` use it.
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AwsEmulator, seedAws } from './aws/index.js';
+import { VeleroBucket } from './bucket.js';
+import { startAckController, sagemakerBackend } from './kube/controllers/ack.js';
+import { startVeleroController } from './kube/controllers/velero.js';
+import { writeKubeconfig } from './kube/kubeconfig.js';
+import { seedCluster } from './kube/seed.js';
+import { KubeApiServer } from './kube/server.js';
+import { makeScenario, type Scenario } from './scenario.js';
+import { parseFaultSpec, Traffic, type FaultRule, type RequestLog, type ScenarioFaults } from './traffic.js';
+import { sandboxEnvironment, writeSandboxFiles } from './environment.js';
+
+export interface SandboxTiming {
+  /** how long an AWS Backup job takes (default 1500 ms) */
+  backupJobMs?: number;
+  /** Route 53 PENDING → INSYNC (default 300 ms) */
+  dnsChangeMs?: number;
+  /** each Velero phase (default 200 ms) */
+  veleroPhaseMs?: number;
+  /** a backup written by one cluster appears on the other after this (default 300 ms) */
+  veleroSyncMs?: number;
+}
+
+export interface SandboxOptions {
+  /** where kubeconfig, env and environment.yaml are written (default: a new temporary directory) */
+  dir?: string;
+  /** user profiles on blue (default 3) */
+  profiles?: number;
+  /** notebooks per profile (default 2) */
+  notebooks?: number;
+  /** added to every request (ms) */
+  latencyMs?: number;
+  /** a fault spec as `kfup sandbox up --faults` takes it, or rules */
+  faults?: string | { rules?: FaultRule[]; scenario?: ScenarioFaults };
+  /** seed for fault injection (default 1) */
+  seed?: number;
+  timing?: SandboxTiming;
+}
+
+export interface SandboxCluster {
+  name: 'blue' | 'green';
+  url: string;
+  server: KubeApiServer;
+  context: string;
+}
+
+export interface Sandbox {
+  dir: string;
+  scenario: Scenario;
+  traffic: Traffic;
+  /** every request both sides received: service/group, operation/verb, path, mutating */
+  requestLog: RequestLog;
+  aws: AwsEmulator;
+  awsEndpoint: string;
+  clusters: { blue: SandboxCluster; green: SandboxCluster };
+  bucket: VeleroBucket;
+  kubeconfigPath: string;
+  /** the AWS_* variables that point the SDK (and the aws CLI) at the sandbox */
+  env: Record<string, string>;
+  envFile: string;
+  environmentFile: string;
+  /** the upgrade playbook's variables for this sandbox */
+  vars: Record<string, unknown>;
+  /** sets env in process.env; returns a function that puts the previous values back */
+  applyEnv(): () => void;
+  stop(): Promise<void>;
+}
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const scenario = makeScenario({ profiles: opts.profiles, notebooks: opts.notebooks });
+  const traffic = new Traffic({ latencyMs: opts.latencyMs, seed: opts.seed });
+  if (opts.faults) {
+    const spec = typeof opts.faults === 'string' ? parseFaultSpec(opts.faults) : { rules: opts.faults.rules ?? [], scenario: opts.faults.scenario ?? {} };
+    traffic.setFaults(spec.rules, opts.seed);
+    traffic.scenario = spec.scenario;
+  }
+  const dir = resolve(opts.dir ?? mkdtempSync(join(tmpdir(), 'kfup-sandbox-')));
+  mkdirSync(dir, { recursive: true });
+  const timing = opts.timing ?? {};
+
+  const aws = new AwsEmulator({ traffic, scenario, timing: { backupJobMs: timing.backupJobMs, dnsChangeMs: timing.dnsChangeMs } });
+  seedAws(aws.state, scenario);
+  const bucket = new VeleroBucket(scenario.velero.bucket);
+  const stops: (() => void)[] = [];
+  const servers = {} as Record<'blue' | 'green', KubeApiServer>;
+  for (const side of ['blue', 'green'] as const) {
+    const server = new KubeApiServer({ name: side, traffic });
+    seedCluster(server.store, scenario, side);
+    stops.push(
+      startVeleroController({
+        store: server.store,
+        side,
+        bucket,
+        timing: { phaseMs: timing.veleroPhaseMs, syncMs: timing.veleroSyncMs },
+        scenarioFaults: () => traffic.scenario,
+      }),
+    );
+    stops.push(startAckController({ store: server.store, sagemaker: sagemakerBackend(aws.state.sagemaker) }));
+    servers[side] = server;
+  }
+  const [awsEndpoint, blueUrl, greenUrl] = await Promise.all([aws.start(), servers.blue.start(), servers.green.start()]);
+  const kubeconfigPath = join(dir, 'kubeconfig');
+  await writeKubeconfig(kubeconfigPath, { blue: blueUrl, green: greenUrl });
+  const env: Record<string, string> = {
+    AWS_ENDPOINT_URL: awsEndpoint,
+    AWS_ACCESS_KEY_ID: 'sandbox',
+    AWS_SECRET_ACCESS_KEY: 'sandbox-secret',
+    AWS_REGION: scenario.region,
+    AWS_DEFAULT_REGION: scenario.region,
+    // no instance metadata lookups, no shared config surprises
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  const vars = sandboxEnvironment(scenario, { dir, kubeconfigPath });
+  const { envFile, environmentFile } = writeSandboxFiles(dir, env, scenario, vars, kubeconfigPath);
+
+  let stopped = false;
+  return {
+    dir,
+    scenario,
+    traffic,
+    requestLog: traffic.log,
+    aws,
+    awsEndpoint,
+    clusters: {
+      blue: { name: 'blue', url: blueUrl, server: servers.blue, context: 'sandbox-blue' },
+      green: { name: 'green', url: greenUrl, server: servers.green, context: 'sandbox-green' },
+    },
+    bucket,
+    kubeconfigPath,
+    env,
+    envFile,
+    environmentFile,
+    vars,
+    applyEnv() {
+      const previous: Record<string, string | undefined> = {};
+      for (const [k, v] of Object.entries(env)) {
+        previous[k] = process.env[k];
+        process.env[k] = v;
+      }
+      return () => {
+        for (const [k, v] of Object.entries(previous)) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
+      };
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const s of stops) s();
+      await Promise.all([aws.stop(), servers.blue.stop(), servers.green.stop()]);
+    },
+  };
+}
+
+export { makeScenario, type Scenario } from './scenario.js';
+export { parseFaultSpec, Traffic, type FaultRule, type RequestLog, type RequestRecord, type ScenarioFaults } from './traffic.js';
