@@ -1,7 +1,50 @@
 // Commands beyond running playbooks (rollback, sandbox, demo, init), each loading its code only
 // when used so that `kfup validate` stays fast.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 
 export function registerExtraCommands(into: ((program: Command) => void)[]): void {
-  void into;
+  into.push((program) => {
+    program
+      .command('rollback')
+      .description('fail back: revert every applied reversible task of a run, newest first')
+      .argument('<run-id>', 'the run to roll back, or "last"')
+      .option('--dry-run', 'list what would be reverted, touching nothing')
+      .option('--check', 'read the live systems and show what reverting would change')
+      .option('--diff', 'show before and after for every change')
+      .option('-y, --yes', 'approve without asking')
+      .addOption(new Option('-o, --output <kind>', 'text or json').choices(['text', 'json']).default('text'))
+      .option('--break-lock', 'remove a stale lock left by a run that died')
+      .option('--state-dir <dir>', 'where runs are kept', '.kfup')
+      .action(async (runId: string, flags: { dryRun?: boolean; check?: boolean; diff?: boolean; yes?: boolean; output: 'text' | 'json'; stateDir: string; breakLock?: boolean }) => {
+        const { rollbackRun } = await import('./runner/rollback.js');
+        const controller = new AbortController();
+        process.once('SIGINT', () => controller.abort(new Error('interrupted by Ctrl-C')));
+        const r = await rollbackRun({
+          runId,
+          stateDir: flags.stateDir,
+          mode: flags.dryRun ? 'dry-run' : flags.check ? 'check' : 'run',
+          diff: flags.diff,
+          yes: flags.yes,
+          output: flags.output,
+          breakLock: flags.breakLock,
+          signal: controller.signal,
+        });
+        process.exit(r.interrupted ? 130 : r.failed ? 1 : 0);
+      });
+
+    const sandbox = program.command('sandbox').description('an emulated AWS account and two Kubeflow clusters on 127.0.0.1, for rehearsals');
+    sandbox
+      .command('up')
+      .description('start the sandbox in the foreground; writes DIR/kubeconfig, DIR/env and DIR/environment.yaml')
+      .option('--dir <dir>', 'where to write the kubeconfig, env and environment files', '.kfup/sandbox')
+      .option('--profiles <n>', 'user profiles on blue', '3')
+      .option('--notebooks <n>', 'notebooks per profile', '2')
+      .option('--latency <ms>', 'added to every request', '0')
+      .option('--faults <spec>', 'e.g. throttle:0.1,kube/conflict:0.05,backup-fail:efs,velero-partial:*,dns-slow:5000')
+      .option('--seed <n>', 'seed for fault injection', '1')
+      .action(async (flags: { dir: string; profiles: string; notebooks: string; latency: string; faults?: string; seed: string }) => {
+        const { sandboxUp } = await import('./sandbox/cli.js');
+        await sandboxUp(flags);
+      });
+  });
 }

@@ -167,3 +167,25 @@ describe('journal and resume', () => {
     expect(readdirSync(join(r1.stateDir, 'locks'))).toHaveLength(0);
   });
 });
+
+describe('rollback', () => {
+  it('reverts the applied tasks of a run, newest first, with a check mode that changes nothing', async () => {
+    const { rollbackRun } = await import('../../src/runner/rollback.js');
+    const { CollectingReporter } = await import('../helpers/run.js');
+    const r = await runTasks({ tasks: [{ name: 'make a', probe: { item: 'a' } }, { name: 'make b', probe: { item: 'b' } }, { name: 'check', assert: { that: [true] } }] });
+    expect([...world.items].sort()).toEqual(['a', 'b']);
+
+    const check = new CollectingReporter();
+    const planned = await rollbackRun({ runId: r.result.runId, stateDir: r.stateDir, mode: 'check', reporter: check });
+    expect(planned.changesPending).toBe(true);
+    expect(check.ends().map((e) => e.task.name)).toEqual(['revert: make b', 'revert: make a']);
+    expect(world.items.size).toBe(2);
+
+    const done = await rollbackRun({ runId: 'last', stateDir: r.stateDir, mode: 'run', reporter: new CollectingReporter() });
+    expect(done.failed).toBe(false);
+    expect(world.items.size).toBe(0);
+    const again = new CollectingReporter();
+    await rollbackRun({ runId: r.result.runId, stateDir: r.stateDir, mode: 'run', reporter: again });
+    expect(again.ends().map((e) => e.status)).toEqual(['ok', 'ok']);
+  });
+});

@@ -1,0 +1,41 @@
+// `kfup sandbox up`: runs the sandbox in the foreground until Ctrl-C, after saying how to use it.
+import { UserError } from '../runner/errors.js';
+import { parseFaultSpec } from './traffic.js';
+import { startSandbox } from './index.js';
+
+const int = (name: string, v: string, min: number, max: number): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UserError(`--${name} must be a whole number from ${min} to ${max}, not "${v}"`);
+  return n;
+};
+
+export async function sandboxUp(flags: { dir: string; profiles: string; notebooks: string; latency: string; faults?: string; seed: string }): Promise<void> {
+  const profiles = int('profiles', flags.profiles, 0, 5000);
+  const notebooks = int('notebooks', flags.notebooks, 0, 100);
+  const latencyMs = int('latency', flags.latency, 0, 60_000);
+  const seed = int('seed', flags.seed, 0, 2 ** 31);
+  if (flags.faults) {
+    try {
+      parseFaultSpec(flags.faults);
+    } catch (e) {
+      throw new UserError(`--faults: ${(e as Error).message}`);
+    }
+  }
+  const sb = await startSandbox({ dir: flags.dir, profiles, notebooks, latencyMs, faults: flags.faults, seed });
+  const out = process.stdout;
+  out.write(`kfup sandbox is up (AWS account ${sb.scenario.accountId}, ${sb.scenario.region})\n`);
+  out.write(`  AWS endpoint   ${sb.awsEndpoint}\n`);
+  out.write(`  blue cluster   ${sb.clusters.blue.url}   (context sandbox-blue, ${profiles} profiles)\n`);
+  out.write(`  green cluster  ${sb.clusters.green.url}   (context sandbox-green, freshly deployed)\n`);
+  out.write(`  kubeconfig     ${sb.kubeconfigPath}\n`);
+  out.write(`  environment    ${sb.environmentFile}\n\n`);
+  out.write(`In another terminal:\n  source ${sb.envFile}\n  kubectl --context sandbox-blue get profiles\n  npx kfup run playbooks/blue-green-upgrade.yaml --env ${sb.environmentFile} --check\n\nCtrl-C stops the sandbox.\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  out.write('\n' + sb.requestLog.summary() + '\n');
+  await sb.stop();
+  out.write('kfup sandbox stopped\n');
+}
