@@ -11,6 +11,8 @@ export const registry: Record<string, Loader> = {
   pause: () => import('./pause.js'),
   'set-vars': () => import('./set-vars.js'),
   template: () => import('./template.js'),
+  'tfvars-from-state': () => import('./tfvars-from-state.js'),
+  'terraform-apply': () => import('./terraform-apply.js'),
 };
 
 export const taskTypes = (): string[] => Object.keys(registry).sort();

@@ -1,0 +1,172 @@
+// terraform-apply: init, plan to a file, and apply exactly that plan when it has changes (the
+// "make deploy" step of the upgrade). Check mode runs init (read-only lock file) and plan only, and
+// reports the plan per resource address; outputs become the task's outputs, sensitive ones secret.
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from '../runner/errors.js';
+import { parseDuration } from '../runner/duration.js';
+import { loadTaskSchema } from '../runner/package-root.js';
+import { Unknown, type Change, type Context, type Outputs, type TaskModule } from '../runner/types.js';
+import { checkVersion, errorLines, summarize, terraformVersion, tf, type PlanJson, type TfRunner } from './terraform/cli.js';
+import { hideJsonDocument, hideSensitiveOutputs } from './terraform/secret-lines.js';
+import { hclValue } from './tfvars/hcl.js';
+
+export interface TerraformApplyParams {
+  dir: string;
+  var_files?: string[];
+  vars?: Record<string, unknown>;
+  required_version?: string;
+  binary?: string;
+  init?: boolean;
+  backend_config?: Record<string, string>;
+  lock_timeout?: string;
+  env?: Record<string, string>;
+  interrupt_grace?: string;
+}
+
+interface Planned {
+  planDir: string;
+  planFile: string;
+}
+
+function varArgs(p: TerraformApplyParams, resolve: (s: string) => string): string[] {
+  const args: string[] = [];
+  for (const f of p.var_files ?? []) args.push(`-var-file=${resolve(f)}`);
+  // strings are passed as they are; anything else as an HCL expression, which Terraform parses
+  for (const [k, v] of Object.entries(p.vars ?? {})) args.push('-var', `${k}=${typeof v === 'string' ? v : hclValue(v)}`);
+  if (p.lock_timeout) args.push(`-lock-timeout=${p.lock_timeout}`);
+  return args;
+}
+
+function runner(p: TerraformApplyParams, ctx: Context): TfRunner {
+  const cwd = ctx.resolvePath(p.dir);
+  if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new UserError(`Terraform directory not found: ${cwd}`, { hint: 'dir is relative to the playbook\'s directory' });
+  return { bin: p.binary ?? 'terraform', cwd, env: p.env ?? {}, killGraceMs: parseDuration(p.interrupt_grace ?? '10m') };
+}
+
+/** Terraform's progress lines ("module.x: Creating...", "Plan: 1 to add") on the task's progress line */
+const progress = (ctx: Context) => (line: string, stream: 'stdout' | 'stderr') => {
+  const t = line.trim();
+  if (stream === 'stdout' && t && !t.startsWith('{')) ctx.progress(t.length > 120 ? `${t.slice(0, 117)}...` : t);
+};
+
+function failed(what: string, dir: string, stdout: string, stderr: string, hint?: string): UserError {
+  const lines = errorLines(`${stderr}\n${stdout}`);
+  return new UserError(`${what} failed in ${dir}:\n  ${lines.join('\n  ')}`, { hint, exitCode: 1 });
+}
+
+async function readOutputs(ctx: Context, r: TfRunner): Promise<Outputs> {
+  const res = await tf(ctx, r, ['output', '-json', '-no-color'], { readOnly: true, onLine: hideSensitiveOutputs(ctx) });
+  if (res.exitCode !== 0) return {};
+  let parsed: Record<string, { value: unknown; sensitive?: boolean }>;
+  try {
+    parsed = JSON.parse(res.stdout || '{}') as typeof parsed;
+  } catch {
+    return {};
+  }
+  const out: Outputs = {};
+  const mark = (v: unknown): void => {
+    if (typeof v === 'string') ctx.secret(v);
+    else if (typeof v === 'number' || typeof v === 'boolean') ctx.secret(String(v));
+    else if (Array.isArray(v)) v.forEach(mark);
+    else if (v && typeof v === 'object') Object.values(v).forEach(mark);
+  };
+  for (const [k, o] of Object.entries(parsed)) {
+    if (o.sensitive) mark(o.value);
+    out[k] = o.value;
+  }
+  return out;
+}
+
+function cleanup(dir: string | undefined): void {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+const terraformApply: TaskModule<TerraformApplyParams> = {
+  name: 'terraform-apply',
+  schema: loadTaskSchema('terraform-apply'),
+  describe(p) {
+    const bin = p.binary ?? 'terraform';
+    // quoted as a shell would need them, for copying
+    const vars = varArgs(p, (s) => s).map((a) => (/[\s"'\\$]/.test(a) ? `'${a.replace(/'/g, "'\\''")}'` : a));
+    const lines = [`in ${p.dir}:`, `${bin} version -json${p.required_version ? ` (must satisfy ${p.required_version})` : ''}`];
+    if (p.init !== false) lines.push(`${bin} init -input=false${p.backend_config ? Object.entries(p.backend_config).map(([k, v]) => ` -backend-config=${k}=${v}`).join('') : ''}`);
+    lines.push(`${bin} plan -input=false -out=PLANFILE -detailed-exitcode${vars.length ? ' ' + vars.join(' ') : ''}`);
+    lines.push(`${bin} show -json PLANFILE (changes per resource address)`);
+    lines.push(`${bin} apply -input=false PLANFILE (only when the plan has changes)`);
+    lines.push(`${bin} output -json (the task's outputs)`);
+    return lines;
+  },
+  async check(params, ctx) {
+    const r = runner(params, ctx);
+    const version = await terraformVersion(ctx, r);
+    checkVersion(version, params.required_version, r.bin);
+    const notes = [`Terraform ${version} in ${r.cwd}`];
+
+    if (params.init !== false) {
+      ctx.progress('terraform init');
+      const args = ['init', '-input=false', '-no-color'];
+      for (const [k, v] of Object.entries(params.backend_config ?? {})) args.push(`-backend-config=${k}=${v}`);
+      // check mode must not change the dependency lock file; where there is none yet, init writes it
+      if (ctx.mode === 'check') {
+        if (existsSync(join(r.cwd, '.terraform.lock.hcl'))) args.push('-lockfile=readonly');
+        else notes.push('no .terraform.lock.hcl yet: init records the provider versions in it');
+      }
+      const res = await tf(ctx, r, args, { readOnly: true, onLine: progress(ctx) });
+      if (res.exitCode !== 0) throw failed('terraform init', r.cwd, res.stdout, res.stderr);
+    }
+
+    // the plan file holds variable values (secrets too): a private temporary directory, removed after use
+    const planDir = mkdtempSync(join(tmpdir(), 'kfup-tfplan-'));
+    const planFile = join(planDir, 'tfplan');
+    let keep = false;
+    try {
+      ctx.progress('terraform plan');
+      const res = await tf(ctx, r, ['plan', '-input=false', '-no-color', '-detailed-exitcode', `-out=${planFile}`, ...varArgs(params, ctx.resolvePath)], { readOnly: true, onLine: progress(ctx) });
+      if (res.exitCode === 1 || (res.exitCode !== 0 && res.exitCode !== 2)) throw failed('terraform plan', r.cwd, res.stdout, res.stderr, 'fix the configuration or the variables; `terraform plan` in that directory shows the same');
+      let outputs = await readOutputs(ctx, r);
+      if (res.exitCode === 0) return { changes: [], outputs, notes: [...notes, 'plan: no changes'] };
+
+      const show = await tf(ctx, r, ['show', '-json', '-no-color', planFile], { readOnly: true, onLine: hideJsonDocument(ctx) });
+      if (show.exitCode !== 0) throw failed('terraform show', r.cwd, '', show.stderr);
+      const summary = summarize(JSON.parse(show.stdout) as PlanJson);
+      const c = summary.counts;
+      notes.push(`plan: ${c.create} to create, ${c.update} to update, ${c.replace} to replace, ${c.delete} to delete${summary.outputs.length ? `, ${summary.outputs.length} output(s) to change` : ''}`);
+      const changes: Change[] = summary.resources.map((x) => ({
+        action: x.action === 'replace' ? 'update' : x.action,
+        target: x.address,
+        summary: x.action === 'replace' ? 'replace (destroy and create)' : x.action,
+      }));
+      if (!summary.resources.length && summary.outputs.length) {
+        changes.push({ action: 'update', target: `outputs of ${params.dir}`, summary: `change ${summary.outputs.join(', ')}` });
+      }
+      // what the plan changes is only known after apply
+      outputs = { ...outputs };
+      for (const o of summary.outputs) outputs[o] = new Unknown(`terraform output ${o}`);
+      keep = ctx.mode === 'run';
+      return { changes, outputs, notes, data: { planDir, planFile } satisfies Planned };
+    } finally {
+      if (!keep) cleanup(planDir);
+    }
+  },
+  async apply(params, ctx, plan) {
+    const { planDir, planFile } = plan.data as Planned;
+    const r = runner(params, ctx);
+    try {
+      if (!existsSync(planFile) || readFileSync(planFile).length === 0) throw new Error(`the plan file from check is gone (${planFile})`);
+      ctx.progress('terraform apply');
+      // the saved plan is applied as it is: Terraform refuses it if the state moved since the plan
+      const res = await tf(ctx, r, ['apply', '-input=false', '-no-color', ...(params.lock_timeout ? [`-lock-timeout=${params.lock_timeout}`] : []), planFile], { onLine: progress(ctx) });
+      if (ctx.signal.aborted) throw new Error(`terraform apply was interrupted; Terraform stopped and released its state lock (exit ${res.exitCode})`);
+      if (res.exitCode !== 0) {
+        throw failed('terraform apply', r.cwd, res.stdout, res.stderr, /stale/i.test(res.stderr) ? 'the state changed after the plan: run the task again to plan anew' : 'the resources applied before the error are in the state; a new run plans the rest');
+      }
+      return readOutputs(ctx, r);
+    } finally {
+      cleanup(planDir);
+    }
+  },
+};
+
+export default terraformApply;

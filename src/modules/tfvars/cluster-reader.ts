@@ -1,0 +1,127 @@
+// The `cluster` source: the production values of a deployment made with manifests (no Terraform
+// state), read from AWS. Only Describe/List/Get calls, so it runs unchanged in check mode.
+// The RDS endpoint is the `host` field of the RDS secret: the secret value is parsed here, only
+// that field is kept, and it is marked secret before anything else sees it.
+import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client, type Subnet } from '@aws-sdk/client-ec2';
+import { DescribeFileSystemsCommand, EFSClient, type FileSystemDescription } from '@aws-sdk/client-efs';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { UserError } from '../../runner/errors.js';
+import type { Context } from '../../runner/types.js';
+import type { Found } from './state-reader.js';
+
+export interface ClusterSource {
+  name: string;
+  region?: string;
+  s3_bucket: string;
+  rds_secret_name: string;
+  s3_secret_name: string;
+  efs_name?: string;
+}
+
+const notFound = (e: unknown): boolean => /NotFound|ResourceNotFoundException|FileSystemNotFound/.test(String((e as { name?: string })?.name ?? ''));
+
+const tagOf = (s: Subnet, key: string): string | undefined => s.Tags?.find((t) => t.Key === key)?.Value;
+
+/**
+ * Public or private, as the AWS load balancer controller decides: the kubernetes.io/role/elb
+ * (public) and kubernetes.io/role/internal-elb (private) tags, else whether the subnet gives
+ * instances a public address.
+ */
+export function subnetRole(s: Subnet): 'public' | 'private' {
+  const elb = tagOf(s, 'kubernetes.io/role/elb');
+  const internal = tagOf(s, 'kubernetes.io/role/internal-elb');
+  if (elb !== undefined && elb !== '0') return 'public';
+  if (internal !== undefined && internal !== '0') return 'private';
+  return s.MapPublicIpOnLaunch ? 'public' : 'private';
+}
+
+/** subnets tagged for another cluster only are not this cluster's (the controller skips them too) */
+function forCluster(s: Subnet, cluster: string): boolean {
+  const clusterTags = (s.Tags ?? []).filter((t) => t.Key?.startsWith('kubernetes.io/cluster/'));
+  return clusterTags.length === 0 || clusterTags.some((t) => t.Key === `kubernetes.io/cluster/${cluster}`);
+}
+
+const byZoneThenId = (a: Subnet, b: Subnet): number => (a.AvailabilityZone ?? '').localeCompare(b.AvailabilityZone ?? '') || (a.SubnetId ?? '').localeCompare(b.SubnetId ?? '');
+
+export async function readClusterValues(src: ClusterSource, ctx: Context, withEfs: boolean): Promise<Map<string, Found>> {
+  const region = src.region ? { region: src.region } : undefined;
+  const found = new Map<string, Found>();
+  const put = (name: string, value: unknown, from: string, secret = false) => found.set(name, { value, from, secret });
+
+  ctx.progress(`describing EKS cluster ${src.name}`);
+  const cluster = await ctx
+    .aws(EKSClient, region)
+    .send(new DescribeClusterCommand({ name: src.name }))
+    .catch((e: unknown) => {
+      if (notFound(e)) throw new UserError(`EKS cluster "${src.name}" not found in ${src.region ?? ctx.targets.aws?.region ?? 'the configured region'}`, { hint: 'check cluster.name and cluster.region (or targets.aws.region)' });
+      throw e;
+    });
+  const vpcConfig = cluster.cluster?.resourcesVpcConfig;
+  const vpcId = vpcConfig?.vpcId;
+  if (!vpcId) throw new UserError(`EKS cluster "${src.name}" reports no VPC`);
+  put('src_vpc_id', vpcId, `EKS ${src.name} resourcesVpcConfig.vpcId`);
+
+  const ec2 = ctx.aws(EC2Client, region);
+  const vpc = (await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }))).Vpcs?.[0];
+  if (!vpc?.CidrBlock) throw new UserError(`VPC ${vpcId} of cluster "${src.name}" not found`);
+  put('src_vpc_cidr', vpc.CidrBlock, `EC2 VPC ${vpcId} CidrBlock`);
+
+  const subnets: Subnet[] = [];
+  let token: string | undefined;
+  do {
+    const page = await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], NextToken: token }));
+    subnets.push(...(page.Subnets ?? []));
+    token = page.NextToken;
+  } while (token);
+  const mine = subnets.filter((s) => forCluster(s, src.name)).sort(byZoneThenId);
+  put('src_vpc_private_subnets', mine.filter((s) => subnetRole(s) === 'private').map((s) => s.SubnetId!), `EC2 subnets of ${vpcId} (role tags, else MapPublicIpOnLaunch)`);
+  put('src_vpc_public_subnets', mine.filter((s) => subnetRole(s) === 'public').map((s) => s.SubnetId!), `EC2 subnets of ${vpcId} (role tags, else MapPublicIpOnLaunch)`);
+
+  const sgId = vpcConfig?.clusterSecurityGroupId;
+  if (!sgId) throw new UserError(`EKS cluster "${src.name}" reports no cluster security group`);
+  const sg = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [sgId] }))).SecurityGroups?.[0];
+  if (!sg || sg.VpcId !== vpcId) throw new UserError(`security group ${sgId} of cluster "${src.name}" is not in VPC ${vpcId}`);
+  put('src_cluster_sg_id', sgId, `EKS ${src.name} resourcesVpcConfig.clusterSecurityGroupId`);
+
+  if (withEfs) {
+    const efs = ctx.aws(EFSClient, region);
+    const all: FileSystemDescription[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await efs.send(new DescribeFileSystemsCommand({ Marker: marker }));
+      all.push(...(page.FileSystems ?? []));
+      marker = page.NextMarker;
+    } while (marker);
+    const named = all.filter((f) => f.Name === src.efs_name || f.Tags?.some((t) => t.Key === 'Name' && t.Value === src.efs_name));
+    if (named.length !== 1) {
+      throw new UserError(`${named.length ? `${named.length} EFS file systems are` : 'no EFS file system is'} named "${src.efs_name}"`, { hint: `EFS file systems here: ${all.map((f) => f.Name ?? f.FileSystemId).join(', ') || '(none)'}` });
+    }
+    put('src_efs_fs_id', named[0].FileSystemId, `EFS file system named ${src.efs_name}`);
+  }
+
+  const sm = ctx.aws(SecretsManagerClient, region);
+  const s3Secret = await sm.send(new DescribeSecretCommand({ SecretId: src.s3_secret_name })).catch((e: unknown) => {
+    if (notFound(e)) throw new UserError(`S3 secret "${src.s3_secret_name}" not found in Secrets Manager`, { hint: 'check cluster.s3_secret_name' });
+    throw e;
+  });
+  put('src_s3_secret_name', s3Secret.Name ?? src.s3_secret_name, 'Secrets Manager (name checked)');
+  put('src_s3_bucket_name', src.s3_bucket, 'cluster.s3_bucket');
+
+  const rds = await sm.send(new GetSecretValueCommand({ SecretId: src.rds_secret_name })).catch((e: unknown) => {
+    if (notFound(e)) throw new UserError(`RDS secret "${src.rds_secret_name}" not found in Secrets Manager`, { hint: 'check cluster.rds_secret_name' });
+    throw e;
+  });
+  let host: unknown;
+  try {
+    host = (JSON.parse(rds.SecretString ?? '') as Record<string, unknown>).host;
+  } catch {
+    host = undefined;
+  }
+  if (typeof host !== 'string' || !host) {
+    throw new UserError(`RDS secret "${src.rds_secret_name}" has no "host" field`, { hint: 'the Kubeflow on AWS RDS secret is JSON with username, password, database, host and port' });
+  }
+  put('src_rds_secret_name', rds.Name ?? src.rds_secret_name, 'Secrets Manager (name checked)');
+  put('src_rds_endpoint', ctx.secret(host), `Secrets Manager ${src.rds_secret_name} field host`, true);
+  return found;
+}
