@@ -4,12 +4,23 @@ import { loadSchema, loadTaskSchema } from './package-root.js';
 import { CONTROL_KEYS } from './playbook.js';
 import { taskTypes } from '../modules/index.js';
 
+/** a task schema's own "#/..." references, re-pointed at where it sits in the combined schema */
+function rebase(node: unknown, base: string): unknown {
+  if (Array.isArray(node)) return node.map((n) => rebase(n, base));
+  if (node && typeof node === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? base + v.slice(1) : rebase(v, base);
+    return out;
+  }
+  return node;
+}
+
 export function combinedSchema(): Record<string, unknown> {
   const envelope = structuredClone(loadSchema('playbook.schema.json')) as Record<string, any>;
   const types = taskTypes();
   const defs = envelope.definitions as Record<string, any>;
   for (const t of types) {
-    const s = structuredClone(loadTaskSchema(t)) as Record<string, unknown>;
+    const s = rebase(structuredClone(loadTaskSchema(t)), `#/definitions/task-${t}`) as Record<string, unknown>;
     delete s.$schema;
     defs[`task-${t}`] = s;
   }

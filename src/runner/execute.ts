@@ -179,8 +179,8 @@ class Runner {
     if (t.register) {
       this.scope.register(t.register, { ...this.registered(status, {}, []), results: outcomes.map((o) => this.registered(o.status, o.outputs, o.changes)) });
     }
-    if (status === 'failed' && !t.ignoreErrors) this.stopped = true;
-    this.record(key, t.name, status, Date.now() - t0, true);
+    const failedItem = outcomes.find((o) => o.status === 'failed');
+    this.finish(t, ref, { status, outputs: {}, changes: [], notes: [`${outcomes.length} item(s)`], message: failedItem?.message, where: failedItem?.where, hint: failedItem?.hint, invalid: failedItem?.invalid }, t0);
   }
 
   /** a skipped or deferred outcome when `when` says so; undefined when the task should run */

@@ -38,8 +38,8 @@ export class ListrReporter implements Reporter {
   }
 
   private listrTask(ref: TaskRef, children: TaskRef[]) {
-    const slot: Slot = { ref };
-    this.slots.set(ref.key, slot);
+    // slots exist from run-start: the executor may finish a task before listr reaches it
+    const slot = this.slots.get(ref.key)!;
     return {
       title: ref.name,
       task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, any, any>): Promise<unknown> => {
@@ -63,6 +63,7 @@ export class ListrReporter implements Reporter {
       case 'run-start': {
         this.mode = e.mode;
         this.out(`kfup ${e.mode}: ${e.playbook} (run ${e.runId})\n`);
+        for (const t of e.tasks) this.slots.set(t.key, { ref: t });
         const top = e.tasks.filter((t) => !t.group);
         const list = new Listr(
           top.map((t) => this.listrTask(t, e.tasks.filter((c) => c.group === t.key))),

@@ -1,0 +1,37 @@
+// On a terminal kfup shows a live listr2 task list; this runs the CLI under a pseudo-terminal
+// (util-linux `script`) and checks that every task, including parallel children and loops,
+// settles and the recap follows. Skipped where `script` is not installed.
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { kfupBin, repoRoot } from '../helpers/cli.js';
+import { tempDir } from '../helpers/run.js';
+
+const hasScript = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe('terminal output', () => {
+  it.skipIf(!hasScript)('renders the task list and the recap on a terminal (needs util-linux script)', () => {
+    const dir = tempDir('kfup-tty-');
+    cpSync(join(repoRoot, 'playbooks/examples'), dir, { recursive: true, filter: (src) => !/[/\\](out|\.kfup)([/\\]|$)/.test(src) });
+    const cmd = `stty cols 120 rows 50; ${JSON.stringify(process.execPath)} ${JSON.stringify(kfupBin)} run example.yaml --env staging --check; echo EXIT=$?`;
+    const env = { ...process.env };
+    delete env.CI;
+    delete env.NO_COLOR;
+    const out = execFileSync('script', ['-qec', cmd, '/dev/null'], { cwd: dir, env, timeout: 30_000 }).toString();
+    expect(out).toMatch(/\u001b\[/); // colours and cursor control on a terminal
+    const plain = out.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(plain).toMatch(/Backup name is set ok/);
+    expect(plain).toMatch(/Check each profile name ok/);
+    expect(plain).toMatch(/Write the maintenance notice would change/);
+    expect(plain).toMatch(/RECAP \(check, run \S+, [^)]+\)\s+ok=8\s+would change=1/);
+    expect(plain).toMatch(/EXIT=0/);
+  });
+});
