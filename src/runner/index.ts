@@ -2,7 +2,7 @@
 // → report. The CLI, the demo and the tests call these; nothing here knows a module by name.
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { UserError } from './errors.js';
+import { UserError, UserErrors } from './errors.js';
 import { flatten, loadPlaybook, type Playbook } from './playbook.js';
 import { prepare } from './prepare.js';
 import { resolveInputs, Scope, type ResolvedInputs, type VarInputs } from './vars.js';
@@ -52,17 +52,30 @@ export function load(req: LoadRequest, mode: Mode = 'dry-run', runId = newRunId(
   }
   let targets: Targets;
   try {
-    targets = renderDeep(inputs.targets, data) as Targets;
-  } catch (e) {
-    if (e instanceof TemplateError) {
-      throw new UserError(`in targets: ${e.message}`, { pos: { file: pb.src.path, line: 1, col: 1 }, hint: e.hint });
+    try {
+      targets = renderDeep(inputs.targets, data) as Targets;
+    } catch (e) {
+      if (e instanceof TemplateError) {
+        throw new UserError(`in targets: ${e.message}`, { pos: { file: pb.src.path, line: 1, col: 1 }, hint: e.hint });
+      }
+      throw e;
     }
-    throw e;
+    const u = findUnknown(targets);
+    if (u) throw new UserError(`targets.${u.path.join('.')} uses a value known only after apply; targets must be known before the run`);
+    prepare(pb, scope);
+  } catch (e) {
+    // a validation message may quote a rendered value: secrets never reach the terminal
+    throw redactError(e, redactor);
   }
-  const u = findUnknown(targets);
-  if (u) throw new UserError(`targets.${u.path.join('.')} uses a value known only after apply; targets must be known before the run`);
-  prepare(pb, scope);
   return { pb, inputs, scope, redactor, targets };
+}
+
+function redactError(e: unknown, redactor: Redactor): unknown {
+  if (redactor.size === 0) return e;
+  const fix = (u: UserError) => new UserError(redactor.redact(u.message), { pos: u.pos, hint: u.hint ? redactor.redact(u.hint) : undefined, exitCode: u.exitCode });
+  if (e instanceof UserErrors) return new UserErrors(e.errors.map(fix));
+  if (e instanceof UserError) return fix(e);
+  return e;
 }
 
 export function taskRefs(pb: Playbook): TaskRef[] {
