@@ -112,15 +112,20 @@ function getPath(root: unknown, segs: PathSeg[]): unknown {
   return cur;
 }
 
-/** is this attribute path (or a part of it) among the instance's sensitive attributes? */
+/**
+ * Does the instance mark this attribute sensitive? Compared by top-level attribute: a sensitive
+ * path inside it (Terraform records paths into the value, which the state may wrap, as it does
+ * for terraform_data's dynamic `input`/`output`) makes the whole attribute secret. Erring this
+ * way redacts too much, never too little.
+ */
 function isSensitive(inst: StateInstance, segs: PathSeg[]): boolean {
   for (const entry of inst.sensitive_attributes ?? []) {
     // Terraform writes each sensitive path as a list of steps: {type: get_attr|index, value}
     const steps = Array.isArray(entry) ? entry : (entry as { path?: unknown[] })?.path;
-    if (!Array.isArray(steps)) continue;
-    const path = steps.map((s) => (s as { value?: { value?: unknown } | unknown }).value).map((v) => (v && typeof v === 'object' && 'value' in v ? (v as { value: unknown }).value : v));
-    const n = Math.min(path.length, segs.length);
-    if (path.slice(0, n).every((p, i) => String(p) === String(segs[i]))) return true;
+    if (!Array.isArray(steps) || !steps.length) continue;
+    const first = (steps[0] as { value?: unknown })?.value;
+    const top = first && typeof first === 'object' && 'value' in first ? (first as { value: unknown }).value : first;
+    if (String(top) === String(segs[0])) return true;
   }
   return false;
 }
