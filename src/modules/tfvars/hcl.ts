@@ -15,7 +15,8 @@ export function hclString(s: string): string {
     else if (ch < ' ') out += `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
     else out += ch;
   }
-  return `"${out.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{')}"`;
+  // a function replacer: in a replacement string "$$" would itself mean one "$"
+  return `"${out.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{')}"`;
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
