@@ -32,6 +32,18 @@ export function registerExtraCommands(into: ((program: Command) => void)[]): voi
         process.exit(r.interrupted ? 130 : r.failed ? 1 : 0);
       });
 
+    program
+      .command('init')
+      .description('scaffold an environment file for the upgrade playbook, every variable documented')
+      .argument('<dir>', 'where to write it (e.g. playbooks/environments)')
+      .option('--name <name>', 'the environment name (the file is DIR/NAME.yaml)', 'production')
+      .option('--force', 'replace an existing file (kept as .bak)')
+      .action(async (dir: string, flags: { name: string; force?: boolean }) => {
+        const { initEnvironment } = await import('./init.js');
+        const file = initEnvironment(dir, flags.name, flags.force);
+        process.stdout.write(`wrote ${file}\nfill in the values, then: npx kfup validate playbooks/blue-green-upgrade.yaml --env ${file}\n`);
+      });
+
     const sandbox = program.command('sandbox').description('an emulated AWS account and two Kubeflow clusters on 127.0.0.1, for rehearsals');
     sandbox
       .command('up')

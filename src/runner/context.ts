@@ -100,7 +100,10 @@ function makeAws(svc: RunServices, ClientClass: new (config: any) => SdkClient, 
 
 function kubeconfigPath(svc: RunServices, cluster: string): string {
   const c = svc.targets.clusters?.[cluster];
-  if (c?.kubeconfig) return isAbsolute(c.kubeconfig) ? c.kubeconfig : resolve(svc.run.playbookDir, c.kubeconfig);
+  if (c?.kubeconfig) {
+    const p = c.kubeconfig.replace(/^~(?=$|\/)/, homedir());
+    return isAbsolute(p) ? p : resolve(svc.run.playbookDir, p);
+  }
   const env = process.env.KUBECONFIG?.split(':')[0];
   return env || join(homedir(), '.kube', 'config');
 }
