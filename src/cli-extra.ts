@@ -33,6 +33,22 @@ export function registerExtraCommands(into: ((program: Command) => void)[]): voi
       });
 
     program
+      .command('demo')
+      .description('the blue/green upgrade playbook against an in-process sandbox, with live progress')
+      .option('--profiles <n>', 'user profiles on blue', '5')
+      .option('--keep', 'keep the sandbox running afterwards (to look around, or to try kfup rollback)')
+      .addOption(new Option('-o, --output <kind>', 'text or json').choices(['text', 'json']).default('text'))
+      .action(async (flags: { profiles: string; keep?: boolean; output: 'text' | 'json' }) => {
+        const n = Number(flags.profiles);
+        if (!Number.isInteger(n) || n < 1 || n > 1000) {
+          const { UserError } = await import('./runner/errors.js');
+          throw new UserError(`--profiles must be a whole number from 1 to 1000, not "${flags.profiles}"`);
+        }
+        const { demo } = await import('./demo.js');
+        process.exit(await demo({ profiles: n, keep: flags.keep, output: flags.output }));
+      });
+
+    program
       .command('init')
       .description('scaffold an environment file for the upgrade playbook, every variable documented')
       .argument('<dir>', 'where to write it (e.g. playbooks/environments)')
