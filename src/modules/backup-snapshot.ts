@@ -1,0 +1,261 @@
+// backup-snapshot: an on-demand AWS Backup snapshot of the data stores (EFS, S3, RDS, FSx) before
+// the upgrade, in place of snapshot-state.sh. All jobs start at once; their ids are journaled as
+// soon as AWS returns them, so a resumed run (or a retried task) waits on the same jobs instead
+// of starting new ones, and the IdempotencyToken covers the gap between start and journal.
+import { BackupClient, DescribeBackupVaultCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
+import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { parseDuration } from '../runner/duration.js';
+import { UserError } from '../runner/errors.js';
+import { loadTaskSchema } from '../runner/package-root.js';
+import { Unknown, type Change, type Context, type Outputs, type TaskModule } from '../runner/types.js';
+import { isNotFound } from './backup/aws-errors.js';
+import { formatAge, latestRecoveryPoint } from './backup/recovery-points.js';
+import { restoreHints } from './backup/restore-hints.js';
+import { roleNameFromArn, usedResources, type ResourceArns, type ResourceKind } from './backup/resources.js';
+import { idempotencyToken } from './backup/token.js';
+import { ENDED_STATES, FAILED_STATES, describeJob, waitForJobs, type PollSettings, type WatchedJob } from './backup/wait.js';
+
+export interface BackupSnapshotParams {
+  vault: string;
+  role_arn: string;
+  resources: ResourceArns;
+  wait?: boolean;
+  poll?: { initial?: string; max?: string; factor?: number };
+  lifecycle?: { delete_after_days?: number; move_to_cold_storage_after_days?: number };
+}
+
+/** what the journal keeps per resource (key 'jobs') */
+export interface JobRecord {
+  arn: string;
+  jobId: string;
+  generation: number;
+  recoveryPointArn?: string;
+}
+type Jobs = Partial<Record<ResourceKind, JobRecord>>;
+
+interface ToStart {
+  kind: ResourceKind;
+  arn: string;
+  generation: number;
+}
+
+interface PlanData {
+  start: ToStart[];
+  waitOn: WatchedJob[];
+  done: Partial<Record<ResourceKind, JobRecord>>;
+}
+
+const JOBS_KEY = 'jobs';
+
+function pollSettings(p: BackupSnapshotParams['poll']): PollSettings {
+  const initialMs = parseDuration(p?.initial ?? '5s');
+  const maxMs = Math.max(initialMs, parseDuration(p?.max ?? '1m'));
+  return { initialMs, maxMs, factor: p?.factor ?? 1.5 };
+}
+
+async function checkVault(ctx: Context, vault: string): Promise<void> {
+  try {
+    await ctx.aws(BackupClient).send(new DescribeBackupVaultCommand({ BackupVaultName: vault }));
+  } catch (e) {
+    if (isNotFound(e)) {
+      throw new UserError(`backup vault "${vault}" does not exist in ${ctx.targets.aws?.region ?? 'the configured region'}`, {
+        hint: 'check `vault` and targets.aws.region; if the deployment made no vault, create one (aws backup create-backup-vault --backup-vault-name NAME)',
+      });
+    }
+    throw e;
+  }
+}
+
+async function checkRole(ctx: Context, roleArn: string): Promise<void> {
+  const name = roleNameFromArn(roleArn);
+  let arn: string | undefined;
+  try {
+    arn = (await ctx.aws(IAMClient).send(new GetRoleCommand({ RoleName: name }))).Role?.Arn;
+  } catch (e) {
+    if (isNotFound(e)) throw new UserError(`backup role "${name}" (role_arn ${roleArn}) does not exist`, { hint: 'pass the ARN of the role AWS Backup assumes, e.g. AWSBackupDefaultServiceRole' });
+    throw e;
+  }
+  // AWS Backup is handed the ARN as written; a role under a path has that path in its ARN
+  if (arn && arn !== roleArn.trim()) {
+    throw new UserError(`role_arn ${roleArn} does not match the role's ARN ${arn}`, { hint: `use role_arn: ${arn}` });
+  }
+}
+
+const jobsOutput = (jobs: Jobs): Record<string, string> => Object.fromEntries(Object.entries(jobs).map(([k, j]) => [k, j!.jobId]));
+
+const backupSnapshot: TaskModule<BackupSnapshotParams> = {
+  name: 'backup-snapshot',
+  schema: loadTaskSchema('backup-snapshot'),
+
+  describe(p) {
+    const used = resourceLines(p.resources);
+    if (!used.length) return ['nothing to back up: every resource ARN is empty'];
+    const lines = [`start AWS Backup jobs into vault ${p.vault} as ${p.role_arn}:`, ...used.map((l) => `  ${l}`)];
+    if (p.wait === false) lines.push('do not wait for them to complete');
+    else {
+      const poll = pollSettings(p.poll);
+      lines.push(`wait for every job to complete (polling every ${p.poll?.initial ?? '5s'}, up to ${p.poll?.max ?? '1m'} apart, factor ${poll.factor})`);
+    }
+    if (p.lifecycle?.delete_after_days) lines.push(`recovery points expire after ${p.lifecycle.delete_after_days} days`);
+    return lines;
+  },
+
+  async check(params, ctx) {
+    const used = usedResources(params.resources);
+    if (!used.length) return { changes: [], outputs: { recovery_points: {}, jobs: {} }, skip: 'no resource ARNs given (every one is empty)' };
+    await Promise.all([checkVault(ctx, params.vault), checkRole(ctx, params.role_arn)]);
+
+    const prior = ctx.recall<Jobs>(JOBS_KEY) ?? {};
+    const data: PlanData = { start: [], waitOn: [], done: {} };
+    const changes: Change[] = [];
+    const notes: string[] = [];
+    const now = Date.now();
+
+    for (const { kind, arn } of used) {
+      const latest = await latestRecoveryPoint(ctx, params.vault, arn);
+      notes.push(
+        latest
+          ? `${kind}: latest recovery point is ${formatAge(now - (latest.CreationDate?.getTime() ?? now))} old (${latest.RecoveryPointArn})`
+          : `${kind}: no recovery point of ${arn} in vault ${params.vault} yet`,
+      );
+
+      const rec = prior[kind]?.arn === arn ? prior[kind] : undefined;
+      if (rec) {
+        const job = await describeJob(ctx, rec.jobId).catch((e: unknown) => {
+          if (isNotFound(e)) return undefined;
+          throw e;
+        });
+        const state = job?.State ?? 'GONE';
+        if (state === 'COMPLETED') {
+          data.done[kind] = { ...rec, recoveryPointArn: job?.RecoveryPointArn ?? rec.recoveryPointArn };
+          notes.push(`${kind}: backup job ${rec.jobId} of this run already completed`);
+          continue;
+        }
+        if (!ENDED_STATES.has(state) && state !== 'GONE') {
+          data.waitOn.push({ kind, jobId: rec.jobId });
+          const pct = job?.PercentDone ? ` ${Number(job.PercentDone).toFixed(1)}%` : '';
+          changes.push({ action: 'run', target: `aws backup job ${rec.jobId}`, summary: `wait for the ${kind} backup job started earlier in this run (${state}${pct})` });
+          continue;
+        }
+        // the earlier job of this run failed (or is gone): a new token, so AWS starts a new job
+        data.start.push({ kind, arn, generation: rec.generation + 1 });
+        changes.push({
+          action: 'create',
+          target: `aws backup job for ${arn}`,
+          summary: `start a new ${kind} backup into vault ${params.vault} (job ${rec.jobId} of this run ended ${state}${job?.StatusMessage ? `: ${job.StatusMessage}` : ''})`,
+        });
+        continue;
+      }
+      data.start.push({ kind, arn, generation: 0 });
+      changes.push({ action: 'create', target: `aws backup job for ${arn}`, summary: `start an on-demand ${kind} backup into vault ${params.vault}` });
+    }
+
+    const recoveryPoints: Record<string, unknown> = {};
+    const jobs: Record<string, unknown> = {};
+    for (const { kind } of used) {
+      const done = data.done[kind];
+      recoveryPoints[kind] = done?.recoveryPointArn ?? new Unknown(`backup-snapshot ${kind}`);
+      jobs[kind] = done?.jobId ?? data.waitOn.find((w) => w.kind === kind)?.jobId ?? new Unknown(`backup-snapshot ${kind}`);
+    }
+    return { changes, outputs: { recovery_points: recoveryPoints, jobs }, notes, data };
+  },
+
+  async apply(params, ctx, plan) {
+    const data = plan.data as PlanData;
+    const jobs: Jobs = { ...(ctx.recall<Jobs>(JOBS_KEY) ?? {}) };
+    const client = ctx.aws(BackupClient);
+    const lifecycle = params.lifecycle
+      ? { DeleteAfterDays: params.lifecycle.delete_after_days, MoveToColdStorageAfterDays: params.lifecycle.move_to_cold_storage_after_days }
+      : undefined;
+
+    const started = await Promise.allSettled(
+      data.start.map(async (s) => {
+        const out = await client.send(
+          new StartBackupJobCommand({
+            BackupVaultName: params.vault,
+            ResourceArn: s.arn,
+            IamRoleArn: params.role_arn.trim(),
+            IdempotencyToken: idempotencyToken(ctx.run.id, s.arn, s.generation),
+            Lifecycle: lifecycle,
+          }),
+        );
+        if (!out.BackupJobId) throw new Error(`StartBackupJob for ${s.arn} returned no job id`);
+        jobs[s.kind] = { arn: s.arn, jobId: out.BackupJobId, generation: s.generation, recoveryPointArn: out.RecoveryPointArn };
+        // journaled at once: a kill from here on leaves a run that resumes onto this job
+        ctx.persist(JOBS_KEY, jobs);
+        ctx.log(`started ${s.kind} backup job ${out.BackupJobId} for ${s.arn}`);
+      }),
+    );
+    const startFailures = started.flatMap((r, i) => (r.status === 'rejected' ? [`${data.start[i].kind} (${data.start[i].arn}): ${(r.reason as Error)?.message ?? r.reason}`] : []));
+    const watched: WatchedJob[] = [...data.waitOn, ...data.start.filter((s) => jobs[s.kind]?.generation === s.generation && jobs[s.kind]?.arn === s.arn).map((s) => ({ kind: s.kind, jobId: jobs[s.kind]!.jobId }))];
+    if (startFailures.length) {
+      const running = watched.map((w) => `${w.kind} ${w.jobId}`).join(', ');
+      throw new Error(`could not start ${startFailures.length} backup job(s): ${startFailures.join('; ')}${running ? `; the jobs already started keep running in AWS: ${running}` : ''}`);
+    }
+
+    const outputs = (): Outputs => ({
+      recovery_points: Object.fromEntries(Object.entries(jobs).flatMap(([k, j]) => (j?.recoveryPointArn ? [[k, j.recoveryPointArn]] : []))),
+      jobs: jobsOutput(jobs),
+    });
+    if (params.wait === false) {
+      ctx.log(`not waiting: ${watched.map((w) => `${w.kind} job ${w.jobId}`).join(', ')} keep running in AWS`);
+      return outputs();
+    }
+
+    // Ctrl-C or the task's timeout: say at once (synchronously, before the task ends) what is left running
+    const onAbort = () =>
+      ctx.log(
+        `stopped waiting; the backup jobs keep running in AWS: ${watched.map((w) => `${w.kind} ${w.jobId}`).join(', ')}. ` +
+          `Resume this run (kfup run --resume ${ctx.run.id}) to wait on the same jobs, or follow one with aws backup describe-backup-job --backup-job-id ID`,
+      );
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    let ends;
+    try {
+      ends = await waitForJobs(ctx, watched, pollSettings(params.poll));
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+    }
+
+    for (const end of ends) {
+      const rec = jobs[end.kind as ResourceKind];
+      if (rec && end.state === 'COMPLETED') {
+        rec.recoveryPointArn = end.recoveryPointArn ?? rec.recoveryPointArn;
+        ctx.log(`${end.kind} backup job ${end.jobId} completed: recovery point ${rec.recoveryPointArn}`);
+      } else if (rec) {
+        // a failed job's recovery point does not exist; keep only the job id
+        rec.recoveryPointArn = undefined;
+      }
+    }
+    ctx.persist(JOBS_KEY, jobs);
+    const failed = ends.filter((e) => FAILED_STATES.has(e.state));
+    if (failed.length) {
+      throw new Error(
+        `${failed.length} of ${ends.length} backup job(s) did not complete: ` +
+          failed.map((f) => `${f.kind} job ${f.jobId} ${f.state}${f.statusMessage ? `: ${f.statusMessage}` : ''}`).join('; '),
+      );
+    }
+    return outputs();
+  },
+
+  async revert(record, ctx) {
+    // Data stores are not rolled back automatically: restoring replaces live data and is a
+    // decision for a person. Say where the snapshot is and how to restore from it.
+    const points = (record.outputs?.recovery_points ?? {}) as Record<string, string>;
+    const params = record.params as BackupSnapshotParams;
+    const kinds = Object.keys(points);
+    if (!kinds.length) {
+      ctx.log('backup-snapshot: no recovery points were recorded; nothing to restore from');
+      return [];
+    }
+    ctx.log(`backup-snapshot: data stores are not rolled back automatically; the recovery points of run ${record.runId} stay in vault ${params?.vault ?? '(unknown)'}:`);
+    for (const line of restoreHints(points as Partial<Record<ResourceKind, string>>, params?.vault ?? 'VAULT', params?.role_arn ?? 'ROLE_ARN')) ctx.log(line);
+    return [];
+  },
+};
+
+/** "efs  arn:..." for each resource given (dry-run; no validation beyond emptiness) */
+function resourceLines(resources: ResourceArns | undefined): string[] {
+  return Object.entries(resources ?? {}).flatMap(([k, v]) => (v && v.trim() ? [`${k.padEnd(3)} ${v.trim()}`] : []));
+}
+
+export default backupSnapshot;

@@ -1,0 +1,30 @@
+// The newest recovery point of a resource in a vault, for check mode's "how old is the last
+// backup" note. Pages through ListRecoveryPointsByBackupVault filtered by the resource.
+import { BackupClient, ListRecoveryPointsByBackupVaultCommand, type RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
+import type { Context } from '../../runner/types.js';
+
+export async function latestRecoveryPoint(ctx: Context, vault: string, resourceArn: string): Promise<RecoveryPointByBackupVault | undefined> {
+  let latest: RecoveryPointByBackupVault | undefined;
+  let token: string | undefined;
+  do {
+    const page = await ctx.aws(BackupClient).send(new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: vault, ByResourceArn: resourceArn, NextToken: token }));
+    for (const rp of page.RecoveryPoints ?? []) {
+      if (rp.Status === 'DELETING' || rp.Status === 'EXPIRED') continue;
+      if (!latest || (rp.CreationDate?.getTime() ?? 0) > (latest.CreationDate?.getTime() ?? 0)) latest = rp;
+    }
+    token = page.NextToken;
+  } while (token);
+  return latest;
+}
+
+/** "3d4h", "2h15m", "7m", "40s" */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d) return `${d}d${h}h`;
+  if (h) return `${h}h${m}m`;
+  if (m) return `${m}m`;
+  return `${s}s`;
+}
