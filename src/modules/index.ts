@@ -11,6 +11,7 @@ export const registry: Record<string, Loader> = {
   pause: () => import('./pause.js'),
   'set-vars': () => import('./set-vars.js'),
   template: () => import('./template.js'),
+  'ack-adopt': () => import('./ack-adopt.js'),
   'backup-snapshot': () => import('./backup-snapshot.js'),
   'tfvars-from-state': () => import('./tfvars-from-state.js'),
   'terraform-apply': () => import('./terraform-apply.js'),

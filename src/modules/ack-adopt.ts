@@ -1,0 +1,413 @@
+// ack-adopt: carries ACK SageMaker endpoints from blue to green without deleting or duplicating
+// them ("Transfer ACK resources" in the upgrade guide). On the source cluster every Endpoint
+// object is protected, by the `services.k8s.aws/deletion-policy: retain` annotation (ACK runtime
+// > 0.22.1) or by removing ACK's finalizer (older runtimes), so deleting the object or the whole
+// cluster leaves the SageMaker endpoint alive. Then an AdoptedResource per endpoint is rendered
+// to a file and, with `apply_to`, created on the target cluster, where ACK binds a new Endpoint
+// object to the live endpoint. `revert` takes the protection off again (the annotation or the
+// finalizer); the objects created on the target are left alone, since deleting an adopted
+// Endpoint there would delete the live endpoint.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { UserError } from '../runner/errors.js';
+import { loadTaskSchema } from '../runner/package-root.js';
+import type { Applied, Change, Context, KubeClients, Outputs, Plan, TaskModule } from '../runner/types.js';
+import { adoptedCondition, adoptedObject, renderAdopted, type AdoptedResourceObject } from './ack/adopted.js';
+import { detectAckRuntime } from './ack/detect-runtime.js';
+import { ADOPTED, DELETION_POLICY, ENDPOINT, ENDPOINT_FINALIZER, endpointKey, getEndpoint, listEndpoints, sagemakerName, type EndpointObject } from './ack/endpoints.js';
+import { LAST_RUNTIME_WITHOUT_DELETION_POLICY, supportsDeletionPolicy } from './ack/runtime-version.js';
+import { waitForAdoption } from './ack/wait-adopted.js';
+import { isAlreadyExists, isNotFound, kubeMessage, withKubeRetry, type KubeRetryOptions } from './kube/retry.js';
+
+export type AckMethod = 'annotate' | 'remove-finalizers';
+
+export interface AckAdoptParams {
+  cluster?: string;
+  namespaces?: string[];
+  method?: AckMethod;
+  ack_runtime_version?: string;
+  ack_namespace?: string;
+  output_dir?: string;
+  apply_to?: string;
+  adopt_timeout_seconds?: number;
+}
+
+/** what apply changed on one Endpoint object, kept in the journal for revert */
+export interface ProtectedRecord {
+  namespace: string;
+  name: string;
+  method: AckMethod;
+  /** annotate: the annotation's value before (null when absent) */
+  previous?: string | null;
+  /** remove-finalizers: the finalizers removed */
+  removed?: string[];
+}
+
+type Op =
+  | { kind: 'protect'; namespace: string; name: string; method: AckMethod }
+  | { kind: 'file'; path: string; content: string }
+  | { kind: 'adopt'; cluster: string; object: AdoptedResourceObject };
+
+interface EndpointInfo {
+  namespace: string;
+  name: string;
+  endpoint_name: string;
+  status: string;
+  arn?: string;
+}
+
+const defaults = (p: AckAdoptParams) => ({
+  cluster: p.cluster ?? 'blue',
+  method: p.method ?? 'annotate',
+  ackNamespace: p.ack_namespace ?? 'ack-system',
+  timeoutMs: (p.adopt_timeout_seconds ?? 120) * 1000,
+});
+
+const retryOpts = (ctx: Context): KubeRetryOptions => ({
+  signal: ctx.signal,
+  onRetry: ({ status, delayMs, message }) => ctx.log(`Kubernetes ${status ?? 'connection'} (${message}); retrying in ${Math.round(delayMs)} ms`),
+});
+
+const protectSummary = (method: AckMethod) =>
+  method === 'annotate' ? `annotate ${DELETION_POLICY}: retain` : `remove finalizer ${ENDPOINT_FINALIZER}`;
+
+/** is the object already protected the way `method` protects it? */
+function isProtected(ep: EndpointObject, method: AckMethod): boolean {
+  if (method === 'annotate') return (ep.metadata.annotations?.[DELETION_POLICY] ?? '').toLowerCase() === 'retain';
+  return !(ep.metadata.finalizers ?? []).includes(ENDPOINT_FINALIZER);
+}
+
+const protectionView = (ep: EndpointObject) => ({
+  annotations: { [DELETION_POLICY]: ep.metadata.annotations?.[DELETION_POLICY] ?? null },
+  finalizers: ep.metadata.finalizers ?? [],
+});
+
+async function resolveRuntime(p: AckAdoptParams, ctx: Context, kube: KubeClients, notes: string[]): Promise<void> {
+  const { method, ackNamespace, cluster } = defaults(p);
+  if (method !== 'annotate') return;
+  let runtime = p.ack_runtime_version;
+  let source = 'ack_runtime_version';
+  if (!runtime) {
+    const found = await detectAckRuntime(kube, ackNamespace, retryOpts(ctx));
+    if (!found.runtime) {
+      throw new UserError(`cannot tell the ACK runtime version on ${cluster}: ${found.problem}`, {
+        hint: `set ack_runtime_version (the deletion-policy annotation needs a runtime newer than ${LAST_RUNTIME_WITHOUT_DELETION_POLICY}), or use method: remove-finalizers`,
+      });
+    }
+    runtime = found.runtime;
+    source = `${found.deployment} runs ${found.image}`;
+  }
+  let ok: boolean;
+  try {
+    ok = supportsDeletionPolicy(runtime);
+  } catch {
+    throw new UserError(`ack_runtime_version "${runtime}" is not a version`, { hint: 'write it as major.minor.patch, e.g. 0.25.0' });
+  }
+  if (!ok) {
+    throw new UserError(
+      `method annotate cannot protect the endpoints: ACK runtime ${runtime} (${source}) ignores ${DELETION_POLICY}; it needs a runtime newer than ${LAST_RUNTIME_WITHOUT_DELETION_POLICY}`,
+      { hint: 'use method: remove-finalizers, or upgrade the ACK SageMaker controller first' },
+    );
+  }
+  notes.push(`ACK runtime ${runtime} (${source}) honours ${DELETION_POLICY}`);
+}
+
+async function describeEndpoints(ctx: Context, eps: EndpointObject[]): Promise<EndpointInfo[]> {
+  const sm = ctx.aws(SageMakerClient);
+  const infos: EndpointInfo[] = [];
+  const missing: string[] = [];
+  for (const ep of eps) {
+    const endpointName = sagemakerName(ep);
+    try {
+      const d = await sm.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
+      infos.push({ namespace: ep.metadata.namespace, name: ep.metadata.name, endpoint_name: endpointName, status: d.EndpointStatus ?? 'Unknown', arn: d.EndpointArn });
+    } catch (e) {
+      const err = e as { name?: string; message?: string };
+      if (err.name === 'ValidationException' && /could not find/i.test(err.message ?? '')) missing.push(`${endpointKey(ep)} (SageMaker endpoint "${endpointName}")`);
+      else throw e;
+    }
+  }
+  if (missing.length) {
+    throw new UserError(`SageMaker endpoint${missing.length > 1 ? 's' : ''} not found for ${missing.join(', ')}`, {
+      hint: 'an Endpoint object without its SageMaker endpoint cannot be adopted; fix or delete the object on the source cluster, or leave its namespace out of `namespaces`',
+      exitCode: 1,
+    });
+  }
+  return infos;
+}
+
+/** what to do on the target cluster for one endpoint: null when it is there already */
+async function planAdopt(ctx: Context, target: KubeClients, targetName: string, obj: AdoptedResourceObject, notes: string[]): Promise<boolean> {
+  const { namespace, name } = obj.metadata;
+  const r = retryOpts(ctx);
+  try {
+    await withKubeRetry(() => target.core.readNamespace({ name: namespace }), r);
+  } catch (e) {
+    if (isNotFound(e)) {
+      throw new UserError(`namespace ${namespace} does not exist on ${targetName}`, { hint: 'restore the profile namespaces to the target cluster (velero-restore) before adopting their endpoints', exitCode: 1 });
+    }
+    throw e;
+  }
+  try {
+    const cur = (await withKubeRetry(
+      () => target.custom.getNamespacedCustomObject({ group: ADOPTED.group, version: ADOPTED.version, plural: ADOPTED.plural, namespace, name }),
+      r,
+    )) as AdoptedResourceObject;
+    const cond = adoptedCondition(cur);
+    if (cur.spec?.aws?.nameOrID !== obj.spec.aws.nameOrID) {
+      throw new UserError(`AdoptedResource ${namespace}/${name} on ${targetName} adopts "${cur.spec?.aws?.nameOrID}", not "${obj.spec.aws.nameOrID}"`, {
+        hint: 'delete that AdoptedResource (deleting it leaves the SageMaker endpoint alone) and run again',
+        exitCode: 1,
+      });
+    }
+    if (cond?.status === 'False') notes.push(`AdoptedResource ${namespace}/${name} on ${targetName}: adoption failed (${cond.reason}: ${cond.message})`);
+    return false;
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    if (!isNotFound(e)) throw e;
+  }
+  // a 404 for the object could also mean the CRD is missing: the collection tells them apart
+  try {
+    await withKubeRetry(
+      () => target.custom.listNamespacedCustomObject({ group: ADOPTED.group, version: ADOPTED.version, plural: ADOPTED.plural, namespace, limit: 1 }),
+      r,
+    );
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    throw new UserError(`the AdoptedResource CRD (${ADOPTED.plural}.${ADOPTED.group}) is not installed on ${targetName}`, {
+      hint: 'install the ACK SageMaker controller on the target cluster first',
+      exitCode: 1,
+    });
+  }
+  // an Endpoint object of that name already there means the endpoint is carried over already
+  try {
+    await withKubeRetry(() => getEndpoint(target, namespace, name), r);
+    notes.push(`${namespace}/${name}: an Endpoint object exists on ${targetName} already; no AdoptedResource needed`);
+    return false;
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+  return true;
+}
+
+/** the merge patch that takes one record's protection off again, or undefined when it is off */
+function restorePatch(rec: ProtectedRecord, cur: EndpointObject): { summary: string; metadata: { resourceVersion?: string; annotations?: Record<string, string | null>; finalizers?: string[] } } | undefined {
+  const resourceVersion = cur.metadata.resourceVersion;
+  if (rec.method === 'annotate') {
+    const now = cur.metadata.annotations?.[DELETION_POLICY] ?? null;
+    const want = rec.previous ?? null;
+    if (now === want) return undefined;
+    return {
+      summary: want === null ? `remove annotation ${DELETION_POLICY}` : `set annotation ${DELETION_POLICY} back to ${want}`,
+      metadata: { resourceVersion, annotations: { [DELETION_POLICY]: want } },
+    };
+  }
+  const missing = (rec.removed ?? []).filter((f) => !(cur.metadata.finalizers ?? []).includes(f));
+  if (!missing.length) return undefined;
+  return { summary: `restore finalizer ${missing.join(', ')}`, metadata: { resourceVersion, finalizers: [...(cur.metadata.finalizers ?? []), ...missing] } };
+}
+
+const ackAdopt: TaskModule<AckAdoptParams> = {
+  name: 'ack-adopt',
+  schema: loadTaskSchema('ack-adopt'),
+
+  describe(p) {
+    const { cluster, method } = defaults(p);
+    const where = p.namespaces?.length ? `namespaces ${p.namespaces.join(', ')}` : 'all namespaces';
+    const lines = [
+      `find ACK SageMaker Endpoint objects on ${cluster} (${where}) and check each endpoint exists in SageMaker`,
+      method === 'annotate'
+        ? `protect each from deletion with ${DELETION_POLICY}: retain (needs ACK runtime > ${LAST_RUNTIME_WITHOUT_DELETION_POLICY}${p.ack_runtime_version ? `; given ${p.ack_runtime_version}` : '; read from the controller image'})`
+        : `protect each from deletion by removing finalizer ${ENDPOINT_FINALIZER}`,
+    ];
+    if (p.output_dir) lines.push(`write <endpoint>-adopted.yaml AdoptedResource manifests to ${p.output_dir}`);
+    if (p.apply_to) lines.push(`create the AdoptedResource objects on ${p.apply_to} and wait for ACK to adopt each endpoint`);
+    return lines;
+  },
+
+  async check(p, ctx) {
+    const { cluster, method } = defaults(p);
+    if (p.apply_to && p.apply_to === cluster) {
+      throw new UserError(`apply_to names the source cluster ${cluster}`, { hint: 'apply_to is the new cluster (e.g. green) where the endpoints are adopted' });
+    }
+    const kube = ctx.kube(cluster);
+    const notes: string[] = [];
+    const eps = (await listEndpoints(kube, p.namespaces, retryOpts(ctx))).filter((ep) => {
+      if (ep.metadata.deletionTimestamp) {
+        notes.push(`${endpointKey(ep)} is being deleted already; left alone`);
+        return false;
+      }
+      return true;
+    });
+    if (!eps.length) {
+      return { changes: [], outputs: { endpoints: [], manifests: [] }, notes, skip: `no ACK SageMaker Endpoint objects on ${cluster}${p.namespaces?.length ? ` in ${p.namespaces.join(', ')}` : ''}` };
+    }
+    await resolveRuntime(p, ctx, kube, notes);
+    const infos = await describeEndpoints(ctx, eps);
+
+    const changes: Change[] = [];
+    const ops: Op[] = [];
+    const target = p.apply_to ? ctx.kube(p.apply_to) : undefined;
+    const manifests: string[] = [];
+    const adoptChanges: Change[] = [];
+    const adoptOps: Op[] = [];
+    const fileChanges: Change[] = [];
+    const fileOps: Op[] = [];
+    for (const [i, ep] of eps.entries()) {
+      const info = infos[i];
+      const key = endpointKey(ep);
+      const actions: string[] = [];
+      if (!isProtected(ep, method)) {
+        const before = protectionView(ep);
+        const after =
+          method === 'annotate'
+            ? { ...before, annotations: { [DELETION_POLICY]: 'retain' } }
+            : { ...before, finalizers: before.finalizers.filter((f) => f !== ENDPOINT_FINALIZER) };
+        changes.push({ action: 'update', target: `${cluster} endpoints.sagemaker.services.k8s.aws ${key}`, summary: protectSummary(method), before, after });
+        ops.push({ kind: 'protect', namespace: ep.metadata.namespace, name: ep.metadata.name, method });
+        actions.push(protectSummary(method));
+      } else actions.push('protected already');
+
+      const manifest = renderAdopted(ep, info.arn);
+      if (p.output_dir) {
+        const path = join(ctx.resolvePath(p.output_dir), `${ep.metadata.name}-adopted.yaml`);
+        manifests.push(path);
+        const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+        if (current !== manifest) {
+          fileChanges.push({ action: current === undefined ? 'create' : 'update', target: `file ${path}`, summary: `AdoptedResource manifest for ${key}`, before: current, after: manifest });
+          fileOps.push({ kind: 'file', path, content: manifest });
+          actions.push(`write ${path}`);
+        }
+      }
+      if (target && p.apply_to) {
+        const obj = adoptedObject(manifest);
+        if (await planAdopt(ctx, target, p.apply_to, obj, notes)) {
+          adoptChanges.push({ action: 'create', target: `${p.apply_to} adoptedresources.services.k8s.aws ${key}`, summary: `adopt SageMaker endpoint ${info.endpoint_name}`, after: obj });
+          adoptOps.push({ kind: 'adopt', cluster: p.apply_to, object: obj });
+          actions.push(`adopt on ${p.apply_to}`);
+        } else actions.push(`on ${p.apply_to} already`);
+      }
+      notes.push(`${key}: SageMaker endpoint ${info.endpoint_name} is ${info.status}; ${actions.join('; ')}`);
+    }
+    // protect the source before anything else, so no later failure leaves it unprotected
+    return {
+      changes: [...changes, ...fileChanges, ...adoptChanges],
+      outputs: { endpoints: infos, manifests, method },
+      notes,
+      data: [...ops, ...fileOps, ...adoptOps],
+    };
+  },
+
+  async apply(p, ctx, plan: Plan): Promise<Outputs> {
+    const { cluster, timeoutMs } = defaults(p);
+    const ops = (plan.data ?? []) as Op[];
+    const r = retryOpts(ctx);
+    const done: ProtectedRecord[] = [...(ctx.recall<ProtectedRecord[]>('protected') ?? [])];
+    const kube = ctx.kube(cluster);
+    for (const op of ops) {
+      if (op.kind === 'protect') {
+        const key = `${op.namespace}/${op.name}`;
+        ctx.progress(`${cluster}: ${key}: ${protectSummary(op.method)}`);
+        await withKubeRetry(async () => {
+          // re-read inside the retry: a conflict means someone changed it, so decide again
+          let cur: EndpointObject;
+          try {
+            cur = await getEndpoint(kube, op.namespace, op.name);
+          } catch (e) {
+            if (isNotFound(e)) throw new Error(`Endpoint ${key} disappeared from ${cluster} since check; run again to re-plan`);
+            throw e;
+          }
+          if (cur.metadata.deletionTimestamp) throw new Error(`Endpoint ${key} on ${cluster} started being deleted since check; its SageMaker endpoint may go with it`);
+          if (isProtected(cur, op.method)) return;
+          const rec: ProtectedRecord =
+            op.method === 'annotate'
+              ? { namespace: op.namespace, name: op.name, method: op.method, previous: cur.metadata.annotations?.[DELETION_POLICY] ?? null }
+              : { namespace: op.namespace, name: op.name, method: op.method, removed: [ENDPOINT_FINALIZER] };
+          // journal first: if the patch lands and we are killed, revert still knows
+          const i = done.findIndex((d) => d.namespace === rec.namespace && d.name === rec.name);
+          if (i >= 0) done[i] = rec;
+          else done.push(rec);
+          ctx.persist('protected', done);
+          const patch =
+            op.method === 'annotate'
+              ? { metadata: { resourceVersion: cur.metadata.resourceVersion, annotations: { [DELETION_POLICY]: 'retain' } } }
+              : { metadata: { resourceVersion: cur.metadata.resourceVersion, finalizers: (cur.metadata.finalizers ?? []).filter((f) => f !== ENDPOINT_FINALIZER) } };
+          await kube.custom.patchNamespacedCustomObject(
+            { group: ENDPOINT.group, version: ENDPOINT.version, plural: ENDPOINT.plural, namespace: op.namespace, name: op.name, body: patch },
+            k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+          );
+        }, r);
+      } else if (op.kind === 'file') {
+        ctx.writeFile(op.path, op.content, { backup: true });
+      } else {
+        const target = ctx.kube(op.cluster);
+        const { namespace, name } = op.object.metadata;
+        ctx.progress(`${op.cluster}: creating AdoptedResource ${namespace}/${name}`);
+        try {
+          await withKubeRetry(
+            () => target.custom.createNamespacedCustomObject({ group: ADOPTED.group, version: ADOPTED.version, plural: ADOPTED.plural, namespace, body: op.object }),
+            { ...r, retryConflict: false },
+          );
+        } catch (e) {
+          // a retried create whose first attempt landed: the object is ours
+          if (!isAlreadyExists(e)) throw new Error(`creating AdoptedResource ${namespace}/${name} on ${op.cluster} failed: ${kubeMessage(e)}`);
+        }
+        await waitForAdoption(ctx, target, op.cluster, namespace, name, timeoutMs);
+      }
+    }
+    return plan.outputs;
+  },
+
+  async revert(record: Applied, ctx: Context): Promise<Change[]> {
+    const p = (record.params ?? {}) as AckAdoptParams;
+    const { cluster } = defaults(p);
+    const recs = (record.persisted.protected ?? []) as ProtectedRecord[];
+    if (!recs.length) return [];
+    const kube = ctx.kube(cluster);
+    const r = retryOpts(ctx);
+    const changes: Change[] = [];
+    for (const rec of recs) {
+      const key = `${rec.namespace}/${rec.name}`;
+      const target = `${cluster} endpoints.sagemaker.services.k8s.aws ${key}`;
+      let cur: EndpointObject;
+      try {
+        cur = await withKubeRetry(() => getEndpoint(kube, rec.namespace, rec.name), r);
+      } catch (e) {
+        if (isNotFound(e)) {
+          ctx.log(`${key} is gone from ${cluster}; nothing to restore`);
+          continue;
+        }
+        throw e;
+      }
+      if (cur.metadata.deletionTimestamp) {
+        ctx.log(`${key} on ${cluster} is being deleted; its protection is left in place`);
+        continue;
+      }
+      const patch = restorePatch(rec, cur);
+      if (!patch) continue;
+      const before = protectionView(cur);
+      const meta = patch.metadata;
+      const after = {
+        annotations: meta.annotations ? { [DELETION_POLICY]: meta.annotations[DELETION_POLICY] } : before.annotations,
+        finalizers: meta.finalizers ?? before.finalizers,
+      };
+      changes.push({ action: 'update', target, summary: patch.summary, before, after });
+      if (ctx.mode !== 'run') continue;
+      await withKubeRetry(async () => {
+        // re-read inside the retry: after a conflict the decision is made again on fresh state
+        const fresh = await getEndpoint(kube, rec.namespace, rec.name);
+        const again = restorePatch(rec, fresh);
+        if (!again) return;
+        await kube.custom.patchNamespacedCustomObject(
+          { group: ENDPOINT.group, version: ENDPOINT.version, plural: ENDPOINT.plural, namespace: rec.namespace, name: rec.name, body: { metadata: again.metadata } },
+          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+        );
+      }, r);
+    }
+    return changes;
+  },
+};
+
+export default ackAdopt;
