@@ -9,7 +9,6 @@ import { parseDuration } from '../runner/duration.js';
 import { loadTaskSchema } from '../runner/package-root.js';
 import { Unknown, type Change, type Context, type Outputs, type TaskModule } from '../runner/types.js';
 import { checkVersion, errorLines, summarize, terraformVersion, tf, type PlanJson, type TfRunner } from './terraform/cli.js';
-import { hideJsonDocument, hideSensitiveOutputs } from './terraform/secret-lines.js';
 import { hclValue } from './tfvars/hcl.js';
 
 export interface TerraformApplyParams {
@@ -57,7 +56,7 @@ function failed(what: string, dir: string, stdout: string, stderr: string, hint?
 }
 
 async function readOutputs(ctx: Context, r: TfRunner): Promise<Outputs> {
-  const res = await tf(ctx, r, ['output', '-json', '-no-color'], { readOnly: true, onLine: hideSensitiveOutputs(ctx) });
+  const res = await tf(ctx, r, ['output', '-json', '-no-color'], { readOnly: true, quiet: true });
   if (res.exitCode !== 0) return {};
   let parsed: Record<string, { value: unknown; sensitive?: boolean }>;
   try {
@@ -128,7 +127,7 @@ const terraformApply: TaskModule<TerraformApplyParams> = {
       let outputs = await readOutputs(ctx, r);
       if (res.exitCode === 0) return { changes: [], outputs, notes: [...notes, 'plan: no changes'] };
 
-      const show = await tf(ctx, r, ['show', '-json', '-no-color', planFile], { readOnly: true, onLine: hideJsonDocument(ctx) });
+      const show = await tf(ctx, r, ['show', '-json', '-no-color', planFile], { readOnly: true, quiet: true });
       if (show.exitCode !== 0) throw failed('terraform show', r.cwd, '', show.stderr);
       const summary = summarize(JSON.parse(show.stdout) as PlanJson);
       const c = summary.counts;

@@ -200,13 +200,13 @@ async function runExec(svc: RunServices, file: string, args: string[], opts: Exe
       rest = lines.pop() ?? '';
       for (const l of lines) {
         opts.onLine?.(l, stream);
-        log(l);
+        if (!opts.quiet) log(l);
       }
     });
     child[stream]?.on('end', () => {
       if (rest) {
         opts.onLine?.(rest, stream);
-        log(rest);
+        if (!opts.quiet) log(rest);
       }
     });
   };

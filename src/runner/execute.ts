@@ -329,7 +329,7 @@ class Runner {
       controller.signal,
     );
     try {
-      const plan: Plan = await Promise.race([module.check(params as never, ctx), timedOut]);
+      const plan: Plan = await settleOrAbort(module.check(params as never, ctx), timedOut, (m) => this.emit({ type: 'task-log', task: ref, message: m }));
       this.emit({ type: 'task-plan', task: ref, changes: plan.changes, notes: plan.notes ?? [] });
       this.opts.journal?.append({ t: 'plan', key, changes: plan.changes, notes: plan.notes ?? [] });
       if (plan.skip) return { status: 'skipped', outputs: plan.outputs, changes: [], notes: [plan.skip, ...(plan.notes ?? [])] };
@@ -338,7 +338,7 @@ class Runner {
         this.changesPending = true;
         return { status: 'changed', outputs: plan.outputs, changes: plan.changes, notes: plan.notes ?? [] };
       }
-      const outputs = await Promise.race([module.apply(params as never, ctx, plan), timedOut]);
+      const outputs = await settleOrAbort(module.apply(params as never, ctx, plan), timedOut, (m) => this.emit({ type: 'task-log', task: ref, message: m }));
       return { status: 'changed', outputs: { ...plan.outputs, ...outputs }, changes: plan.changes, notes: plan.notes ?? [] };
     } catch (e) {
       const o = this.failure(e, t, t.type!);
@@ -421,6 +421,45 @@ class Runner {
 
   get stoppedAt(): string | undefined {
     return this.stopped ? this.results.filter((r) => r.status === 'failed').pop()?.name : undefined;
+  }
+}
+
+// After a timeout or Ctrl-C a task gets this long to stop cleanly (Terraform releasing its state
+// lock, an in-flight request finishing) before the run moves on without it.
+const STOP_GRACE_MS = 65_000;
+
+/**
+ * The task's promise, or the abort (timeout, Ctrl-C) if that comes first; after an abort the task
+ * is still awaited, up to a grace period, so that nothing it started is left half-done behind us.
+ */
+async function settleOrAbort<T>(work: Promise<T>, aborted: Promise<never>, log: (m: string) => void): Promise<T> {
+  try {
+    return await Promise.race([work, aborted]);
+  } catch (e) {
+    let finished = false;
+    const grace = new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, STOP_GRACE_MS);
+      t.unref();
+      work.then(
+        () => {
+          finished = true;
+          clearTimeout(t);
+          resolve();
+        },
+        () => {
+          finished = true;
+          clearTimeout(t);
+          resolve();
+        },
+      );
+    });
+    await Promise.race([grace, new Promise<void>((r) => setImmediate(r))]);
+    if (!finished) {
+      log('waiting for the task to stop cleanly');
+      await grace;
+      if (!finished) log(`the task did not stop within ${STOP_GRACE_MS / 1000}s; moving on`);
+    }
+    throw e;
   }
 }
 

@@ -101,6 +101,8 @@ export interface ExecOptions {
   killGraceMs?: number;
   reject?: boolean;
   input?: string;
+  /** keep the output out of the task's log (it may hold secrets or be bulky, e.g. JSON plans) */
+  quiet?: boolean;
 }
 
 export interface ExecResult {
