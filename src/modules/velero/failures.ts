@@ -1,0 +1,7 @@
+// One line for a failed Kubernetes request in a task's error message.
+import { kubeMessage, kubeStatus } from '../kube/retry.js';
+
+export function describeFailure(e: unknown): string {
+  const code = kubeStatus(e);
+  return code ? `${code}: ${kubeMessage(e)}` : kubeMessage(e);
+}

@@ -1,0 +1,58 @@
+// Writing the backup-volumes annotation of one pod: a merge patch that carries the
+// resourceVersion it was computed from, so a pod changed meanwhile answers 409 and the patch is
+// recomputed from a fresh read (retried with 429/5xx by the shared helper).
+import * as k8s from '@kubernetes/client-node';
+import type { KubeClients } from '../../runner/types.js';
+import { withKubeRetry } from '../kube/retry.js';
+import { BACKUP_VOLUMES } from './volumes.js';
+
+export interface AnnotationWrite {
+  namespace: string;
+  pod: string;
+  /** the resourceVersion the first attempt may assume (from check) */
+  resourceVersion?: string;
+  /** the value check saw */
+  current?: string;
+  /**
+   * the new value from the current one (undefined/null removes the annotation); returning
+   * `current` unchanged writes nothing
+   */
+  compute: (current: string | undefined) => string | null;
+}
+
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+/** the value written (null when removed); 'unchanged' when compute kept it; throws when the pod is gone */
+export async function writeAnnotation(kube: KubeClients, w: AnnotationWrite, signal: AbortSignal, onRetry?: () => void): Promise<string | null | 'unchanged'> {
+  // the first attempt trusts check's copy of the pod (one request instead of two per pod)
+  let first = w.resourceVersion !== undefined;
+  return withKubeRetry(
+    async (): Promise<string | null | 'unchanged'> => {
+      let rv = w.resourceVersion;
+      let current = w.current;
+      if (!first) {
+        const pod = await kube.core.readNamespacedPod({ name: w.pod, namespace: w.namespace });
+        rv = pod.metadata?.resourceVersion;
+        current = pod.metadata?.annotations?.[BACKUP_VOLUMES];
+      }
+      first = false;
+      const next = w.compute(current);
+      if ((next ?? undefined) === current) return 'unchanged';
+      await kube.core.patchNamespacedPod(
+        { name: w.pod, namespace: w.namespace, body: { metadata: { resourceVersion: rv, annotations: { [BACKUP_VOLUMES]: next } } } },
+        mergePatch,
+      );
+      return next;
+    },
+    {
+      signal,
+      retryConflict: true,
+      attempts: 10,
+      onRetry: () => {
+        // after any failure, read the pod again: check's copy may be what is stale
+        first = false;
+        onRetry?.();
+      },
+    },
+  );
+}

@@ -1,0 +1,86 @@
+// Which pod volumes go to Velero's file-system backup: volumes whose claim is bound to a
+// persistent volume of one of the given CSI drivers (EFS and FSx have no CSI snapshots, so
+// Velero must copy their files). Reads pods, claims and volumes a page at a time.
+import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import type { KubeClients } from '../../runner/types.js';
+import { listAll } from '../kube/list.js';
+import { mapPool } from '../kube/pool.js';
+
+export const BACKUP_VOLUMES = 'backup.velero.io/backup-volumes';
+
+export interface PodVolumes {
+  namespace: string;
+  pod: string;
+  resourceVersion?: string;
+  /** the annotation now (undefined when absent) */
+  before?: string;
+  /** the volume names on the drivers, in the pod's order */
+  volumes: string[];
+  /** those not in the annotation yet */
+  add: string[];
+  /** the annotation with them merged in */
+  after: string;
+}
+
+export const splitNames = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+/** existing names first, in their order, then the new ones */
+export function mergeNames(existing: string | undefined, names: string[]): { add: string[]; merged: string } {
+  const have = splitNames(existing);
+  const add = names.filter((n, i) => !have.includes(n) && names.indexOf(n) === i);
+  return { add, merged: [...have, ...add].join(',') };
+}
+
+/** lists per namespace for a few namespaces, cluster-wide (filtered) for many */
+async function inNamespaces<T extends { metadata?: { namespace?: string } }>(
+  namespaces: string[],
+  perNamespace: (ns: string, cont: string | undefined, limit: number) => Promise<{ items: T[] }>,
+  all: (cont: string | undefined, limit: number) => Promise<{ items: T[] }>,
+  signal: AbortSignal,
+): Promise<T[]> {
+  if (namespaces.length > 20) {
+    const wanted = new Set(namespaces);
+    return (await listAll(all, { signal, limit: 500 })).filter((o) => wanted.has(o.metadata?.namespace ?? ''));
+  }
+  const lists = await mapPool(namespaces, 8, (ns) => listAll((c, l) => perNamespace(ns, c, l), { signal, limit: 500 }), signal);
+  return lists.flatMap((r) => {
+    if (!r.ok) throw r.error;
+    return r.value;
+  });
+}
+
+export async function findPodVolumes(kube: KubeClients, namespaces: string[], drivers: string[], signal: AbortSignal): Promise<PodVolumes[]> {
+  if (!namespaces.length) return [];
+  const [pvs, pvcs, pods] = await Promise.all([
+    listAll<V1PersistentVolume>((cont, limit) => kube.core.listPersistentVolume({ limit, _continue: cont }), { signal, limit: 500 }),
+    inNamespaces<V1PersistentVolumeClaim>(
+      namespaces,
+      (namespace, cont, limit) => kube.core.listNamespacedPersistentVolumeClaim({ namespace, limit, _continue: cont }),
+      (cont, limit) => kube.core.listPersistentVolumeClaimForAllNamespaces({ limit, _continue: cont }),
+      signal,
+    ),
+    inNamespaces<V1Pod>(
+      namespaces,
+      (namespace, cont, limit) => kube.core.listNamespacedPod({ namespace, limit, _continue: cont }),
+      (cont, limit) => kube.core.listPodForAllNamespaces({ limit, _continue: cont }),
+      signal,
+    ),
+  ]);
+  const driverOf = new Map(pvs.map((pv) => [pv.metadata!.name!, pv.spec?.csi?.driver]));
+  const wanted = new Set(drivers);
+  const claimOnDriver = new Set(
+    pvcs.filter((c) => c.spec?.volumeName && wanted.has(driverOf.get(c.spec.volumeName) ?? '')).map((c) => `${c.metadata!.namespace}/${c.metadata!.name}`),
+  );
+  const out: PodVolumes[] = [];
+  for (const pod of pods) {
+    const ns = pod.metadata!.namespace!;
+    // a finished or terminating pod has no volume left for the node agent to read
+    if (pod.metadata?.deletionTimestamp || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
+    const volumes = (pod.spec?.volumes ?? []).filter((v) => v.persistentVolumeClaim && claimOnDriver.has(`${ns}/${v.persistentVolumeClaim.claimName}`)).map((v) => v.name);
+    if (!volumes.length) continue;
+    const before = pod.metadata?.annotations?.[BACKUP_VOLUMES];
+    const { add, merged } = mergeNames(before, volumes);
+    out.push({ namespace: ns, pod: pod.metadata!.name!, resourceVersion: pod.metadata?.resourceVersion, before, volumes, add, after: merged });
+  }
+  return out.sort((a, b) => (a.namespace === b.namespace ? a.pod.localeCompare(b.pod) : a.namespace.localeCompare(b.namespace)));
+}
