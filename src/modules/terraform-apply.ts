@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../runner/errors.js';
+import { MissingProgramError, UserError } from '../runner/errors.js';
 import { parseDuration } from '../runner/duration.js';
 import { loadTaskSchema } from '../runner/package-root.js';
 import { Unknown, type Change, type Context, type Outputs, type TaskModule } from '../runner/types.js';
@@ -17,6 +17,7 @@ export interface TerraformApplyParams {
   vars?: Record<string, unknown>;
   required_version?: string;
   binary?: string;
+  if_missing?: 'fail' | 'skip';
   init?: boolean;
   backend_config?: Record<string, string>;
   lock_timeout?: string;
@@ -99,7 +100,16 @@ const terraformApply: TaskModule<TerraformApplyParams> = {
   },
   async check(params, ctx) {
     const r = runner(params, ctx);
-    const version = await terraformVersion(ctx, r);
+    let version: string;
+    try {
+      version = await terraformVersion(ctx, r);
+    } catch (e) {
+      // the sandbox and demo machines may have no Terraform: the playbook can choose to go on without it
+      if (e instanceof MissingProgramError && params.if_missing === 'skip') {
+        return { changes: [], outputs: {}, skip: `${r.bin} is not installed (not on PATH), and if_missing is skip` };
+      }
+      throw e;
+    }
     checkVersion(version, params.required_version, r.bin);
     const notes = [`Terraform ${version} in ${r.cwd}`];
 

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { UserError } from './errors.js';
+import { MissingProgramError, UserError } from './errors.js';
 import { replaceWithBackup, writeFileAtomic } from './fs-atomic.js';
 import type { Redactor } from './redact.js';
 import type { Context, ExecOptions, ExecResult, KubeClients, Mode, Targets } from './types.js';
@@ -214,7 +214,7 @@ async function runExec(svc: RunServices, file: string, args: string[], opts: Exe
   split('stderr');
   const r = await child;
   if ((r as { code?: string }).code === 'ENOENT' || /ENOENT/.test(String((r as { originalMessage?: string }).originalMessage ?? ''))) {
-    throw new UserError(`${file} is not installed or not on PATH`, { hint: `install ${file}, or make sure PATH includes it` });
+    throw new MissingProgramError(file);
   }
   if (r.isCanceled) throw new Error(`${file} was interrupted`);
   const result = { exitCode: r.exitCode ?? 1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };

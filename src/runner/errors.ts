@@ -21,6 +21,13 @@ export class UserError extends Error {
   }
 }
 
+/** a program a task runs is not installed (so a task may choose to skip rather than fail) */
+export class MissingProgramError extends UserError {
+  constructor(readonly program: string) {
+    super(`${program} is not installed or not on PATH`, { hint: `install ${program}, or make sure PATH includes it` });
+  }
+}
+
 /** several user errors found in one pass (validation reports all of them, not only the first) */
 export class UserErrors extends Error {
   constructor(readonly errors: UserError[]) {

@@ -128,6 +128,17 @@ describe('terraform-apply', () => {
     expect(end.message).toMatch(/terraform-not-installed-here is not installed or not on PATH/);
   });
 
+  it('with if_missing: skip, a missing terraform skips the task and says why', async () => {
+    const dir = workspace('green');
+    for (const mode of ['check', 'run'] as const) {
+      const { reporter, result } = await runTasks({ dir, mode, tasks: [task({ binary: 'terraform-not-installed-here', if_missing: 'skip' })] });
+      const end = reporter.end('deploy green');
+      expect(end.status).toBe('skipped');
+      expect(end.notes[0]).toMatch(/terraform-not-installed-here is not installed \(not on PATH\), and if_missing is skip/);
+      expect(result.failed).toBe(false);
+    }
+  });
+
   it('a missing directory is a clear error', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'other'));
