@@ -1,7 +1,8 @@
 // startSandbox: an emulated AWS account and two Kubeflow clusters (blue in production, green
 // freshly deployed) over real HTTP on 127.0.0.1, configured the standard way: a kubeconfig file,
 // AWS_ENDPOINT_URL and static test credentials. Tests, `kfup demo` and `kfup sandbox up` use it.
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { packagePath } from '../runner/package-root.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AwsEmulator, seedAws } from './aws/index.js';
@@ -116,6 +117,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     AWS_EC2_METADATA_DISABLED: 'true',
   };
   const vars = sandboxEnvironment(scenario, { dir, kubeconfigPath });
+  // green "exists" already; its Terraform is a stand-in that needs no provider (see its main.tf)
+  cpSync(packagePath('playbooks', 'sandbox', 'green-terraform'), String(vars.green_terraform_dir), { recursive: true });
   const { envFile, environmentFile } = writeSandboxFiles(dir, env, scenario, vars, kubeconfigPath);
 
   let stopped = false;
