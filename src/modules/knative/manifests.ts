@@ -1,0 +1,103 @@
+// The manifests knative-config owns besides config-domain: the serving ingress and the
+// AuthorizationPolicies, rendered from templates/knative/, and the config-domain data itself.
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { packagePath } from '../../runner/package-root.js';
+import { renderString } from '../../runner/template.js';
+import { equalJson, isObj, type JsonObject } from './kube-calls.js';
+
+export interface IngressParams {
+  certificate_arn: string;
+  header_name?: string;
+  header_values: string[];
+  name?: string;
+  namespace?: string;
+  scheme?: string;
+  gateway_service?: string;
+  gateway_port?: number;
+  tags?: string;
+}
+
+export interface PolicyParams {
+  namespaces?: string[];
+  components?: string[];
+  paths?: string[];
+}
+
+export const INGRESS_DEFAULTS = { header_name: 'x-api-key', name: 'istio-ingress-api', namespace: 'istio-system', scheme: 'internet-facing', gateway_service: 'istio-ingressgateway', gateway_port: 80 };
+export const POLICY_DEFAULTS = {
+  components: ['predictor', 'transformer'],
+  paths: ['/metrics', '/healthz', '/ready', '/wait-for-drain', '/v1/models/*', '/v2/models/*'],
+};
+
+export const CONDITIONS_PREFIX = 'alb.ingress.kubernetes.io/conditions.';
+
+function renderDocs(template: string, data: object): JsonObject[] {
+  const text = String(renderString(readFileSync(packagePath('templates', 'knative', template), 'utf8'), data));
+  const docs = parseAllDocuments(text);
+  const out: JsonObject[] = [];
+  for (const d of Array.isArray(docs) ? docs : [docs]) {
+    if (d.errors.length) throw new Error(`templates/knative/${template} rendered invalid YAML: ${d.errors[0].message}`);
+    const v = d.toJSON() as unknown;
+    if (isObj(v)) out.push(v);
+  }
+  return out;
+}
+
+export function renderIngress(p: IngressParams): JsonObject {
+  const q = { ...INGRESS_DEFAULTS, ...p };
+  const conditions = JSON.stringify([{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: q.header_name, Values: q.header_values } }]);
+  const actions = JSON.stringify({ Type: 'forward', ForwardConfig: { TargetGroups: [{ ServiceName: q.gateway_service, ServicePort: String(q.gateway_port), Weight: 100 }] } });
+  return renderDocs('serving-ingress.yaml.hbs', { ...q, tags: q.tags ?? '', conditions, actions })[0];
+}
+
+export function renderPolicies(namespace: string, p: PolicyParams): JsonObject[] {
+  return renderDocs('authorization-policy.yaml.hbs', { namespace, components: p.components ?? POLICY_DEFAULTS.components, paths: p.paths ?? POLICY_DEFAULTS.paths });
+}
+
+/** every header value in an ingress's http-header conditions (to mark them secret) */
+export function headerValues(ingress: unknown): string[] {
+  const ann = isObj(ingress) && isObj(ingress.metadata) && isObj(ingress.metadata.annotations) ? ingress.metadata.annotations : {};
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(ann)) {
+    if (!k.startsWith(CONDITIONS_PREFIX) || typeof v !== 'string') continue;
+    try {
+      const conds = JSON.parse(v) as { HttpHeaderConfig?: { Values?: unknown[] }; httpHeaderConfig?: { values?: unknown[] } }[];
+      for (const c of Array.isArray(conds) ? conds : []) {
+        for (const x of [...(c.HttpHeaderConfig?.Values ?? []), ...(c.httpHeaderConfig?.values ?? [])]) if (typeof x === 'string') out.push(x);
+      }
+    } catch {
+      // not JSON: nothing we can recognise as a header value
+    }
+  }
+  return out;
+}
+
+/** the fields of an object the task owns (what check compares and revert restores) */
+export const owned = (o: unknown): JsonObject => {
+  if (!isObj(o)) return {};
+  const m = isObj(o.metadata) ? o.metadata : {};
+  const out: JsonObject = { metadata: { labels: m.labels ?? {}, annotations: m.annotations ?? {} } };
+  if (o.spec !== undefined) out.spec = o.spec;
+  return out;
+};
+
+/** the desired part as a subset check: every field the manifest sets has that value on the object */
+export function satisfies(live: unknown, want: unknown): boolean {
+  if (isObj(want)) return isObj(live) && Object.entries(want).every(([k, v]) => satisfies(live[k], v));
+  return equalJson(live, want);
+}
+
+/** the config-domain data after the change, and notes on what stays */
+export function desiredDomainData(current: Record<string, string>, domain: string, replace: boolean): { data: Record<string, string>; notes: string[] } {
+  if (replace) return { data: { [domain]: '' }, notes: [] };
+  const data: Record<string, string> = {};
+  const notes: string[] = [];
+  for (const [k, v] of Object.entries(current)) {
+    if (k === '_example' || k === domain) continue;
+    data[k] = v;
+    if (v.trim() === '') notes.push(`config-domain keeps "${k}", another default domain; set replace: true to drop it`);
+  }
+  data[domain] = '';
+  return { data, notes };
+}
