@@ -15,6 +15,9 @@ export const registry: Record<string, Loader> = {
   'backup-snapshot': () => import('./backup-snapshot.js'),
   'tfvars-from-state': () => import('./tfvars-from-state.js'),
   'terraform-apply': () => import('./terraform-apply.js'),
+  'velero-annotate': () => import('./velero-annotate.js'),
+  'velero-backup': () => import('./velero-backup.js'),
+  'velero-restore': () => import('./velero-restore.js'),
 };
 
 export const taskTypes = (): string[] => Object.keys(registry).sort();
