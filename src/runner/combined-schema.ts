@@ -33,7 +33,7 @@ export function combinedSchema(): Record<string, unknown> {
     required: ['name'],
     properties,
     additionalProperties: false,
-    oneOf: [...types.map((t) => ({ required: [t], title: t })), { required: ['parallel'], title: 'parallel block' }],
+    oneOf: [...types.map((t) => ({ required: [t], title: t })), { required: ['parallel'], title: 'parallel block' }, { required: ['block'], title: 'block' }],
   };
   envelope.$id = 'https://kfup.dev/schemas/kfup.schema.json';
   envelope.description = `kfup playbook with task types: ${types.join(', ')}. Control keys: ${[...CONTROL_KEYS].join(', ')}.`;

@@ -12,8 +12,10 @@ export interface TaskRef {
   type?: string;
   /** file:line of the task */
   where: string;
-  /** set for tasks inside a parallel block: the block's key */
+  /** set for tasks inside a parallel block or block: the group's key */
   group?: string;
+  /** set on a group: how its tasks run */
+  groupKind?: 'parallel' | 'block';
 }
 
 export type RunEvent =

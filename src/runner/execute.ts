@@ -2,7 +2,7 @@
 // (check), or check and apply only what check planned (run). Statuses, retries, timeouts,
 // ignore_errors, parallel blocks, registered results, the journal and resume live here.
 import { UserError, UserErrors, formatPos, isUserError } from './errors.js';
-import { describePath, type Playbook, type TaskDef } from './playbook.js';
+import { describePath, flatten, type Playbook, type TaskDef } from './playbook.js';
 import { checkParams, structuredCloneSafe, templateUserError } from './prepare.js';
 import { positionOf } from './source.js';
 import { findUnknown, isTrue, outputsWithUnknowns, renderDeep, renderString, TemplateError, unknownTree } from './template.js';
@@ -90,28 +90,31 @@ class Runner {
   }
 
   async runTask(t: TaskDef, inheritedTags: string[], group?: string): Promise<void> {
+    const kids = t.parallel ?? t.block;
     if (!this.started) {
       if (t.name === this.opts.startAt || t.id === this.opts.startAt) this.started = true;
-      else if (!t.parallel) return;
+      else if (!kids) return;
     }
     if (!this.selected(t, inheritedTags)) return;
     const key = String(t.index);
-    if (t.parallel) {
+    if (kids) {
       const ref = this.ref(t, key, t.name, group);
       if (!this.started) {
-        // --start-at-task may name a task inside this block
-        await this.runList(t.parallel, [...inheritedTags, ...t.tags], key);
+        // --start-at-task may name a task inside this group
+        await this.runList(kids, [...inheritedTags, ...t.tags], key);
         return;
       }
       const whenOutcome = this.evalWhen(t, ref);
       if (whenOutcome) return this.finish(t, ref, whenOutcome, Date.now());
-      this.emit({ type: 'task-start', task: ref, parallel: true });
+      this.emit({ type: 'task-start', task: ref, parallel: Boolean(t.parallel) });
       const t0 = Date.now();
-      await Promise.all(t.parallel.map((c) => this.runTask(c, [...inheritedTags, ...t.tags], key)));
-      const childStatuses = this.results.filter((r) => t.parallel!.some((c) => r.key === String(c.index) || r.key.startsWith(`${c.index}.`)));
+      if (t.parallel) await Promise.all(kids.map((c) => this.runTask(c, [...inheritedTags, ...t.tags], key)));
+      else await this.runList(kids, [...inheritedTags, ...t.tags], key);
+      const inGroup = new Set(flatten(kids).map((c) => String(c.index)));
+      const childStatuses = this.results.filter((r) => inGroup.has(r.key.split('.')[0]));
       const failed = childStatuses.some((r) => r.status === 'failed');
       const status: TaskStatus = failed ? 'failed' : childStatuses.some((r) => r.status === 'changed') ? 'changed' : 'ok';
-      this.emit({ type: 'task-end', task: ref, status, durationMs: Date.now() - t0, changes: [], notes: [`${t.parallel.length} tasks in parallel`] });
+      this.emit({ type: 'task-end', task: ref, status, durationMs: Date.now() - t0, changes: [], notes: [`${kids.length} tasks${t.parallel ? ' in parallel' : ''}`] });
       return;
     }
 
@@ -356,7 +359,7 @@ class Runner {
 
   finish(t: TaskDef, ref: TaskRef, o: Outcome, t0: number, isLoopItem = false): void {
     const durationMs = Date.now() - t0;
-    if (ref.key === String(t.index) && !t.parallel) {
+    if (ref.key === String(t.index) && !t.parallel && !t.block) {
       // the task itself (not a loop item): journal its end for resume
       let exported: Record<string, unknown> | undefined;
       if (t.type && exportsVars(t.type) && o.status !== 'failed') exported = o.outputs;

@@ -82,8 +82,10 @@ export function taskRefs(pb: Playbook): TaskRef[] {
   const refs: TaskRef[] = [];
   const walk = (tasks: Playbook['tasks'], group?: string) => {
     for (const t of tasks) {
-      refs.push({ key: String(t.index), index: t.index, name: t.name, type: t.type, where: `${pb.src.path}:${t.pos.line}`, group });
-      if (t.parallel) walk(t.parallel, String(t.index));
+      const kind = t.parallel ? 'parallel' : t.block ? 'block' : undefined;
+      refs.push({ key: String(t.index), index: t.index, name: t.name, type: t.type, where: `${pb.src.path}:${t.pos.line}`, group, groupKind: kind });
+      const kids = t.parallel ?? t.block;
+      if (kids) walk(kids, String(t.index));
     }
   };
   walk(pb.tasks);
@@ -182,6 +184,6 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
 }
 
 /** the names a playbook's tasks would run as, for `kfup list-tasks` */
-export function listTasks(pb: Playbook): { index: number; name: string; type?: string; tags: string[]; line: number; parallel: boolean }[] {
-  return flatten(pb.tasks).map((t) => ({ index: t.index, name: t.name, type: t.type, tags: t.tags, line: t.pos.line, parallel: Boolean(t.parallel) }));
+export function listTasks(pb: Playbook): { index: number; name: string; type?: string; tags: string[]; line: number; parallel: boolean; block: boolean }[] {
+  return flatten(pb.tasks).map((t) => ({ index: t.index, name: t.name, type: t.type, tags: t.tags, line: t.pos.line, parallel: Boolean(t.parallel), block: Boolean(t.block) }));
 }

@@ -22,6 +22,7 @@ export const CONTROL_KEYS = new Set([
   'timeout',
   'ignore_errors',
   'parallel',
+  'block',
 ]);
 
 export interface TaskDef {
@@ -42,8 +43,10 @@ export interface TaskDef {
   delayMs: number;
   timeoutMs?: number;
   ignoreErrors: boolean;
-  /** the tasks of a parallel block */
+  /** the tasks of a parallel block (run concurrently) */
   parallel?: TaskDef[];
+  /** the tasks of a block (run in order; a block inside a parallel block is one concurrent branch) */
+  block?: TaskDef[];
   pos: SourcePos;
 }
 
@@ -59,9 +62,15 @@ export interface Playbook {
   tasks: TaskDef[];
 }
 
-/** every task, with parallel blocks expanded, in order */
+/** the tasks of a parallel block or block, if this is one */
+export const childrenOf = (t: TaskDef): TaskDef[] | undefined => t.parallel ?? t.block;
+
+/** every task, with parallel blocks and blocks expanded, in order */
 export function flatten(tasks: TaskDef[]): TaskDef[] {
-  return tasks.flatMap((t) => (t.parallel ? [t, ...flatten(t.parallel)] : [t]));
+  return tasks.flatMap((t) => {
+    const kids = childrenOf(t);
+    return kids ? [t, ...flatten(kids)] : [t];
+  });
 }
 
 export function loadPlaybook(file: string, knownTypes: string[]): Playbook {
@@ -147,11 +156,16 @@ function readTask(
       }
     }
   }
-  if (t.parallel !== undefined) {
+  if (t.parallel !== undefined && t.block !== undefined) {
+    errors.push(new UserError(`task "${name}" is both a parallel block and a block`, { pos: positionOf(src, [...path, 'block'], true), hint: 'nest one inside the other' }));
+    return base;
+  }
+  for (const kind of ['parallel', 'block'] as const) {
+    if (t[kind] === undefined) continue;
     if (typeKeys.length) {
-      errors.push(new UserError(`task "${name}": a parallel block cannot also have a task type (${typeKeys.join(', ')})`, { pos: positionOf(src, [...path, typeKeys[0]], true), hint: 'move the task into the parallel list' }));
+      errors.push(new UserError(`task "${name}": a ${kind === 'parallel' ? 'parallel block' : 'block'} cannot also have a task type (${typeKeys.join(', ')})`, { pos: positionOf(src, [...path, typeKeys[0]], true), hint: `move the task into the ${kind} list` }));
     }
-    base.parallel = (t.parallel as unknown[]).map((c, i) => readTask(src, c as Record<string, unknown>, [...path, 'parallel', i], knownTypes, counter, errors));
+    base[kind] = (t[kind] as unknown[]).map((c, i) => readTask(src, c as Record<string, unknown>, [...path, kind, i], knownTypes, counter, errors));
     return base;
   }
   if (typeKeys.length === 0) {

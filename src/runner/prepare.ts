@@ -55,7 +55,7 @@ export function prepare(pb: Playbook, scope: Scope): void {
   // a scratch scope: registered results and set-vars exports as they would be before apply
   const sim = new Scope(scope.vars, scope.builtins);
   for (const t of flatten(pb.tasks)) {
-    if (t.parallel) continue;
+    if (t.parallel || t.block) continue;
     let data = sim.data();
     if (t.when !== undefined && typeof t.when === 'string') {
       const w = renderAt(pb, t, 'when', t.when, data, errors);

@@ -189,3 +189,30 @@ describe('rollback', () => {
     expect(again.ends().map((e) => e.status)).toEqual(['ok', 'ok']);
   });
 });
+
+describe('blocks', () => {
+  it('runs a block in order, and blocks inside a parallel block as concurrent branches', async () => {
+    const r = await runTasks({
+      tasks: [
+        {
+          name: 'branches',
+          parallel: [
+            { name: 'left', block: [{ name: 'l1', probe: { item: 'l1', sleep_ms: 100 } }, { name: 'l2', probe: { item: 'l2' } }] },
+            { name: 'right', block: [{ name: 'r1', probe: { item: 'r1', sleep_ms: 100 } }, { name: 'r2', probe: { item: 'r2' } }] },
+          ],
+        },
+      ],
+    });
+    expect(r.result.failed).toBe(false);
+    const at = Object.fromEntries(world.started.map((s) => [s.item, s.at]));
+    expect(at.l2 - at.l1).toBeGreaterThanOrEqual(90); // in order within a branch
+    expect(Math.abs(at.r1 - at.l1)).toBeLessThan(80); // branches side by side
+    expect(r.reporter.end('branches').status).toBe('changed');
+  });
+
+  it('skips a whole block when its condition is false', async () => {
+    const r = await runTasks({ vars: { on: false }, tasks: [{ name: 'grp', when: '{{on}}', block: [{ name: 'inner', probe: { item: 'i' } }] }] });
+    expect(r.reporter.end('grp').status).toBe('skipped');
+    expect(world.items.size).toBe(0);
+  });
+});

@@ -37,7 +37,13 @@ export class ListrReporter implements Reporter {
     if (e.status === 'skipped') task.skip(`${slot.ref.name}: ${e.notes[0] ?? 'skipped'}`);
   }
 
-  private listrTask(ref: TaskRef, children: TaskRef[]) {
+  private all: TaskRef[] = [];
+
+  private childrenOf(all: TaskRef[], ref: TaskRef): TaskRef[] {
+    return all.filter((c) => c.group === ref.key);
+  }
+
+  private listrTask(ref: TaskRef, children: TaskRef[]): Record<string, unknown> {
     // slots exist from run-start: the executor may finish a task before listr reaches it
     const slot = this.slots.get(ref.key)!;
     return {
@@ -47,8 +53,8 @@ export class ListrReporter implements Reporter {
         if (slot.pendingOutput) task.output = slot.pendingOutput;
         if (children.length) {
           return task.newListr(
-            children.map((c) => this.listrTask(c, [])),
-            { concurrent: true, exitOnError: false },
+            children.map((c) => this.listrTask(c, this.childrenOf(this.all, c))) as never,
+            { concurrent: ref.groupKind === 'parallel', exitOnError: false },
           );
         }
         const e = slot.ended ?? (await new Promise<Extract<RunEvent, { type: 'task-end' }> | undefined>((r) => (slot.settle = r)));
@@ -63,10 +69,11 @@ export class ListrReporter implements Reporter {
       case 'run-start': {
         this.mode = e.mode;
         this.out(`kfup ${e.mode}: ${e.playbook} (run ${e.runId})\n`);
+        this.all = e.tasks;
         for (const t of e.tasks) this.slots.set(t.key, { ref: t });
         const top = e.tasks.filter((t) => !t.group);
         const list = new Listr(
-          top.map((t) => this.listrTask(t, e.tasks.filter((c) => c.group === t.key))),
+          top.map((t) => this.listrTask(t, this.childrenOf(e.tasks, t))) as never,
           { concurrent: false, exitOnError: false, rendererOptions: { collapseSubtasks: false, showErrorMessage: true } as never },
         );
         this.running = list.run().catch(() => undefined);

@@ -28,7 +28,7 @@ export class PlainReporter implements Reporter {
         this.line(`kfup ${e.mode}: ${e.playbook} (${e.file}, run ${e.runId}${e.resumedFrom ? `, resuming ${e.resumedFrom}` : ''})`);
         break;
       case 'task-start':
-        if (e.parallel) this.line(`[${e.task.index}/${this.total}] ${e.task.name}: starting ${'in parallel'}`);
+        if (e.task.groupKind) this.line(`[${e.task.index}/${this.total}] ${e.task.name}: starting${e.parallel ? ' in parallel' : ''}`);
         break;
       case 'task-log':
         if (this.opts.verbose) this.line(`  [${e.task.index}] ${e.message}`);
