@@ -13,6 +13,7 @@ export const registry: Record<string, Loader> = {
   template: () => import('./template.js'),
   'ack-adopt': () => import('./ack-adopt.js'),
   'backup-snapshot': () => import('./backup-snapshot.js'),
+  'irsa-trust': () => import('./irsa-trust.js'),
   'tfvars-from-state': () => import('./tfvars-from-state.js'),
   'terraform-apply': () => import('./terraform-apply.js'),
   'velero-annotate': () => import('./velero-annotate.js'),

@@ -91,7 +91,7 @@ describe('backup-snapshot interrupted and resumed', () => {
     const end = resumed.reporter.end('snap');
     expect(end.status, end.message).toBe('ok');
     expect(startCount(mark)).toBe(0);
-    const outputs = readJournal(resumed.stateDir, r.result.runId).filter((x) => x.t === 'task-end' && x.name === 'snap').pop() as { outputs: { recovery_points: Record<string, string>; jobs: Record<string, string> } };
+    const outputs = readJournal(resumed.stateDir, r.result.runId).filter((x) => x.t === 'task-end' && x.name === 'snap').pop() as unknown as { outputs: { recovery_points: Record<string, string>; jobs: Record<string, string> } };
     expect(outputs.outputs.jobs).toEqual({ efs: jobs.efs.jobId, s3: jobs.s3.jobId });
     expect(outputs.outputs.recovery_points.efs).toBe(sb.aws.state.backup.jobs.get(jobs.efs.jobId)?.RecoveryPointArn);
   }, 10_000);

@@ -80,7 +80,7 @@ describe('backup-snapshot', () => {
     const byResource = Object.fromEntries([...points.values()].map((p) => [p.ResourceArn, p.RecoveryPointArn]));
     // the outputs as the journal (and so the next task's register) holds them
     const journal = readJournal(r.stateDir, r.result.runId);
-    const snapEnd = journal.find((x) => x.t === 'task-end' && x.name === 'snap') as { outputs: { recovery_points: Record<string, string>; jobs: Record<string, string> } };
+    const snapEnd = journal.find((x) => x.t === 'task-end' && x.name === 'snap') as unknown as { outputs: { recovery_points: Record<string, string>; jobs: Record<string, string> } };
     expect(snapEnd.outputs.recovery_points).toEqual({
       efs: byResource[String(sb.vars.efs_file_system_arn)],
       s3: byResource[String(sb.vars.s3_bucket_arn)],

@@ -1,0 +1,56 @@
+// The IAM roles IRSA uses on a cluster: the roles of Profiles' AwsIamForServiceAccount plugins
+// and the roles service accounts are annotated with (eks.amazonaws.com/role-arn), in all
+// namespaces or the ones listed. Read a page at a time, retried on throttling and 5xx.
+import type { Context } from '../../runner/types.js';
+import { listAll } from '../kube/list.js';
+import { isNotFound } from '../kube/retry.js';
+
+export const ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
+
+export interface DiscoveredRole {
+  arn: string;
+  /** where it was found, e.g. "Profile team-000" or "ServiceAccount team-000/default-editor" */
+  source: string;
+}
+
+interface ProfileLike {
+  metadata?: { name?: string };
+  spec?: { plugins?: { kind?: string; spec?: { awsIamRole?: string } }[] };
+}
+
+export async function discoverRoles(ctx: Context, cluster: string, namespaces?: string[]): Promise<{ roles: DiscoveredRole[]; notes: string[] }> {
+  const kube = ctx.kube(cluster);
+  const wanted = namespaces?.length ? new Set(namespaces) : undefined;
+  const roles: DiscoveredRole[] = [];
+  const notes: string[] = [];
+  const retry = { signal: ctx.signal };
+
+  // a Profile's namespace has the Profile's name
+  let profiles: ProfileLike[] = [];
+  try {
+    profiles = await listAll<ProfileLike>(
+      (cont, limit) => kube.custom.listClusterCustomObject({ group: 'kubeflow.org', version: 'v1', plural: 'profiles', limit, _continue: cont }) as never,
+      retry,
+    );
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    notes.push(`cluster ${cluster} has no Profile resource (kubeflow.org/v1); only service accounts were searched`);
+  }
+  for (const p of profiles) {
+    const name = p.metadata?.name ?? '';
+    if (wanted && !wanted.has(name)) continue;
+    for (const plugin of p.spec?.plugins ?? []) {
+      const arn = plugin.kind === 'AwsIamForServiceAccount' ? plugin.spec?.awsIamRole : undefined;
+      if (arn) roles.push({ arn, source: `Profile ${name}` });
+    }
+  }
+
+  const accounts = await listAll((cont, limit) => kube.core.listServiceAccountForAllNamespaces({ limit, _continue: cont }), retry);
+  for (const sa of accounts) {
+    const ns = sa.metadata?.namespace ?? '';
+    if (wanted && !wanted.has(ns)) continue;
+    const arn = sa.metadata?.annotations?.[ROLE_ANNOTATION];
+    if (arn) roles.push({ arn, source: `ServiceAccount ${ns}/${sa.metadata?.name}` });
+  }
+  return { roles, notes };
+}

@@ -1,0 +1,124 @@
+// IRSA trust policies: decoding what IAM returns, and mirroring every statement that trusts the
+// blue cluster's OIDC provider into one for green's provider, so the same role can be assumed
+// from service accounts of either cluster. Pure functions: no I/O here.
+
+export type Statement = Record<string, unknown> & {
+  Sid?: string;
+  Principal?: { Federated?: string | string[]; [k: string]: unknown } | string;
+  Condition?: Record<string, Record<string, unknown>>;
+};
+
+export interface PolicyDocument {
+  Version?: string;
+  Statement: Statement[] | Statement;
+  [k: string]: unknown;
+}
+
+/** IAM sends policy documents URL-encoded (RFC 3986); a document given as plain JSON is accepted too */
+export function decodePolicy(raw: string): PolicyDocument {
+  const text = raw.trimStart().startsWith('{') ? raw : decodeURIComponent(raw);
+  const doc = JSON.parse(text) as PolicyDocument;
+  if (!doc || typeof doc !== 'object' || !('Statement' in doc)) throw new Error('not an IAM policy document (no Statement)');
+  return doc;
+}
+
+/** the document as --diff shows it: two-space JSON, key order as IAM keeps it */
+export const prettyPolicy = (doc: PolicyDocument): string => `${JSON.stringify(doc, null, 2)}\n`;
+
+/** JSON with object keys sorted: two documents IAM treats alike compare equal */
+export function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export const samePolicy = (a: PolicyDocument, b: PolicyDocument): boolean => canonical(a) === canonical(b);
+
+/** "https://oidc.eks.us-west-2.amazonaws.com/id/ABC" -> "oidc.eks.us-west-2.amazonaws.com/id/ABC" */
+export const issuerHost = (issuer: string): string => issuer.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+
+/** whether a provider ARN (arn:aws:iam::ACCOUNT:oidc-provider/HOST) is the provider of this issuer host */
+export const isProviderOf = (arn: string, host: string): boolean => arn.toLowerCase().endsWith(`:oidc-provider/${host.toLowerCase()}`);
+
+const statementsOf = (doc: PolicyDocument): Statement[] => (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]);
+
+function federated(st: Statement): string[] {
+  const p = st.Principal;
+  if (!p || typeof p !== 'object') return [];
+  const f = p.Federated;
+  return Array.isArray(f) ? f : typeof f === 'string' ? [f] : [];
+}
+
+export const trustsHost = (st: Statement, host: string): boolean => federated(st).some((a) => isProviderOf(a, host));
+
+export interface MirrorTarget {
+  blueHost: string;
+  greenHost: string;
+  greenProviderArn: string;
+  /** appended to a mirrored statement's Sid (Sids must be unique in a policy) */
+  sidSuffix: string;
+}
+
+/** blue's statement for green: the green provider as principal, condition keys on green's issuer */
+export function mirrorStatement(st: Statement, t: MirrorTarget): Statement {
+  const copy = JSON.parse(JSON.stringify(st)) as Statement;
+  const principal = copy.Principal as { Federated?: string | string[] };
+  principal.Federated = Array.isArray(principal.Federated)
+    ? principal.Federated.map((a) => (isProviderOf(a, t.blueHost) ? t.greenProviderArn : a))
+    : t.greenProviderArn;
+  if (copy.Condition) {
+    const prefix = `${t.blueHost.toLowerCase()}:`;
+    for (const [op, block] of Object.entries(copy.Condition)) {
+      if (!block || typeof block !== 'object') continue;
+      copy.Condition[op] = Object.fromEntries(
+        Object.entries(block).map(([key, value]) => [key.toLowerCase().startsWith(prefix) ? `${t.greenHost}:${key.slice(prefix.length)}` : key, value]),
+      );
+    }
+  }
+  if (typeof copy.Sid === 'string' && copy.Sid) copy.Sid = `${copy.Sid}${t.sidSuffix}`;
+  return copy;
+}
+
+const withoutSid = (st: Statement): Statement => {
+  const { Sid: _sid, ...rest } = st;
+  return rest;
+};
+
+export interface MirrorResult {
+  /** the new document (the same object when nothing was added) */
+  doc: PolicyDocument;
+  /** statements that trust blue */
+  blue: number;
+  /** mirrored statements added */
+  added: number;
+}
+
+/**
+ * Adds, right after each statement trusting blue, its mirror for green unless the document
+ * already has an equivalent statement (same content apart from Sid). Running it on its own
+ * output adds nothing.
+ */
+export function addGreenTrust(doc: PolicyDocument, t: MirrorTarget): MirrorResult {
+  const statements = statementsOf(doc);
+  const existing = new Set(statements.map((s) => canonical(withoutSid(s))));
+  const out: Statement[] = [];
+  let blue = 0;
+  let added = 0;
+  for (const st of statements) {
+    out.push(st);
+    if (!trustsHost(st, t.blueHost)) continue;
+    blue++;
+    const mirror = mirrorStatement(st, t);
+    const key = canonical(withoutSid(mirror));
+    if (existing.has(key)) continue;
+    existing.add(key);
+    out.push(mirror);
+    added++;
+  }
+  return { doc: added ? { ...doc, Statement: out } : doc, blue, added };
+}
