@@ -12,6 +12,7 @@ export const registry: Record<string, Loader> = {
   'set-vars': () => import('./set-vars.js'),
   template: () => import('./template.js'),
   'ack-adopt': () => import('./ack-adopt.js'),
+  'alb-cutover': () => import('./alb-cutover.js'),
   'backup-snapshot': () => import('./backup-snapshot.js'),
   'irsa-trust': () => import('./irsa-trust.js'),
   'tfvars-from-state': () => import('./tfvars-from-state.js'),

@@ -1,0 +1,95 @@
+// Finding the ALB listener rule that redirects users to the active cluster: by ARN, or on the
+// load balancer's listener (by ARN or port) as the one rule whose redirect host is one of the
+// hosts given (blue's, or green's when the cut-over happened already).
+import {
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeRulesCommand,
+  type Action,
+  type ElasticLoadBalancingV2Client,
+  type Listener,
+  type Rule,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { UserError } from '../../runner/errors.js';
+import { sameDnsName } from './dns-name.js';
+
+export interface RuleLookup {
+  load_balancer: string;
+  listener_port?: number;
+  listener_arn?: string;
+  rule_arn?: string;
+}
+
+/** the redirect hosts of a rule's actions */
+export const redirectHosts = (rule: Rule): string[] => (rule.Actions ?? []).filter((a) => a.Type === 'redirect' && a.RedirectConfig?.Host).map((a) => a.RedirectConfig!.Host!);
+
+export const ruleLabel = (rule: Rule): string => `priority ${rule.Priority ?? '?'} (${rule.RuleArn})`;
+
+/** the rule's actions with every redirect to `from` sent to `to` instead; the rest unchanged */
+export function retarget(actions: Action[], from: string, to: string): Action[] {
+  return actions.map((a) => (a.Type === 'redirect' && a.RedirectConfig?.Host && sameDnsName(a.RedirectConfig.Host, from) ? { ...a, RedirectConfig: { ...a.RedirectConfig, Host: to } } : a));
+}
+
+async function listenerOf(elb: ElasticLoadBalancingV2Client, q: RuleLookup): Promise<Listener> {
+  if (q.listener_arn) {
+    const res = await elb.send(new DescribeListenersCommand({ ListenerArns: [q.listener_arn] }));
+    return res.Listeners![0];
+  }
+  let lbArn: string | undefined;
+  try {
+    lbArn = (await elb.send(new DescribeLoadBalancersCommand({ Names: [q.load_balancer] }))).LoadBalancers?.[0]?.LoadBalancerArn;
+  } catch (e) {
+    if ((e as { name?: string }).name === 'LoadBalancerNotFoundException' || /not found/i.test((e as Error).message)) {
+      throw new UserError(`load balancer "${q.load_balancer}" not found`, { hint: 'load_balancer is the ALB name (not its DNS name), in the region of targets.aws', exitCode: 1 });
+    }
+    throw e;
+  }
+  if (!lbArn) throw new UserError(`load balancer "${q.load_balancer}" not found`, { exitCode: 1 });
+  const listeners: Listener[] = [];
+  let marker: string | undefined;
+  do {
+    const res = await elb.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn, Marker: marker }));
+    listeners.push(...(res.Listeners ?? []));
+    marker = res.NextMarker;
+  } while (marker);
+  const port = q.listener_port ?? 443;
+  const found = listeners.find((l) => l.Port === port);
+  if (!found) {
+    throw new UserError(`load balancer ${q.load_balancer} has no listener on port ${port}`, { hint: `its listeners: ${listeners.map((l) => `${l.Protocol} ${l.Port}`).join(', ') || 'none'}; set listener_port or listener_arn`, exitCode: 1 });
+  }
+  return found;
+}
+
+/** the one rule to cut over, and where it was found */
+export async function findRule(elb: ElasticLoadBalancingV2Client, q: RuleLookup, hosts: { from: string; to: string }): Promise<Rule> {
+  if (q.rule_arn) {
+    let rule: Rule | undefined;
+    try {
+      rule = (await elb.send(new DescribeRulesCommand({ RuleArns: [q.rule_arn] }))).Rules?.[0];
+    } catch (e) {
+      if (/RuleNotFound/.test((e as { name?: string }).name ?? '')) throw new UserError(`listener rule ${q.rule_arn} not found`, { exitCode: 1 });
+      throw e;
+    }
+    if (!rule) throw new UserError(`listener rule ${q.rule_arn} not found`, { exitCode: 1 });
+    return rule;
+  }
+  const listener = await listenerOf(elb, q);
+  const rules: Rule[] = [];
+  let marker: string | undefined;
+  do {
+    const res = await elb.send(new DescribeRulesCommand({ ListenerArn: listener.ListenerArn, Marker: marker }));
+    rules.push(...(res.Rules ?? []));
+    marker = res.NextMarker;
+  } while (marker);
+  const matching = rules.filter((r) => redirectHosts(r).some((h) => sameDnsName(h, hosts.from) || sameDnsName(h, hosts.to)));
+  if (matching.length === 1) return matching[0];
+  const where = `listener ${listener.Protocol} ${listener.Port} of ${q.load_balancer}`;
+  if (!matching.length) {
+    const seen = rules.flatMap((r) => redirectHosts(r).map((h) => `${h} (priority ${r.Priority})`));
+    throw new UserError(`no rule on ${where} redirects to ${hosts.from} or ${hosts.to}`, {
+      hint: seen.length ? `its redirect rules point at: ${seen.join(', ')}; check from_host, or name the rule with rule_arn` : 'it has no redirect rules; name the rule with rule_arn',
+      exitCode: 1,
+    });
+  }
+  throw new UserError(`${matching.length} rules on ${where} redirect to ${hosts.from} or ${hosts.to}: ${matching.map(ruleLabel).join(', ')}`, { hint: 'name the one to switch with rule_arn', exitCode: 1 });
+}

@@ -1,0 +1,56 @@
+// Waiting for a Route 53 change to reach every name server (GetChange PENDING -> INSYNC), with
+// backoff, a progress line and prompt stop on Ctrl-C or the task timeout.
+import { GetChangeCommand, type Route53Client } from '@aws-sdk/client-route-53';
+import type { Context } from '../../runner/types.js';
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason ?? new Error('aborted'));
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', stop);
+      resolve();
+    }, ms);
+    const stop = () => {
+      clearTimeout(t);
+      reject(signal.reason ?? new Error('aborted'));
+    };
+    signal.addEventListener('abort', stop, { once: true });
+  });
+
+export interface SyncOptions {
+  /** first poll delay (ms, default 250) */
+  initialMs?: number;
+  /** longest poll delay (ms, default 5000) */
+  maxMs?: number;
+  /** give up after (ms, default 10 minutes) */
+  timeoutMs?: number;
+}
+
+export async function waitInsync(ctx: Context, r53: Route53Client, changeId: string, opts: SyncOptions = {}): Promise<void> {
+  const started = Date.now();
+  let delay = opts.initialMs ?? 250;
+  const max = opts.maxMs ?? 5000;
+  const timeout = opts.timeoutMs ?? 600_000;
+  for (;;) {
+    let status: string | undefined;
+    try {
+      status = (await r53.send(new GetChangeCommand({ Id: changeId }), { abortSignal: ctx.signal })).ChangeInfo?.Status;
+    } catch (e) {
+      if (ctx.signal.aborted) throw new Error(`stopped waiting for Route 53 change ${changeId}; it was submitted and completes on its own`);
+      throw e;
+    }
+    const secs = Math.round((Date.now() - started) / 1000);
+    if (status === 'INSYNC') {
+      ctx.log(`Route 53 change ${changeId} INSYNC after ${secs} s`);
+      return;
+    }
+    if (Date.now() - started > timeout) throw new Error(`Route 53 change ${changeId} still ${status} after ${secs} s`);
+    ctx.progress(`Route 53 change ${changeId}: ${status ?? 'unknown'} (${secs} s)`);
+    try {
+      await sleep(delay, ctx.signal);
+    } catch {
+      throw new Error(`stopped waiting for Route 53 change ${changeId} (${status}); it was submitted and completes on its own`);
+    }
+    delay = Math.min(delay * 2, max);
+  }
+}
