@@ -16,11 +16,12 @@ export const distImport = (rel) => import(pathToFileURL(dist(rel)).href);
 /** the kfup CLI as a user runs it: node bin/kfup.js ... with no terminal and no colour */
 export const kfup = (args, opts = {}) => run(process.execPath, [kfupBin, ...args], { ...opts, env: { NO_COLOR: '1', CI: 'true', ...opts.env } });
 
-/** is a task type registered in the built registry (dist/modules/index.js)? */
+/** is a task type registered in the built registry (dist/modules/index.js) and built? */
 export async function hasTaskType(type) {
   if (!existsSync(dist('modules/index.js'))) return false;
   const { registry } = await distImport('modules/index.js');
-  return Object.prototype.hasOwnProperty.call(registry, type);
+  // registered, and its module built (a registry line can land before the module does)
+  return Object.prototype.hasOwnProperty.call(registry, type) && existsSync(dist(`modules/${type}.js`));
 }
 
 export const upgradePlaybook = join(repoRoot, 'playbooks/blue-green-upgrade.yaml');
