@@ -74,20 +74,25 @@ export function distance(a: string, b: string): number {
 export function nearest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
+  let bestReal = Infinity;
   const w = word.toLowerCase();
+  const limit = Math.max(2, Math.floor(word.length / 3));
   for (const c of candidates) {
     const lc = c.toLowerCase();
-    let d = distance(w, lc);
-    // a shared stem of four or more letters ("retry" / "retries") counts as close
+    const real = distance(w, lc);
+    let d = real;
+    // a shared stem of four or more letters ("retry" / "retries") counts as close enough
     let prefix = 0;
     while (prefix < w.length && prefix < lc.length && w[prefix] === lc[prefix]) prefix++;
-    if (prefix >= 4) d = Math.min(d, 2);
-    if (d < bestD) {
+    if (prefix >= 4) d = Math.min(d, limit);
+    // the closest by that measure, and among equals the closest by plain edit distance
+    if (d < bestD || (d === bestD && real < bestReal)) {
       bestD = d;
+      bestReal = real;
       best = c;
     }
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  return best !== undefined && bestD <= limit ? best : undefined;
 }
 
 export const didYouMean = (word: string, candidates: Iterable<string>): string | undefined => {
