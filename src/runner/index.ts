@@ -47,8 +47,13 @@ export function load(req: LoadRequest, mode: Mode = 'dry-run', runId = newRunId(
   const data = scope.data();
   for (const name of inputs.secrets) {
     if (!scope.entry(name)) continue;
-    const v = data[name];
-    if (typeof v === 'string') redactor.add(v);
+    // a secret may be a string, or a list or mapping of them (header values, keys)
+    const add = (v: unknown): void => {
+      if (typeof v === 'string' || typeof v === 'number') redactor.add(String(v));
+      else if (Array.isArray(v)) v.forEach(add);
+      else if (v && typeof v === 'object') Object.values(v).forEach(add);
+    };
+    add(data[name]);
   }
   let targets: Targets;
   try {
