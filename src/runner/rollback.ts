@@ -37,26 +37,37 @@ export interface RollbackOutcome {
 /** the applied tasks of a run, newest first, as revert receives them */
 export function appliedTasks(stateDir: string, runId: string): Applied[] {
   const records = readJournal(stateDir, runId);
-  const params = new Map<string, unknown>();
+  const starts = new Map<string, Extract<JournalRecord, { t: 'task-start' }>>();
   const plans = new Map<string, Extract<JournalRecord, { t: 'plan' }>>();
   const persisted = new Map<string, Record<string, unknown>>();
-  const applied: Applied[] = [];
+  const ends = new Map<string, Extract<JournalRecord, { t: 'task-end' }>>();
+  const order: string[] = [];
   for (const r of records) {
-    if (r.t === 'task-start') params.set(r.key, r.params);
+    if (r.t === 'task-start') starts.set(r.key, r);
     else if (r.t === 'plan') plans.set(r.key, r);
     else if (r.t === 'persist') persisted.set(r.key, { ...(persisted.get(r.key) ?? {}), [r.k]: r.v });
-    else if (r.t === 'task-end' && r.status === 'changed' && r.type) {
-      const plan = plans.get(r.key);
-      applied.push({
-        runId,
-        task: r.name,
-        module: r.type,
-        params: params.get(r.key),
-        plan: { changes: plan?.changes ?? [], outputs: {}, notes: plan?.notes },
-        outputs: r.outputs ?? {},
-        persisted: persisted.get(r.key) ?? {},
-      });
-    }
+    else if (r.t === 'task-end') ends.set(r.key, r);
+    if (r.t !== 'plan' && !order.includes(r.key)) order.push(r.key);
+  }
+  // A task is reverted when it changed something, or when it recorded what it replaced even if it
+  // then failed or was interrupted (partly applied; resumed later it may even have ended ok).
+  const applied: Applied[] = [];
+  for (const key of order) {
+    const end = ends.get(key);
+    const start = starts.get(key);
+    const type = end?.type ?? start?.type;
+    if (!type) continue;
+    if (end?.status !== 'changed' && !persisted.has(key)) continue;
+    const plan = plans.get(key);
+    applied.push({
+      runId,
+      task: end?.name ?? start?.name ?? key,
+      module: type,
+      params: start?.params,
+      plan: { changes: plan?.changes ?? [], outputs: {}, notes: plan?.notes },
+      outputs: end?.outputs ?? {},
+      persisted: persisted.get(key) ?? {},
+    });
   }
   return applied.reverse();
 }

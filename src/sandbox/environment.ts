@@ -32,7 +32,7 @@ export function sandboxEnvironment(s: Scenario, paths: { dir: string; kubeconfig
     s3_bucket_arn: `arn:aws:s3:::${s.s3.bucket}`,
     rds_instance_arn: `arn:aws:rds:${s.region}:${acct}:db:${s.rds.instanceId}`,
     backup_vault: s.backup.vault,
-    backup_role_arn: `arn:aws:iam::${acct}:role/${s.backup.roleName}`,
+    backup_role_arn: `arn:aws:iam::${acct}:role/service-role/${s.backup.roleName}`,
     velero_namespace: s.velero.namespace,
     velero_storage_location: s.velero.storageLocation,
     profile_namespaces: [],
