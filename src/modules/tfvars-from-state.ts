@@ -197,6 +197,8 @@ const tfvarsFromState: TaskModule<TfvarsParams> = {
       }
     }
     const outputs: Record<string, unknown> = Object.fromEntries(c.values);
+    // the same values as one object, e.g. for terraform-apply's vars (known already in check mode)
+    outputs.values = Object.fromEntries(c.values);
     if (up) outputs.upgrade_tfvars_path = ctx.resolvePath(up);
     if (params.write) outputs.tfvars_path = ctx.resolvePath(params.write);
     return { changes, outputs, notes, data: { writes } satisfies Planned };

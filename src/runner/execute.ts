@@ -202,7 +202,8 @@ class Runner {
   }
 
   registered(status: TaskStatus, outputs: Outputs, changes: Change[]) {
-    const out = this.svc.mode === 'run' ? outputs : outputsWithUnknowns(outputs, 'registered output');
+    // a skipped task's outputs are known to be absent, not unknown
+    const out = this.svc.mode === 'run' || status === 'skipped' ? outputs : outputsWithUnknowns(outputs, 'registered output');
     return { outputs: out, status, changed: status === 'changed', failed: status === 'failed', skipped: status === 'skipped', ok: status === 'ok' || status === 'changed', changes: changes.length };
   }
 

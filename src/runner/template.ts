@@ -78,6 +78,16 @@ hb.registerHelper('default', function (v: unknown, fallback: unknown) {
   return v === undefined || v === null || v === '' ? fallback : v;
 });
 
+const empty = (v: unknown): boolean =>
+  v === undefined || v === null || v === '' || (typeof v === 'object' && !isUnknown(v) && !Array.isArray(v) && Object.keys(v as object).length === 0);
+
+// the first of its arguments that is present and not empty: picks the result of whichever of
+// several alternative tasks (guarded by `when`) actually ran; its arguments may be absent
+hb.registerHelper('coalesce', function (...args: unknown[]) {
+  for (const a of args.slice(0, -1)) if (!empty(a)) return a;
+  return undefined;
+});
+
 export const helperNames = (): string[] => Object.keys(hb.helpers).filter((h) => !h.startsWith('__') && !['blockHelperMissing', 'helperMissing', 'log', 'lookup', 'each', 'if', 'unless', 'with'].includes(h));
 
 const MARKER = '(known after apply)';
@@ -150,9 +160,10 @@ function checkVariables(source: string, data: object): void {
       throw new TemplateError(`unknown template helper "${name}" in ${JSON.stringify(source)}`, `helpers: ${helperNames().join(', ')}`);
     }
     visitPath(n.path, isHelper);
-    // `default` exists to supply a value for a variable that may be absent
+    // `default` and `coalesce` exist to supply a value for a variable that may be absent
     (n.params ?? []).forEach((prm: AstNode, i: number) => {
-      if (!(name === 'default' && i === 0 && prm.type === 'PathExpression')) visitExpr(prm);
+      const mayBeAbsent = (name === 'default' && i === 0) || name === 'coalesce';
+      if (!(mayBeAbsent && prm.type === 'PathExpression')) visitExpr(prm);
     });
     for (const pair of n.hash?.pairs ?? []) visitExpr(pair.value);
   };

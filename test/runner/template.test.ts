@@ -59,3 +59,12 @@ describe('templates', () => {
     for (const v of [false, 'false', 'no', '0', '', 0, null, undefined, [], {}]) expect(isTrue(v)).toBe(false);
   });
 });
+
+describe('coalesce', () => {
+  it('picks the first present, non-empty value and tolerates absent paths', () => {
+    const d = { a: { outputs: {} }, b: { outputs: { values: { x: 1 } } }, u: unknownTree('u') };
+    expect(renderString('{{coalesce a.outputs.values b.outputs.values}}', d)).toEqual({ x: 1 });
+    expect(renderString('{{coalesce a.outputs.values "" "fallback"}}', d)).toBe('fallback');
+    expect(isUnknown(renderString('{{coalesce a.outputs.values u.outputs.values}}', d))).toBe(true);
+  });
+});
