@@ -1,0 +1,109 @@
+// The objects prometheus-scrape patches: where each patch comes from (a file, a template, inline),
+// which object it applies to, and the typed client calls for the kinds a strategic merge patch
+// can target.
+import { existsSync, readFileSync } from 'node:fs';
+import * as k8s from '@kubernetes/client-node';
+import { parseDocument } from 'yaml';
+import { UserError } from '../../runner/errors.js';
+import { packagePath } from '../../runner/package-root.js';
+import { renderString } from '../../runner/template.js';
+import type { Context, KubeClients } from '../../runner/types.js';
+import { isObj, plain, type JsonObject } from '../knative/kube-calls.js';
+
+export interface PatchSpec {
+  kind?: string;
+  namespace?: string;
+  name?: string;
+  file?: string;
+  template?: string;
+  inline?: JsonObject;
+  vars?: Record<string, unknown>;
+}
+
+export interface ResolvedPatch {
+  kind: Kind;
+  namespace: string;
+  name: string;
+  patch: JsonObject;
+  /** where it came from, for messages */
+  source: string;
+}
+
+export const DEFAULT_PATCH_VARS = { namespace: 'kubeflow', metrics_port: 8080 };
+export const DEFAULT_PATCHES: PatchSpec[] = [
+  { template: 'kfup:prometheus/notebook-controller-deployment-patch.yaml.hbs' },
+  { template: 'kfup:prometheus/notebook-controller-service-patch.yaml.hbs' },
+];
+
+const SMP = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch);
+const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+type Ref = { namespace: string; name: string };
+interface KindApi {
+  read(k: KubeClients, r: Ref): Promise<unknown>;
+  patch(k: KubeClients, r: Ref, body: JsonObject, merge?: boolean): Promise<unknown>;
+}
+
+export const KINDS = {
+  Deployment: {
+    read: (k, r) => k.apps.readNamespacedDeployment(r),
+    patch: (k, r, body, merge) => k.apps.patchNamespacedDeployment({ ...r, body }, merge ? MERGE : SMP),
+  },
+  StatefulSet: {
+    read: (k, r) => k.apps.readNamespacedStatefulSet(r),
+    patch: (k, r, body, merge) => k.apps.patchNamespacedStatefulSet({ ...r, body }, merge ? MERGE : SMP),
+  },
+  DaemonSet: {
+    read: (k, r) => k.apps.readNamespacedDaemonSet(r),
+    patch: (k, r, body, merge) => k.apps.patchNamespacedDaemonSet({ ...r, body }, merge ? MERGE : SMP),
+  },
+  Service: {
+    read: (k, r) => k.core.readNamespacedService(r),
+    patch: (k, r, body, merge) => k.core.patchNamespacedService({ ...r, body }, merge ? MERGE : SMP),
+  },
+  ServiceAccount: {
+    read: (k, r) => k.core.readNamespacedServiceAccount(r),
+    patch: (k, r, body, merge) => k.core.patchNamespacedServiceAccount({ ...r, body }, merge ? MERGE : SMP),
+  },
+} satisfies Record<string, KindApi>;
+export type Kind = keyof typeof KINDS;
+
+export const readObject = async (kube: KubeClients, kind: Kind, r: Ref): Promise<JsonObject> => plain(await KINDS[kind].read(kube, r));
+
+function loadText(spec: PatchSpec, ctx: Pick<Context, 'resolvePath'>): { text: string; source: string } {
+  if (spec.inline) return { text: '', source: 'inline patch' };
+  const raw = (spec.file ?? spec.template)!;
+  const builtin = raw.startsWith('kfup:');
+  const path = builtin ? packagePath('templates', raw.slice(5)) : ctx.resolvePath(raw);
+  if (!existsSync(path)) throw new UserError(`patch ${spec.file ? 'file' : 'template'} not found: ${raw}`, { hint: builtin ? 'kfup: names a template shipped under templates/' : 'paths are relative to the playbook directory', exitCode: 1 });
+  let text = readFileSync(path, 'utf8');
+  if (spec.template) text = String(renderString(text, { ...DEFAULT_PATCH_VARS, ...(spec.vars ?? {}) }));
+  return { text, source: raw };
+}
+
+export function resolvePatch(spec: PatchSpec, ctx: Pick<Context, 'resolvePath'>): ResolvedPatch {
+  const { text, source } = loadText(spec, ctx);
+  let patch: unknown = spec.inline;
+  if (!spec.inline) {
+    const doc = parseDocument(text);
+    if (doc.errors.length) throw new UserError(`patch ${source} is not valid YAML: ${doc.errors[0].message.split('\n')[0]}`, { exitCode: 1 });
+    patch = doc.toJSON();
+  }
+  if (!isObj(patch)) throw new UserError(`patch ${source} is not a mapping (a strategic merge patch is an object)`, { exitCode: 1 });
+  const md = isObj(patch.metadata) ? patch.metadata : {};
+  const kind = spec.kind ?? (typeof patch.kind === 'string' ? patch.kind : undefined);
+  const name = spec.name ?? (typeof md.name === 'string' ? md.name : undefined);
+  const namespace = spec.namespace ?? (typeof md.namespace === 'string' ? md.namespace : undefined);
+  if (!kind || !name || !namespace) {
+    throw new UserError(`patch ${source}: the object to patch is not known`, { hint: 'give kind, namespace and name on the patch entry, or in the patch document itself', exitCode: 1 });
+  }
+  if (!(kind in KINDS)) throw new UserError(`patch ${source}: kind ${kind} cannot be patched here`, { hint: `supported kinds: ${Object.keys(KINDS).join(', ')}`, exitCode: 1 });
+  for (const [field, want, got] of [
+    ['kind', kind, patch.kind],
+    ['metadata.name', name, md.name],
+    ['metadata.namespace', namespace, md.namespace],
+  ] as const) {
+    if (got !== undefined && got !== want) throw new UserError(`patch ${source}: its ${field} "${String(got)}" does not match the target's "${want}"`, { exitCode: 1 });
+  }
+  return { kind: kind as Kind, namespace, name, patch, source };
+}
