@@ -56,6 +56,8 @@ const helpers: Record<string, (...args: unknown[]) => unknown> = {
   contains: (hay, needle) => (Array.isArray(hay) ? hay.includes(needle) : String(hay).includes(String(needle))),
   length: (v) => (Array.isArray(v) || typeof v === 'string' ? v.length : v && typeof v === 'object' ? Object.keys(v).length : 0),
   array: (...xs) => xs,
+  // a list without its empty entries: builds lists whose items depend on conditions
+  compact: (list) => (Array.isArray(list) ? list.filter((x) => x !== undefined && x !== null && x !== '' && x !== false) : list),
   concat: (...xs) => xs.map(String).join(''),
   int: (v) => {
     const n = Number.parseInt(String(v), 10);
@@ -74,6 +76,12 @@ for (const [name, fn] of Object.entries(helpers)) hb.registerHelper(name, unknow
 // `default` must see Unknown as a value (it is defined, only not known yet), and undefined as absent;
 // with strict mode a missing variable would throw before reaching it, so it is used as
 // {{default maybe_var "fallback"}} together with a lookup that tolerates absence (see below).
+// ternary must not turn an unknown branch it does not take into an unknown result
+hb.registerHelper('ternary', function (cond: unknown, a: unknown, b: unknown) {
+  if (isUnknown(cond)) return cond;
+  return truthy(cond) ? a : b;
+});
+
 hb.registerHelper('default', function (v: unknown, fallback: unknown) {
   return v === undefined || v === null || v === '' ? fallback : v;
 });

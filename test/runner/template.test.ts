@@ -68,3 +68,12 @@ describe('coalesce', () => {
     expect(isUnknown(renderString('{{coalesce a.outputs.values u.outputs.values}}', d))).toBe(true);
   });
 });
+
+describe('ternary and compact', () => {
+  it('build lists whose items depend on conditions', () => {
+    const d = { knative: true, cognito: false, rec: { name: '*.x', type: 'CNAME' }, apex: { name: 'x', type: 'A' } };
+    expect(renderString("{{compact (array (ternary knative rec '') (ternary cognito apex ''))}}", d)).toEqual([{ name: '*.x', type: 'CNAME' }]);
+    expect(renderString("{{ternary cognito 'a' 'b'}}", d)).toBe('b');
+    expect(isUnknown(renderString("{{ternary u 'a' 'b'}}", { u: unknownTree('u') }))).toBe(true);
+  });
+});
