@@ -33,8 +33,9 @@ export function loadYamlFile(path: string, display = path): SourceFile {
 
 export function parseYaml(text: string, display: string): SourceFile {
   const lines = new LineCounter();
-  // YAML 1.2 core schema: `no`, `on`, `yes` stay strings; duplicate keys are errors.
-  const doc = parseDocument(text, { lineCounter: lines, version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: false });
+  // YAML 1.2 core schema: `no`, `on`, `yes` stay strings; duplicate keys are errors. logLevel
+  // 'error': the yaml library must not print its own warnings (e.g. an unknown !!tag) to stderr.
+  const doc = parseDocument(text, { lineCounter: lines, version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
   const first = doc.errors[0];
   if (first) {
     const offset = first.pos[0];

@@ -45,7 +45,7 @@ export function parseVarArg(arg: string): [string, unknown] {
   const raw = arg.slice(eq + 1);
   let value: unknown = raw;
   try {
-    value = raw === '' ? '' : parseYamlValue(raw, { version: '1.2', schema: 'core' });
+    value = raw === '' ? '' : parseYamlValue(raw, { version: '1.2', schema: 'core', logLevel: 'error' });
   } catch {
     value = raw;
   }
