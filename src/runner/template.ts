@@ -87,7 +87,7 @@ hb.registerHelper('default', function (v: unknown, fallback: unknown) {
 });
 
 const empty = (v: unknown): boolean =>
-  v === undefined || v === null || v === '' || (typeof v === 'object' && !isUnknown(v) && !Array.isArray(v) && Object.keys(v as object).length === 0);
+  v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && !isUnknown(v) && !Array.isArray(v) && Object.keys(v as object).length === 0);
 
 // the first of its arguments that is present and not empty: picks the result of whichever of
 // several alternative tasks (guarded by `when`) actually ran; its arguments may be absent
@@ -258,7 +258,11 @@ export function renderDeep(value: unknown, data: object, path: (string | number)
   if (Array.isArray(value)) return value.map((v, i) => renderDeep(v, data, [...path, i]));
   if (value && typeof value === 'object' && !isUnknown(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = renderDeep(v, data, [...path, k]);
+    for (const [k, v] of Object.entries(value)) {
+      const r = renderDeep(v, data, [...path, k]);
+      // a parameter whose template yields no value (e.g. {{coalesce maybe_empty}}) is left out
+      if (r !== undefined) out[k] = r;
+    }
     return out;
   }
   return value;

@@ -77,3 +77,10 @@ describe('ternary and compact', () => {
     expect(isUnknown(renderString("{{ternary u 'a' 'b'}}", { u: unknownTree('u') }))).toBe(true);
   });
 });
+
+describe('absent values', () => {
+  it('leaves out a parameter whose template yields no value', () => {
+    expect(renderDeep({ a: '{{coalesce list}}', b: 1 }, { list: [] })).toEqual({ b: 1 });
+    expect(renderDeep({ a: '{{coalesce list}}' }, { list: ['x'] })).toEqual({ a: ['x'] });
+  });
+});
