@@ -3,7 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { mergeScrapeJobs, ScrapeConfigError } from '../../src/modules/prometheus/scrape-merge.js';
-import { strategicMerge } from '../../src/modules/prometheus/strategic-merge.js';
+import { strategicMerge as smp } from '../../src/modules/prometheus/strategic-merge.js';
+
+// fixtures are plain JSON; the function's parameter type is stricter than TypeScript infers for them
+const strategicMerge = (kind: string, target: object, patch: object) => smp(kind, target as never, patch as never);
 
 const job = (name: string, target = `${name}.kubeflow.svc:8080`) => ({ value: { job_name: name, static_configs: [{ targets: [target] }] } });
 
