@@ -7,13 +7,22 @@ export interface SourcePos {
   col: number; // 1-based
 }
 
+/**
+ * Messages quote the value at fault; a huge one (a 2 MB string found by the fuzzer) is shortened
+ * so that the headline stays one readable line.
+ */
+function shortenQuotes(message: string): string {
+  if (message.length <= 300) return message;
+  return message.replace(/"(?:[^"\\\n]|\\.)*"/g, (q) => (q.length > 160 ? `${q.slice(0, 120)}..." (${q.length - 2} characters)` : q));
+}
+
 export class UserError extends Error {
   readonly pos?: SourcePos;
   readonly hint?: string;
   /** exit code: 2 for invalid input (default), 1 for a failed task */
   readonly exitCode: number;
   constructor(message: string, opts: { pos?: SourcePos; hint?: string; exitCode?: number } = {}) {
-    super(message);
+    super(shortenQuotes(message));
     this.name = 'UserError';
     this.pos = opts.pos;
     this.hint = opts.hint;

@@ -149,7 +149,7 @@ function checkVariables(source: string, data: object): void {
     if (callee) return;
     if (!resolves(data, p.parts)) {
       throw new TemplateError(
-        `undefined variable "${p.original}" in ${quoteSource(source)}`,
+        `undefined variable "${p.original}" in ${JSON.stringify(source)}`,
         'define it in vars, an environment file, --vars-file or --var; or check the spelling',
         p.original,
       );
@@ -165,7 +165,7 @@ function checkVariables(source: string, data: object): void {
     const name = n.path?.original as string | undefined;
     const isHelper = hasArgs || (name !== undefined && name in hb.helpers && !(name in data));
     if (isHelper && name !== undefined && !(name in hb.helpers)) {
-      throw new TemplateError(`unknown template helper "${name}" in ${quoteSource(source)}`, `helpers: ${helperNames().join(', ')}`);
+      throw new TemplateError(`unknown template helper "${name}" in ${JSON.stringify(source)}`, `helpers: ${helperNames().join(', ')}`);
     }
     visitPath(n.path, isHelper);
     // `default` and `coalesce` exist to supply a value for a variable that may be absent
@@ -192,11 +192,6 @@ function checkVariables(source: string, data: object): void {
 }
 
 /** explains Handlebars' own errors in playbook terms */
-/** a template as quoted in a one-line message: a huge one is shortened (the fuzzer found 2 MB headlines) */
-function quoteSource(source: string): string {
-  return source.length > 120 ? `${JSON.stringify(source.slice(0, 100)).slice(0, -1)}..." (${source.length} characters)` : JSON.stringify(source);
-}
-
 function translate(e: unknown, source: string): TemplateError {
   const msg = e instanceof Error ? e.message : String(e);
   const notDefined = /"([^"]+)" not defined in/.exec(msg);
@@ -204,15 +199,15 @@ function translate(e: unknown, source: string): TemplateError {
     // Handlebars names only the last segment; report the whole dotted path as written
     const seg = notDefined[1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const full = new RegExp(`[A-Za-z0-9_@.-]*\\b${seg}\\b`).exec(source.replace(/\{\{|\}\}/g, ' '))?.[0] ?? notDefined[1];
-    return new TemplateError(`undefined variable "${full}" in ${quoteSource(source)}`, 'define it in vars, an environment file, --vars-file or --var; or check the spelling', full);
+    return new TemplateError(`undefined variable "${full}" in ${JSON.stringify(source)}`, 'define it in vars, an environment file, --vars-file or --var; or check the spelling', full);
   }
   const missingHelper = /Missing helper: "([^"]+)"/.exec(msg);
   if (missingHelper) {
-    return new TemplateError(`unknown template helper "${missingHelper[1]}" in ${quoteSource(source)}`, `helpers: ${helperNames().join(', ')}`);
+    return new TemplateError(`unknown template helper "${missingHelper[1]}" in ${JSON.stringify(source)}`, `helpers: ${helperNames().join(', ')}`);
   }
   if (e instanceof TemplateError) return e;
   const first = msg.split('\n')[0];
-  return new TemplateError(`template error in ${quoteSource(source)}: ${first}`, 'templates use Handlebars syntax: {{name}}, {{helper arg1 arg2}}');
+  return new TemplateError(`template error in ${JSON.stringify(source)}: ${first}`, 'templates use Handlebars syntax: {{name}}, {{helper arg1 arg2}}');
 }
 
 /** renders one string; a string that is exactly one {{expression}} keeps the value's type */
