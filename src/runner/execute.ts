@@ -9,6 +9,7 @@ import { findUnknown, isTrue, outputsWithUnknowns, renderDeep, renderString, Tem
 import { createContext, GuardError, type RunServices } from './context.js';
 import { loadModule } from '../modules/index.js';
 import { loadTaskSchema } from './package-root.js';
+import { registerSecretParams } from './secret-params.js';
 import { formatDuration } from './duration.js';
 import { emptyCounts, type Reporter, type RunEvent, type TaskRef, type TaskStatus } from './events.js';
 import type { Journal, ResumeState } from './journal.js';
@@ -270,6 +271,7 @@ class Runner {
     // schema defaults (ajv useDefaults) fill in what the playbook left out
     const validated = structuredCloneSafe(params);
     (await import('./validate.js')).compileSchema(loadTaskSchema(t.type!))(validated);
+    registerSecretParams(loadTaskSchema(t.type!), validated, this.svc.redactor);
 
     const module = await loadModule(t.type!);
     if (this.svc.mode === 'dry-run') {

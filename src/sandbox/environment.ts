@@ -43,9 +43,16 @@ export function sandboxEnvironment(s: Scenario, paths: { dir: string; kubeconfig
     green_ingress_host: s.green.ingressHost,
     certificate_arn: s.cognito.certificateArn,
     cognito_user_pool_id: s.cognito.userPoolId,
+    cognito_user_pool_arn: `arn:aws:cognito-idp:${s.region}:${acct}:userpool/${s.cognito.userPoolId}`,
+    cognito_user_pool_domain: s.cognito.domain,
+    src_stage: s.stage,
+    // API keys the serving ingress admits (a secret list: redacted everywhere)
+    serving_api_keys: ['sandbox-serving-key-1f3a9c'],
     ack_method: 'annotate',
     ack_output_dir: join(paths.dir, 'ack'),
     output_dir: join(paths.dir, 'out'),
+    // sandbox jobs take seconds, not minutes
+    backup_poll: { initial: '200ms', max: '1s', factor: 1.5 },
   };
 }
 

@@ -216,3 +216,29 @@ describe('blocks', () => {
     expect(world.items.size).toBe(0);
   });
 });
+
+describe('secret parameters', () => {
+  it('redacts parameters a task type marks secret, even written in plain text', async () => {
+    const { registerTaskType } = await import('../../src/modules/index.js');
+    registerTaskType({
+      name: 'secretive',
+      schema: { type: 'object', properties: { token: { type: 'string', 'x-kfup-secret': true }, keys: { type: 'array', items: { type: 'string', 'x-kfup-secret': true } }, label: { type: 'string' } } },
+      describe: () => [],
+      async check(p: { token: string; label: string }) {
+        return { changes: [{ action: 'update', target: p.label, summary: `set token ${p.token}`, before: 'old', after: p.token }], outputs: { echoed: p.token } };
+      },
+      async apply(p: { token: string }) {
+        return { echoed: p.token };
+      },
+    });
+    const r = await runTasks({ diff: true, tasks: [{ name: 's', secretive: { token: 'PLAINTEXT-TOKEN-9x', keys: ['KEY-ONE-77'], label: 'visible-label' } }] });
+    const { readFileSync } = await import('node:fs');
+    const journal = readFileSync(join(r.stateDir, 'runs', r.result.runId, 'journal.ndjson'), 'utf8');
+    const events = JSON.stringify(r.reporter.events);
+    for (const text of [journal, events]) {
+      expect(text).not.toContain('PLAINTEXT-TOKEN-9x');
+      expect(text).not.toContain('KEY-ONE-77');
+      expect(text).toContain('visible-label');
+    }
+  });
+});
