@@ -43,7 +43,7 @@ export function environmentTemplate(name: string): string {
     lines.push('', `  # --- ${g.title} ---`);
     for (const v of g.vars) {
       lines.push(comment(`${v.meaning}\nWhere to find it: ${v.where}`).replace(/^/gm, '  '));
-      lines.push(`  ${stringify({ [v.name]: v.example }, { lineWidth: 0 }).trimEnd()}`);
+      lines.push(stringify({ [v.name]: v.example }, { lineWidth: 0 }).trimEnd().replace(/^/gm, '  '));
     }
   }
   return lines.join('\n') + '\n';
@@ -58,4 +58,16 @@ export function initEnvironment(dir: string, name: string, force = false): strin
   if (existsSync(file)) writeFileAtomic(`${file}.bak`, readFileSync(file, 'utf8'));
   writeFileAtomic(file, environmentTemplate(name));
   return file;
+}
+
+/** the README's reference of the upgrade playbook's variables (a test keeps the README equal to it) */
+export function variablesMarkdown(): string {
+  const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const lines: string[] = [];
+  for (const g of variableDocs()) {
+    lines.push(`**${g.title}**`, '', '| variable | meaning | where to find it |', '| --- | --- | --- |');
+    for (const v of g.vars) lines.push(`| \`${v.name}\` | ${cell(v.meaning)} | ${cell(v.where)} |`);
+    lines.push('');
+  }
+  return lines.join('\n').trimEnd();
 }
