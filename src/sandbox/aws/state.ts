@@ -247,6 +247,8 @@ export interface BackupJob {
   StatusMessage?: string;
   BackupSizeInBytes?: number;
   IdempotencyToken?: string;
+  /** StartBackupJob's RecoveryPointTags: given to the recovery point when the job completes */
+  RecoveryPointTags?: Record<string, string>;
   /** when this job reaches its end state (ms epoch) */
   endsAt: number;
 }
@@ -262,6 +264,8 @@ export interface RecoveryPoint {
   CreationDate: number;
   CompletionDate: number;
   BackupSizeInBytes: number;
+  /** what ListTags returns for the recovery point's ARN */
+  Tags: Record<string, string>;
 }
 
 export class BackupState {
@@ -296,7 +300,9 @@ export class BackupState {
     return ({ rds: 'RDS', s3: 'S3', elasticfilesystem: 'EFS', dynamodb: 'DynamoDB', ec2: 'EC2', fsx: 'FSx' } as Record<string, string>)[service];
   }
 
-  start(input: { BackupVaultName: string; ResourceArn: string; IamRoleArn: string; IdempotencyToken?: string }, roleExists: (arn: string) => boolean): BackupJob {
+  start(
+    input: { BackupVaultName: string; ResourceArn: string; IamRoleArn: string; IdempotencyToken?: string; RecoveryPointTags?: Record<string, string> },
+    roleExists: (arn: string) => boolean): BackupJob {
     const now = Date.now();
     if (input.IdempotencyToken) {
       const prior = this.tokens.get(input.IdempotencyToken);
@@ -326,6 +332,7 @@ export class BackupState {
       CreationDate: now,
       State: 'CREATED',
       IdempotencyToken: input.IdempotencyToken,
+      RecoveryPointTags: input.RecoveryPointTags ? { ...input.RecoveryPointTags } : undefined,
       endsAt: now + this.durationMs(),
     };
     this.allJobs.set(id, job);
@@ -361,6 +368,7 @@ export class BackupState {
             CreationDate: job.CreationDate,
             CompletionDate: job.endsAt,
             BackupSizeInBytes: job.BackupSizeInBytes,
+            Tags: { ...(job.RecoveryPointTags ?? {}) },
           });
         }
       } else if (elapsed >= total * 0.1) {
@@ -368,6 +376,15 @@ export class BackupState {
         job.PercentDone = ((elapsed / total) * 100).toFixed(1);
       }
     }
+  }
+
+  /** ListTags: a recovery point's tags (set from the job's RecoveryPointTags), a vault's (none kept) */
+  tagsOf(arn: string): Record<string, string> {
+    this.settle();
+    const rp = this.recoveryPoints.get(arn);
+    if (rp) return rp.Tags;
+    if ([...this.vaults.values()].some((v) => v.BackupVaultArn === arn)) return {};
+    throw new AwsError('ResourceNotFoundException', `Resource ${arn} not found.`, 400, { Code: 'ResourceNotFoundException', Type: 'Client' });
   }
 
   getJob(id: string): BackupJob {

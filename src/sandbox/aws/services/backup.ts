@@ -38,6 +38,16 @@ function page<T>(items: T[], query: URLSearchParams): { items: T[]; NextToken?: 
   return { items: items.slice(start, start + max), NextToken: start + max < items.length ? String(start + max) : undefined };
 }
 
+/** RecoveryPointTags as StartBackupJob takes them: a string map (AWS allows at most 50) */
+function recoveryPointTags(v: unknown): Record<string, string> | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) {
+    throw E('InvalidParameterValueException', 'RecoveryPointTags must be a map of strings');
+  }
+  if (Object.keys(v).length > 50) throw E('InvalidParameterValueException', 'RecoveryPointTags can hold at most 50 tags');
+  return v as Record<string, string>;
+}
+
 export const backup = restService({ name: 'backup', signingName: 'backup', protocol: 'restJson' }, [
   {
     method: 'PUT',
@@ -49,7 +59,13 @@ export const backup = restService({ name: 'backup', signingName: 'backup', proto
         if (!input[f]) throw E('MissingParameterValueException', `${f} is required`);
       }
       const job = state.backup.start(
-        { BackupVaultName: input.BackupVaultName, ResourceArn: input.ResourceArn, IamRoleArn: input.IamRoleArn, IdempotencyToken: input.IdempotencyToken },
+        {
+          BackupVaultName: input.BackupVaultName,
+          ResourceArn: input.ResourceArn,
+          IamRoleArn: input.IamRoleArn,
+          IdempotencyToken: input.IdempotencyToken,
+          RecoveryPointTags: recoveryPointTags(input.RecoveryPointTags),
+        },
         (arn) => [...state.iam.roles.values()].some((r) => r.Arn === arn),
       );
       return {
@@ -131,6 +147,17 @@ export const backup = restService({ name: 'backup', signingName: 'backup', proto
           })),
         },
       };
+    },
+  },
+  {
+    // the ARN is one percent-encoded path label (its ':' and '/' arrive as %3A and %2F)
+    method: 'GET',
+    pattern: /^\/tags\/(?<arn>[^/]+)\/?$/,
+    operation: 'ListTags',
+    run: (p, req, state) => {
+      const tags = Object.entries(state.backup.tagsOf(p.arn)).sort(([a], [b]) => a.localeCompare(b));
+      const { items, NextToken } = page(tags, req.query);
+      return { body: { Tags: Object.fromEntries(items), NextToken } };
     },
   },
 ]);
