@@ -52,7 +52,9 @@ export class RunLock {
           /* being written right now, or damaged */
         }
         const stale = other !== undefined && other.host === me.host && !alive(other.pid);
-        if (breakLock || (other === undefined && attempt === 0 && breakLock)) {
+        // resuming the very run whose process died: its lock is ours to take over
+        const ownStale = stale && other?.runId === holder.runId;
+        if (breakLock || ownStale) {
           unlinkSync(file);
           continue;
         }

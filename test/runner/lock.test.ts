@@ -35,3 +35,14 @@ describe('run lock', () => {
     expect(existsSync(file)).toBe(false);
   });
 });
+
+describe('resuming a run whose process died', () => {
+  it('takes over the stale lock of that same run, but not of another run', () => {
+    const state = tempDir();
+    const file = RunLock.path(state, '/p.yaml', undefined);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify({ pid: 2 ** 22 + 4321, host: hostname(), runId: 'killed-run', started: '2026-01-01T00:00:00Z', playbook: '/p.yaml' }));
+    expect(() => RunLock.acquire(state, { runId: 'other-run', playbook: '/p.yaml' })).toThrow(/stale lock/);
+    RunLock.acquire(state, { runId: 'killed-run', playbook: '/p.yaml' }).release();
+  });
+});
