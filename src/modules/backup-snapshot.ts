@@ -2,6 +2,8 @@
 // the upgrade, in place of snapshot-state.sh. All jobs start at once; their ids are journaled as
 // soon as AWS returns them, so a resumed run (or a retried task) waits on the same jobs instead
 // of starting new ones, and the IdempotencyToken covers the gap between start and journal.
+// Across runs: every recovery point is tagged with the snapshot key (the playbook's stable backup
+// name), so a fresh run of the same upgrade finds the completed snapshot and reports `ok`.
 import { BackupClient, DescribeBackupVaultCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { parseDuration } from '../runner/duration.js';
@@ -9,9 +11,10 @@ import { UserError } from '../runner/errors.js';
 import { loadTaskSchema } from '../runner/package-root.js';
 import { Unknown, type Change, type Context, type Outputs, type TaskModule } from '../runner/types.js';
 import { isNotFound } from './backup/aws-errors.js';
-import { formatAge, latestRecoveryPoint } from './backup/recovery-points.js';
+import { formatAge, recoveryPointsOf } from './backup/recovery-points.js';
 import { restoreHints } from './backup/restore-hints.js';
 import { roleNameFromArn, usedResources, type ResourceArns, type ResourceKind } from './backup/resources.js';
+import { SNAPSHOT_KEY_TAG, findKeyedPoint, jobOfPoint } from './backup/snapshot-key.js';
 import { idempotencyToken } from './backup/token.js';
 import { ENDED_STATES, FAILED_STATES, describeJob, waitForJobs, type PollSettings, type WatchedJob } from './backup/wait.js';
 
@@ -19,6 +22,8 @@ export interface BackupSnapshotParams {
   vault: string;
   role_arn: string;
   resources: ResourceArns;
+  /** names the snapshot across runs; default: the run id (each run takes its own) */
+  snapshot_key?: string;
   wait?: boolean;
   poll?: { initial?: string; max?: string; factor?: number };
   lifecycle?: { delete_after_days?: number; move_to_cold_storage_after_days?: number };
@@ -39,13 +44,24 @@ interface ToStart {
   generation: number;
 }
 
+/** a recovery point an earlier run took under the same snapshot key */
+interface Kept {
+  recoveryPointArn: string;
+  jobId?: string;
+}
+
 interface PlanData {
   start: ToStart[];
   waitOn: WatchedJob[];
   done: Partial<Record<ResourceKind, JobRecord>>;
+  kept: Partial<Record<ResourceKind, Kept>>;
 }
 
 const JOBS_KEY = 'jobs';
+/** how many more jobs apply starts for one resource when the token keeps returning failed ones */
+const MAX_STALE_RESTARTS = 5;
+
+const snapshotKey = (p: BackupSnapshotParams, ctx: Context): string => p.snapshot_key?.trim() || ctx.run.id;
 
 function pollSettings(p: BackupSnapshotParams['poll']): PollSettings {
   const initialMs = parseDuration(p?.initial ?? '5s');
@@ -91,6 +107,11 @@ const backupSnapshot: TaskModule<BackupSnapshotParams> = {
     const used = resourceLines(p.resources);
     if (!used.length) return ['nothing to back up: every resource ARN is empty'];
     const lines = [`start AWS Backup jobs into vault ${p.vault} as ${p.role_arn}:`, ...used.map((l) => `  ${l}`)];
+    lines.push(
+      p.snapshot_key?.trim()
+        ? `tag the recovery points ${SNAPSHOT_KEY_TAG}=${p.snapshot_key.trim()}; a resource that already has a completed recovery point with that tag is not backed up again`
+        : `tag the recovery points ${SNAPSHOT_KEY_TAG}=<run id> (no snapshot_key: every new run takes a new snapshot)`,
+    );
     if (p.wait === false) lines.push('do not wait for them to complete');
     else {
       const poll = pollSettings(p.poll);
@@ -105,21 +126,25 @@ const backupSnapshot: TaskModule<BackupSnapshotParams> = {
     if (!used.length) return { changes: [], outputs: { recovery_points: {}, jobs: {} }, skip: 'no resource ARNs given (every one is empty)' };
     await Promise.all([checkVault(ctx, params.vault), checkRole(ctx, params.role_arn)]);
 
+    const key = snapshotKey(params, ctx);
     const prior = ctx.recall<Jobs>(JOBS_KEY) ?? {};
-    const data: PlanData = { start: [], waitOn: [], done: {} };
+    const data: PlanData = { start: [], waitOn: [], done: {}, kept: {} };
     const changes: Change[] = [];
     const notes: string[] = [];
     const now = Date.now();
 
     for (const { kind, arn } of used) {
-      const latest = await latestRecoveryPoint(ctx, params.vault, arn);
+      const points = await recoveryPointsOf(ctx, params.vault, arn);
+      const latest = points[0];
       notes.push(
         latest
           ? `${kind}: latest recovery point is ${formatAge(now - (latest.CreationDate?.getTime() ?? now))} old (${latest.RecoveryPointArn})`
           : `${kind}: no recovery point of ${arn} in vault ${params.vault} yet`,
       );
 
+      // 1. a job this run started (journaled): resume onto it
       const rec = prior[kind]?.arn === arn ? prior[kind] : undefined;
+      let ended: string | undefined;
       if (rec) {
         const job = await describeJob(ctx, rec.jobId).catch((e: unknown) => {
           if (isNotFound(e)) return undefined;
@@ -137,13 +162,28 @@ const backupSnapshot: TaskModule<BackupSnapshotParams> = {
           changes.push({ action: 'run', target: `aws backup job ${rec.jobId}`, summary: `wait for the ${kind} backup job started earlier in this run (${state}${pct})` });
           continue;
         }
-        // the earlier job of this run failed (or is gone): a new token, so AWS starts a new job
+        ended = `job ${rec.jobId} of this run ended ${state}${job?.StatusMessage ? `: ${job.StatusMessage}` : ''}`;
+      }
+
+      // 2. a completed snapshot under the same key, from an earlier run of this upgrade
+      const search = await findKeyedPoint(ctx, points, key);
+      if (search.point) {
+        const rpArn = search.point.RecoveryPointArn!;
+        data.kept[kind] = { recoveryPointArn: rpArn, jobId: await jobOfPoint(ctx, params.vault, search.point) };
+        notes.push(`${kind}: recovery point ${rpArn} (${formatAge(now - (search.point.CreationDate?.getTime() ?? now))} old) already carries ${SNAPSHOT_KEY_TAG}=${key}; no new backup`);
+        continue;
+      }
+      if (search.unreadable) {
+        notes.push(
+          `${kind}: AWS Backup does not return the tags of recovery points like ${search.unreadable}, so an earlier snapshot under key ${key} cannot be recognised here; ` +
+            `within 24 hours of it the job's IdempotencyToken still returns that same job instead of a new backup`,
+        );
+      }
+
+      // 3. start one (after a failed job of this run: the next generation, so AWS makes a new job)
+      if (rec) {
         data.start.push({ kind, arn, generation: rec.generation + 1 });
-        changes.push({
-          action: 'create',
-          target: `aws backup job for ${arn}`,
-          summary: `start a new ${kind} backup into vault ${params.vault} (job ${rec.jobId} of this run ended ${state}${job?.StatusMessage ? `: ${job.StatusMessage}` : ''})`,
-        });
+        changes.push({ action: 'create', target: `aws backup job for ${arn}`, summary: `start a new ${kind} backup into vault ${params.vault} (${ended})` });
         continue;
       }
       data.start.push({ kind, arn, generation: 0 });
@@ -153,6 +193,13 @@ const backupSnapshot: TaskModule<BackupSnapshotParams> = {
     const recoveryPoints: Record<string, unknown> = {};
     const jobs: Record<string, unknown> = {};
     for (const { kind } of used) {
+      const kept = data.kept[kind];
+      if (kept) {
+        recoveryPoints[kind] = kept.recoveryPointArn;
+        // the job that made it may have aged out of ListBackupJobs; then the output has no job id
+        if (kept.jobId) jobs[kind] = kept.jobId;
+        continue;
+      }
       const done = data.done[kind];
       recoveryPoints[kind] = done?.recoveryPointArn ?? new Unknown(`backup-snapshot ${kind}`);
       jobs[kind] = done?.jobId ?? data.waitOn.find((w) => w.kind === kind)?.jobId ?? new Unknown(`backup-snapshot ${kind}`);
@@ -168,34 +215,64 @@ const backupSnapshot: TaskModule<BackupSnapshotParams> = {
       ? { DeleteAfterDays: params.lifecycle.delete_after_days, MoveToColdStorageAfterDays: params.lifecycle.move_to_cold_storage_after_days }
       : undefined;
 
-    const started = await Promise.allSettled(
-      data.start.map(async (s) => {
+    const key = snapshotKey(params, ctx);
+    const appliedAt = Date.now();
+    const startedKinds = new Set<ResourceKind>();
+
+    const startOne = async (s: ToStart): Promise<void> => {
+      for (let generation = s.generation; ; generation++) {
         const out = await client.send(
           new StartBackupJobCommand({
             BackupVaultName: params.vault,
             ResourceArn: s.arn,
             IamRoleArn: params.role_arn.trim(),
-            IdempotencyToken: idempotencyToken(ctx.run.id, s.arn, s.generation),
+            IdempotencyToken: idempotencyToken(key, s.arn, generation),
+            RecoveryPointTags: { [SNAPSHOT_KEY_TAG]: key },
             Lifecycle: lifecycle,
           }),
         );
         if (!out.BackupJobId) throw new Error(`StartBackupJob for ${s.arn} returned no job id`);
-        jobs[s.kind] = { arn: s.arn, jobId: out.BackupJobId, generation: s.generation, recoveryPointArn: out.RecoveryPointArn };
+        jobs[s.kind] = { arn: s.arn, jobId: out.BackupJobId, generation, recoveryPointArn: out.RecoveryPointArn };
         // journaled at once: a kill from here on leaves a run that resumes onto this job
         ctx.persist(JOBS_KEY, jobs);
-        ctx.log(`started ${s.kind} backup job ${out.BackupJobId} for ${s.arn}`);
-      }),
-    );
+        startedKinds.add(s.kind);
+        // a job made before this apply came back for the token: an earlier run under the same key started it
+        const earlier = out.CreationDate !== undefined && out.CreationDate.getTime() < appliedAt;
+        if (!earlier) {
+          ctx.log(`started ${s.kind} backup job ${out.BackupJobId} for ${s.arn}`);
+          return;
+        }
+        const job = await describeJob(ctx, out.BackupJobId);
+        if (!job.State || !FAILED_STATES.has(job.State)) {
+          ctx.log(`${s.kind}: backup job ${out.BackupJobId}, started earlier under snapshot key ${key}, is ${job.State ?? 'UNKNOWN'}; using it`);
+          return;
+        }
+        if (generation - s.generation >= MAX_STALE_RESTARTS) {
+          throw new Error(`the IdempotencyToken of ${s.arn} keeps returning failed jobs (last ${out.BackupJobId} ${job.State}); use another snapshot_key`);
+        }
+        ctx.log(`${s.kind}: backup job ${out.BackupJobId}, started earlier under snapshot key ${key}, ended ${job.State}; starting a new one`);
+      }
+    };
+
+    const started = await Promise.allSettled(data.start.map(startOne));
     const startFailures = started.flatMap((r, i) => (r.status === 'rejected' ? [`${data.start[i].kind} (${data.start[i].arn}): ${(r.reason as Error)?.message ?? r.reason}`] : []));
-    const watched: WatchedJob[] = [...data.waitOn, ...data.start.filter((s) => jobs[s.kind]?.generation === s.generation && jobs[s.kind]?.arn === s.arn).map((s) => ({ kind: s.kind, jobId: jobs[s.kind]!.jobId }))];
+    const watched: WatchedJob[] = [...data.waitOn, ...data.start.filter((s) => startedKinds.has(s.kind)).map((s) => ({ kind: s.kind, jobId: jobs[s.kind]!.jobId }))];
     if (startFailures.length) {
       const running = watched.map((w) => `${w.kind} ${w.jobId}`).join(', ');
       throw new Error(`could not start ${startFailures.length} backup job(s): ${startFailures.join('; ')}${running ? `; the jobs already started keep running in AWS: ${running}` : ''}`);
     }
 
+    // what earlier runs under the same key took stays in the outputs beside what this one started
+    const kept = Object.entries(data.kept ?? {}) as [ResourceKind, Kept][];
     const outputs = (): Outputs => ({
-      recovery_points: Object.fromEntries(Object.entries(jobs).flatMap(([k, j]) => (j?.recoveryPointArn ? [[k, j.recoveryPointArn]] : []))),
-      jobs: jobsOutput(jobs),
+      recovery_points: {
+        ...Object.fromEntries(kept.map(([k, p]) => [k, p.recoveryPointArn])),
+        ...Object.fromEntries(Object.entries(jobs).flatMap(([k, j]) => (j?.recoveryPointArn && !data.kept?.[k as ResourceKind] ? [[k, j.recoveryPointArn]] : []))),
+      },
+      jobs: {
+        ...Object.fromEntries(kept.flatMap(([k, p]) => (p.jobId ? [[k, p.jobId]] : []))),
+        ...Object.fromEntries(Object.entries(jobsOutput(jobs)).filter(([k]) => !data.kept?.[k as ResourceKind])),
+      },
     });
     if (params.wait === false) {
       ctx.log(`not waiting: ${watched.map((w) => `${w.kind} job ${w.jobId}`).join(', ')} keep running in AWS`);

@@ -1,20 +1,27 @@
-// The newest recovery point of a resource in a vault, for check mode's "how old is the last
-// backup" note. Pages through ListRecoveryPointsByBackupVault filtered by the resource.
+// The recovery points of a resource in a vault, newest first: check mode's "how old is the last
+// backup" note and the search for an earlier run's snapshot. Pages through
+// ListRecoveryPointsByBackupVault filtered by the resource.
 import { BackupClient, ListRecoveryPointsByBackupVaultCommand, type RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
 import type { Context } from '../../runner/types.js';
 
-export async function latestRecoveryPoint(ctx: Context, vault: string, resourceArn: string): Promise<RecoveryPointByBackupVault | undefined> {
-  let latest: RecoveryPointByBackupVault | undefined;
+/** every recovery point of the resource that is not being deleted or expired, newest first */
+export async function recoveryPointsOf(ctx: Context, vault: string, resourceArn: string): Promise<RecoveryPointByBackupVault[]> {
+  const points: RecoveryPointByBackupVault[] = [];
   let token: string | undefined;
   do {
     const page = await ctx.aws(BackupClient).send(new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: vault, ByResourceArn: resourceArn, NextToken: token }));
     for (const rp of page.RecoveryPoints ?? []) {
       if (rp.Status === 'DELETING' || rp.Status === 'EXPIRED') continue;
-      if (!latest || (rp.CreationDate?.getTime() ?? 0) > (latest.CreationDate?.getTime() ?? 0)) latest = rp;
+      points.push(rp);
     }
     token = page.NextToken;
   } while (token);
-  return latest;
+  // AWS does not promise an order
+  return points.sort((a, b) => (b.CreationDate?.getTime() ?? 0) - (a.CreationDate?.getTime() ?? 0));
+}
+
+export async function latestRecoveryPoint(ctx: Context, vault: string, resourceArn: string): Promise<RecoveryPointByBackupVault | undefined> {
+  return (await recoveryPointsOf(ctx, vault, resourceArn))[0];
 }
 
 /** "3d4h", "2h15m", "7m", "40s" */
