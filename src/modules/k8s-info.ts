@@ -4,6 +4,7 @@
 import { UserError } from '../runner/errors.js';
 import { loadTaskSchema } from '../runner/package-root.js';
 import type { TaskModule } from '../runner/types.js';
+import { withKubeRetry } from './kube/retry.js';
 
 interface K8sInfoParams {
   cluster: string;
@@ -31,8 +32,9 @@ const k8sInfo: TaskModule<K8sInfoParams> = {
     const where = `${p.cluster} (context ${kube.context})`;
     try {
       if (p.name) {
+        const name = p.name;
         try {
-          const obj = await kube.objects.read({ apiVersion: p.api_version, kind: p.kind, metadata: { name: p.name, namespace: p.namespace } });
+          const obj = await withKubeRetry(() => kube.objects.read({ apiVersion: p.api_version, kind: p.kind, metadata: { name, namespace: p.namespace } }), { signal: ctx.signal });
           return { changes: [], outputs: { exists: true, object: obj, objects: [obj], count: 1 } };
         } catch (e) {
           if (statusCode(e) === 404 && p.allow_missing) return { changes: [], outputs: { exists: false, object: null, objects: [], count: 0 } };
@@ -43,7 +45,7 @@ const k8sInfo: TaskModule<K8sInfoParams> = {
       const items: KubeObj[] = [];
       let cont: string | undefined;
       do {
-        const page = await kube.objects.list(p.api_version, p.kind, p.namespace, undefined, undefined, undefined, p.field_selector, p.label_selector, 500, cont);
+        const page = await withKubeRetry(() => kube.objects.list(p.api_version, p.kind, p.namespace, undefined, undefined, undefined, p.field_selector, p.label_selector, 500, cont), { signal: ctx.signal });
         items.push(...(page.items as KubeObj[]));
         cont = (page.metadata as { _continue?: string; continue?: string } | undefined)?._continue ?? (page.metadata as { continue?: string } | undefined)?.continue;
       } while (cont && !ctx.signal.aborted);

@@ -1,0 +1,61 @@
+// Shared by the end-to-end tests: a sandbox sized for tests, the upgrade playbook run in-process
+// against it, and the checks of the upgrade's end state.
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { runPlaybook, type RunOutcome } from '../../src/runner/index.js';
+import { upgradeEndState, type UpgradeEndState } from '../../src/sandbox/summary.js';
+import { CollectingReporter } from '../helpers/run.js';
+import { repoRoot } from '../helpers/cli.js';
+import type { Mode } from '../../src/runner/types.js';
+
+export const upgradePlaybook = join(repoRoot, 'playbooks/blue-green-upgrade.yaml');
+
+export const FAST = { backupJobMs: 300, dnsChangeMs: 100, veleroPhaseMs: 80, veleroSyncMs: 80 };
+
+export async function sandbox(opts: SandboxOptions = {}): Promise<{ sb: Sandbox; done: () => Promise<void> }> {
+  const sb = await startSandbox({ profiles: 3, timing: FAST, ...opts });
+  const restore = sb.applyEnv();
+  return {
+    sb,
+    done: async () => {
+      restore();
+      await sb.stop();
+    },
+  };
+}
+
+export async function upgrade(sb: Sandbox, mode: Mode, extra: { vars?: string[]; stateDir?: string; resume?: string; diff?: boolean } = {}): Promise<{ result: RunOutcome; reporter: CollectingReporter }> {
+  const reporter = new CollectingReporter();
+  const result = await runPlaybook({
+    playbook: upgradePlaybook,
+    env: sb.environmentFile,
+    mode,
+    yes: true,
+    reporter,
+    stateDir: extra.stateDir ?? join(sb.dir, '.kfup'),
+    vars: extra.vars,
+    resume: extra.resume,
+    diff: extra.diff,
+  });
+  return { result, reporter };
+}
+
+/** what a finished upgrade must have done, whatever path it took to get there */
+export function expectUpgraded(sb: Sandbox, st: UpgradeEndState = upgradeEndState(sb)): void {
+  for (const [kind, v] of Object.entries(st.kinds)) {
+    expect(v.blue.length, `blue has ${kind}`).toBeGreaterThan(0);
+    expect(v.green, `green holds every ${kind} of blue's user namespaces`).toEqual(v.blue);
+  }
+  expect(st.endpoints.inSageMaker).toEqual(st.endpoints.expected);
+  expect(st.endpoints.adoptedOnGreen).toEqual(st.endpoints.expected);
+  expect(st.rolesTrustingBoth).toEqual(st.profileRoles);
+  expect(st.albRedirectHost).toBe(sb.scenario.green.ingressHost);
+  expect(st.records[`\\052.${sb.scenario.subdomain}. CNAME`] ?? st.records[`*.${sb.scenario.subdomain}. CNAME`]).toBe(sb.scenario.green.ingressHost);
+}
+
+/** the parts of the end state that must be the same however the run got there */
+export function comparable(st: UpgradeEndState) {
+  const { sideEffects: _s, recoveryPoints: _r, ...rest } = st;
+  return rest;
+}

@@ -1,0 +1,79 @@
+// The whole blue/green upgrade against the sandbox: dry-run touches nothing, check writes
+// nothing, run does everything the manual procedure does, a second run is all ok, and rollback
+// puts traffic and configuration back on blue.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { rollbackRun } from '../../src/runner/rollback.js';
+import { upgradeEndState } from '../../src/sandbox/summary.js';
+import { oidcProviderArn } from '../../src/sandbox/scenario.js';
+import { CollectingReporter } from '../helpers/run.js';
+import { expectUpgraded, sandbox, upgrade } from './helpers.js';
+
+let sb: Sandbox;
+let done: () => Promise<void>;
+beforeAll(async () => {
+  ({ sb, done } = await sandbox());
+});
+afterAll(async () => done?.());
+
+describe('the upgrade playbook against the sandbox', () => {
+  let runId = '';
+
+  it('dry-run sends nothing at all', async () => {
+    const mark = sb.requestLog.mark();
+    const { result, reporter } = await upgrade(sb, 'dry-run');
+    expect(result.failed).toBe(false);
+    expect(reporter.ends().some((e) => e.status === 'planned')).toBe(true);
+    expect(sb.requestLog.since(mark)).toEqual([]);
+  });
+
+  it('check reports the pending changes and sends no mutating request', async () => {
+    const mark = sb.requestLog.mark();
+    const { result, reporter } = await upgrade(sb, 'check', { diff: true });
+    expect(result.failed, JSON.stringify(reporter.ends().filter((e) => e.status === 'failed'))).toBe(false);
+    expect(result.changesPending).toBe(true);
+    const changed = reporter.ends().filter((e) => e.status === 'changed').map((e) => e.task.name);
+    expect(changed).toEqual(expect.arrayContaining(['Mark the notebook volumes for Velero', 'Back up blue with Velero', 'Let the profile roles trust green\'s OIDC provider', 'Send users to green']));
+    const sent = sb.requestLog.since(mark);
+    expect(sent.length).toBeGreaterThan(20);
+    expect(sent.filter((e) => e.mutating)).toEqual([]);
+  });
+
+  it('run carries everything across and switches traffic to green', async () => {
+    const { result, reporter } = await upgrade(sb, 'run');
+    expect(result.failed, JSON.stringify(reporter.ends().filter((e) => e.status === 'failed'))).toBe(false);
+    runId = result.runId;
+    expectUpgraded(sb);
+  });
+
+  it('a second run reports every task ok', async () => {
+    const mark = sb.requestLog.mark();
+    const { result, reporter } = await upgrade(sb, 'run');
+    const notOk = reporter.ends().filter((e) => !["ok", "skipped"].includes(e.status)).map((e) => `${e.task.name}: ${e.status} ${e.changes.map((c) => c.target).join(", ")}`);
+    expect(notOk).toEqual([]);
+    expect(result.counts.changed).toBe(0);
+    expect(sb.requestLog.since(mark).filter((e) => e.mutating)).toEqual([]);
+  });
+
+  it('rollback puts traffic and configuration back on blue', async () => {
+    const check = new CollectingReporter();
+    const planned = await rollbackRun({ runId, stateDir: `${sb.dir}/.kfup`, mode: 'check', reporter: check });
+    expect(planned.changesPending).toBe(true);
+    expect(upgradeEndState(sb).albRedirectHost).toBe(sb.scenario.green.ingressHost);
+
+    const reporter = new CollectingReporter();
+    const r = await rollbackRun({ runId, stateDir: `${sb.dir}/.kfup`, mode: 'run', reporter });
+    expect(r.failed, JSON.stringify(reporter.ends().filter((e) => e.status === 'failed'))).toBe(false);
+    const st = upgradeEndState(sb);
+    expect(st.albRedirectHost).toBe(sb.scenario.blue.ingressHost);
+    const serving = Object.entries(st.records).find(([name]) => name.includes('*.') && name.endsWith('CNAME'));
+    expect(serving?.[1]).toBe(sb.scenario.blue.ingressHost);
+    const green = oidcProviderArn(sb.scenario, 'green');
+    for (const role of st.profileRoles) {
+      expect(JSON.stringify(sb.aws.state.iam.trustPolicy(role))).not.toContain(green);
+    }
+    // the SageMaker endpoints survive the fail-back; the recovery points are named for a restore
+    expect(st.endpoints.inSageMaker).toEqual(st.endpoints.expected);
+    expect(JSON.stringify(reporter.events)).toMatch(/recovery point/i);
+  });
+});
