@@ -69,7 +69,7 @@ export function upgradeEndState(sb: Sandbox): UpgradeEndState {
     for (const r of sb.aws.state.route53.records(zone.Id)) {
       if (r.Type !== 'CNAME' && r.Type !== 'A') continue;
       const value = r.AliasTarget?.DNSName ?? r.ResourceRecords?.map((x) => x.Value).join(',') ?? '';
-      records[`${r.Name.replace(/\\052/g, '*')} ${r.Type}`] = value.replace(/\.$/, '');
+      records[`${r.Name.replace(/\\052/g, '*')} ${r.Type}`] = value.replace(/\.$/, '').replace(/^dualstack\./, '');
     }
   }
   const log = sb.requestLog;

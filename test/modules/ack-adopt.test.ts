@@ -231,10 +231,16 @@ describe('ack-adopt on other clusters and inputs', () => {
     const same = await runTasks({ tasks: [task({ cluster: 'blue', method: 'remove-finalizers', apply_to: 'blue' })], targets: freshTargets, mode: 'check' });
     expect(same.reporter.end('ack').message).toContain('apply_to names the source cluster blue');
 
-    // green has no profile namespaces until Velero restores them
-    const ns = await runTasks({ tasks: [task({ cluster: 'blue', method: 'remove-finalizers', apply_to: 'green' })], targets: freshTargets, mode: 'check' });
+    // green has no profile namespaces until Velero restores them: a check (of a whole playbook,
+    // where the restore comes first) says so; a run stops before touching anything
+    const nsCheck = await runTasks({ tasks: [task({ cluster: 'blue', method: 'remove-finalizers', apply_to: 'green' })], targets: freshTargets, mode: 'check' });
+    expect(nsCheck.reporter.end('ack').status).toBe('changed');
+    expect(nsCheck.reporter.end('ack').notes.join('\n')).toContain('namespace team-000 is not on green yet: it must be restored (velero-restore)');
+    const mark = fresh.requestLog.mark();
+    const ns = await runTasks({ tasks: [task({ cluster: 'blue', method: 'remove-finalizers', apply_to: 'green' })], targets: freshTargets, mode: 'run' });
     expect(ns.reporter.end('ack').message).toContain('namespace team-000 does not exist on green');
     expect(ns.reporter.end('ack').hint).toContain('velero-restore');
+    expect(fresh.requestLog.since(mark).filter((e) => e.mutating)).toEqual([]);
 
     const none = await runTasks({ tasks: [task({ cluster: 'blue', namespaces: ['team-001'], method: 'remove-finalizers' })], targets: freshTargets, mode: 'check' });
     expect(none.reporter.end('ack').status).toBe('skipped');
