@@ -10,7 +10,7 @@ import { renderString } from '../runner/template.js';
 import type { Change, Context, TaskModule } from '../runner/types.js';
 import { readClusterValues, type ClusterSource } from './tfvars/cluster-reader.js';
 import { findAssignments, hclValue, isHclIdentifier, mergeTfvars, plainStringValue, SENSITIVE_KEY } from './tfvars/hcl.js';
-import { effectiveMappings, GROUPS, type Group, type MappingRule, type VariableMapping } from './tfvars/mappings.js';
+import { DEFAULT_MAPPINGS, effectiveMappings, GROUPS, type Group, type MappingRule, type VariableMapping } from './tfvars/mappings.js';
 import { readStateValues, type Found } from './tfvars/state-reader.js';
 
 type Switch = 'auto' | boolean;
@@ -148,6 +148,22 @@ interface Planned {
   writes: { path: string; content: string }[];
 }
 
+/** keys whose values are secret: credentials by name, and variables the mappings mark secret (the RDS endpoint) */
+function secretKeys(params: TfvarsParams): (key: string) => boolean {
+  const mapped = new Set(Object.entries(DEFAULT_MAPPINGS).filter(([, m]) => m.secret).map(([k]) => k));
+  for (const [k, m] of Object.entries(params.mappings ?? {})) if ((m as { secret?: boolean }).secret) mapped.add(k);
+  return (key) => SENSITIVE_KEY.test(key) || mapped.has(key);
+}
+
+/** registers the secret values already in a file, so the diff of that file cannot show them */
+function redactExisting(ctx: Context, text: string | undefined, isSecret: (key: string) => boolean): void {
+  for (const a of findAssignments(text ?? '')) {
+    if (!isSecret(a.key)) continue;
+    const v = plainStringValue(a.valueText);
+    if (v) ctx.secret(v);
+  }
+}
+
 const tfvarsFromState: TaskModule<TfvarsParams> = {
   name: 'tfvars-from-state',
   schema: loadTaskSchema('tfvars-from-state'),
@@ -172,6 +188,7 @@ const tfvarsFromState: TaskModule<TfvarsParams> = {
       const path = ctx.resolvePath(up);
       const after = renderUpgrade(c);
       const before = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+      redactExisting(ctx, before, secretKeys(params));
       const ch = fileChange(resolve(path), before, after, `write ${c.values.length} value(s)`);
       if (ch) {
         changes.push(ch);
@@ -181,12 +198,8 @@ const tfvarsFromState: TaskModule<TfvarsParams> = {
     if (params.write) {
       const path = ctx.resolvePath(params.write);
       const before = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
-      // credentials the user keeps in the file stay out of the diff
-      for (const a of findAssignments(before ?? '')) {
-        if (!SENSITIVE_KEY.test(a.key)) continue;
-        const v = plainStringValue(a.valueText);
-        if (v) ctx.secret(v);
-      }
+      // credentials the user keeps in the file, and secret values an earlier run wrote, stay out of the diff
+      redactExisting(ctx, before, secretKeys(params));
       const merged = mergeTfvars(before ?? '', c.values);
       const parts = [merged.replaced.length && `replace ${merged.replaced.join(', ')}`, merged.added.length && `add ${merged.added.join(', ')}`, merged.deduplicated.length && `remove repeated ${merged.deduplicated.join(', ')}`].filter(Boolean);
       if (merged.deduplicated.length) notes.push(`${params.write} set ${merged.deduplicated.join(', ')} more than once (as an appended upgrade.tfvars leaves it); the extra lines are removed`);

@@ -48,6 +48,11 @@ describe('kill and resume', () => {
         await new Promise((r) => setTimeout(r, killAfterMs));
         first.kill();
         const killed = await first.done;
+        // a check of the partly applied upgrade reads everything and writes nothing
+        const mark = sb.requestLog.mark();
+        const check = await cli(sb, ['--check']).done;
+        expect(check.code, check.out.slice(-2000)).toBe(0);
+        expect(sb.requestLog.since(mark).filter((e) => e.mutating)).toEqual([]);
         const resumed = await cli(sb, ['--resume', 'last']).done;
         expect(resumed.code, `killed at ${killAfterMs} ms (exit ${killed.code}); resume said:\n${resumed.out.slice(-3000)}`).toBe(0);
         expectUpgraded(sb);
