@@ -15,6 +15,14 @@ import type { Context, ExecOptions, ExecResult, KubeClients, Mode, Targets } fro
 
 const require = createRequire(import.meta.url);
 
+// client-node is an ES module. Loading it with require() while a task module's own import of it is
+// still in flight fails ("not yet fully loaded"), so a run that has clusters loads it once, up
+// front, and ctx.kube() then finds it ready.
+let k8sLibrary: typeof import('@kubernetes/client-node') | undefined;
+export async function loadKubeLibrary(): Promise<void> {
+  k8sLibrary ??= await import('@kubernetes/client-node');
+}
+
 /** a module tried to do what its mode forbids; never caught by retries */
 export class GuardError extends Error {
   constructor(message: string) {
@@ -116,7 +124,7 @@ function makeKube(svc: RunServices, cluster: string): KubeClients {
     const known = Object.keys(svc.targets.clusters ?? {});
     throw new UserError(`unknown cluster "${cluster}"`, { hint: known.length ? `targets.clusters has: ${known.join(', ')}` : 'add it under targets.clusters with its kubeconfig and context' });
   }
-  const k8s = require('@kubernetes/client-node') as typeof import('@kubernetes/client-node');
+  const k8s = k8sLibrary ?? (require('@kubernetes/client-node') as typeof import('@kubernetes/client-node'));
   const checkMode = svc.mode === 'check';
 
   // Every API client made from this KubeConfig authenticates each request through it, and Watch

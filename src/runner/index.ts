@@ -8,7 +8,7 @@ import { prepare } from './prepare.js';
 import { resolveInputs, Scope, type ResolvedInputs, type VarInputs } from './vars.js';
 import { renderDeep, TemplateError, findUnknown } from './template.js';
 import { taskTypes } from '../modules/index.js';
-import { closeServices, createServices } from './context.js';
+import { closeServices, createServices, loadKubeLibrary } from './context.js';
 import { Redactor } from './redact.js';
 import { execute, type RunResult } from './execute.js';
 import { Journal, listRuns, readMeta, resumeState, type ResumeState } from './journal.js';
@@ -176,6 +176,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
     );
   }
   const signal = req.signal ?? new AbortController().signal;
+  if (req.mode !== 'dry-run' && Object.keys(targets.clusters ?? {}).length) await loadKubeLibrary();
   let result: RunResult | undefined;
   try {
     result = await execute(pb, scope, svc, { tags: req.tags, skipTags: req.skipTags, startAt: req.startAt, journal, resume, signal }, reporter, taskRefs(pb));

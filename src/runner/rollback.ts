@@ -7,7 +7,7 @@ import { UserError } from './errors.js';
 import { load, newRunId } from './index.js';
 import { listRuns, readJournal, readMeta, Journal, type JournalRecord } from './journal.js';
 import { RunLock } from './lock.js';
-import { closeServices, createContext, createServices } from './context.js';
+import { closeServices, createContext, createServices, loadKubeLibrary } from './context.js';
 import { loadModule } from '../modules/index.js';
 import { makeReporter } from './report/index.js';
 import { emptyCounts, type Reporter, type RunEvent, type TaskRef, type TaskStatus } from './events.js';
@@ -115,6 +115,7 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
       loaded.redactor,
     );
   }
+  if (req.mode !== 'dry-run' && Object.keys(loaded.targets.clusters ?? {}).length) await loadKubeLibrary();
   const counts = emptyCounts();
   const results: { key: string; name: string; status: TaskStatus; durationMs: number }[] = [];
   const signal = req.signal ?? new AbortController().signal;
