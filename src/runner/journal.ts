@@ -1,5 +1,5 @@
-// The run journal: .kfup/runs/<run-id>/journal.ndjson, one JSON record per line, flushed to disk
-// as it goes so that a killed process loses at most the task in flight; meta.json (the run's
+// The run journal: .kfup/runs/<run-id>/journal.ndjson, one JSON record per line, written as it
+// goes so that a killed process loses at most the task in flight; meta.json (the run's
 // identity and status) is replaced atomically. Everything is redacted before it is written.
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -72,8 +72,11 @@ export class Journal {
 
   append(rec: JournalRecord): void {
     const line = this.redactor.redact(JSON.stringify(rec)) + '\n';
+    // Every record reaches the kernel at once, so a killed kfup loses nothing it wrote. Records a
+    // rollback or resume depends on (what was replaced, a task that changed the world) are also
+    // forced to disk, against a machine crash; the rest need not pay for an fsync.
     appendFileSync(this.fd, line);
-    fsyncSync(this.fd);
+    if (rec.t === 'persist' || (rec.t === 'task-end' && (rec.status === 'changed' || rec.status === 'failed'))) fsyncSync(this.fd);
   }
 
   finish(status: RunStatus): void {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { JSONSchema } from './types.js';
+import { tagSchema } from './schema-key.js';
 
 export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -16,6 +17,7 @@ export function loadTaskSchema(name: string): JSONSchema {
   let s = schemaCache.get(name);
   if (!s) {
     s = JSON.parse(readFileSync(packagePath('schemas', 'tasks', `${name}.schema.json`), 'utf8')) as JSONSchema;
+    tagSchema(s, `task:${name}`);
     schemaCache.set(name, s);
   }
   return s;
@@ -30,6 +32,7 @@ export function loadSchema(file: string): JSONSchema {
   let s = schemaCache.get(file);
   if (!s) {
     s = JSON.parse(readFileSync(packagePath('schemas', file), 'utf8')) as JSONSchema;
+    tagSchema(s, `file:${file}`);
     schemaCache.set(file, s);
   }
   return s;

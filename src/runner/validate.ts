@@ -1,28 +1,48 @@
 // JSON Schema validation with ajv, turned into errors that name the file:line:col of the bad
-// value, say what is wrong in playbook terms, and suggest a fix.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+// value, say what is wrong in playbook terms, and suggest a fix. Shipped schemas use validators
+// precompiled at build time (scripts/compile-schemas.js); ajv itself is loaded only for the rest.
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { UserError, didYouMean } from './errors.js';
 import { positionOf, type SourceFile, type YamlPath } from './source.js';
 import { isUnknown } from './types.js';
+import { packagePath } from './package-root.js';
+import { ajvOptions, schemaHash, schemaKey } from './schema-key.js';
 
-// ajv-formats ships CommonJS with a default export property
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (a: Ajv) => void;
+const require = createRequire(import.meta.url);
 
 let ajv: Ajv | undefined;
 export function getAjv(): Ajv {
   if (!ajv) {
-    ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, allowUnionTypes: true, verbose: true });
-    addFormats(ajv);
+    const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+    const formats = require('ajv-formats') as { default?: (a: Ajv) => void } & ((a: Ajv) => void);
+    ajv = new AjvClass({ ...ajvOptions });
+    (formats.default ?? formats)(ajv);
   }
   return ajv;
+}
+
+let precompiled: Record<string, { file: string; hash: string }> | undefined;
+function precompiledFor(schema: object): ValidateFunction | undefined {
+  const key = schemaKey(schema);
+  if (!key) return undefined;
+  if (!precompiled) {
+    const index = packagePath('dist', 'validators', 'index.json');
+    precompiled = existsSync(index) ? (JSON.parse(readFileSync(index, 'utf8')) as typeof precompiled) : {};
+  }
+  const entry = precompiled![key];
+  // a schema edited since the build is compiled afresh rather than checked by a stale validator
+  if (!entry || entry.hash !== schemaHash(schema)) return undefined;
+  const mod = require(packagePath('dist', 'validators', entry.file)) as ValidateFunction & { default?: ValidateFunction };
+  return mod.default ?? mod;
 }
 
 const cache = new WeakMap<object, ValidateFunction>();
 export function compileSchema(schema: object): ValidateFunction {
   let fn = cache.get(schema);
   if (!fn) {
-    fn = getAjv().compile(schema);
+    fn = precompiledFor(schema) ?? getAjv().compile(schema);
     cache.set(schema, fn);
   }
   return fn;
