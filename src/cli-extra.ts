@@ -1,6 +1,7 @@
 // Commands beyond running playbooks (rollback, sandbox, demo, init), each loading its code only
 // when used so that `kfup validate` stays fast.
 import { Option, type Command } from 'commander';
+import { exit } from './exit.js';
 
 export function registerExtraCommands(into: ((program: Command) => void)[]): void {
   into.push((program) => {
@@ -29,7 +30,7 @@ export function registerExtraCommands(into: ((program: Command) => void)[]): voi
           breakLock: flags.breakLock,
           signal: controller.signal,
         });
-        process.exit(r.interrupted ? 130 : r.failed ? 1 : 0);
+        await exit(r.interrupted ? 130 : r.failed ? 1 : 0);
       });
 
     program
@@ -45,7 +46,7 @@ export function registerExtraCommands(into: ((program: Command) => void)[]): voi
           throw new UserError(`--profiles must be a whole number from 1 to 1000, not "${flags.profiles}"`);
         }
         const { demo } = await import('./demo.js');
-        process.exit(await demo({ profiles: n, keep: flags.keep, output: flags.output }));
+        await exit(await demo({ profiles: n, keep: flags.keep, output: flags.output }));
       });
 
     program

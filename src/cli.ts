@@ -4,6 +4,7 @@
 //   130 interrupted.
 import { Command, Option } from 'commander';
 import { formatError } from './cli-errors.js';
+import { exit } from './exit.js';
 import type { Mode } from './runner/types.js';
 
 let debug = process.argv.includes('--debug');
@@ -13,10 +14,10 @@ let debug = process.argv.includes('--debug');
 // output; set the variable to false to see it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-function fail(err: unknown): never {
+async function fail(err: unknown): Promise<never> {
   const { text, code } = formatError(err, debug);
   process.stderr.write(text + '\n');
-  process.exit(code);
+  return exit(code);
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -133,7 +134,7 @@ export function buildProgram(): Command {
     .option('--state-dir <dir>', 'where runs, journals and locks are kept', '.kfup')
     .option('-v, --verbose', 'print each task\'s log lines')
     .action(async (playbook: string, flags: RunFlags) => {
-      process.exit(await runCommand(playbook, flags));
+      await exit(await runCommand(playbook, flags));
     });
 
   varOptions(program.command('validate').description('validate a playbook (envelope, task types, parameters, templates) without running anything').argument('<playbook>')).action(
@@ -210,7 +211,7 @@ export async function main(argv = process.argv): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (e) {
-    fail(e);
+    await fail(e);
   }
 }
 

@@ -95,6 +95,7 @@ export default {
         });
       }
       const samples = await alternate(sides, reps, { log, warmup: 0 });
+      if (process.env.BENCH_DEBUG) console.log(JSON.stringify(phases), JSON.stringify(requests));
       const kMs = median(samples.kfup.map((s) => s.ms));
       const req = median(requests);
       const bound = (req * LATENCY_MS) / CONCURRENCY;

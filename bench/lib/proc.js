@@ -1,6 +1,7 @@
 // Spawning one measured process: wall time from spawn to exit, exit code, output, and peak RSS.
 // Peak RSS comes from GNU time (`/usr/bin/time -f %M`) when it is installed; every side of a
 // comparison is wrapped the same way, so the wrapper's fork/exec cost is paid equally.
+import { StringDecoder } from 'node:string_decoder';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,11 +31,13 @@ export function run(cmd, args, opts = {}) {
     const out = [];
     const err = [];
     let pending = '';
+    // decode as a stream: a character split across two chunks must not break a line
+    const decoder = new StringDecoder('utf8');
     child.stdout.on('data', (b) => {
       out.push(b);
       if (!onLine) return;
       const now = performance.now();
-      pending += b.toString('utf8');
+      pending += decoder.write(b);
       const lines = pending.split('\n');
       pending = lines.pop();
       for (const l of lines) onLine(l, now);

@@ -43,6 +43,8 @@ export interface RunServices {
   /** shared caches for the run: one client per class and region, one KubeConfig per cluster */
   awsClients: Map<string, unknown>;
   kubeClients: Map<string, KubeClients>;
+  /** keep-alive agents, closed at the end of the run */
+  agents: { destroy(): void }[];
 }
 
 export interface TaskHooks {
@@ -52,8 +54,8 @@ export interface TaskHooks {
   recall(key: string): unknown;
 }
 
-export function createServices(opts: Omit<RunServices, 'awsClients' | 'kubeClients'>): RunServices {
-  return { ...opts, awsClients: new Map(), kubeClients: new Map() };
+export function createServices(opts: Omit<RunServices, 'awsClients' | 'kubeClients' | 'agents'>): RunServices {
+  return { ...opts, awsClients: new Map(), kubeClients: new Map(), agents: [] };
 }
 
 function refuseOffline(what: string): never {
@@ -154,6 +156,20 @@ function makeKube(svc: RunServices, cluster: string): KubeClients {
   }
 
   const kc = new GuardedKubeConfig();
+  // client-node makes a new agent (so a new connection, and on a real cluster a new TLS
+  // handshake) for every request; one keep-alive agent per cluster for the run is much cheaper
+  // (createAgent is private in client-node's typings, a plain method at run time)
+  type AgentMaker = { createAgent(cluster: unknown, options: Record<string, unknown>): { destroy(): void } };
+  const maker = kc as unknown as AgentMaker;
+  const createAgent = maker.createAgent.bind(kc);
+  let agent: { destroy(): void } | undefined;
+  maker.createAgent = (c, options) => {
+    if (!agent) {
+      agent = createAgent(c, { ...options, keepAlive: true, maxSockets: 64 });
+      svc.agents.push(agent);
+    }
+    return agent;
+  };
   const file = kubeconfigPath(svc, cluster);
   try {
     kc.loadFromFile(file);
@@ -301,4 +317,6 @@ export function closeServices(svc: RunServices): void {
   for (const c of svc.awsClients.values()) (c as { destroy?: () => void }).destroy?.();
   svc.awsClients.clear();
   svc.kubeClients.clear();
+  for (const a of svc.agents) a.destroy();
+  svc.agents.length = 0;
 }

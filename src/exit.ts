@@ -1,0 +1,13 @@
+// Exiting without losing output: writes to a pipe are asynchronous in Node, and process.exit()
+// drops whatever is still queued (a big --output json run would end mid-line). Wait for both
+// streams to flush first.
+const flush = (stream: NodeJS.WriteStream): Promise<void> =>
+  new Promise((resolve) => {
+    if (stream.writableLength === 0) return resolve();
+    stream.write('', () => resolve());
+  });
+
+export async function exit(code: number): Promise<never> {
+  await Promise.all([flush(process.stdout), flush(process.stderr)]);
+  process.exit(code);
+}
