@@ -8,7 +8,9 @@ import { UserError } from '../runner/errors.js';
 import { loadTaskSchema, packagePath } from '../runner/package-root.js';
 import { renderString } from '../runner/template.js';
 import type { Change, Context, TaskModule } from '../runner/types.js';
-import { readClusterValues, type ClusterSource } from './tfvars/cluster-reader.js';
+// the cluster source needs the EC2, EKS, EFS and Secrets Manager clients (EC2's alone is ~75 MB
+// loaded); a state-file upgrade never loads them
+import type { ClusterSource } from './tfvars/cluster-reader.js';
 import { findAssignments, hclValue, isHclIdentifier, mergeTfvars, plainStringValue, SENSITIVE_KEY } from './tfvars/hcl.js';
 import { DEFAULT_MAPPINGS, effectiveMappings, GROUPS, type Group, type MappingRule, type VariableMapping } from './tfvars/mappings.js';
 import { readStateValues, type Found } from './tfvars/state-reader.js';
@@ -74,7 +76,7 @@ async function collect(params: TfvarsParams, ctx: Context): Promise<Collected> {
     const c = params.cluster!;
     source = `EKS cluster ${c.name} and its AWS resources`;
     const withEfs = params.efs !== false && c.efs_name !== undefined;
-    found = await readClusterValues(c, ctx, withEfs);
+    found = await (await import('./tfvars/cluster-reader.js')).readClusterValues(c, ctx, withEfs);
     // nothing else is read from AWS: the other groups come from `values`
     for (const [name, m] of Object.entries(mappings)) {
       if (found.has(name)) continue;

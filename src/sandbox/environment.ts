@@ -19,8 +19,10 @@ export function sandboxEnvironment(s: Scenario, paths: { dir: string; kubeconfig
     use_cognito: true,
     storage: 'efs',
     use_knative: true,
-    tfvars_source: 'cluster',
-    blue_tfstate: '',
+    // production's values come from its Terraform state (the procedure's main path); the
+    // manifest-deployment path reads them through the AWS APIs instead: tfvars_source=cluster
+    tfvars_source: 'statefile',
+    blue_tfstate: join(paths.dir, 'blue.tfstate'),
     green_terraform_dir: join(paths.dir, 'green-terraform'),
     run_terraform: true,
     s3_bucket: s.s3.bucket,

@@ -3,6 +3,8 @@
 // AWS_ENDPOINT_URL and static test credentials. Tests, `kfup demo` and `kfup sandbox up` use it.
 import { cpSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { packagePath } from '../runner/package-root.js';
+import { writeFileAtomic } from '../runner/fs-atomic.js';
+import { productionState } from './tfstate.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AwsEmulator, seedAws } from './aws/index.js';
@@ -117,6 +119,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     AWS_EC2_METADATA_DISABLED: 'true',
   };
   const vars = sandboxEnvironment(scenario, { dir, kubeconfigPath });
+  // production was deployed with Terraform: its state file is where the upgrade reads its values
+  writeFileAtomic(String(vars.blue_tfstate), JSON.stringify(productionState(scenario), null, 2) + '\n', 0o600);
   // green "exists" already; its Terraform is a stand-in that needs no provider (see its main.tf)
   cpSync(packagePath('playbooks', 'sandbox', 'green-terraform'), String(vars.green_terraform_dir), { recursive: true });
   const { envFile, environmentFile } = writeSandboxFiles(dir, env, scenario, vars, kubeconfigPath);
