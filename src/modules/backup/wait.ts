@@ -54,14 +54,39 @@ const progressLine = (j: WatchedJob, out: DescribeBackupJobCommandOutput): strin
   return `${j.kind} backup job ${j.jobId}: ${out.State ?? 'UNKNOWN'}${pct}`;
 };
 
+const MIN_POLL_MS = 50;
+
+/**
+ * When a job will be done: its ExpectedCompletionDate when AWS gives one, else extrapolated from
+ * how fast PercentDone moved since the last look; Infinity when nothing can be told.
+ */
+function remainingMs(out: DescribeBackupJobCommandOutput, before: { pct: number; at: number } | undefined, now: number): number {
+  if (out.State && ENDED_STATES.has(out.State)) return Infinity;
+  if (out.ExpectedCompletionDate) {
+    const ms = new Date(out.ExpectedCompletionDate).getTime() - now;
+    if (Number.isFinite(ms)) return Math.max(0, ms);
+  }
+  const pct = Number(out.PercentDone);
+  if (!before || !Number.isFinite(pct) || pct <= before.pct || now <= before.at) return Infinity;
+  const perMs = (pct - before.pct) / (now - before.at);
+  return (100 - pct) / perMs;
+}
+
 export async function waitForJobs(ctx: Context, jobs: WatchedJob[], poll: PollSettings): Promise<JobEnd[]> {
   const ended = new Map<string, JobEnd>();
   const lastLine = new Map<string, string>();
   let delay = poll.initialMs;
+  // what each job reported last, to estimate when it will be done
+  const seen = new Map<string, { pct: number; at: number }>();
   for (;;) {
     const open = jobs.filter((j) => !ended.has(j.jobId));
     const results = await Promise.all(open.map(async (j) => [j, await describeJob(ctx, j.jobId)] as const));
+    const now = Date.now();
+    let soonest = Infinity;
     for (const [j, out] of results) {
+      soonest = Math.min(soonest, remainingMs(out, seen.get(j.jobId), now));
+      const pct = Number(out.PercentDone);
+      if (Number.isFinite(pct)) seen.set(j.jobId, { pct, at: now });
       const line = progressLine(j, out);
       if (lastLine.get(j.jobId) !== line) {
         lastLine.set(j.jobId, line);
@@ -72,7 +97,9 @@ export async function waitForJobs(ctx: Context, jobs: WatchedJob[], poll: PollSe
       }
     }
     if (ended.size === jobs.length) return jobs.map((j) => ended.get(j.jobId)!);
-    await sleep(delay, ctx.signal);
+    // the backoff bounds the wait; when a job says (or its progress shows) it is nearly done,
+    // look again just after that instead of sleeping past it
+    await sleep(Math.min(delay, Math.max(MIN_POLL_MS, soonest + 25)), ctx.signal);
     delay = Math.min(poll.maxMs, delay * poll.factor);
   }
 }
