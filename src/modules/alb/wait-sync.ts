@@ -18,7 +18,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
   });
 
 export interface SyncOptions {
-  /** first poll delay (ms, default 250) */
+  /** first poll delay (ms, default 100; most changes are quick to report, the slow ones are polled less and less) */
   initialMs?: number;
   /** longest poll delay (ms, default 5000) */
   maxMs?: number;
@@ -28,7 +28,7 @@ export interface SyncOptions {
 
 export async function waitInsync(ctx: Context, r53: Route53Client, changeId: string, opts: SyncOptions = {}): Promise<void> {
   const started = Date.now();
-  let delay = opts.initialMs ?? 250;
+  let delay = opts.initialMs ?? 100;
   const max = opts.maxMs ?? 5000;
   const timeout = opts.timeoutMs ?? 600_000;
   for (;;) {
@@ -51,6 +51,6 @@ export async function waitInsync(ctx: Context, r53: Route53Client, changeId: str
     } catch {
       throw new Error(`stopped waiting for Route 53 change ${changeId} (${status}); it was submitted and completes on its own`);
     }
-    delay = Math.min(delay * 2, max);
+    delay = Math.min(delay * 1.6, max);
   }
 }
