@@ -5,20 +5,8 @@ import type { Context, KubeClients } from '../../runner/types.js';
 import { withKubeRetry } from '../kube/retry.js';
 import { ADOPTED } from './endpoints.js';
 import { adoptedCondition, type AdoptedResourceObject } from './adopted.js';
+import { sleep } from '../common/abort.js';
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason ?? new Error('aborted'));
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', stop);
-      resolve();
-    }, ms);
-    const stop = () => {
-      clearTimeout(t);
-      reject(signal.reason ?? new Error('aborted'));
-    };
-    signal.addEventListener('abort', stop, { once: true });
-  });
 
 export async function waitForAdoption(ctx: Context, kube: KubeClients, cluster: string, namespace: string, name: string, timeoutMs: number): Promise<void> {
   const started = Date.now();

@@ -2,20 +2,8 @@
 // backoff, a progress line and prompt stop on Ctrl-C or the task timeout.
 import { GetChangeCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import type { Context } from '../../runner/types.js';
+import { sleep } from '../common/abort.js';
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason ?? new Error('aborted'));
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', stop);
-      resolve();
-    }, ms);
-    const stop = () => {
-      clearTimeout(t);
-      reject(signal.reason ?? new Error('aborted'));
-    };
-    signal.addEventListener('abort', stop, { once: true });
-  });
 
 export interface SyncOptions {
   /** first poll delay (ms, default 100; most changes are quick to report, the slow ones are polled less and less) */

@@ -3,6 +3,7 @@
 // Returns when every job has ended (COMPLETED or a failure state); aborts promptly on ctx.signal.
 import { BackupClient, DescribeBackupJobCommand, type DescribeBackupJobCommandOutput } from '@aws-sdk/client-backup';
 import type { Context } from '../../runner/types.js';
+import { sleep } from '../common/abort.js';
 
 export interface PollSettings {
   /** first pause between rounds, ms */
@@ -33,21 +34,6 @@ export function describeJob(ctx: Context, jobId: string): Promise<DescribeBackup
   return ctx.aws(BackupClient).send(new DescribeBackupJobCommand({ BackupJobId: jobId }));
 }
 
-/** resolves after ms, or rejects as soon as the signal aborts */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('interrupted'));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason instanceof Error ? signal.reason : new Error('interrupted'));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 const progressLine = (j: WatchedJob, out: DescribeBackupJobCommandOutput): string => {
   const pct = out.PercentDone !== undefined && out.PercentDone !== '' ? ` ${Number(out.PercentDone).toFixed(1)}%` : '';
