@@ -68,6 +68,16 @@ describe('check mode guard', () => {
     expect(sb.requestLog.since(mark).filter((e) => e.mutating)).toEqual([]);
   });
 
+  it('guards the lean request path that hot loops use, too', async () => {
+    const { kubeRequest } = await import('../../src/modules/kube/raw.js');
+    const kube = ctxFor('check').kube('blue');
+    const mark = sb.requestLog.mark();
+    const ns = await kubeRequest<{ items: unknown[] }>(kube, 'GET', '/api/v1/namespaces');
+    expect(ns.items.length).toBeGreaterThan(0);
+    await expect(kubeRequest(kube, 'PATCH', '/api/v1/namespaces/velero', { body: { metadata: { labels: { x: 'y' } } }, contentType: 'application/merge-patch+json' })).rejects.toThrow(/check mode is read-only: refused Kubernetes PATCH/);
+    expect(sb.requestLog.since(mark).filter((e) => e.mutating)).toEqual([]);
+  });
+
   it('refuses subprocesses not declared read-only, and local writes', async () => {
     const ctx = ctxFor('check');
     await expect(ctx.exec('touch', [`${sb.dir}/x`])).rejects.toThrow(/not declared read-only/);
