@@ -12,7 +12,7 @@ import { loadTaskSchema } from './package-root.js';
 import { registerSecretParams } from './secret-params.js';
 import { formatDuration } from './duration.js';
 import { emptyCounts, type Reporter, type RunEvent, type TaskRef, type TaskStatus } from './events.js';
-import type { Journal, ResumeState } from './journal.js';
+import { resumedKey, type Journal, type ResumeState } from './journal.js';
 import type { Scope } from './vars.js';
 import { isUnknown, type Change, type Outputs, type Plan } from './types.js';
 
@@ -119,7 +119,8 @@ class Runner {
       return;
     }
 
-    const resumed = this.opts.resume?.done.get(key);
+    const priorKey = this.opts.resume ? resumedKey(this.opts.resume, key, t.name, t.type) : undefined;
+    const resumed = priorKey ? this.opts.resume!.done.get(priorKey) : undefined;
     if (resumed && !resumed.redacted) {
       // finished in the run being resumed: restore what it registered and move on
       if (resumed.register) this.scope.register(resumed.register, this.registered(resumed.status, resumed.outputs ?? {}, []));
@@ -288,7 +289,8 @@ class Runner {
 
     const j = this.opts.journal;
     j?.append({ t: 'task-start', key, name: ref.name, type: t.type, params: validated, at: new Date().toISOString() });
-    const persisted: Record<string, unknown> = { ...(this.opts.resume?.persisted.get(key) ?? {}) };
+    const priorKey = this.opts.resume ? resumedKey(this.opts.resume, key, t.name, t.type) : undefined;
+    const persisted: Record<string, unknown> = { ...((priorKey && this.opts.resume!.persisted.get(priorKey)) || {}) };
     let attempts = 0;
     let last: Outcome | undefined;
     while (attempts <= t.retries) {

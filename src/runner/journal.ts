@@ -132,12 +132,28 @@ export interface ResumeState {
   done: Map<string, Extract<JournalRecord, { t: 'task-end' }>>;
   /** values tasks persisted (job ids, what they replaced), by task key */
   persisted: Map<string, Record<string, unknown>>;
+  /** which task each key was (name and type), to find a task again when the playbook changed */
+  tasks: Map<string, { name: string; type?: string }>;
+}
+
+/**
+ * The key a task had in the run being resumed. Usually its own key, but a playbook edited before
+ * the resume (a task added or removed) shifts keys, so a task is found again by name and type;
+ * a task that cannot be told apart is treated as new (checked again, nothing restored).
+ */
+export function resumedKey(state: ResumeState, key: string, name: string, type: string | undefined): string | undefined {
+  const same = state.tasks.get(key);
+  if (same && same.name === name && same.type === type) return key;
+  const matches = [...state.tasks.entries()].filter(([k, t]) => t.name === name && t.type === type && !k.includes('.'));
+  return matches.length === 1 ? matches[0][0] : undefined;
 }
 
 export function resumeState(stateDir: string, runId: string): ResumeState {
   const done = new Map<string, Extract<JournalRecord, { t: 'task-end' }>>();
   const persisted = new Map<string, Record<string, unknown>>();
+  const tasks = new Map<string, { name: string; type?: string }>();
   for (const r of readJournal(stateDir, runId)) {
+    if (r.t === 'task-start' || r.t === 'task-end') tasks.set(r.key, { name: r.name, type: r.type });
     if (r.t === 'task-end') {
       if (r.status === 'failed' && !r.ignored) done.delete(r.key);
       else done.set(r.key, r);
@@ -150,5 +166,5 @@ export function resumeState(stateDir: string, runId: string): ResumeState {
       done.delete(r.key);
     }
   }
-  return { runId, done, persisted };
+  return { runId, done, persisted, tasks };
 }

@@ -161,6 +161,23 @@ describe('journal and resume', () => {
     expect(readdirSync(join(r1.stateDir, 'runs'))).toHaveLength(1);
   });
 
+  it('finds completed tasks again when the playbook was edited before the resume', async () => {
+    const tasks: unknown[] = [
+      { name: 'first', probe: { item: 'a', output: 'A' }, register: 'first' },
+      { name: 'second', probe: { item: 'b', fail_times: 1 } },
+    ];
+    const r1 = await runTasks({ tasks });
+    expect(r1.reporter.end('second').status).toBe('failed');
+    // the fix: a check added in front shifts every task's position
+    const edited = [{ name: 'a new check', assert: { that: [true] } }, ...tasks, { name: 'third', probe: { item: '{{first.outputs.value}}-c' } }];
+    const r2 = await runTasks({ tasks: edited, dir: r1.dir, resume: 'last' });
+    expect(r2.reporter.end('first').notes.join()).toMatch(/before the resume/);
+    expect(world.attempts.get('a')).toBe(1);
+    expect(r2.reporter.end('a new check').status).toBe('ok');
+    expect(r2.reporter.end('second').status).toBe('changed');
+    expect(world.items.has('A-c')).toBe(true);
+  });
+
   it('releases the lock on exit so the next run can start', async () => {
     const r1 = await runTasks({ tasks: [{ name: 'x', probe: { item: 'x' } }] });
     expect(existsSync(join(r1.stateDir, 'locks'))).toBe(true);
