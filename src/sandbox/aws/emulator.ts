@@ -14,7 +14,9 @@ import { ec2 } from './services/ec2.js';
 import { efs } from './services/efs.js';
 import { eks } from './services/eks.js';
 import { elbv2 } from './services/elbv2.js';
+import { fsx } from './services/fsx.js';
 import { iam } from './services/iam.js';
+import { rds } from './services/rds.js';
 import { route53, route53ItemName } from './services/route53.js';
 import { sagemaker } from './services/sagemaker.js';
 import { secretsmanager } from './services/secretsmanager.js';
@@ -22,7 +24,7 @@ import { sts } from './services/sts.js';
 import { AwsState, type AwsTiming } from './state.js';
 import { AwsError, requestId, toXml, xmlEscape } from './wire.js';
 
-export const SERVICES: ServiceDef[] = [sts, backup, eks, ec2, efs, secretsmanager, iam, route53, elbv2, sagemaker];
+export const SERVICES: ServiceDef[] = [sts, backup, eks, ec2, efs, secretsmanager, iam, route53, elbv2, sagemaker, rds, fsx];
 const BY_SIGNING_NAME = new Map(SERVICES.map((s) => [s.signingName, s]));
 
 export interface AwsEmulatorOptions {
@@ -42,6 +44,7 @@ export function serviceOf(req: IncomingMessage, path: string): ServiceDef | unde
   const target = String(req.headers['x-amz-target'] ?? '');
   if (target.startsWith('secretsmanager.')) return secretsmanager;
   if (target.startsWith('SageMaker.')) return sagemaker;
+  if (target.startsWith('AWSSimbaAPIService_v20180301.')) return fsx;
   if (path.startsWith('/2013-04-01/')) return route53;
   if (path.startsWith('/backup-')) return backup;
   if (path.startsWith('/clusters')) return eks;
@@ -60,7 +63,7 @@ const XML = { 'content-type': 'text/xml' };
 function success(svc: ServiceDef, operation: string, result: unknown, rid: string): Reply {
   switch (svc.protocol) {
     case 'query': {
-      const inner = result === undefined ? '' : `<${operation}Result>${toXml(result, () => 'member')}</${operation}Result>`;
+      const inner = result === undefined ? '' : `<${operation}Result>${toXml(result, svc.itemName ?? (() => 'member'))}</${operation}Result>`;
       return {
         status: 200,
         headers: XML,

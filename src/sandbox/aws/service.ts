@@ -31,13 +31,15 @@ export interface Resolved {
 }
 
 export interface ServiceDef {
-  /** the name in the request log and in fault rules (sts, backup, eks, ec2, efs, secretsmanager, iam, route53, elbv2, sagemaker) */
+  /** the name in the request log and in fault rules (sts, backup, eks, ec2, efs, secretsmanager, iam, route53, elbv2, sagemaker, rds, fsx) */
   name: string;
   /** the SigV4 signing name that routes requests here */
   signingName: string;
   protocol: Protocol;
   /** XML namespace of responses (query, ec2 and restXml protocols) */
   xmlns?: string;
+  /** query protocol: the element name of a list's items, when the service names them (default "member") */
+  itemName?: (listKey: string) => string;
   resolve(req: AwsRequest, state: AwsState): Resolved;
 }
 

@@ -9,7 +9,9 @@
 //   state.efs.fileSystems     Map<id, EfsFileSystem>
 //   state.secrets.secrets     Map<name, Secret>              (values are fake; never print them)
 //   state.backup.vaults / .jobs / .recoveryPoints / .resources   jobs advance with time: reading
-//                             `jobs` (or calling settle()) moves them CREATED -> RUNNING -> COMPLETED|FAILED
+//                             `jobs` (or calling settle()) moves them CREATED -> RUNNING -> COMPLETED|FAILED;
+//                             RDS and FSx recovery points are an RDS snapshot / FSx backup (ARNs of
+//                             those services) whose tags RDS and FSx serve, not AWS Backup's ListTags
 //   state.route53.zones       Map<zoneId, HostedZone>; records(zoneId) lists them sorted as Route 53 does,
 //                             applyChanges() is ChangeResourceRecordSets, changes Map<changeId, DnsChange>
 //   state.elbv2.loadBalancers / listeners / rules   Maps by ARN
@@ -317,10 +319,7 @@ export class BackupState {
     }
     const id = randomUUID().toUpperCase();
     const rpId = randomUUID();
-    const rp =
-      type === 'RDS'
-        ? `arn:aws:rds:${this.region}:${this.accountId}:snapshot:awsbackup:job-${id.toLowerCase()}`
-        : `arn:aws:backup:${this.region}:${this.accountId}:recovery-point:${rpId}`;
+    const rp = this.recoveryPointArnFor(type, input.ResourceArn, id, rpId);
     const job: BackupJob = {
       BackupJobId: id,
       BackupVaultName: vault.BackupVaultName,
@@ -338,6 +337,20 @@ export class BackupState {
     this.allJobs.set(id, job);
     if (input.IdempotencyToken) this.tokens.set(input.IdempotencyToken, { jobId: id, at: now });
     return job;
+  }
+
+  /**
+   * Where AWS keeps the backup a job makes: RDS and FSx backups stay in their own service (an RDS
+   * snapshot or cluster snapshot named after the job, an FSx backup), the others are recovery
+   * points AWS Backup manages itself.
+   */
+  private recoveryPointArnFor(type: string, resourceArn: string, jobId: string, rpId: string): string {
+    if (type === 'RDS') {
+      const kind = resourceArn.split(':')[5] === 'cluster' ? 'cluster-snapshot' : 'snapshot';
+      return `arn:aws:rds:${this.region}:${this.accountId}:${kind}:awsbackup:job-${jobId.toLowerCase()}`;
+    }
+    if (type === 'FSx') return `arn:aws:fsx:${this.region}:${this.accountId}:backup/backup-${stableId(rpId, 17)}`;
+    return `arn:aws:backup:${this.region}:${this.accountId}:recovery-point:${rpId}`;
   }
 
   /** move jobs along the clock; a job that ends records its recovery point (or its failure) */
@@ -378,13 +391,33 @@ export class BackupState {
     }
   }
 
-  /** ListTags: a recovery point's tags (set from the job's RecoveryPointTags), a vault's (none kept) */
+  /**
+   * AWS Backup's ListTags: a recovery point's tags (set from the job's RecoveryPointTags), a
+   * vault's (none kept). Only recovery points AWS Backup fully manages are served; an RDS snapshot
+   * or FSx backup is refused as AWS refuses it (its tags are read through RDS or FSx).
+   */
   tagsOf(arn: string): Record<string, string> {
     this.settle();
     const rp = this.recoveryPoints.get(arn);
+    if (rp && !arn.startsWith('arn:aws:backup:')) {
+      throw new AwsError('InvalidParameterValueException', `ListTags does not support ${rp.ResourceType} recovery points (${arn}); read their tags from ${rp.ResourceType}`, 400, {
+        Code: 'InvalidParameterValueException',
+        Type: 'Client',
+      });
+    }
     if (rp) return rp.Tags;
     if ([...this.vaults.values()].some((v) => v.BackupVaultArn === arn)) return {};
     throw new AwsError('ResourceNotFoundException', `Resource ${arn} not found.`, 400, { Code: 'ResourceNotFoundException', Type: 'Client' });
+  }
+
+  /**
+   * The tags RDS (ListTagsForResource) or FSx (ListTagsForResource) holds for a backup AWS Backup
+   * made there: the job's RecoveryPointTags. Undefined when no such snapshot / backup exists.
+   */
+  serviceBackupTags(arn: string, service: 'rds' | 'fsx'): Record<string, string> | undefined {
+    this.settle();
+    const rp = this.recoveryPoints.get(arn);
+    return rp && arn.split(':')[2] === service ? rp.Tags : undefined;
   }
 
   getJob(id: string): BackupJob {

@@ -72,7 +72,7 @@ export const backup = restService({ name: 'backup', signingName: 'backup', proto
         body: {
           BackupJobId: job.BackupJobId,
           // AWS returns the recovery point up front only for resources backed up through AWS Backup's own storage
-          RecoveryPointArn: job.ResourceType === 'RDS' ? undefined : job.RecoveryPointArn,
+          RecoveryPointArn: job.ResourceType === 'RDS' || job.ResourceType === 'FSx' ? undefined : job.RecoveryPointArn,
           CreationDate: epochSeconds(job.CreationDate),
           IsParent: false,
         },
