@@ -3,7 +3,8 @@
 // soon as AWS returns them, so a resumed run (or a retried task) waits on the same jobs instead
 // of starting new ones, and the IdempotencyToken covers the gap between start and journal.
 // Across runs: every recovery point is tagged with the snapshot key (the playbook's stable backup
-// name), so a fresh run of the same upgrade finds the completed snapshot and reports `ok`.
+// name), so a fresh run of the same upgrade finds the completed snapshot and reports `ok`. The tags
+// are read where AWS keeps them: AWS Backup for EFS/S3, RDS for its snapshots, FSx for its backups.
 import { BackupClient, DescribeBackupVaultCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { parseDuration } from '../runner/duration.js';
@@ -175,7 +176,7 @@ const backupSnapshot: TaskModule<BackupSnapshotParams> = {
       }
       if (search.unreadable) {
         notes.push(
-          `${kind}: AWS Backup does not return the tags of recovery points like ${search.unreadable}, so an earlier snapshot under key ${key} cannot be recognised here; ` +
+          `${kind}: cannot read the tags of recovery points like ${search.unreadable.arn} (${search.unreadable.why}), so an earlier snapshot under key ${key} cannot be recognised here; ` +
             `within 24 hours of it the job's IdempotencyToken still returns that same job instead of a new backup`,
         );
       }

@@ -1,6 +1,9 @@
 // backup-snapshot across runs: two fresh runs (two run ids) of the same upgrade with one
 // snapshot_key take one snapshot; the second finds it by its recovery point tag and is `ok` with
-// the same outputs. Another key takes new snapshots; check sends nothing that writes.
+// the same outputs. Another key takes new snapshots; check sends nothing that writes. RDS and FSx
+// recovery points are snapshots / backups of those services, whose tags RDS and FSx serve (AWS
+// Backup's ListTags refuses them, in the sandbox as on AWS); their clients load only when needed.
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { readJournal } from '../../src/runner/journal.js';
@@ -37,9 +40,23 @@ type Out = { recovery_points: Record<string, string>; jobs: Record<string, strin
 const outputsOf = (r: Awaited<ReturnType<typeof runTasks>>): Out =>
   (readJournal(r.stateDir, r.result.runId).filter((x) => x.t === 'task-end' && x.name === 'snap').pop() as unknown as { outputs: Out }).outputs;
 
+/** whether this test process has loaded an SDK client package (the SDK ships CommonJS, so Node's require cache lists it) */
+const loaded = (pkg: string) => Object.keys(createRequire(import.meta.url).cache).some((p) => p.includes(`${pkg}/dist-cjs/`));
+
 describe('backup-snapshot with a snapshot_key', () => {
   const key = 'kf-upgrade-kubeflow-green';
   let first: Out;
+
+  it('a run that meets no RDS or FSx recovery point loads neither client', async () => {
+    // runs first in this file (its own process): nothing here has needed RDS or FSx yet
+    const r = await runTasks({ tasks: [task(params({ snapshot_key: 'kf-efs-only', resources: { efs: String(sb.vars.efs_file_system_arn) } }))], targets });
+    expect(r.reporter.end('snap').status).toBe('changed');
+    const again = await runTasks({ tasks: [task(params({ snapshot_key: 'kf-efs-only', resources: { efs: String(sb.vars.efs_file_system_arn) } }))], targets });
+    expect(again.reporter.end('snap').status).toBe('ok');
+    expect(loaded('@aws-sdk/client-backup')).toBe(true);
+    expect(loaded('@aws-sdk/client-rds')).toBe(false);
+    expect(loaded('@aws-sdk/client-fsx')).toBe(false);
+  });
 
   it('the first run starts one job per resource and tags every recovery point with the key', async () => {
     const mark = sb.requestLog.mark();
@@ -63,6 +80,11 @@ describe('backup-snapshot with a snapshot_key', () => {
     const log = sb.requestLog.since(mark);
     expect(log.filter((e) => e.mutating)).toEqual([]);
     expect(log.map((e) => e.operation)).toContain('ListTags');
+    // the RDS snapshot's tags come from RDS itself, and AWS Backup is not asked for them
+    expect(log.filter((e) => e.service === 'rds').map((e) => e.operation)).toEqual(['ListTagsForResource']);
+    expect(log.filter((e) => e.operation === 'ListTags' && e.status !== 200)).toEqual([]);
+    expect(loaded('@aws-sdk/client-rds')).toBe(true);
+    expect(loaded('@aws-sdk/client-fsx')).toBe(false);
   });
 
   it('a second, fresh run (another run id) is ok with the same recovery points and starts no job', async () => {
@@ -74,6 +96,30 @@ describe('backup-snapshot with a snapshot_key', () => {
     const second = outputsOf(r);
     expect(second.recovery_points).toEqual(first.recovery_points);
     expect(second.jobs).toEqual(first.jobs);
+    expect(second.recovery_points.rds).toMatch(/^arn:aws:rds:.*:snapshot:awsbackup:job-/);
+    expect(end.notes.join('\n')).not.toContain('cannot read the tags');
+  });
+
+  it('an FSx backup is recognised by the tags FSx holds: the second fresh run is ok and starts nothing', async () => {
+    const fsx = `arn:aws:fsx:${sb.scenario.region}:${sb.scenario.accountId}:file-system/fs-0123456789abcdef0`;
+    const p = params({ snapshot_key: 'kf-fsx', resources: { fsx } });
+    const one = await runTasks({ tasks: [task(p)], targets });
+    expect(one.reporter.end('snap').status, one.reporter.end('snap').message).toBe('changed');
+    const rp = outputsOf(one).recovery_points.fsx;
+    expect(rp).toMatch(/^arn:aws:fsx:.*:backup\/backup-/);
+
+    const mark = sb.requestLog.mark();
+    const check = await runTasks({ tasks: [task(p)], targets, mode: 'check' });
+    expect(check.reporter.end('snap').status).toBe('ok');
+    const log = sb.requestLog.since(mark);
+    expect(log.filter((e) => e.mutating)).toEqual([]);
+    expect(log.filter((e) => e.service === 'fsx').map((e) => e.operation)).toEqual(['ListTagsForResource']);
+
+    const two = await runTasks({ tasks: [task(p)], targets });
+    expect(two.reporter.end('snap').status).toBe('ok');
+    expect(starts(mark)).toEqual([]);
+    expect(outputsOf(two).recovery_points.fsx).toBe(rp);
+    expect(loaded('@aws-sdk/client-fsx')).toBe(true);
   });
 
   it('a newer untagged recovery point of the resource does not hide the keyed one', async () => {

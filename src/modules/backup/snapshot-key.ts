@@ -1,52 +1,110 @@
 // Finding the snapshot an earlier run of the same upgrade already took. Every job is started with
 // the recovery point tag SNAPSHOT_KEY_TAG = snapshot_key, so a fresh run (a new run id, no
 // journal) recognises the completed recovery point by its tag and takes no second snapshot.
+// Every read here is a List* call: check mode may make them all.
 import { BackupClient, ListBackupJobsCommand, ListTagsCommand, type RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
 import type { Context } from '../../runner/types.js';
-import { awsErrorName } from './aws-errors.js';
+import { awsErrorName, isNotFound } from './aws-errors.js';
 
 export const SNAPSHOT_KEY_TAG = 'kfup.dev/snapshot-key';
 
 export interface KeyedSearch {
   /** the newest COMPLETED recovery point carrying the key */
   point?: RecoveryPointByBackupVault;
-  /** set when AWS Backup would not give the tags of this resource's recovery points */
-  unreadable?: string;
+  /** set when the tags of this resource's recovery points could not be read, and why */
+  unreadable?: { arn: string; why: string };
 }
 
-/**
- * The tags of one recovery point, or undefined when AWS Backup does not serve them. ListTags only
- * covers recovery points that AWS Backup fully manages (ARNs arn:aws:backup:...:recovery-point:*);
- * RDS snapshots and FSx backups keep their tags in their own service, and AWS answers with an error.
- */
-async function tagsOf(ctx: Context, recoveryPointArn: string): Promise<Record<string, string> | undefined> {
+/** what reading one recovery point's tags gave */
+type TagRead = { tags: Record<string, string> } | { gone: true } | { unreadable: string };
+
+// Where AWS Backup leaves a backup decides who holds its tags. EFS and S3 recovery points are AWS
+// Backup's own (arn:aws:backup:...:recovery-point:*) and its ListTags serves them; an RDS backup
+// is an RDS snapshot (arn:aws:rds:...:snapshot:awsbackup:job-*, or cluster-snapshot for Aurora)
+// and an FSx backup an FSx backup (arn:aws:fsx:...:backup/backup-*): AWS Backup refuses ListTags
+// on those, and their service returns the RecoveryPointTags the job gave them.
+const RDS_SNAPSHOT = /^arn:[a-z-]+:rds:[^:]*:\d*:(cluster-)?snapshot:/;
+const FSX_BACKUP = /^arn:[a-z-]+:fsx:[^:]*:\d*:backup\//;
+const BACKUP_POINT = /^arn:[a-z-]+:backup:/;
+
+// The RDS and FSx clients are loaded only when such a recovery point turns up: most runs (EFS, S3)
+// never need them, and each is a sizeable module graph.
+let rdsSdk: Promise<typeof import('@aws-sdk/client-rds')> | undefined;
+let fsxSdk: Promise<typeof import('@aws-sdk/client-fsx')> | undefined;
+const loadRds = () => (rdsSdk ??= import('@aws-sdk/client-rds'));
+const loadFsx = () => (fsxSdk ??= import('@aws-sdk/client-fsx'));
+
+const isAccessDenied = (e: unknown): boolean => /AccessDenied|UnauthorizedOperation/.test(awsErrorName(e));
+
+/** a refusal to read tags says what permission is missing; a snapshot deleted since the listing is skipped */
+function tagReadFailure(e: unknown, permission: string): TagRead {
+  if (isNotFound(e)) return { gone: true };
+  if (isAccessDenied(e)) return { unreadable: `${awsErrorName(e)}: the caller needs ${permission}` };
+  throw e;
+}
+
+async function rdsSnapshotTags(ctx: Context, arn: string): Promise<TagRead> {
+  const { RDSClient, ListTagsForResourceCommand } = await loadRds();
+  try {
+    // RDS returns every tag of the resource at once (at most 50), no paging
+    const out = await ctx.aws(RDSClient).send(new ListTagsForResourceCommand({ ResourceName: arn }));
+    return { tags: Object.fromEntries((out.TagList ?? []).flatMap((t) => (t.Key !== undefined ? [[t.Key, t.Value ?? '']] : []))) };
+  } catch (e) {
+    return tagReadFailure(e, 'rds:ListTagsForResource');
+  }
+}
+
+async function fsxBackupTags(ctx: Context, arn: string): Promise<TagRead> {
+  const { FSxClient, ListTagsForResourceCommand } = await loadFsx();
   const tags: Record<string, string> = {};
   let token: string | undefined;
   try {
     do {
-      const page = await ctx.aws(BackupClient).send(new ListTagsCommand({ ResourceArn: recoveryPointArn, NextToken: token }));
+      const page = await ctx.aws(FSxClient).send(new ListTagsForResourceCommand({ ResourceARN: arn, NextToken: token }));
+      for (const t of page.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
+      token = page.NextToken;
+    } while (token);
+  } catch (e) {
+    return tagReadFailure(e, 'fsx:ListTagsForResource');
+  }
+  return { tags };
+}
+
+async function backupPointTags(ctx: Context, arn: string): Promise<TagRead> {
+  const tags: Record<string, string> = {};
+  let token: string | undefined;
+  try {
+    do {
+      const page = await ctx.aws(BackupClient).send(new ListTagsCommand({ ResourceArn: arn, NextToken: token }));
       Object.assign(tags, page.Tags ?? {});
       token = page.NextToken;
     } while (token);
   } catch (e) {
-    if (/InvalidParameterValue|ResourceNotFound/.test(awsErrorName(e))) return undefined;
-    throw e;
+    if (!/InvalidParameterValue|ResourceNotFound/.test(awsErrorName(e))) throw e;
+    // a recovery point of AWS Backup's own that vanished is skipped; any other kind is one
+    // AWS Backup does not hold the tags of, and that nothing here knows how to read
+    return BACKUP_POINT.test(arn) ? { gone: true } : { unreadable: `AWS Backup's ListTags answered ${awsErrorName(e)}` };
   }
-  return tags;
+  return { tags };
+}
+
+/** the tags of one recovery point, asked of the service that holds them */
+function tagsOf(ctx: Context, arn: string): Promise<TagRead> {
+  if (RDS_SNAPSHOT.test(arn)) return rdsSnapshotTags(ctx, arn);
+  if (FSX_BACKUP.test(arn)) return fsxBackupTags(ctx, arn);
+  return backupPointTags(ctx, arn);
 }
 
 /** search the resource's points (newest first, as recoveryPointsOf returns them) for the key */
 export async function findKeyedPoint(ctx: Context, points: RecoveryPointByBackupVault[], key: string): Promise<KeyedSearch> {
-  // plan-made points carry the plan's id; ours are on-demand, so those need no ListTags call
+  // plan-made points carry the plan's id; ours are on-demand, so those need no tag lookup
   const candidates = points.filter((p) => p.Status === 'COMPLETED' && !p.CreatedBy?.BackupPlanId && p.RecoveryPointArn);
   for (const p of candidates) {
-    const tags = await tagsOf(ctx, p.RecoveryPointArn!);
-    if (tags === undefined) {
-      // the others are the same kind of recovery point: one refusal answers for all of them
-      if (!/^arn:[a-z-]+:backup:/.test(p.RecoveryPointArn!)) return { unreadable: p.RecoveryPointArn };
-      continue;
-    }
-    if (tags[SNAPSHOT_KEY_TAG] === key) return { point: p };
+    const read = await tagsOf(ctx, p.RecoveryPointArn!);
+    // the others are the same kind of recovery point: one refusal answers for all of them
+    if ('unreadable' in read) return { unreadable: { arn: p.RecoveryPointArn!, why: read.unreadable } };
+    if ('gone' in read) continue;
+    if (read.tags[SNAPSHOT_KEY_TAG] === key) return { point: p };
   }
   return {};
 }
