@@ -72,7 +72,8 @@ class Runner {
   }
 
   ref(t: TaskDef, key: string, name = t.name, group?: string): TaskRef {
-    return { key, index: t.index, name, type: t.type, where: `${this.pb.src.path}:${t.pos.line}`, group };
+    const groupKind = t.parallel ? 'parallel' : t.block ? 'block' : undefined;
+    return { key, index: t.index, name, type: t.type, where: `${this.pb.src.path}:${t.pos.line}`, group, ...(groupKind ? { groupKind } : {}) };
   }
 
   selected(t: TaskDef, inherited: string[]): boolean {

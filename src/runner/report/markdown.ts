@@ -19,7 +19,14 @@ export class MarkdownReporter implements Reporter {
   close(): void {
     const start = this.events.find((e) => e.type === 'run-start') as Extract<RunEvent, { type: 'run-start' }> | undefined;
     const recap = this.events.find((e) => e.type === 'recap') as Extract<RunEvent, { type: 'recap' }> | undefined;
-    const ends = this.events.filter((e): e is Extract<RunEvent, { type: 'task-end' }> => e.type === 'task-end');
+    // in playbook order (parallel tasks end in any order), loop items after their task
+    const order = (k: string) => k.split('.').map(Number);
+    const ends = this.events
+      .filter((e): e is Extract<RunEvent, { type: 'task-end' }> => e.type === 'task-end')
+      .sort((a, b) => {
+        const [x, y] = [order(a.task.key), order(b.task.key)];
+        return x[0] - y[0] || (x[1] ?? -1) - (y[1] ?? -1);
+      });
     const lines: string[] = [];
     lines.push(`# kfup plan: ${start?.playbook ?? ''}`, '');
     lines.push(`- Mode: \`${start?.mode}\``, `- Playbook: \`${start?.file}\``, `- Run: \`${start?.runId}\``);
@@ -29,7 +36,7 @@ export class MarkdownReporter implements Reporter {
     }
     lines.push('', '| # | Task | Status | Changes |', '|---|------|--------|---------|');
     for (const e of ends) {
-      const status = e.status === 'changed' && start?.mode === 'check' ? 'would change' : e.status === 'deferred' ? 'known after apply' : e.status;
+      const status = e.task.groupKind ? `(${e.task.groupKind === 'parallel' ? 'parallel' : 'block'})` : e.status === 'changed' && start?.mode === 'check' ? 'would change' : e.status === 'deferred' ? 'known after apply' : e.status;
       lines.push(`| ${e.task.key} | ${esc(e.task.name)} | ${status} | ${e.changes.length || (e.describe?.length ?? 0) || ''} |`);
     }
     for (const e of ends) {
