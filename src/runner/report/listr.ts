@@ -19,6 +19,7 @@ export class ListrReporter implements Reporter {
   private running?: Promise<unknown>;
   private recap?: Extract<RunEvent, { type: 'recap' }>;
   private mode = 'run';
+  private finished = false;
 
   constructor(
     private out: (s: string) => void,
@@ -57,7 +58,9 @@ export class ListrReporter implements Reporter {
             { concurrent: ref.groupKind === 'parallel', exitOnError: false },
           );
         }
-        const e = slot.ended ?? (await new Promise<Extract<RunEvent, { type: 'task-end' }> | undefined>((r) => (slot.settle = r)));
+        // after the recap no more ends come: a task not reached (after a failure, or under a
+        // condition known only after apply) settles as "not run" at once
+        const e = slot.ended ?? (this.finished ? undefined : await new Promise<Extract<RunEvent, { type: 'task-end' }> | undefined>((r) => (slot.settle = r)));
         this.settleWith(slot, task, e);
       },
       rendererOptions: { persistentOutput: true, outputBar: 3 },
@@ -90,12 +93,15 @@ export class ListrReporter implements Reporter {
       case 'task-end': {
         const slot = this.slots.get(e.task.key);
         if (!slot) break; // loop items are shown as output of their task
+        // a group's own line shows how the group ended (its tasks show theirs)
+        if (e.task.groupKind && slot.wrapper) slot.wrapper.title = `${slot.ref.name} ${statusWord(this.opts.style, e.status, this.mode)}`;
         if (slot.settle) slot.settle(e);
         else slot.ended = e;
         break;
       }
       case 'recap':
         this.recap = e;
+        this.finished = true;
         for (const slot of this.slots.values()) {
           if (!slot.ended && slot.settle) slot.settle(undefined);
           else if (!slot.ended && !slot.settle) slot.ended = undefined;
