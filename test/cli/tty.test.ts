@@ -3,7 +3,7 @@
 // settles and the recap follows. Skipped where `script` is not installed.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { cpSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kfupBin, repoRoot } from '../helpers/cli.js';
 import { tempDir } from '../helpers/run.js';
@@ -32,6 +32,37 @@ describe('terminal output', () => {
     expect(plain).toMatch(/Check each profile name ok/);
     expect(plain).toMatch(/Write the maintenance notice would change/);
     expect(plain).toMatch(/RECAP \(check, run \S+, [^)]+\)\s+ok=8\s+would change=1/);
+    expect(plain).toMatch(/EXIT=0/);
+  });
+
+  it.skipIf(!hasScript)('settles a group whose condition is known only after apply, and still prints the recap', () => {
+    const dir = tempDir('kfup-tty-');
+    writeFileSync(
+      join(dir, 'p.yaml'),
+      [
+        'name: deferred group',
+        'tasks:',
+        '  - name: write a file',
+        '    template: { content: "x", dest: out.txt }',
+        '    register: t',
+        '  - name: later reads',
+        '    when: "{{t.outputs.backup}}"',
+        '    parallel:',
+        '      - { name: read one, assert: { that: [true] } }',
+        '      - { name: read two, assert: { that: [true] } }',
+        '  - name: last',
+        '    assert: { that: [true] }',
+        '',
+      ].join('\n'),
+    );
+    const env = { ...process.env };
+    delete env.CI;
+    delete env.NO_COLOR;
+    const cmd = `stty cols 120 rows 50; ${JSON.stringify(process.execPath)} ${JSON.stringify(kfupBin)} run p.yaml --check; echo EXIT=$?`;
+    const out = execFileSync('script', ['-qec', cmd, '/dev/null'], { cwd: dir, env, timeout: 30_000 }).toString();
+    const plain = out.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(plain).toMatch(/read one \(not run\)/);
+    expect(plain).toMatch(/RECAP \(check/);
     expect(plain).toMatch(/EXIT=0/);
   });
 });
