@@ -38,12 +38,12 @@ export async function demo(opts: DemoOptions): Promise<number> {
     const terraform = onPath('terraform');
     out(`kfup demo: sandbox with ${opts.profiles} profiles on blue, a fresh green cluster, and an emulated AWS account\n`);
     out(`  state and files: ${sb.dir}\n`);
-    if (!terraform) out('  terraform is not on PATH: the green deployment step will be skipped\n');
+    // the playbook's terraform-apply task has if_missing: skip, and says so itself
+    if (!terraform) out('  terraform is not on PATH: the step that deploys green is skipped (it says so)\n');
     out('\n');
     const result = await runPlaybook({
       playbook: packagePath('playbooks', 'blue-green-upgrade.yaml'),
       env: sb.environmentFile,
-      vars: [`run_terraform=${terraform}`],
       mode: 'run',
       yes: true,
       output: opts.output ?? 'text',
