@@ -1,7 +1,7 @@
 // The run loop: for each task, `when`, `loop`, render, validate, then describe (dry-run), check
 // (check), or check and apply only what check planned (run). Statuses, retries, timeouts,
 // ignore_errors, parallel blocks, registered results, the journal and resume live here.
-import { UserError, UserErrors, formatPos, isUserError } from './errors.js';
+import { UserError, UserErrors, formatPos } from './errors.js';
 import { describePath, flatten, type Playbook, type TaskDef } from './playbook.js';
 import { checkParams, structuredCloneSafe, templateUserError } from './prepare.js';
 import { positionOf } from './source.js';
@@ -106,7 +106,7 @@ class Runner {
         await this.runList(kids, [...inheritedTags, ...t.tags], key);
         return;
       }
-      const whenOutcome = this.evalWhen(t, ref);
+      const whenOutcome = this.evalWhen(t);
       if (whenOutcome) return this.finish(t, ref, whenOutcome, Date.now());
       this.emit({ type: 'task-start', task: ref, parallel: Boolean(t.parallel) });
       const t0 = Date.now();
@@ -135,7 +135,7 @@ class Runner {
 
     const ref = this.ref(t, key, t.name, group);
     const t0 = Date.now();
-    const whenOutcome = this.evalWhen(t, ref);
+    const whenOutcome = this.evalWhen(t);
     if (whenOutcome) {
       if (t.register) this.scope.register(t.register, this.registered(whenOutcome.status, {}, []));
       return this.finish(t, ref, whenOutcome, t0);
@@ -190,7 +190,7 @@ class Runner {
   }
 
   /** a skipped or deferred outcome when `when` says so; undefined when the task should run */
-  evalWhen(t: TaskDef, ref: TaskRef): Outcome | undefined {
+  evalWhen(t: TaskDef): Outcome | undefined {
     if (t.when === undefined) return undefined;
     let w: unknown;
     try {
@@ -198,7 +198,6 @@ class Runner {
     } catch (e) {
       return this.failure(e, t, 'when');
     }
-    void ref;
     if (isUnknown(w)) return { status: 'deferred', outputs: {}, changes: [], notes: ['condition known after apply'] };
     if (!isTrue(w)) return { status: 'skipped', outputs: {}, changes: [], notes: [`condition false: ${String(t.when)}`] };
     return undefined;
@@ -411,8 +410,7 @@ class Runner {
     }
   }
 
-  record(key: string, name: string, status: TaskStatus, durationMs: number, fromLoop = false): void {
-    void fromLoop;
+  record(key: string, name: string, status: TaskStatus, durationMs: number): void {
     this.counts[status]++;
     this.results.push({ key, name, status, durationMs });
   }
@@ -519,4 +517,3 @@ export async function execute(
   return result;
 }
 
-export { isUserError };

@@ -308,11 +308,6 @@ export function renderString(source: string, data: object): unknown {
   }
 }
 
-export interface RenderIssue {
-  path: (string | number)[];
-  error: TemplateError;
-}
-
 /** renders every string in a value tree; errors carry the path of the string that failed */
 export function renderDeep(value: unknown, data: object, path: (string | number)[] = []): unknown {
   if (typeof value === 'string') {
