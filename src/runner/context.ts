@@ -69,7 +69,7 @@ type SdkClient = {
   middlewareStack: { add(mw: unknown, opts: Record<string, unknown>): void };
 };
 
-function makeAws(svc: RunServices, ClientClass: new (config: any) => SdkClient, region: string | undefined, signal: AbortSignal): SdkClient {
+function makeAws(svc: RunServices, ClientClass: new (config: any) => SdkClient, region: string | undefined): SdkClient {
   const key = `${ClientClass.name}|${region ?? ''}`;
   let client = svc.awsClients.get(key) as SdkClient | undefined;
   if (!client) {
@@ -99,7 +99,9 @@ function makeAws(svc: RunServices, ClientClass: new (config: any) => SdkClient, 
       if (svc.mode === 'check' && !READ_ONLY_AWS.test(op)) {
         return Promise.reject(new GuardError(`check mode is read-only: refused AWS ${op}`));
       }
-      return real.send(cmd, { abortSignal: signal, ...opts });
+      // a request in flight is let finish (a write cut off half-way leaves its outcome unknown);
+      // Ctrl-C and timeouts stop the task at its next wait instead. Reads may pass abortSignal.
+      return real.send(cmd, opts);
     },
     destroy() {
       /* shared for the run; the runner destroys clients at the end */
@@ -281,7 +283,7 @@ export function createContext(
     aws(ClientClass, overrides) {
       if (offline) refuseOffline(`AWS ${ClientClass.name}`);
       const region = overrides?.region ?? svc.targets.aws?.region;
-      return makeAws(svc, ClientClass as unknown as new (c: any) => SdkClient, region, signal) as never;
+      return makeAws(svc, ClientClass as unknown as new (c: any) => SdkClient, region) as never;
     },
     kube(cluster) {
       if (offline) refuseOffline(`Kubernetes cluster ${cluster}`);
