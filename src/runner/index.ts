@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { UserError, UserErrors } from './errors.js';
 import { flatten, loadPlaybook, type Playbook } from './playbook.js';
+import { positionOf } from './source.js';
 import { prepare } from './prepare.js';
 import { resolveInputs, Scope, type ResolvedInputs, type VarInputs } from './vars.js';
 import { renderDeep, TemplateError, findUnknown } from './template.js';
@@ -61,7 +62,12 @@ export function load(req: LoadRequest, mode: Mode = 'dry-run', runId = newRunId(
       targets = renderDeep(inputs.targets, data) as Targets;
     } catch (e) {
       if (e instanceof TemplateError) {
-        throw new UserError(`in targets: ${e.message}`, { pos: { file: pb.src.path, line: 1, col: 1 }, hint: e.hint });
+        const path = ['targets', ...((e as TemplateError & { path?: (string | number)[] }).path ?? [])];
+        const noInputs = !req.env && !req.varsFiles?.length && !req.vars?.length;
+        throw new UserError(`in targets: ${e.message}`, {
+          pos: positionOf(pb.src, path),
+          hint: noInputs ? 'this playbook takes its values from an environment: pass --env NAME (see `kfup init`)' : e.hint,
+        });
       }
       throw e;
     }
