@@ -56,7 +56,8 @@ export function endDetails(e: Extract<RunEvent, { type: 'task-end' }>, diff: boo
   const lines: string[] = [];
   if (e.status === 'failed') {
     if (e.message) lines.push(`error: ${e.message}`);
-    if (e.where) lines.push(`  at ${e.where}`);
+    // the parameter at fault when the playbook is, else the task itself
+    lines.push(`  at ${e.where ?? e.task.where}`);
     if (e.hint) lines.push(`  hint: ${e.hint}`);
   }
   for (const d of e.describe ?? []) lines.push(`- ${d}`);
