@@ -2,6 +2,15 @@
 import { resolve } from 'node:path';
 import { listRuns, readJournal } from './journal.js';
 
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
 export function formatRuns(stateDir: string): string {
   const dir = resolve(stateDir);
   const runs = listRuns(dir);
@@ -9,9 +18,12 @@ export function formatRuns(stateDir: string): string {
   const lines = ['RUN ID                  KIND      STATUS       STARTED                   TASKS  PLAYBOOK'];
   for (const r of runs) {
     const ends = readJournal(dir, r.runId).filter((j) => j.t === 'task-end');
+    // a run still marked running whose process is gone was killed: say so, it can be resumed
+    const status = r.status === 'running' && !alive(r.pid) ? 'killed' : r.status;
     lines.push(
-      `${r.runId.padEnd(22)}  ${r.kind.padEnd(8)}  ${r.status.padEnd(11)}  ${r.started.padEnd(24)}  ${String(ends.length).padStart(5)}  ${r.playbookName}${r.env ? ` (env ${r.env})` : ''}${r.rollbackOf ? ` rollback of ${r.rollbackOf}` : ''}`,
+      `${r.runId.padEnd(22)}  ${r.kind.padEnd(8)}  ${status.padEnd(11)}  ${r.started.padEnd(24)}  ${String(ends.length).padStart(5)}  ${r.playbookName}${r.env ? ` (env ${r.env})` : ''}${r.rollbackOf ? ` rollback of ${r.rollbackOf}` : ''}`,
     );
   }
+  if (runs.some((r) => r.status === 'running' && !alive(r.pid))) lines.push('', 'a killed run continues with: kfup run PLAYBOOK --resume RUN-ID (or --resume last)');
   return lines.join('\n') + '\n';
 }

@@ -48,6 +48,15 @@ describe('kill and resume', () => {
         await new Promise((r) => setTimeout(r, killAfterMs));
         first.kill();
         const killed = await first.done;
+        // `kfup runs` tells a killed run from one still going
+        const runs = await new Promise<string>((res) => {
+          const c = spawn(process.execPath, [kfupBin, 'runs', '--state-dir', join(sb.dir, '.kfup')], { stdio: ['ignore', 'pipe', 'pipe'] });
+          let o = '';
+          c.stdout.on('data', (d) => (o += d));
+          c.on('close', () => res(o));
+        });
+        expect(runs).toMatch(/run\s+killed\s/);
+        expect(runs).toMatch(/--resume/);
         // a check of the partly applied upgrade reads everything and writes nothing
         const mark = sb.requestLog.mark();
         const check = await cli(sb, ['--check']).done;
