@@ -11,6 +11,7 @@ import { loadModule } from '../modules/index.js';
 import { loadTaskSchema } from './package-root.js';
 import { registerSecretParams } from './secret-params.js';
 import { formatDuration } from './duration.js';
+import { settleOrAbort, sleepUnlessAborted } from './settle.js';
 import { emptyCounts, type Reporter, type RunEvent, type TaskRef, type TaskStatus } from './events.js';
 import { resumedKey, type Journal, type ResumeState } from './journal.js';
 import type { Scope } from './vars.js';
@@ -300,7 +301,7 @@ class Runner {
       last.attempts = attempts;
       if (last.status !== 'failed' || last.invalid || this.opts.signal.aborted || attempts > t.retries) break;
       this.emit({ type: 'task-log', task: ref, message: `attempt ${attempts} failed: ${last.message}; retrying in ${formatDuration(t.delayMs)} (${t.retries - attempts + 1} left)` });
-      await sleep(t.delayMs, this.opts.signal);
+      await sleepUnlessAborted(t.delayMs, this.opts.signal);
     }
     return last!;
   }
@@ -431,60 +432,7 @@ class Runner {
   }
 }
 
-// After a timeout or Ctrl-C a task gets this long to stop cleanly (Terraform releasing its state
-// lock, an in-flight request finishing) before the run moves on without it.
-const STOP_GRACE_MS = 65_000;
-
-/**
- * The task's promise, or the abort (timeout, Ctrl-C) if that comes first; after an abort the task
- * is still awaited, up to a grace period, so that nothing it started is left half-done behind us.
- */
-async function settleOrAbort<T>(work: Promise<T>, aborted: Promise<never>, log: (m: string) => void): Promise<T> {
-  try {
-    return await Promise.race([work, aborted]);
-  } catch (e) {
-    let finished = false;
-    const grace = new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, STOP_GRACE_MS);
-      t.unref();
-      work.then(
-        () => {
-          finished = true;
-          clearTimeout(t);
-          resolve();
-        },
-        () => {
-          finished = true;
-          clearTimeout(t);
-          resolve();
-        },
-      );
-    });
-    await Promise.race([grace, new Promise<void>((r) => setImmediate(r))]);
-    if (!finished) {
-      log('waiting for the task to stop cleanly');
-      await grace;
-      if (!finished) log(`the task did not stop within ${STOP_GRACE_MS / 1000}s; moving on`);
-    }
-    throw e;
-  }
-}
-
 const exportsVars = (type: string): boolean => (loadTaskSchema(type) as Record<string, unknown>)['x-kfup-exports-vars'] === true;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-}
 
 export async function execute(
   pb: Playbook,

@@ -4,6 +4,7 @@
 import Handlebars from 'handlebars';
 import { Unknown, isUnknown } from './types.js';
 import { UserError } from './errors.js';
+import { interpret, UNSUPPORTED, type AstNode } from './template-eval.js';
 
 const hb = Handlebars.create();
 
@@ -119,7 +120,6 @@ function compile(source: string): Handlebars.TemplateDelegate {
 
 export const hasTemplate = (s: string): boolean => s.includes('{{');
 
-type AstNode = { type: string; [k: string]: any };
 const asts = new Map<string, AstNode>();
 
 /** does a dotted path resolve in the data? (Unknown proxies answer yes to every property) */
@@ -211,77 +211,13 @@ function translate(e: unknown, source: string): TemplateError {
 }
 
 /** renders one string; a string that is exactly one {{expression}} keeps the value's type */
-const UNSUPPORTED = Symbol('unsupported');
-
-/**
- * Evaluates the templates playbooks mostly use - text, {{path}}, {{helper arg (sub expr)}} and
- * literals - straight from the parsed template, which is much cheaper than compiling it to a
- * function. Anything else (blocks, partials, @data, ../ paths, whitespace control) returns
- * UNSUPPORTED and goes to Handlebars itself.
- */
-function interpret(ast: AstNode, data: Record<string, unknown>): unknown {
-  const body = ast.body as AstNode[];
-  const evalExpr = (n: AstNode): unknown => {
-    switch (n.type) {
-      case 'StringLiteral':
-      case 'NumberLiteral':
-      case 'BooleanLiteral':
-        return n.value;
-      case 'UndefinedLiteral':
-        return undefined;
-      case 'NullLiteral':
-        return null;
-      case 'PathExpression': {
-        if (n.data || n.this || n.depth > 0) throw UNSUPPORTED;
-        const parts = n.parts as string[];
-        if (parts.length === 1 && parts[0] in hb.helpers && !(parts[0] in data)) return call(parts[0], [], undefined);
-        let cur: unknown = data;
-        for (const part of parts) {
-          if (cur === null || cur === undefined) return undefined;
-          cur = (cur as Record<string, unknown>)[part];
-        }
-        return cur;
-      }
-      case 'SubExpression':
-        return callNode(n);
-      default:
-        throw UNSUPPORTED;
-    }
-  };
-  const call = (name: string, params: AstNode[], hash: AstNode | undefined): unknown => {
-    const helper = hb.helpers[name] as ((...a: unknown[]) => unknown) | undefined;
-    if (!helper) throw UNSUPPORTED;
-    const hashValues: Record<string, unknown> = {};
-    for (const pair of hash?.pairs ?? []) hashValues[pair.key] = evalExpr(pair.value);
-    return helper.call(data, ...params.map(evalExpr), { name, hash: hashValues, data: { root: data } });
-  };
-  const callNode = (n: AstNode): unknown => {
-    const hasArgs = (n.params?.length ?? 0) > 0 || (n.hash?.pairs?.length ?? 0) > 0;
-    if (!hasArgs) return evalExpr(n.path);
-    if (n.path.type !== 'PathExpression' || n.path.parts.length !== 1) throw UNSUPPORTED;
-    return call(n.path.original, n.params ?? [], n.hash);
-  };
-  const isMustache = (n: AstNode) => n.type === 'MustacheStatement' && !n.strip?.open && !n.strip?.close;
-  if (body.length === 1 && isMustache(body[0])) return { value: callNode(body[0]) };
-  let out = '';
-  for (const n of body) {
-    if (n.type === 'ContentStatement') out += n.value;
-    else if (n.type === 'CommentStatement') continue;
-    else if (isMustache(n)) {
-      const v = callNode(n);
-      if (v !== undefined && v !== null) out += String(v);
-    } else throw UNSUPPORTED;
-  }
-  return { text: out };
-}
-
 export function renderString(source: string, data: object): unknown {
   if (!hasTemplate(source)) return source;
   const single = SINGLE.exec(source);
   try {
     checkVariables(source, data);
     try {
-      const r = interpret(asts.get(source)!, data as Record<string, unknown>) as { value?: unknown; text?: string };
+      const r = interpret(asts.get(source)!, data as Record<string, unknown>, hb.helpers as Record<string, (...a: unknown[]) => unknown>) as { value?: unknown; text?: string };
       if ('value' in r) return r.value;
       if (r.text!.includes(MARKER)) return Object.assign(new Unknown(source), { text: r.text });
       return r.text;
