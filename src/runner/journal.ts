@@ -62,8 +62,9 @@ export class Journal {
   ) {
     this.dir = join(runsDir(stateDir), meta.runId);
     mkdirSync(this.dir, { recursive: true });
-    this.fd = openSync(join(this.dir, 'journal.ndjson'), 'a');
+    // meta.json first: a run is listed (and resumable) from the moment it exists
     this.writeMeta();
+    this.fd = openSync(join(this.dir, 'journal.ndjson'), 'a');
   }
 
   writeMeta(): void {

@@ -44,7 +44,7 @@ describe('kill and resume', () => {
         const first = cli(sb, []);
         // from the moment the run has a journal (a kill before that leaves nothing to resume)
         const journalDir = join(sb.dir, '.kfup', 'runs');
-        for (let i = 0; i < 200 && !(existsSync(journalDir) && readdirSync(journalDir).length); i++) await new Promise((r) => setTimeout(r, 20));
+        for (let i = 0; i < 200 && !(existsSync(journalDir) && readdirSync(journalDir).some((d) => existsSync(join(journalDir, d, 'meta.json')))); i++) await new Promise((r) => setTimeout(r, 20));
         await new Promise((r) => setTimeout(r, killAfterMs));
         first.kill();
         const killed = await first.done;

@@ -49,7 +49,7 @@ describe('kill and resume, many times', () => {
       try {
         const first = cli(sb, []);
         const runs = join(sb.dir, '.kfup', 'runs');
-        for (let k = 0; k < 300 && !(existsSync(runs) && readdirSync(runs).length); k++) await new Promise((r) => setTimeout(r, 10));
+        for (let k = 0; k < 300 && !(existsSync(runs) && readdirSync(runs).some((d) => existsSync(join(runs, d, 'meta.json')))); k++) await new Promise((r) => setTimeout(r, 10));
         await new Promise((r) => setTimeout(r, ms));
         first.kill();
         const killed = await first.done;
