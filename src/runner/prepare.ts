@@ -50,6 +50,15 @@ function renderAt(pb: Playbook, task: TaskDef, key: string, value: unknown, data
   }
 }
 
+/**
+ * What a registered task looks like before it has run: its outputs are unknown (any name will
+ * do), but the result itself has fixed fields, so `{{reg.oк}}` is caught here, not mid-run.
+ */
+function registeredBeforeRun(name: string): Record<string, unknown> {
+  const u = unknownTree(name);
+  return { outputs: u, status: u, changed: u, failed: u, skipped: u, ok: u, changes: u, results: u };
+}
+
 export function prepare(pb: Playbook, scope: Scope): void {
   const errors: UserError[] = [];
   // a scratch scope: registered results and set-vars exports as they would be before apply
@@ -60,7 +69,7 @@ export function prepare(pb: Playbook, scope: Scope): void {
     if (t.when !== undefined && typeof t.when === 'string') {
       const w = renderAt(pb, t, 'when', t.when, data, errors);
       if (!isUnknown(w) && w !== undefined && !isTrue(w)) {
-        if (t.register) sim.register(t.register, unknownTree(t.register));
+        if (t.register) sim.register(t.register, registeredBeforeRun(t.register));
         continue; // a task that will be skipped may name variables this environment does not define
       }
     } else if (t.when === false) continue;
@@ -81,7 +90,7 @@ export function prepare(pb: Playbook, scope: Scope): void {
       errors.push(...checkParams(pb, t, params));
       exported = params;
     }
-    if (t.register) sim.register(t.register, unknownTree(t.register));
+    if (t.register) sim.register(t.register, registeredBeforeRun(t.register));
     if (t.type === undefined) continue;
     // set-vars style exports: known values are visible to later tasks' validation
     if (exported && typeof exported === 'object' && !isUnknown(exported) && exportsVars(t.type)) {

@@ -3,7 +3,7 @@
 // Values only known after apply (Unknown) flow through: an expression that touches one is Unknown.
 import Handlebars from 'handlebars';
 import { Unknown, isUnknown } from './types.js';
-import { UserError } from './errors.js';
+import { UserError, nearest } from './errors.js';
 import { interpret, UNSUPPORTED, type AstNode } from './template-eval.js';
 
 const hb = Handlebars.create();
@@ -133,6 +133,20 @@ function resolves(data: object, parts: string[]): boolean {
   return true;
 }
 
+/** "did you mean ...?" from the names that do exist where the path stopped resolving */
+function spellingHint(data: object, parts: string[]): string {
+  let cur: unknown = data;
+  let i = 0;
+  for (; i < parts.length; i++) {
+    if (cur === null || cur === undefined || typeof cur !== 'object' || !(parts[i] in cur)) break;
+    cur = (cur as Record<string, unknown>)[parts[i]];
+  }
+  const known = cur && typeof cur === 'object' && !isUnknown(cur) ? Object.keys(cur) : [];
+  const guess = i < parts.length ? nearest(parts[i], known) : undefined;
+  if (guess) return `did you mean "${[...parts.slice(0, i), guess].join('.')}"?`;
+  return 'define it in vars, an environment file, --vars-file or --var; or check the spelling';
+}
+
 /**
  * Handlebars' strict mode misses variables used as helper arguments (they arrive as undefined),
  * so every variable a template names is checked against the data before rendering. Block helpers
@@ -148,11 +162,7 @@ function checkVariables(source: string, data: object): void {
     if (p.type !== 'PathExpression' || p.data || p.this || p.depth > 0 || p.parts.length === 0) return;
     if (callee) return;
     if (!resolves(data, p.parts)) {
-      throw new TemplateError(
-        `undefined variable "${p.original}" in ${JSON.stringify(source)}`,
-        'define it in vars, an environment file, --vars-file or --var; or check the spelling',
-        p.original,
-      );
+      throw new TemplateError(`undefined variable "${p.original}" in ${JSON.stringify(source)}`, spellingHint(data, p.parts as string[]), p.original);
     }
   };
   const visitExpr = (n: AstNode | undefined) => {
