@@ -52,15 +52,24 @@ export function formatPos(pos: SourcePos): string {
   return `${pos.file}:${pos.line}:${pos.col}`;
 }
 
-/** the line of the source with a caret under the column, with one line of context before */
+const EXCERPT_WIDTH = 120;
+
+/** the line of the source with a caret under the column, with one line of context before; a
+ * very long line is shown as a window around the column */
 export function excerpt(source: string, line: number, col: number): string {
   const lines = source.split(/\r?\n/);
   const out: string[] = [];
   const width = String(line).length;
+  // the window is chosen for the error's line, and the line before is cut the same way
+  const start = col > EXCERPT_WIDTH - 20 ? col - Math.floor(EXCERPT_WIDTH / 2) : 0;
+  const cut = (text: string) => {
+    const piece = text.slice(start, start + EXCERPT_WIDTH);
+    return `${start > 0 ? '…' : ''}${piece}${text.length > start + EXCERPT_WIDTH ? '…' : ''}`;
+  };
   for (let n = Math.max(1, line - 1); n <= Math.min(lines.length, line); n++) {
-    out.push(`${String(n).padStart(width)} | ${lines[n - 1]}`);
+    out.push(`${String(n).padStart(width)} | ${cut(lines[n - 1])}`);
   }
-  if (line >= 1 && line <= lines.length) out.push(`${' '.repeat(width)} | ${' '.repeat(Math.max(0, col - 1))}^`);
+  if (line >= 1 && line <= lines.length) out.push(`${' '.repeat(width)} | ${' '.repeat(Math.max(0, col - 1 - start + (start > 0 ? 1 : 0)))}^`);
   return out.join('\n');
 }
 

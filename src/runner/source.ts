@@ -41,10 +41,15 @@ export function parseYaml(text: string, display: string): SourceFile {
     const offset = first.pos[0];
     const { line, col } = lines.linePos(offset);
     const dup = first.code === 'DUPLICATE_KEY';
-    const message = dup ? 'duplicate key in a mapping' : `YAML syntax error: ${first.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, '')}`;
+    const tooDeep = /Maximum call stack/.test(first.message);
+    const message = dup
+      ? 'duplicate key in a mapping'
+      : tooDeep
+        ? 'the YAML is nested too deeply to read'
+        : `YAML syntax error: ${first.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, '')}`;
     throw new UserError(message, {
       pos: { file: display, line, col },
-      hint: dup ? 'each key may appear once per mapping; remove or rename one of them' : yamlHint(first.code),
+      hint: dup ? 'each key may appear once per mapping; remove or rename one of them' : tooDeep ? 'a playbook needs far fewer levels than this; look for runaway brackets or indentation' : yamlHint(first.code),
     });
   }
   let value: unknown;

@@ -92,9 +92,16 @@ function structural(text: string, pick: number, change: (doc: unknown, path: Pat
   } catch {
     return text; // an earlier mutation broke the YAML: structural ones no longer apply
   }
-  const all = paths(doc);
-  const path = all[pick % all.length];
-  return stringify(change(doc, path), { lineWidth: 0, aliasDuplicateObjects: false });
+  try {
+    const all = paths(doc);
+    const path = all[pick % all.length];
+    return stringify(change(doc, path), { lineWidth: 0, aliasDuplicateObjects: false });
+  } catch (e) {
+    // nest mutations on top of each other and the document gets too deep for the printer (a
+    // limit of this generator, not of kfup, which gets the flow-style deep nests as text)
+    if (e instanceof RangeError) return text;
+    throw e;
+  }
 }
 
 function nested(depth: number): unknown {
