@@ -1,12 +1,14 @@
 // Shared by the end-to-end tests: a sandbox sized for tests, the upgrade playbook run in-process
 // against it, and the checks of the upgrade's end state.
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { expect } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { runPlaybook, type RunOutcome } from '../../src/runner/index.js';
 import { upgradeEndState, type UpgradeEndState } from '../../src/sandbox/summary.js';
 import { CollectingReporter } from '../helpers/run.js';
-import { repoRoot } from '../helpers/cli.js';
+import { kfupBin, repoRoot } from '../helpers/cli.js';
 import type { Mode } from '../../src/runner/types.js';
 
 export const upgradePlaybook = join(repoRoot, 'playbooks/blue-green-upgrade.yaml');
@@ -58,4 +60,23 @@ export function expectUpgraded(sb: Sandbox, st: UpgradeEndState = upgradeEndStat
 export function comparable(st: UpgradeEndState) {
   const { sideEffects: _s, recoveryPoints: _r, ...rest } = st;
   return rest;
+}
+
+/** `kfup run` of the upgrade playbook as a child process against the sandbox, killable */
+export function upgradeCli(sb: Sandbox, args: string[]): { done: Promise<{ code: number | null; out: string }>; kill: () => void } {
+  const child = spawn(process.execPath, [kfupBin, 'run', upgradePlaybook, '--env', sb.environmentFile, '--yes', '--state-dir', join(sb.dir, '.kfup'), ...args], {
+    env: { ...process.env, ...sb.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  // 'close', not 'exit': the output streams are drained by then
+  return { done: new Promise((r) => child.on('close', (code) => r({ code, out }))), kill: () => child.kill('SIGKILL') };
+}
+
+/** waits until the child's run has a journal (a kill before that leaves nothing to resume) */
+export async function runStarted(sb: Sandbox): Promise<void> {
+  const runs = join(sb.dir, '.kfup', 'runs');
+  for (let i = 0; i < 300 && !(existsSync(runs) && readdirSync(runs).some((d) => existsSync(join(runs, d, 'meta.json')))); i++) await new Promise((r) => setTimeout(r, 10));
 }

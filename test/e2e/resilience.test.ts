@@ -4,23 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { existsSync, readdirSync } from 'node:fs';
 import { kfupBin } from '../helpers/cli.js';
 import { upgradeEndState } from '../../src/sandbox/summary.js';
-import type { Sandbox } from '../../src/sandbox/index.js';
-import { comparable, expectUpgraded, sandbox, upgrade, upgradePlaybook } from './helpers.js';
+import { comparable, expectUpgraded, runStarted, sandbox, upgrade, upgradeCli } from './helpers.js';
 
-function cli(sb: Sandbox, args: string[]): { done: Promise<{ code: number | null; out: string }>; kill: () => void } {
-  const child = spawn(process.execPath, [kfupBin, 'run', upgradePlaybook, '--env', sb.environmentFile, '--yes', '--state-dir', join(sb.dir, '.kfup'), ...args], {
-    env: { ...process.env, ...sb.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  // 'close', not 'exit': the output streams are drained by then
-  return { done: new Promise((r) => child.on('close', (code) => r({ code, out }))), kill: () => child.kill('SIGKILL') };
-}
 
 /** the end state of an undisturbed run, computed once for comparison */
 async function reference() {
@@ -41,10 +28,8 @@ describe('kill and resume', () => {
     for (const killAfterMs of [40, 600, 1300]) {
       const { sb, done } = await sandbox();
       try {
-        const first = cli(sb, []);
-        // from the moment the run has a journal (a kill before that leaves nothing to resume)
-        const journalDir = join(sb.dir, '.kfup', 'runs');
-        for (let i = 0; i < 200 && !(existsSync(journalDir) && readdirSync(journalDir).some((d) => existsSync(join(journalDir, d, 'meta.json')))); i++) await new Promise((r) => setTimeout(r, 20));
+        const first = upgradeCli(sb, []);
+        await runStarted(sb);
         await new Promise((r) => setTimeout(r, killAfterMs));
         first.kill();
         const killed = await first.done;
@@ -59,10 +44,10 @@ describe('kill and resume', () => {
         expect(runs).toMatch(/--resume/);
         // a check of the partly applied upgrade reads everything and writes nothing
         const mark = sb.requestLog.mark();
-        const check = await cli(sb, ['--check']).done;
+        const check = await upgradeCli(sb, ['--check']).done;
         expect(check.code, check.out.slice(-2000)).toBe(0);
         expect(sb.requestLog.since(mark).filter((e) => e.mutating)).toEqual([]);
-        const resumed = await cli(sb, ['--resume', 'last']).done;
+        const resumed = await upgradeCli(sb, ['--resume', 'last']).done;
         expect(resumed.code, `killed at ${killAfterMs} ms (exit ${killed.code}); resume said:\n${resumed.out.slice(-3000)}`).toBe(0);
         expectUpgraded(sb);
         const st = upgradeEndState(sb);

@@ -1,18 +1,11 @@
 // k8s-info and aws-info: reads that feed assertions, known in check mode, never a write.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { useSandbox } from '../helpers/sandbox.js';
 import { runTasks } from '../helpers/run.js';
 
 let sb: Sandbox;
-let restore: () => void;
-beforeAll(async () => {
-  sb = await startSandbox({ profiles: 3 });
-  restore = sb.applyEnv();
-});
-afterAll(async () => {
-  restore?.();
-  await sb?.stop();
-});
+useSandbox({ profiles: 3 }, (s) => (sb = s));
 const targets = () => ({
   aws: { region: sb.scenario.region },
   clusters: { blue: { kubeconfig: sb.kubeconfigPath, context: 'sandbox-blue' }, green: { kubeconfig: sb.kubeconfigPath, context: 'sandbox-green' }, gone: { kubeconfig: sb.kubeconfigPath, context: 'sandbox-blue' } },

@@ -1,14 +1,14 @@
 // velero-annotate against the sandbox: blue's notebooks mount an EFS workspace (and every other
 // notebook an EBS data volume, which must NOT be annotated).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { useSandbox } from '../helpers/sandbox.js';
 import { rollbackRun } from '../../src/runner/rollback.js';
 import { CollectingReporter, runTasks } from '../helpers/run.js';
 import type { KubeObject } from '../../src/sandbox/kube/store-api.js';
 
 const KEY = 'backup.velero.io/backup-volumes';
 let sb: Sandbox;
-let restoreEnv: () => void;
 
 const targets = () => ({
   clusters: { blue: { kubeconfig: sb.kubeconfigPath, context: 'sandbox-blue' }, green: { kubeconfig: sb.kubeconfigPath, context: 'sandbox-green' } },
@@ -30,14 +30,7 @@ const allAnnotated = () =>
     .map((p) => `${p.metadata.namespace}/${p.metadata.name}=${p.metadata.annotations?.[KEY] ?? ''}`)
     .sort();
 
-beforeAll(async () => {
-  sb = await startSandbox({ profiles: 3, timing: { veleroPhaseMs: 50, veleroSyncMs: 50 } });
-  restoreEnv = sb.applyEnv();
-});
-afterAll(async () => {
-  restoreEnv();
-  await sb.stop();
-});
+useSandbox({ profiles: 3, timing: { veleroPhaseMs: 50, veleroSyncMs: 50 } }, (s) => (sb = s));
 beforeEach(() => {
   sb.traffic.setFaults([]);
   for (const p of store().list('v1', 'Pod')) if (p.metadata.namespace?.startsWith('team-') && p.metadata.annotations?.[KEY] !== undefined) setAnnotation(p.metadata.namespace, p.metadata.name, undefined);

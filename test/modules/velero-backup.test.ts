@@ -1,11 +1,11 @@
 // velero-backup against the sandbox's emulated Velero on blue.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { useSandbox } from '../helpers/sandbox.js';
 import { hasRealCrd, realCrdsAvailable, validateAgainstRealCrd } from '../helpers/crd-schema.js';
 import { runTasks } from '../helpers/run.js';
 
 let sb: Sandbox;
-let restoreEnv: () => void;
 let n = 0;
 const fresh = () => `kf-test-${++n}`;
 const targets = () => ({ clusters: { blue: { kubeconfig: sb.kubeconfigPath, context: 'sandbox-blue' } } });
@@ -13,14 +13,7 @@ const store = () => sb.clusters.blue.server.store;
 const backupObj = (name: string) => store().get('velero.io/v1', 'Backup', name, 'velero');
 const task = (params: Record<string, unknown>) => ({ name: 'backup', 'velero-backup': { cluster: 'blue', ...params }, register: 'b' });
 
-beforeAll(async () => {
-  sb = await startSandbox({ profiles: 3, timing: { veleroPhaseMs: 60, veleroSyncMs: 50 } });
-  restoreEnv = sb.applyEnv();
-});
-afterAll(async () => {
-  restoreEnv();
-  await sb.stop();
-});
+useSandbox({ profiles: 3, timing: { veleroPhaseMs: 60, veleroSyncMs: 50 } }, (s) => (sb = s));
 beforeEach(() => {
   sb.traffic.setFaults([]);
   sb.traffic.scenario = {};

@@ -1,26 +1,19 @@
 // velero-restore, and the whole Velero path end to end: annotate and back up blue, restore the
 // backup (synced through the shared bucket) into green.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { useSandbox } from '../helpers/sandbox.js';
 import { realCrdsAvailable, validateAgainstRealCrd } from '../helpers/crd-schema.js';
 import { runTasks } from '../helpers/run.js';
 
 let sb: Sandbox;
-let restoreEnv: () => void;
 const targets = () => ({
   clusters: { blue: { kubeconfig: sb.kubeconfigPath, context: 'sandbox-blue' }, green: { kubeconfig: sb.kubeconfigPath, context: 'sandbox-green' } },
 });
 const green = () => sb.clusters.green.server.store;
 const restoreTask = (params: Record<string, unknown>) => ({ name: 'restore', 'velero-restore': { cluster: 'green', ...params }, register: 'r' });
 
-beforeAll(async () => {
-  sb = await startSandbox({ profiles: 3, timing: { veleroPhaseMs: 50, veleroSyncMs: 50 } });
-  restoreEnv = sb.applyEnv();
-});
-afterAll(async () => {
-  restoreEnv();
-  await sb.stop();
-});
+useSandbox({ profiles: 3, timing: { veleroPhaseMs: 50, veleroSyncMs: 50 } }, (s) => (sb = s));
 beforeEach(() => {
   sb.traffic.setFaults([]);
   sb.traffic.scenario = {};

@@ -2,26 +2,12 @@
 // each checked (no writes) and resumed to completion, each ending in the same state as an
 // undisturbed run with no duplicate side effect.
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { kfupBin } from '../helpers/cli.js';
 import { upgradeEndState } from '../../src/sandbox/summary.js';
-import type { Sandbox } from '../../src/sandbox/index.js';
-import { comparable, expectUpgraded, sandbox, upgrade, upgradePlaybook } from '../e2e/helpers.js';
+import { comparable, expectUpgraded, runStarted, sandbox, upgrade, upgradeCli } from '../e2e/helpers.js';
 
 const KILLS = 20;
 
-function cli(sb: Sandbox, args: string[]) {
-  const child = spawn(process.execPath, [kfupBin, 'run', upgradePlaybook, '--env', sb.environmentFile, '--yes', '--state-dir', join(sb.dir, '.kfup'), ...args], {
-    env: { ...process.env, ...sb.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  return { done: new Promise<{ code: number | null; out: string }>((r) => child.on('close', (code) => r({ code, out }))), kill: () => child.kill('SIGKILL') };
-}
 
 /** a seeded sequence, so a failing kill moment can be replayed */
 function moments(n: number, seed = 20261125): number[] {
@@ -47,17 +33,16 @@ describe('kill and resume, many times', () => {
     for (const [i, ms] of moments(KILLS).entries()) {
       const { sb, done } = await sandbox();
       try {
-        const first = cli(sb, []);
-        const runs = join(sb.dir, '.kfup', 'runs');
-        for (let k = 0; k < 300 && !(existsSync(runs) && readdirSync(runs).some((d) => existsSync(join(runs, d, 'meta.json')))); k++) await new Promise((r) => setTimeout(r, 10));
+        const first = upgradeCli(sb, []);
+        await runStarted(sb);
         await new Promise((r) => setTimeout(r, ms));
         first.kill();
         const killed = await first.done;
         const mark = sb.requestLog.mark();
-        const check = await cli(sb, ['--check']).done;
+        const check = await upgradeCli(sb, ['--check']).done;
         expect(check.code, check.out.slice(-1500)).toBe(0);
         expect(sb.requestLog.since(mark).filter((e) => e.mutating)).toEqual([]);
-        const resumed = await cli(sb, ['--resume', 'last']).done;
+        const resumed = await upgradeCli(sb, ['--resume', 'last']).done;
         expect(resumed.code, `kill ${i} at ${ms} ms: ${resumed.out.slice(-2000)}`).toBe(0);
         expectUpgraded(sb);
         const st = upgradeEndState(sb);

@@ -1,10 +1,11 @@
 // The check-mode guard and the dry-run wall, in the one place they live (the context), proven
 // against the sandbox's request log: a module that tries to write in check mode is stopped before
 // a single mutating request leaves the process, and dry-run sends nothing at all.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IAMClient, GetRoleCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import * as k8s from '@kubernetes/client-node';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { useSandbox } from '../helpers/sandbox.js';
 import { createContext, createServices, GuardError } from '../../src/runner/context.js';
 import { Redactor } from '../../src/runner/redact.js';
 import { registerTaskType } from '../../src/modules/index.js';
@@ -12,16 +13,7 @@ import type { Mode, TaskModule } from '../../src/runner/types.js';
 import { runTasks } from '../helpers/run.js';
 
 let sb: Sandbox;
-let restore: () => void;
-
-beforeAll(async () => {
-  sb = await startSandbox({ profiles: 1 });
-  restore = sb.applyEnv();
-});
-afterAll(async () => {
-  restore?.();
-  await sb?.stop();
-});
+useSandbox({ profiles: 1 }, (s) => (sb = s));
 
 const targets = () => ({
   aws: { region: sb.scenario.region },
