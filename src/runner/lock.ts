@@ -16,7 +16,8 @@ interface Holder {
   env?: string;
 }
 
-const alive = (pid: number): boolean => {
+/** whether a process of this host is still running (EPERM: it is, but not ours) */
+export const processAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;
@@ -51,7 +52,7 @@ export class RunLock {
         } catch {
           /* being written right now, or damaged */
         }
-        const stale = other !== undefined && other.host === me.host && !alive(other.pid);
+        const stale = other !== undefined && other.host === me.host && !processAlive(other.pid);
         // resuming the very run whose process died: its lock is ours to take over
         const ownStale = stale && other?.runId === holder.runId;
         if (breakLock || ownStale) {

@@ -1,15 +1,7 @@
 // `kfup runs`: the recorded runs, newest first, with their status.
 import { resolve } from 'node:path';
 import { listRuns, readJournal } from './journal.js';
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
+import { processAlive } from './lock.js';
 
 export function formatRuns(stateDir: string): string {
   const dir = resolve(stateDir);
@@ -19,11 +11,11 @@ export function formatRuns(stateDir: string): string {
   for (const r of runs) {
     const ends = readJournal(dir, r.runId).filter((j) => j.t === 'task-end');
     // a run still marked running whose process is gone was killed: say so, it can be resumed
-    const status = r.status === 'running' && !alive(r.pid) ? 'killed' : r.status;
+    const status = r.status === 'running' && !processAlive(r.pid) ? 'killed' : r.status;
     lines.push(
       `${r.runId.padEnd(22)}  ${r.kind.padEnd(8)}  ${status.padEnd(11)}  ${r.started.padEnd(24)}  ${String(ends.length).padStart(5)}  ${r.playbookName}${r.env ? ` (env ${r.env})` : ''}${r.rollbackOf ? ` rollback of ${r.rollbackOf}` : ''}`,
     );
   }
-  if (runs.some((r) => r.status === 'running' && !alive(r.pid))) lines.push('', 'a killed run continues with: kfup run PLAYBOOK --resume RUN-ID (or --resume last)');
+  if (lines.some((l) => / killed /.test(l))) lines.push('', 'a killed run continues with: kfup run PLAYBOOK --resume RUN-ID (or --resume last)');
   return lines.join('\n') + '\n';
 }

@@ -1,5 +1,6 @@
 // How the runner waits on a task it may have to stop: a timeout or Ctrl-C ends the wait at once,
 // but the task itself is still given a bounded time to finish what it started.
+import { sleep } from './abort.js';
 
 // After a timeout or Ctrl-C a task gets this long to stop cleanly (Terraform releasing its state
 // lock, an in-flight request finishing) before the run moves on without it.
@@ -41,16 +42,4 @@ export async function settleOrAbort<T>(work: Promise<T>, aborted: Promise<never>
 }
 
 /** waits ms, or less if the signal aborts (a retry delay must not hold up Ctrl-C) */
-export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-}
+export const sleepUnlessAborted = (ms: number, signal: AbortSignal): Promise<void> => sleep(ms, signal).catch(() => undefined);

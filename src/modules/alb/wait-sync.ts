@@ -2,7 +2,7 @@
 // backoff, a progress line and prompt stop on Ctrl-C or the task timeout.
 import { GetChangeCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import type { Context } from '../../runner/types.js';
-import { sleep } from '../common/abort.js';
+import { sleep } from '../../runner/abort.js';
 
 
 export interface SyncOptions {
