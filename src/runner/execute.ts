@@ -3,7 +3,7 @@
 // ignore_errors, parallel blocks, registered results, the journal and resume live here.
 import { UserError, UserErrors, formatPos } from './errors.js';
 import { describePath, flatten, type Playbook, type TaskDef } from './playbook.js';
-import { checkParams, structuredCloneSafe, templateUserError } from './prepare.js';
+import { templateUserError, validateParams } from './prepare.js';
 import { positionOf } from './source.js';
 import { findUnknown, isTrue, outputsWithUnknowns, renderDeep, renderString, TemplateError, unknownTree } from './template.js';
 import { createContext, GuardError, type RunServices } from './context.js';
@@ -268,11 +268,8 @@ class Runner {
       }
       return { status: 'failed', outputs: {}, changes: [], notes: [], message: `parameter ${describePath(unknown.path)} has no value: an earlier task did not produce it` };
     }
-    const schemaErrors = checkParams(this.pb, t, params);
+    const { errors: schemaErrors, value: validated } = validateParams(this.pb, t, params);
     if (schemaErrors.length) return this.failure(new UserErrors(schemaErrors), t, t.type!);
-    // schema defaults (ajv useDefaults) fill in what the playbook left out
-    const validated = structuredCloneSafe(params);
-    (await import('./validate.js')).compileSchema(loadTaskSchema(t.type!))(validated);
     registerSecretParams(loadTaskSchema(t.type!), validated, this.svc.redactor);
 
     const module = await loadModule(t.type!);

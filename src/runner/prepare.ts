@@ -15,20 +15,24 @@ export function templateUserError(pb: Playbook, base: YamlPath, e: TemplateError
   return new UserError(`task "${task.name}": ${e.message}`, { pos: positionOf(pb.src, [...base, ...(e.path ?? [])]), hint: e.hint });
 }
 
-/** schema-checks rendered parameters; values still unknown are skipped (checked again once known) */
-export function checkParams(pb: Playbook, task: TaskDef, params: unknown): UserError[] {
-  const schema = loadTaskSchema(task.type!);
-  const fn = compileSchema(schema);
-  const copy = structuredCloneSafe(params);
-  if (fn(copy)) return [];
+/**
+ * Schema-checks rendered parameters; values still unknown are skipped (checked again once known).
+ * Returns the problems, and the parameters with the schema's defaults filled in.
+ */
+export function validateParams(pb: Playbook, task: TaskDef, params: unknown): { errors: UserError[]; value: unknown } {
+  const fn = compileSchema(loadTaskSchema(task.type!));
+  // ajv fills in defaults where the playbook left a parameter out: on a copy
+  const value = structuredCloneSafe(params);
+  if (fn(value)) return { errors: [], value };
   const base = [...task.path, task.type!];
-  return describeErrors(fn.errors ?? [], params, (p) => (p.length ? `${task.type} parameter ${describePath(p).replace(/^"|"$/g, '"')}` : `the ${task.type} parameters of task "${task.name}"`)).map(
+  const errors = describeErrors(fn.errors ?? [], params, (p) => (p.length ? `${task.type} parameter ${describePath(p).replace(/^"|"$/g, '"')}` : `the ${task.type} parameters of task "${task.name}"`)).map(
     (i) => new UserError(i.message, { pos: positionOf(pb.src, [...base, ...i.path], i.atKey), hint: i.hint }),
   );
+  return { errors, value };
 }
 
 /** structuredClone that keeps Unknown values as they are (they are class instances / proxies) */
-export function structuredCloneSafe<T>(v: T): T {
+function structuredCloneSafe<T>(v: T): T {
   if (isUnknown(v)) return v;
   if (Array.isArray(v)) return v.map(structuredCloneSafe) as T;
   if (v && typeof v === 'object') {
@@ -87,7 +91,7 @@ export function prepare(pb: Playbook, scope: Scope): void {
       data = t.loop !== undefined ? sim.data({ item }) : data;
       const params = renderAt(pb, t, t.type!, t.params, data, errors);
       if (params === undefined) break;
-      errors.push(...checkParams(pb, t, params));
+      errors.push(...validateParams(pb, t, params).errors);
       exported = params;
     }
     if (t.register) sim.register(t.register, registeredBeforeRun(t.register));
