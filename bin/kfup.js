@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Thin launcher: the compiled CLI lives in dist/ (built by `npm ci` through the prepare script).
-import('../dist/cli.js').catch((err) => {
-  if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/cli.js')) {
+// Thin launcher: the CLI is compiled to dist/ and bundled into dist/bundle/ (scripts/bundle.js)
+// by `npm ci` through the prepare script.
+import('../dist/bundle/cli.js').catch((err) => {
+  if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/bundle/cli.js')) {
     process.stderr.write('kfup: the CLI is not built yet. Run `npm ci` (or `npm run build`) in the kfup directory first.\n');
     process.exit(2);
   }

@@ -9,7 +9,6 @@
 // Endpoint there would delete the live endpoint.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as k8s from '@kubernetes/client-node';
 import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { UserError } from '../runner/errors.js';
 import { loadTaskSchema } from '../runner/package-root.js';
@@ -341,7 +340,7 @@ const ackAdopt: TaskModule<AckAdoptParams> = {
               : { metadata: { resourceVersion: cur.metadata.resourceVersion, finalizers: (cur.metadata.finalizers ?? []).filter((f) => f !== ENDPOINT_FINALIZER) } };
           await kube.custom.patchNamespacedCustomObject(
             { group: ENDPOINT.group, version: ENDPOINT.version, plural: ENDPOINT.plural, namespace: op.namespace, name: op.name, body: patch },
-            k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+            kube.patchAs.merge,
           );
         }, r);
       } else if (op.kind === 'file') {
@@ -407,7 +406,7 @@ const ackAdopt: TaskModule<AckAdoptParams> = {
         if (!again) return;
         await kube.custom.patchNamespacedCustomObject(
           { group: ENDPOINT.group, version: ENDPOINT.version, plural: ENDPOINT.plural, namespace: rec.namespace, name: rec.name, body: { metadata: again.metadata } },
-          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+          kube.patchAs.merge,
         );
       }, r);
     }

@@ -2,7 +2,7 @@
 // domain (config-domain holds exactly the platform subdomain as its key), and optionally creates
 // the ALB ingress for serving and the Istio AuthorizationPolicies KServe predictors need in profile
 // namespaces. Check shows field diffs; apply is compare-and-set; revert restores what it replaced.
-import * as k8s from '@kubernetes/client-node';
+import type { V1Ingress } from '@kubernetes/client-node';
 import { UserError } from '../runner/errors.js';
 import { loadTaskSchema } from '../runner/package-root.js';
 import type { Applied, Change, Context, KubeClients, TaskModule } from '../runner/types.js';
@@ -20,7 +20,6 @@ export interface KnativeConfigParams {
   authorization_policy?: boolean | PolicyParams;
 }
 
-const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const AP = { group: 'security.istio.io', version: 'v1beta1', plural: 'authorizationpolicies' };
 
 interface ObjPlan {
@@ -51,14 +50,10 @@ interface ObjRecord {
 const cmRef = (p: KnativeConfigParams) => ({ namespace: p.namespace ?? 'knative-serving', name: p.configmap ?? 'config-domain' });
 const policyOptions = (p: KnativeConfigParams): PolicyParams | undefined => (p.authorization_policy === true ? {} : p.authorization_policy || undefined);
 
-function networking(kube: KubeClients): k8s.NetworkingV1Api {
-  return kube.config.makeApiClient(k8s.NetworkingV1Api);
-}
-
 /** read helpers: undefined when absent, transient failures retried */
 async function readIngress(kube: KubeClients, namespace: string, name: string, signal: AbortSignal): Promise<JsonObject | undefined> {
   try {
-    return plain(await withRetry(() => networking(kube).readNamespacedIngress({ namespace, name }), { signal }));
+    return plain(await withRetry(() => kube.networking.readNamespacedIngress({ namespace, name }), { signal }));
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw callError(`reading ingress ${namespace}/${name}`, e);
@@ -103,14 +98,14 @@ function dataPatch(before: Record<string, string>, after: Record<string, string>
 
 async function writeObj(kube: KubeClients, kind: ObjRecord['kind'], o: ObjPlan, live: JsonObject | undefined): Promise<JsonObject> {
   if (kind === 'Ingress') {
-    const api = networking(kube);
+    const api = kube.networking;
     const res = live
-      ? await api.patchNamespacedIngress({ namespace: o.namespace, name: o.name, body: owned(o.manifest) }, MERGE)
-      : await api.createNamespacedIngress({ namespace: o.namespace, body: o.manifest as unknown as k8s.V1Ingress });
+      ? await api.patchNamespacedIngress({ namespace: o.namespace, name: o.name, body: owned(o.manifest) }, kube.patchAs.merge)
+      : await api.createNamespacedIngress({ namespace: o.namespace, body: o.manifest as unknown as V1Ingress });
     return plain(res);
   }
   const res = live
-    ? await kube.custom.patchNamespacedCustomObject({ ...AP, namespace: o.namespace, name: o.name, body: owned(o.manifest) }, MERGE)
+    ? await kube.custom.patchNamespacedCustomObject({ ...AP, namespace: o.namespace, name: o.name, body: owned(o.manifest) }, kube.patchAs.merge)
     : await kube.custom.createNamespacedCustomObject({ ...AP, namespace: o.namespace, body: o.manifest });
   return plain(res);
 }
@@ -196,7 +191,7 @@ const knativeConfig: TaskModule<KnativeConfigParams> = {
         state: (o) => (o && isObj(o.data) ? o.data : {}),
         before: cm.before,
         after: cm.after,
-        write: () => kube.core.patchNamespacedConfigMap({ namespace, name, body: dataPatch(cm.before, cm.after) }, MERGE),
+        write: () => kube.core.patchNamespacedConfigMap({ namespace, name, body: dataPatch(cm.before, cm.after) }, kube.patchAs.merge),
         signal: ctx.signal,
       });
       ctx.progress(`config map ${namespace}/${name}: default domain ${p.domain}`);
@@ -245,7 +240,7 @@ const knativeConfig: TaskModule<KnativeConfigParams> = {
         changes.push({ action: 'delete', target, summary: 'created by the run: delete', before: owned(live) });
         actions.push(() =>
           withRetry(
-            () => (rec.kind === 'Ingress' ? networking(kube).deleteNamespacedIngress({ namespace: rec.namespace, name: rec.name }) : kube.custom.deleteNamespacedCustomObject({ ...AP, namespace: rec.namespace, name: rec.name })),
+            () => (rec.kind === 'Ingress' ? kube.networking.deleteNamespacedIngress({ namespace: rec.namespace, name: rec.name }) : kube.custom.deleteNamespacedCustomObject({ ...AP, namespace: rec.namespace, name: rec.name })),
             { write: true, signal: ctx.signal },
           ).catch((e) => {
             if (!isNotFound(e)) throw callError(`deleting ${target}`, e);
@@ -265,8 +260,8 @@ const knativeConfig: TaskModule<KnativeConfigParams> = {
         withRetry(
           () =>
             rec.kind === 'Ingress'
-              ? networking(kube).patchNamespacedIngress({ namespace: rec.namespace, name: rec.name, body: patch }, MERGE)
-              : kube.custom.patchNamespacedCustomObject({ ...AP, namespace: rec.namespace, name: rec.name, body: patch }, MERGE),
+              ? kube.networking.patchNamespacedIngress({ namespace: rec.namespace, name: rec.name, body: patch }, kube.patchAs.merge)
+              : kube.custom.patchNamespacedCustomObject({ ...AP, namespace: rec.namespace, name: rec.name, body: patch }, kube.patchAs.merge),
           { write: true, signal: ctx.signal },
         ).catch((e) => {
           throw callError(`restoring ${target}`, e);
@@ -284,7 +279,7 @@ const knativeConfig: TaskModule<KnativeConfigParams> = {
           const restored = mergeOwned({ data: current }, patch).data as Record<string, string>;
           changes.push({ action: 'update', target: `configmap ${saved.namespace}/${saved.name}`, summary: 'restore the previous domain configuration', before: current, after: restored });
           actions.push(() =>
-            withRetry(() => kube.core.patchNamespacedConfigMap({ namespace: saved.namespace, name: saved.name, body: patch }, MERGE), { write: true, signal: ctx.signal }).catch((e) => {
+            withRetry(() => kube.core.patchNamespacedConfigMap({ namespace: saved.namespace, name: saved.name, body: patch }, kube.patchAs.merge), { write: true, signal: ctx.signal }).catch((e) => {
               throw callError(`restoring config map ${saved.namespace}/${saved.name}`, e);
             }),
           );

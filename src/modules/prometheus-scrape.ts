@@ -4,7 +4,6 @@
 // Prometheus deployment as `kubectl rollout restart` does. Revert restores what it replaced.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import * as k8s from '@kubernetes/client-node';
 import { UserError } from '../runner/errors.js';
 import { loadTaskSchema, packagePath } from '../runner/package-root.js';
 import { renderString } from '../runner/template.js';
@@ -26,7 +25,6 @@ export interface PrometheusScrapeParams {
   deployment?: { namespace?: string; name?: string };
 }
 
-const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const CM_DEFAULT = { namespace: 'monitoring', name: 'prometheus-server-conf', key: 'prometheus.yml' };
 const DEPLOY_DEFAULT = { namespace: 'monitoring', name: 'prometheus-deployment' };
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
@@ -194,7 +192,7 @@ const prometheusScrape: TaskModule<PrometheusScrapeParams> = {
         state: (o) => (o && isObj(o.data) ? (o.data[cm.key] ?? null) : null),
         before: cm.before,
         after: cm.after,
-        write: () => kube.core.patchNamespacedConfigMap({ namespace: cm.namespace, name: cm.name, body: { data: { [cm.key]: cm.after } } }, MERGE),
+        write: () => kube.core.patchNamespacedConfigMap({ namespace: cm.namespace, name: cm.name, body: { data: { [cm.key]: cm.after } } }, kube.patchAs.merge),
         signal: ctx.signal,
       });
       ctx.progress(`config map ${cm.namespace}/${cm.name}: scrape jobs merged`);
@@ -255,7 +253,7 @@ const prometheusScrape: TaskModule<PrometheusScrapeParams> = {
       if (live && now !== cm.before) {
         changes.push({ action: 'update', target: `configmap ${cm.namespace}/${cm.name} ${cm.key}`, summary: 'restore the previous Prometheus configuration', before: now ?? '', after: cm.before ?? '' });
         actions.push(() =>
-          withRetry(() => kube.core.patchNamespacedConfigMap({ namespace: cm.namespace, name: cm.name, body: { data: { [cm.key]: cm.before } } }, MERGE), { write: true, signal: ctx.signal }).catch((e) => {
+          withRetry(() => kube.core.patchNamespacedConfigMap({ namespace: cm.namespace, name: cm.name, body: { data: { [cm.key]: cm.before } } }, kube.patchAs.merge), { write: true, signal: ctx.signal }).catch((e) => {
             throw callError(`restoring config map ${cm.namespace}/${cm.name}`, e);
           }),
         );

@@ -4,7 +4,6 @@
 //  - check:   AWS commands other than Describe*/List*/Get* are refused, Kubernetes requests other
 //             than GET are refused, subprocesses not declared read-only are refused.
 // The SDK and client-node are imported lazily so that validate and dry-run stay fast.
-import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -13,14 +12,20 @@ import { replaceWithBackup, writeFileAtomic } from './fs-atomic.js';
 import type { Redactor } from './redact.js';
 import type { Context, ExecOptions, ExecResult, KubeClients, Mode, Targets } from './types.js';
 
-const require = createRequire(import.meta.url);
 
-// client-node is an ES module. Loading it with require() while a task module's own import of it is
-// still in flight fails ("not yet fully loaded"), so a run that has clusters loads it once, up
-// front, and ctx.kube() then finds it ready.
+// client-node is an ES module, so it can only be imported asynchronously: a run that has clusters
+// loads it once, up front, and ctx.kube() then finds it ready. Everything that needs its classes
+// at run time takes them from here (kubeLibrary()), so there is one copy of it in the process,
+// the one in the CLI's bundle.
 let k8sLibrary: typeof import('@kubernetes/client-node') | undefined;
-export async function loadKubeLibrary(): Promise<void> {
-  k8sLibrary ??= await import('@kubernetes/client-node');
+export async function loadKubeLibrary(): Promise<typeof import('@kubernetes/client-node')> {
+  return (k8sLibrary ??= await import('@kubernetes/client-node'));
+}
+
+/** the loaded client-node library; the runner loads it before any task of a run with clusters */
+export function kubeLibrary(): typeof import('@kubernetes/client-node') {
+  if (!k8sLibrary) throw new Error('internal error: the Kubernetes client library was used before loadKubeLibrary() finished');
+  return k8sLibrary;
 }
 
 /** a module tried to do what its mode forbids; never caught by retries */
@@ -128,7 +133,7 @@ function makeKube(svc: RunServices, cluster: string): KubeClients {
     const known = Object.keys(svc.targets.clusters ?? {});
     throw new UserError(`unknown cluster "${cluster}"`, { hint: known.length ? `targets.clusters has: ${known.join(', ')}` : 'add it under targets.clusters with its kubeconfig and context' });
   }
-  const k8s = k8sLibrary ?? (require('@kubernetes/client-node') as typeof import('@kubernetes/client-node'));
+  const k8s = kubeLibrary();
   const checkMode = svc.mode === 'check';
 
   // Every API client made from this KubeConfig authenticates each request through it, and Watch
@@ -195,6 +200,11 @@ function makeKube(svc: RunServices, cluster: string): KubeClients {
     custom: kc.makeApiClient(k8s.CustomObjectsApi),
     objects: k8s.KubernetesObjectApi.makeApiClient(kc),
     watch: new k8s.Watch(kc),
+    networking: kc.makeApiClient(k8s.NetworkingV1Api),
+    patchAs: {
+      merge: k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      strategicMerge: k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch),
+    },
     context: kc.getCurrentContext(),
   };
   svc.kubeClients.set(cluster, clients);

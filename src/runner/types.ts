@@ -1,7 +1,9 @@
 // The module contract from the design brief, and the context the runner hands to modules.
 // Nothing here imports the AWS SDK or client-node at run time: type-only imports keep
 // `kfup validate` fast.
-import type { KubeConfig, CoreV1Api, AppsV1Api, CustomObjectsApi, KubernetesObjectApi, Watch } from '@kubernetes/client-node';
+import type { KubeConfig, CoreV1Api, AppsV1Api, CustomObjectsApi, KubernetesObjectApi, NetworkingV1Api, Watch, setHeaderOptions } from '@kubernetes/client-node';
+
+type ConfigurationOptions = ReturnType<typeof setHeaderOptions>;
 
 export type Mode = 'dry-run' | 'check' | 'run';
 
@@ -86,6 +88,9 @@ export interface KubeClients {
   custom: CustomObjectsApi;
   objects: KubernetesObjectApi;
   watch: Watch;
+  networking: NetworkingV1Api;
+  /** request options for patches: client-node sends JSON patch unless told otherwise */
+  patchAs: { merge: ConfigurationOptions; strategicMerge: ConfigurationOptions };
   /** the context name used, for messages */
   context: string;
 }

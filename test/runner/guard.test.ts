@@ -1,12 +1,12 @@
 // The check-mode guard and the dry-run wall, in the one place they live (the context), proven
 // against the sandbox's request log: a module that tries to write in check mode is stopped before
 // a single mutating request leaves the process, and dry-run sends nothing at all.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { IAMClient, GetRoleCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import * as k8s from '@kubernetes/client-node';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { useSandbox } from '../helpers/sandbox.js';
-import { createContext, createServices, GuardError } from '../../src/runner/context.js';
+import { createContext, createServices, GuardError, loadKubeLibrary } from '../../src/runner/context.js';
 import { Redactor } from '../../src/runner/redact.js';
 import { registerTaskType } from '../../src/modules/index.js';
 import type { Mode, TaskModule } from '../../src/runner/types.js';
@@ -14,6 +14,8 @@ import { runTasks } from '../helpers/run.js';
 
 let sb: Sandbox;
 useSandbox({ profiles: 1 }, (s) => (sb = s));
+// what the runner does before the first task of a run with clusters
+beforeAll(() => loadKubeLibrary());
 
 const targets = () => ({
   aws: { region: sb.scenario.region },

@@ -2,7 +2,6 @@
 // which object it applies to, and the typed client calls for the kinds a strategic merge patch
 // can target.
 import { existsSync, readFileSync } from 'node:fs';
-import * as k8s from '@kubernetes/client-node';
 import { parseDocument } from 'yaml';
 import { UserError } from '../../runner/errors.js';
 import { packagePath } from '../../runner/package-root.js';
@@ -35,8 +34,6 @@ export const DEFAULT_PATCHES: PatchSpec[] = [
   { template: 'kfup:prometheus/notebook-controller-service-patch.yaml.hbs' },
 ];
 
-const SMP = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch);
-const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 type Ref = { namespace: string; name: string };
 interface KindApi {
@@ -47,23 +44,23 @@ interface KindApi {
 export const KINDS = {
   Deployment: {
     read: (k, r) => k.apps.readNamespacedDeployment(r),
-    patch: (k, r, body, merge) => k.apps.patchNamespacedDeployment({ ...r, body }, merge ? MERGE : SMP),
+    patch: (k, r, body, merge) => k.apps.patchNamespacedDeployment({ ...r, body }, merge ? k.patchAs.merge : k.patchAs.strategicMerge),
   },
   StatefulSet: {
     read: (k, r) => k.apps.readNamespacedStatefulSet(r),
-    patch: (k, r, body, merge) => k.apps.patchNamespacedStatefulSet({ ...r, body }, merge ? MERGE : SMP),
+    patch: (k, r, body, merge) => k.apps.patchNamespacedStatefulSet({ ...r, body }, merge ? k.patchAs.merge : k.patchAs.strategicMerge),
   },
   DaemonSet: {
     read: (k, r) => k.apps.readNamespacedDaemonSet(r),
-    patch: (k, r, body, merge) => k.apps.patchNamespacedDaemonSet({ ...r, body }, merge ? MERGE : SMP),
+    patch: (k, r, body, merge) => k.apps.patchNamespacedDaemonSet({ ...r, body }, merge ? k.patchAs.merge : k.patchAs.strategicMerge),
   },
   Service: {
     read: (k, r) => k.core.readNamespacedService(r),
-    patch: (k, r, body, merge) => k.core.patchNamespacedService({ ...r, body }, merge ? MERGE : SMP),
+    patch: (k, r, body, merge) => k.core.patchNamespacedService({ ...r, body }, merge ? k.patchAs.merge : k.patchAs.strategicMerge),
   },
   ServiceAccount: {
     read: (k, r) => k.core.readNamespacedServiceAccount(r),
-    patch: (k, r, body, merge) => k.core.patchNamespacedServiceAccount({ ...r, body }, merge ? MERGE : SMP),
+    patch: (k, r, body, merge) => k.core.patchNamespacedServiceAccount({ ...r, body }, merge ? k.patchAs.merge : k.patchAs.strategicMerge),
   },
 } satisfies Record<string, KindApi>;
 export type Kind = keyof typeof KINDS;

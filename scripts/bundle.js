@@ -1,0 +1,33 @@
+// Build step: the compiled CLI (dist/cli.js) and every library it imports are bundled into
+// dist/bundle/, which bin/kfup.js runs. Node 20 has no compile cache, and a run that reaches a
+// cluster and AWS otherwise resolves and compiles over two thousand small files of
+// @kubernetes/client-node and the AWS SDK (about 0.4 s each); from a handful of bundled chunks
+// the same code loads several times faster. Task types and SDK clients stay separate chunks
+// (split at their dynamic imports), so `kfup validate` still loads none of them.
+//
+// The chunks sit in one directory two levels below the package root, like dist/runner, so that
+// package-root.ts finds schemas/, templates/ and dist/validators/ from either.
+import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
+import { packagePath } from '../dist/runner/package-root.js';
+
+const outdir = packagePath('dist', 'bundle');
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: [packagePath('dist', 'cli.js')],
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.19',
+  // the ES module builds of the AWS SDK and client-node, as Node itself would load them
+  mainFields: ['module', 'main'],
+  // the check-mode guard and messages name AWS commands by their class name
+  keepNames: true,
+  // CommonJS dependencies call require() for Node built-ins; an ES module has none of its own
+  banner: { js: "import { createRequire as kfupCreateRequire } from 'node:module'; const require = kfupCreateRequire(import.meta.url);" },
+  // ajv is required at run time only when a schema changed since the build (validate.ts)
+  external: ['ajv', 'ajv-formats'],
+  logLevel: 'warning',
+});
