@@ -24,7 +24,7 @@ export async function kubeRequest<T = unknown>(
   kube: KubeClients,
   method: 'GET' | 'PATCH' | 'POST' | 'PUT' | 'DELETE',
   path: string,
-  opts: { body?: unknown; contentType?: string; signal?: AbortSignal } = {},
+  opts: { body?: unknown; contentType?: string; signal?: AbortSignal; /** a write whose answer is not needed: a 2xx body is not parsed */ ignoreBody?: boolean } = {},
 ): Promise<T> {
   const fetchOpts = (await kube.config.applyToFetchOptions({ method } as never)) as unknown as { agent?: Agent; headers: Headers };
   const cluster = kube.config.getCurrentCluster();
@@ -44,6 +44,8 @@ export async function kubeRequest<T = unknown>(
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
       res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        if (opts.ignoreBody && status >= 200 && status < 300) return resolve(undefined as T);
         const text = Buffer.concat(chunks).toString('utf8');
         let body: unknown = text;
         try {
@@ -51,7 +53,6 @@ export async function kubeRequest<T = unknown>(
         } catch {
           /* not JSON: keep the text */
         }
-        const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) resolve(body as T);
         else reject(new KubeRequestError(status, body, res.headers, path));
       });
@@ -59,4 +60,18 @@ export async function kubeRequest<T = unknown>(
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/** one page of a list, as plain JSON objects (the shape of the API's own JSON, not client-node's models) */
+export function kubeList<T>(
+  kube: KubeClients,
+  path: string,
+  opts: { limit?: number; continue?: string; labelSelector?: string; signal?: AbortSignal } = {},
+): Promise<{ items: T[]; metadata?: { continue?: string } }> {
+  const query = new URLSearchParams();
+  if (opts.limit) query.set('limit', String(opts.limit));
+  if (opts.continue) query.set('continue', opts.continue);
+  if (opts.labelSelector) query.set('labelSelector', opts.labelSelector);
+  const q = query.toString();
+  return kubeRequest(kube, 'GET', q ? `${path}?${q}` : path, { signal: opts.signal });
 }

@@ -41,6 +41,7 @@ export async function writeAnnotation(kube: KubeClients, w: AnnotationWrite, sig
         body: { metadata: { resourceVersion: rv, annotations: { [BACKUP_VOLUMES]: next } } },
         contentType: 'application/merge-patch+json',
         signal,
+        ignoreBody: true,
       });
       return next;
     },
