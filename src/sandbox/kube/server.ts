@@ -440,7 +440,7 @@ export class KubeApiServer {
   private update(info: KindInfo, route: ResourceRoute, body: unknown, opts: WriteOptions): KubeObject {
     const obj = this.checkBody(info, route, body);
     const current = this.getOrFail(info, route);
-    return this.store.update(this.scoped(info, route, current, obj), opts);
+    return this.store.updateOwned(this.scoped(info, route, current, obj), opts);
   }
 
   private patch(info: KindInfo, route: ResourceRoute, body: unknown, contentType: string, opts: WriteOptions): [number, unknown] {
@@ -474,7 +474,7 @@ export class KubeApiServer {
     }
     if (next.kind !== current!.kind) throw fail(400, 'the kind of an object cannot be patched', 'BadRequest');
     next.apiVersion = current!.apiVersion;
-    return [200, this.present(this.store.update(this.scoped(info, route, current!, next), opts), route)];
+    return [200, this.present(this.store.updateOwned(this.scoped(info, route, current!, next), opts), route)];
   }
 }
 

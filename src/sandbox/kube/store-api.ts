@@ -54,6 +54,6 @@ export interface ObjectStore {
   update(obj: KubeObject): KubeObject;
   /** with finalizers: sets deletionTimestamp and keeps the object; without: removes it. Returns the object as it was left or removed */
   delete(apiVersion: string, kind: string, name: string, namespace?: string): KubeObject | undefined;
-  /** every change of every kind, after it happened; returns unsubscribe */
-  watch(listener: StoreListener): () => void;
+  /** every change of the given kinds (`group/Kind`, e.g. `velero.io/Backup`; default all), after it happened; returns unsubscribe */
+  watch(listener: StoreListener, kinds?: string[]): () => void;
 }

@@ -65,7 +65,8 @@ export class MemoryStore implements ObjectStore {
   /** watches can start from any resourceVersion >= this (older events were dropped) */
   private historyFloor = 0;
   private readonly historySize: number;
-  private listeners = new Set<StoreListener>();
+  /** each listener with the kinds (`group/Kind`) it wants, or undefined for all */
+  private listeners = new Map<StoreListener, Set<string> | undefined>();
   private rawListeners = new Set<(e: StoreEvent) => void>();
 
   constructor(opts: MemoryStoreOptions = {}) {
@@ -115,7 +116,8 @@ export class MemoryStore implements ObjectStore {
       this.history.splice(0, drop);
     }
     for (const l of this.rawListeners) l(ev);
-    for (const l of this.listeners) {
+    for (const [l, kinds] of this.listeners) {
+      if (kinds && !kinds.has(ev.key)) continue;
       try {
         l(type, clone(object));
       } catch {
@@ -260,12 +262,22 @@ export class MemoryStore implements ObjectStore {
   }
 
   update(input: KubeObject, opts: WriteOptions = {}): KubeObject {
+    return clone(this.updateOwned(clone(input), opts));
+  }
+
+  /**
+   * update() for the HTTP layer, whose input is a fresh object nobody else holds (a decoded body
+   * or a patch result): it is stored as it is, and the stored object is returned, to be
+   * serialised and never mutated. Saves two deep copies per write.
+   */
+  updateOwned(input: KubeObject, opts: WriteOptions = {}): KubeObject {
     if (!input || typeof input !== 'object' || !input.metadata?.name) throw new StoreError(400, 'BadRequest', 'the object needs metadata.name');
     const info = this.kindOf(input.apiVersion, input.kind);
-    const ns = this.nsKey(info, input.metadata.namespace);
-    const old = this.bucket(info, ns, false)?.get(input.metadata.name);
-    if (!old) throw this.notFound(info, input.metadata.name);
-    const obj = clone(input);
+    // a custom resource is pruned in place by its schema, and may share parts with the stored one
+    const obj = info.builtin ? input : clone(input);
+    const ns = this.nsKey(info, obj.metadata.namespace);
+    const old = this.bucket(info, ns, false)?.get(obj.metadata.name);
+    if (!old) throw this.notFound(info, obj.metadata.name);
     const meta = obj.metadata;
     if (meta.resourceVersion !== undefined && meta.resourceVersion !== '' && meta.resourceVersion !== old.metadata.resourceVersion) {
       throw new StoreError(
@@ -288,16 +300,16 @@ export class MemoryStore implements ObjectStore {
     else delete meta.deletionTimestamp;
     meta.generation = (old.metadata.generation ?? 1) + (specOf(obj) !== specOf(old) ? 1 : 0);
     meta.resourceVersion = old.metadata.resourceVersion;
-    if (withoutVersion(obj) === withoutVersion(old)) return clone(old); // a no-op write keeps its resourceVersion
+    if (withoutVersion(obj) === withoutVersion(old)) return old; // a no-op write keeps its resourceVersion
     if (opts.dryRun) return obj;
     meta.resourceVersion = String(++this.rv);
     if (meta.deletionTimestamp && !(meta.finalizers?.length) && !this.holdsNamespace(info, obj)) {
       this.remove(info, ns, obj, old);
-      return clone(obj);
+      return obj;
     }
     this.bucket(info, ns, true)!.set(meta.name, obj);
     this.emit('MODIFIED', info, obj, old);
-    return clone(obj);
+    return obj;
   }
 
   /** a terminating namespace stays until its contents are gone */
@@ -382,8 +394,8 @@ export class MemoryStore implements ObjectStore {
     }
   }
 
-  watch(listener: StoreListener): () => void {
-    this.listeners.add(listener);
+  watch(listener: StoreListener, kinds?: string[]): () => void {
+    this.listeners.set(listener, kinds && new Set(kinds));
     return () => this.listeners.delete(listener);
   }
 

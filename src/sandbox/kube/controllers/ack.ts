@@ -132,9 +132,12 @@ export function startAckController(opts: AckControllerOptions): () => void {
     if (o.apiVersion === ENDPOINT_API && o.kind === 'Endpoint') schedule(o, reconcileEndpoint);
     else if (o.apiVersion === ADOPTED_API && o.kind === 'AdoptedResource') schedule(o, reconcileAdopted);
   };
-  const unwatch = store.watch((type, o) => {
-    if (type !== 'DELETED' && !timers.stopped) route(o);
-  });
+  const unwatch = store.watch(
+    (type, o) => {
+      if (type !== 'DELETED' && !timers.stopped) route(o);
+    },
+    ['sagemaker.services.k8s.aws/Endpoint', 'services.k8s.aws/AdoptedResource'],
+  );
   for (const o of safeList(store, ENDPOINT_API, 'Endpoint')) route(o);
   for (const o of safeList(store, ADOPTED_API, 'AdoptedResource')) route(o);
 

@@ -244,7 +244,7 @@ export function startVeleroController(opts: VeleroControllerOptions): () => void
     } else if (isOurs(o, 'Restore') && type !== 'DELETED') {
       take(o, startRestore);
     }
-  });
+  }, ['velero.io/Backup', 'velero.io/Restore']);
   for (const b of safeList(store, API, 'Backup', ns)) take(b, startBackup);
   for (const r of safeList(store, API, 'Restore', ns)) take(r, startRestore);
   timers.after(0, sync);
