@@ -131,6 +131,21 @@ describe('alb-cutover', () => {
     expect(record(wildcard(), 'CNAME')?.ResourceRecords).toEqual([{ Value: greenHost() }]);
   });
 
+  it('polls a slow DNS change at a quarter of the time waited: never far behind INSYNC, never flooding GetChange', async () => {
+    sb.traffic.scenario = { slowDnsMs: 2500 };
+    const mark = sb.requestLog.mark();
+    const r = await runTasks({ tasks: [task(params())], targets });
+    expect(r.reporter.end('cut').status, r.reporter.end('cut').message).toBe('changed');
+    const polls = sb.requestLog.since(mark).filter((e) => e.operation === 'GetChange');
+    // 200 ms apart for the first second (Route 53 allows 5 a second), then a quarter of the
+    // time waited: about 11 over 2.5 s; a fixed 200 ms poll would make 14, a doubling one 5
+    expect(polls.length).toBeGreaterThanOrEqual(7);
+    expect(polls.length).toBeLessThanOrEqual(12);
+    const gaps = polls.slice(1).map((p, i) => p.time - polls[i].time);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(190);
+    sb.traffic.scenario = {};
+  });
+
   it('a slow DNS change shows progress and stops on the task timeout, naming the submitted change', async () => {
     sb.traffic.scenario = { slowDnsMs: 60_000 };
     const started = Date.now();
