@@ -134,61 +134,74 @@ const backupSnapshot: TaskModule<BackupSnapshotParams> = {
     const notes: string[] = [];
     const now = Date.now();
 
-    for (const { kind, arn } of used) {
-      const points = await recoveryPointsOf(ctx, params.vault, arn);
-      const latest = points[0];
-      notes.push(
-        latest
-          ? `${kind}: latest recovery point is ${formatAge(now - (latest.CreationDate?.getTime() ?? now))} old (${latest.RecoveryPointArn})`
-          : `${kind}: no recovery point of ${arn} in vault ${params.vault} yet`,
-      );
-
-      // 1. a job this run started (journaled): resume onto it
-      const rec = prior[kind]?.arn === arn ? prior[kind] : undefined;
-      let ended: string | undefined;
-      if (rec) {
-        const job = await describeJob(ctx, rec.jobId).catch((e: unknown) => {
-          if (isNotFound(e)) return undefined;
-          throw e;
-        });
-        const state = job?.State ?? 'GONE';
-        if (state === 'COMPLETED') {
-          data.done[kind] = { ...rec, recoveryPointArn: job?.RecoveryPointArn ?? rec.recoveryPointArn };
-          notes.push(`${kind}: backup job ${rec.jobId} of this run already completed`);
-          continue;
-        }
-        if (!ENDED_STATES.has(state) && state !== 'GONE') {
-          data.waitOn.push({ kind, jobId: rec.jobId });
-          const pct = job?.PercentDone ? ` ${Number(job.PercentDone).toFixed(1)}%` : '';
-          changes.push({ action: 'run', target: `aws backup job ${rec.jobId}`, summary: `wait for the ${kind} backup job started earlier in this run (${state}${pct})` });
-          continue;
-        }
-        ended = `job ${rec.jobId} of this run ended ${state}${job?.StatusMessage ? `: ${job.StatusMessage}` : ''}`;
-      }
-
-      // 2. a completed snapshot under the same key, from an earlier run of this upgrade
-      const search = await findKeyedPoint(ctx, points, key);
-      if (search.point) {
-        const rpArn = search.point.RecoveryPointArn!;
-        data.kept[kind] = { recoveryPointArn: rpArn, jobId: await jobOfPoint(ctx, params.vault, search.point) };
-        notes.push(`${kind}: recovery point ${rpArn} (${formatAge(now - (search.point.CreationDate?.getTime() ?? now))} old) already carries ${SNAPSHOT_KEY_TAG}=${key}; no new backup`);
-        continue;
-      }
-      if (search.unreadable) {
-        notes.push(
-          `${kind}: cannot read the tags of recovery points like ${search.unreadable.arn} (${search.unreadable.why}), so an earlier snapshot under key ${key} cannot be recognised here; ` +
-            `within 24 hours of it the job's IdempotencyToken still returns that same job instead of a new backup`,
+    // the resources are planned at once (each is a few sequential reads), their notes and changes kept in order
+    const planned = await Promise.all(
+      used.map(async ({ kind, arn }) => {
+        const r = { notes: [] as string[], changes: [] as Change[], data: { start: [], waitOn: [], done: {}, kept: {} } as PlanData };
+        const points = await recoveryPointsOf(ctx, params.vault, arn);
+        const latest = points[0];
+        r.notes.push(
+          latest
+            ? `${kind}: latest recovery point is ${formatAge(now - (latest.CreationDate?.getTime() ?? now))} old (${latest.RecoveryPointArn})`
+            : `${kind}: no recovery point of ${arn} in vault ${params.vault} yet`,
         );
-      }
 
-      // 3. start one (after a failed job of this run: the next generation, so AWS makes a new job)
-      if (rec) {
-        data.start.push({ kind, arn, generation: rec.generation + 1 });
-        changes.push({ action: 'create', target: `aws backup job for ${arn}`, summary: `start a new ${kind} backup into vault ${params.vault} (${ended})` });
-        continue;
-      }
-      data.start.push({ kind, arn, generation: 0 });
-      changes.push({ action: 'create', target: `aws backup job for ${arn}`, summary: `start an on-demand ${kind} backup into vault ${params.vault}` });
+        // 1. a job this run started (journaled): resume onto it
+        const rec = prior[kind]?.arn === arn ? prior[kind] : undefined;
+        let ended: string | undefined;
+        if (rec) {
+          const job = await describeJob(ctx, rec.jobId).catch((e: unknown) => {
+            if (isNotFound(e)) return undefined;
+            throw e;
+          });
+          const state = job?.State ?? 'GONE';
+          if (state === 'COMPLETED') {
+            r.data.done[kind] = { ...rec, recoveryPointArn: job?.RecoveryPointArn ?? rec.recoveryPointArn };
+            r.notes.push(`${kind}: backup job ${rec.jobId} of this run already completed`);
+            return r;
+          }
+          if (!ENDED_STATES.has(state) && state !== 'GONE') {
+            r.data.waitOn.push({ kind, jobId: rec.jobId });
+            const pct = job?.PercentDone ? ` ${Number(job.PercentDone).toFixed(1)}%` : '';
+            r.changes.push({ action: 'run', target: `aws backup job ${rec.jobId}`, summary: `wait for the ${kind} backup job started earlier in this run (${state}${pct})` });
+            return r;
+          }
+          ended = `job ${rec.jobId} of this run ended ${state}${job?.StatusMessage ? `: ${job.StatusMessage}` : ''}`;
+        }
+
+        // 2. a completed snapshot under the same key, from an earlier run of this upgrade
+        const search = await findKeyedPoint(ctx, points, key);
+        if (search.point) {
+          const rpArn = search.point.RecoveryPointArn!;
+          r.data.kept[kind] = { recoveryPointArn: rpArn, jobId: await jobOfPoint(ctx, params.vault, search.point) };
+          r.notes.push(`${kind}: recovery point ${rpArn} (${formatAge(now - (search.point.CreationDate?.getTime() ?? now))} old) already carries ${SNAPSHOT_KEY_TAG}=${key}; no new backup`);
+          return r;
+        }
+        if (search.unreadable) {
+          r.notes.push(
+            `${kind}: cannot read the tags of recovery points like ${search.unreadable.arn} (${search.unreadable.why}), so an earlier snapshot under key ${key} cannot be recognised here; ` +
+              `within 24 hours of it the job's IdempotencyToken still returns that same job instead of a new backup`,
+          );
+        }
+
+        // 3. start one (after a failed job of this run: the next generation, so AWS makes a new job)
+        if (rec) {
+          r.data.start.push({ kind, arn, generation: rec.generation + 1 });
+          r.changes.push({ action: 'create', target: `aws backup job for ${arn}`, summary: `start a new ${kind} backup into vault ${params.vault} (${ended})` });
+          return r;
+        }
+        r.data.start.push({ kind, arn, generation: 0 });
+        r.changes.push({ action: 'create', target: `aws backup job for ${arn}`, summary: `start an on-demand ${kind} backup into vault ${params.vault}` });
+        return r;
+      }),
+    );
+    for (const r of planned) {
+      notes.push(...r.notes);
+      changes.push(...r.changes);
+      data.start.push(...r.data.start);
+      data.waitOn.push(...r.data.waitOn);
+      Object.assign(data.done, r.data.done);
+      Object.assign(data.kept, r.data.kept);
     }
 
     const recoveryPoints: Record<string, unknown> = {};
