@@ -8,12 +8,14 @@
 // The chunks sit in one directory two levels below the package root, like dist/runner, so that
 // package-root.ts finds schemas/, templates/ and dist/validators/ from either.
 import { rmSync } from 'node:fs';
+import { basename } from 'node:path';
 import { build } from 'esbuild';
 import { packagePath } from '../dist/runner/package-root.js';
+import { writeFileAtomic } from '../dist/runner/fs-atomic.js';
 
 const outdir = packagePath('dist', 'bundle');
 rmSync(outdir, { recursive: true, force: true });
-await build({
+const result = await build({
   entryPoints: [packagePath('dist', 'cli.js')],
   outdir,
   bundle: true,
@@ -34,4 +36,14 @@ await build({
   // ajv is required at run time only when a schema changed since the build (validate.ts)
   external: ['ajv', 'ajv-formats'],
   logLevel: 'warning',
+  metafile: true,
 });
+
+// which packages each chunk holds, so that a test can tell what a command loaded
+// (for instance that `kfup validate` loads neither the AWS SDK nor client-node)
+const packageOf = (input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? 'kfup';
+const packages = {};
+for (const [file, out] of Object.entries(result.metafile.outputs)) {
+  packages[basename(file)] = [...new Set(Object.keys(out.inputs).map(packageOf))].sort();
+}
+writeFileAtomic(packagePath('dist', 'bundle', 'packages.json'), JSON.stringify(packages, null, 1) + '\n');
