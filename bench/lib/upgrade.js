@@ -30,16 +30,23 @@ export async function upgradeOnce({ profiles, mode = 'run' }) {
     if (mode === 'check') args.push('--check');
     else args.push('--yes');
     const mark = sb.requestLog.mark();
+    let firstTaskAt;
+    const spawnedAt = Date.now();
     const r = await kfup(args, {
       cwd: dir,
       env: sb.env,
       onLine: (line) => {
         if (line.includes('"task-end"')) ends.push(JSON.parse(line));
+        else if (firstTaskAt === undefined && line.includes('"task-start"')) firstTaskAt = Date.parse(JSON.parse(line).time);
       },
     });
     if (r.code !== 0) throw new Error(`kfup run${mode === 'check' ? ' --check' : ''} of the upgrade exited ${r.code}: ${(r.stderr || r.stdout).slice(-600)}`);
     const requests = sb.requestLog.since(mark);
-    return { ...r, ends, intervals: waits.intervals(), requests: requests.length, mutating: requests.filter((e) => e.mutating).length };
+    const lastEnd = Math.max(...ends.map((e) => Date.parse(e.time)));
+    // outside the tasks: from spawn to the first task, and from the last task's end to exit
+    const startupMs = firstTaskAt - spawnedAt;
+    const exitMs = spawnedAt + r.ms - lastEnd;
+    return { ...r, ends, startupMs, exitMs, intervals: waits.intervals(), requests: requests.length, mutating: requests.filter((e) => e.mutating).length };
   } finally {
     waits.stop();
     await sb.stop();
