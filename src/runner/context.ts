@@ -17,13 +17,14 @@ import type { Context, ExecOptions, ExecResult, KubeClients, Mode, Targets } fro
 // loads it once, up front, and ctx.kube() then finds it ready. Everything that needs its classes
 // at run time takes them from here (kubeLibrary()), so there is one copy of it in the process,
 // the one in the CLI's bundle.
-let k8sLibrary: typeof import('@kubernetes/client-node') | undefined;
-export async function loadKubeLibrary(): Promise<typeof import('@kubernetes/client-node')> {
-  return (k8sLibrary ??= await import('@kubernetes/client-node'));
+type KubeLibrary = typeof import('./kube-library.js');
+let k8sLibrary: KubeLibrary | undefined;
+export async function loadKubeLibrary(): Promise<KubeLibrary> {
+  return (k8sLibrary ??= await import('./kube-library.js'));
 }
 
 /** the loaded client-node library; the runner loads it before any task of a run with clusters */
-export function kubeLibrary(): typeof import('@kubernetes/client-node') {
+export function kubeLibrary(): KubeLibrary {
   if (!k8sLibrary) throw new Error('internal error: the Kubernetes client library was used before loadKubeLibrary() finished');
   return k8sLibrary;
 }
