@@ -4,6 +4,7 @@
 // namespaces. Check shows field diffs; apply is compare-and-set; revert restores what it replaced.
 import type { V1Ingress } from '@kubernetes/client-node';
 import { UserError } from '../runner/errors.js';
+import { mapPool } from './kube/pool.js';
 import { loadTaskSchema } from '../runner/package-root.js';
 import type { Applied, Change, Context, KubeClients, TaskModule } from '../runner/types.js';
 import { callError, equalJson, guardedWrite, isNotFound, isObj, plain, revertPatch, withRetry, type JsonObject } from './knative/kube-calls.js';
@@ -21,6 +22,8 @@ export interface KnativeConfigParams {
 }
 
 const AP = { group: 'security.istio.io', version: 'v1beta1', plural: 'authorizationpolicies' };
+/** objects read or written at a time */
+const IN_FLIGHT = 8;
 
 interface ObjPlan {
   /** "ingress istio-system/istio-ingress-api" */
@@ -159,11 +162,18 @@ const knativeConfig: TaskModule<KnativeConfigParams> = {
         for (const m of renderPolicies(ns, pol)) wanted.push({ target: `authorizationpolicy ${ns}/${(m.metadata as JsonObject).name}`, manifest: m });
       }
     }
-    for (const w of wanted) {
+    // one read per object, a few at a time: a cluster has two policies per profile namespace
+    const lives = await mapPool(wanted, IN_FLIGHT, (w) => {
+      const md = w.manifest.metadata as JsonObject;
+      return readObj(kube, kindOf(w.target), String(md.namespace), String(md.name), ctx.signal);
+    }, ctx.signal);
+    for (const [i, w] of wanted.entries()) {
       const md = w.manifest.metadata as JsonObject;
       const ns = String(md.namespace);
       const nm = String(md.name);
-      const live = await readObj(kube, kindOf(w.target), ns, nm, ctx.signal);
+      const read = lives[i];
+      if (!read.ok) throw read.error;
+      const live = read.value;
       if (live) markSecrets(ctx, headerValues(live));
       if (live && satisfies(owned(live), owned(w.manifest))) continue;
       const before = live ? owned(live) : null;
@@ -196,30 +206,39 @@ const knativeConfig: TaskModule<KnativeConfigParams> = {
       });
       ctx.progress(`config map ${namespace}/${name}: default domain ${p.domain}`);
     }
-    const records: ObjRecord[] = [];
-    for (const o of d.objects) {
-      const kind = kindOf(o.target);
-      const rec: ObjRecord = { kind, namespace: o.namespace, name: o.name, existed: o.before !== null, before: o.before };
-      records.push(rec);
-      // persisted before writing: an interrupted write can still be reverted
-      ctx.persist('objects', records);
-      const wantOwned = owned(o.manifest);
-      let written: JsonObject | undefined;
-      await guardedWrite<JsonObject>({
-        what: o.target,
-        read: () => readObj(kube, kind, o.namespace, o.name, ctx.signal),
-        state: (live) => (live === undefined ? null : satisfies(owned(live), wantOwned) ? 'as planned' : owned(live)),
-        before: o.before,
-        after: 'as planned',
-        write: async (live) => {
-          written = await writeObj(kube, kind, o, live);
-        },
-        signal: ctx.signal,
-      });
-      rec.after = written ? owned(written) : owned(await readObj(kube, kind, o.namespace, o.name, ctx.signal));
-      ctx.persist('objects', records);
-      ctx.progress(`${o.target} ${rec.existed ? 'updated' : 'created'}`);
-    }
+    // every object is journaled (with what it held) before any is written, so that an interrupted
+    // run can still be reverted: revert compares with what each object holds then, and one that
+    // was never written is left as it is
+    const records: ObjRecord[] = d.objects.map((o) => ({ kind: kindOf(o.target), namespace: o.namespace, name: o.name, existed: o.before !== null, before: o.before }));
+    if (records.length) ctx.persist('objects', records);
+    let done = 0;
+    const results = await mapPool(
+      d.objects,
+      IN_FLIGHT,
+      async (o, i) => {
+        const rec = records[i];
+        const wantOwned = owned(o.manifest);
+        let written: JsonObject | undefined;
+        await guardedWrite<JsonObject>({
+          what: o.target,
+          read: () => readObj(kube, rec.kind, o.namespace, o.name, ctx.signal),
+          state: (live) => (live === undefined ? null : satisfies(owned(live), wantOwned) ? 'as planned' : owned(live)),
+          before: o.before,
+          after: 'as planned',
+          write: async (live) => {
+            written = await writeObj(kube, rec.kind, o, live);
+          },
+          signal: ctx.signal,
+        });
+        rec.after = written ? owned(written) : owned(await readObj(kube, rec.kind, o.namespace, o.name, ctx.signal));
+        ctx.progress(`${o.target} ${rec.existed ? 'updated' : 'created'} (${++done}/${d.objects.length})`);
+      },
+      ctx.signal,
+    );
+    // what was written, for revert to tell kfup's fields from later changes
+    if (records.length) ctx.persist('objects', records);
+    const failed = results.find((r) => !r.ok);
+    if (failed && !failed.ok) throw failed.error;
     return plan.outputs;
   },
 
@@ -230,10 +249,13 @@ const knativeConfig: TaskModule<KnativeConfigParams> = {
     const actions: (() => Promise<unknown>)[] = [];
     markSecrets(ctx, p.ingress?.header_values ?? []);
 
-    const objects = (record.persisted.objects ?? []) as ObjRecord[];
-    for (const rec of [...objects].reverse()) {
+    const objects = [...((record.persisted.objects ?? []) as ObjRecord[])].reverse();
+    const lives = await mapPool(objects, IN_FLIGHT, (rec) => readObj(kube, rec.kind, rec.namespace, rec.name, ctx.signal), ctx.signal);
+    for (const [i, rec] of objects.entries()) {
       const target = `${rec.kind.toLowerCase()} ${rec.namespace}/${rec.name}`;
-      const live = await readObj(kube, rec.kind, rec.namespace, rec.name, ctx.signal);
+      const read = lives[i];
+      if (!read.ok) throw read.error;
+      const live = read.value;
       if (live) markSecrets(ctx, headerValues(live));
       if (!rec.existed) {
         if (!live) continue;
@@ -286,7 +308,11 @@ const knativeConfig: TaskModule<KnativeConfigParams> = {
         }
       }
     }
-    if (ctx.mode === 'run') for (const a of actions) await a();
+    if (ctx.mode === 'run') {
+      const results = await mapPool(actions, IN_FLIGHT, (a) => a(), ctx.signal);
+      const failed = results.find((r) => !r.ok);
+      if (failed && !failed.ok) throw failed.error;
+    }
     return changes;
   },
 };
