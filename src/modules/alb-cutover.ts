@@ -93,7 +93,10 @@ const albCutover: TaskModule<AlbCutoverParams> = {
     const changes: Change[] = [];
     const data: Data = {};
 
-    // preconditions first, all of them, before anything is planned
+    // preconditions first, all of them, before anything is planned. The rule is looked up while
+    // the zone is read (its failure, if any, is reported after the zone's)
+    const ruleLookup = findRule(elb, p, hosts);
+    ruleLookup.catch(() => undefined);
     const zone = await findZone(r53, p.hosted_zone);
     for (const spec of p.records ?? []) checkRecordName(spec, zone);
     const records = await listRecords(r53, zone.id);
@@ -106,7 +109,7 @@ const albCutover: TaskModule<AlbCutoverParams> = {
     }
     notes.push(`${plainDnsName(p.to_host)} resolves in ${zone.name} (${resolves.via})`);
 
-    const rule = await findRule(elb, p, hosts);
+    const rule = await ruleLookup;
     const targets = redirectHosts(rule);
     const label = ruleLabel(rule);
     if (!targets.length) throw new UserError(`listener rule ${label} has no redirect action`, { hint: 'rule_arn must name the rule that redirects users to the active cluster', exitCode: 1 });
@@ -152,6 +155,9 @@ const albCutover: TaskModule<AlbCutoverParams> = {
     const elb = ctx.aws(ElasticLoadBalancingV2Client);
     const r53 = ctx.aws(Route53Client);
     const outputs: Outputs = { ...plan.outputs };
+    // the records are read again (have they changed since check?) while the rule is
+    const freshRecords = data.records ? listRecords(r53, data.records.zoneId) : undefined;
+    freshRecords?.catch(() => undefined);
     if (data.rule) {
       const cur = await describeRule(elb, data.rule.arn);
       if (!sameActions(cur.Actions ?? [], data.rule.before)) {
@@ -165,7 +171,7 @@ const albCutover: TaskModule<AlbCutoverParams> = {
     }
     if (data.records) {
       const { zoneId, items } = data.records;
-      const fresh = await listRecords(r53, zoneId);
+      const fresh = (await freshRecords)!;
       for (const it of items) {
         const cur = findRecord(fresh, it.after.Name!, it.after.Type!);
         const unchanged = it.before ? !!cur && sameRecordSet(cur, it.before) : !cur || sameRecordSet(cur, it.after);
