@@ -101,7 +101,8 @@ function makeAws(svc: RunServices, ClientClass: new (config: any) => SdkClient, 
   // Modules see only send(): the client's middleware stack and config stay out of reach.
   const facade = {
     send(cmd: SdkCommand, opts: Record<string, unknown> = {}) {
-      const op = cmd.constructor.name.replace(/Command$/, '');
+      // StartBackupJobCommand -> StartBackupJob (a bundler that renames a clashing class appends digits)
+      const op = cmd.constructor.name.replace(/\d+$/, '').replace(/Command$/, '');
       if (svc.mode === 'check' && !READ_ONLY_AWS.test(op)) {
         return Promise.reject(new GuardError(`check mode is read-only: refused AWS ${op}`));
       }

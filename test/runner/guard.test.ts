@@ -40,6 +40,11 @@ describe('check mode guard', () => {
     const sent = sb.requestLog.since(mark);
     expect(sent.map((e) => e.operation)).toEqual(['GetRole']);
     expect(sent.filter((e) => e.mutating)).toEqual([]);
+    // a bundler renames a class whose name clashes by appending digits: still the same command
+    const UpdateAssumeRolePolicyCommand2 = class extends UpdateAssumeRolePolicyCommand {};
+    expect(UpdateAssumeRolePolicyCommand2.name).toBe('UpdateAssumeRolePolicyCommand2');
+    await expect(iam.send(new UpdateAssumeRolePolicyCommand2({ RoleName: roleName(), PolicyDocument: '{}' }))).rejects.toThrow(/^check mode is read-only: refused AWS UpdateAssumeRolePolicy$/);
+    expect(sb.requestLog.since(mark).filter((e) => e.mutating)).toEqual([]);
   });
 
   it('lets Kubernetes reads and watches through and refuses every other verb', async () => {
