@@ -4,7 +4,7 @@
 // namespaces. Check shows field diffs; apply is compare-and-set; revert restores what it replaced.
 import type { V1Ingress } from '@kubernetes/client-node';
 import { UserError } from '../runner/errors.js';
-import { mapPool } from './kube/pool.js';
+import { mapPool, valuesOrThrow } from './kube/pool.js';
 import { loadTaskSchema } from '../runner/package-root.js';
 import type { Applied, Change, Context, KubeClients, TaskModule } from '../runner/types.js';
 import { callError, equalJson, guardedWrite, isNotFound, isObj, plain, revertPatch, withRetry, type JsonObject } from './knative/kube-calls.js';
@@ -162,18 +162,15 @@ const knativeConfig: TaskModule<KnativeConfigParams> = {
         for (const m of renderPolicies(ns, pol)) wanted.push({ target: `authorizationpolicy ${ns}/${(m.metadata as JsonObject).name}`, manifest: m });
       }
     }
+    const refOf = (w: (typeof wanted)[number]) => {
+      const md = w.manifest.metadata as JsonObject;
+      return { ns: String(md.namespace), nm: String(md.name) };
+    };
     // one read per object, a few at a time: a cluster has two policies per profile namespace
-    const lives = await mapPool(wanted, IN_FLIGHT, (w) => {
-      const md = w.manifest.metadata as JsonObject;
-      return readObj(kube, kindOf(w.target), String(md.namespace), String(md.name), ctx.signal);
-    }, ctx.signal);
+    const lives = valuesOrThrow(await mapPool(wanted, IN_FLIGHT, (w) => readObj(kube, kindOf(w.target), refOf(w).ns, refOf(w).nm, ctx.signal), ctx.signal));
     for (const [i, w] of wanted.entries()) {
-      const md = w.manifest.metadata as JsonObject;
-      const ns = String(md.namespace);
-      const nm = String(md.name);
-      const read = lives[i];
-      if (!read.ok) throw read.error;
-      const live = read.value;
+      const { ns, nm } = refOf(w);
+      const live = lives[i];
       if (live) markSecrets(ctx, headerValues(live));
       if (live && satisfies(owned(live), owned(w.manifest))) continue;
       const before = live ? owned(live) : null;
@@ -237,8 +234,7 @@ const knativeConfig: TaskModule<KnativeConfigParams> = {
     );
     // what was written, for revert to tell kfup's fields from later changes
     if (records.length) ctx.persist('objects', records);
-    const failed = results.find((r) => !r.ok);
-    if (failed && !failed.ok) throw failed.error;
+    valuesOrThrow(results);
     return plan.outputs;
   },
 
@@ -250,12 +246,10 @@ const knativeConfig: TaskModule<KnativeConfigParams> = {
     markSecrets(ctx, p.ingress?.header_values ?? []);
 
     const objects = [...((record.persisted.objects ?? []) as ObjRecord[])].reverse();
-    const lives = await mapPool(objects, IN_FLIGHT, (rec) => readObj(kube, rec.kind, rec.namespace, rec.name, ctx.signal), ctx.signal);
+    const lives = valuesOrThrow(await mapPool(objects, IN_FLIGHT, (rec) => readObj(kube, rec.kind, rec.namespace, rec.name, ctx.signal), ctx.signal));
     for (const [i, rec] of objects.entries()) {
       const target = `${rec.kind.toLowerCase()} ${rec.namespace}/${rec.name}`;
-      const read = lives[i];
-      if (!read.ok) throw read.error;
-      const live = read.value;
+      const live = lives[i];
       if (live) markSecrets(ctx, headerValues(live));
       if (!rec.existed) {
         if (!live) continue;
@@ -308,11 +302,7 @@ const knativeConfig: TaskModule<KnativeConfigParams> = {
         }
       }
     }
-    if (ctx.mode === 'run') {
-      const results = await mapPool(actions, IN_FLIGHT, (a) => a(), ctx.signal);
-      const failed = results.find((r) => !r.ok);
-      if (failed && !failed.ok) throw failed.error;
-    }
+    if (ctx.mode === 'run') valuesOrThrow(await mapPool(actions, IN_FLIGHT, (a) => a(), ctx.signal));
     return changes;
   },
 };

@@ -25,3 +25,11 @@ export async function mapPool<T, R>(items: readonly T[], concurrency: number, fn
   await Promise.all(Array.from({ length: n }, worker));
   return results;
 }
+
+/** the values of a pool's results, in order; the first failure is thrown (for all-or-nothing reads and writes) */
+export function valuesOrThrow<R>(results: Settled<R>[]): R[] {
+  return results.map((r) => {
+    if (!r.ok) throw r.error;
+    return r.value;
+  });
+}

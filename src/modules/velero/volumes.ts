@@ -6,7 +6,7 @@ import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubern
 import type { KubeClients } from '../../runner/types.js';
 import { listAll } from '../kube/list.js';
 import { kubeList } from '../kube/raw.js';
-import { mapPool } from '../kube/pool.js';
+import { mapPool, valuesOrThrow } from '../kube/pool.js';
 
 export const BACKUP_VOLUMES = 'backup.velero.io/backup-volumes';
 
@@ -44,11 +44,7 @@ async function inNamespaces<T extends { metadata?: { namespace?: string } }>(
     const wanted = new Set(namespaces);
     return (await listAll(all, { signal, limit: 500 })).filter((o) => wanted.has(o.metadata?.namespace ?? ''));
   }
-  const lists = await mapPool(namespaces, 8, (ns) => listAll((c, l) => perNamespace(ns, c, l), { signal, limit: 500 }), signal);
-  return lists.flatMap((r) => {
-    if (!r.ok) throw r.error;
-    return r.value;
-  });
+  return valuesOrThrow(await mapPool(namespaces, 8, (ns) => listAll((c, l) => perNamespace(ns, c, l), { signal, limit: 500 }), signal)).flat();
 }
 
 export async function findPodVolumes(kube: KubeClients, namespaces: string[], drivers: string[], signal: AbortSignal): Promise<PodVolumes[]> {

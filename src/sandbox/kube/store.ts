@@ -262,7 +262,7 @@ export class MemoryStore implements ObjectStore {
   }
 
   update(input: KubeObject, opts: WriteOptions = {}): KubeObject {
-    return clone(this.updateOwned(clone(input), opts));
+    return clone(this.write(input, opts, true));
   }
 
   /**
@@ -271,10 +271,14 @@ export class MemoryStore implements ObjectStore {
    * serialised and never mutated. Saves two deep copies per write.
    */
   updateOwned(input: KubeObject, opts: WriteOptions = {}): KubeObject {
+    return this.write(input, opts, false);
+  }
+
+  /** the update itself; the input is copied first when the caller keeps it (or, for a custom resource, may share parts of it with the stored object: its schema prunes in place) */
+  private write(input: KubeObject, opts: WriteOptions, callerKeepsInput: boolean): KubeObject {
     if (!input || typeof input !== 'object' || !input.metadata?.name) throw new StoreError(400, 'BadRequest', 'the object needs metadata.name');
     const info = this.kindOf(input.apiVersion, input.kind);
-    // a custom resource is pruned in place by its schema, and may share parts with the stored one
-    const obj = info.builtin ? input : clone(input);
+    const obj = callerKeepsInput || !info.builtin ? clone(input) : input;
     const ns = this.nsKey(info, obj.metadata.namespace);
     const old = this.bucket(info, ns, false)?.get(obj.metadata.name);
     if (!old) throw this.notFound(info, obj.metadata.name);
