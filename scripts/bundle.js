@@ -10,8 +10,8 @@
 import { rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { build } from 'esbuild';
-import { packagePath } from '../dist/runner/package-root.js';
-import { writeFileAtomic } from '../dist/runner/fs-atomic.js';
+import { packagePath } from '../dist/runner/load/package-root.js';
+import { writeFileAtomic } from '../dist/runner/state/fs-atomic.js';
 
 const outdir = packagePath('dist', 'bundle');
 rmSync(outdir, { recursive: true, force: true });

@@ -6,9 +6,9 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { Ajv } from 'ajv';
 import standaloneModule from 'ajv/dist/standalone/index.js';
-import { writeFileAtomic } from '../dist/runner/fs-atomic.js';
-import { packagePath } from '../dist/runner/package-root.js';
-import { ajvOptions, schemaHash } from '../dist/runner/schema-key.js';
+import { writeFileAtomic } from '../dist/runner/state/fs-atomic.js';
+import { packagePath } from '../dist/runner/load/package-root.js';
+import { ajvOptions, schemaHash } from '../dist/runner/load/schema-key.js';
 
 const standaloneCode = standaloneModule.default ?? standaloneModule;
 const out = packagePath('dist', 'validators');

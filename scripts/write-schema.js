@@ -1,8 +1,8 @@
 // Build step: writes schemas/kfup.schema.json (the combined schema editors point at with
 // `# yaml-language-server: $schema=...`) from the envelope and task-type schemas. Generated,
 // never edited by hand, and not committed.
-import { writeFileAtomic } from '../dist/runner/fs-atomic.js';
-import { combinedSchema } from '../dist/runner/combined-schema.js';
-import { packagePath } from '../dist/runner/package-root.js';
+import { writeFileAtomic } from '../dist/runner/state/fs-atomic.js';
+import { combinedSchema } from '../dist/runner/load/combined-schema.js';
+import { packagePath } from '../dist/runner/load/package-root.js';
 
 writeFileAtomic(packagePath('schemas', 'kfup.schema.json'), JSON.stringify(combinedSchema(), null, 2) + '\n');

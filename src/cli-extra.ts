@@ -17,7 +17,7 @@ export function registerExtraCommands(into: ((program: Command) => void)[]): voi
       .option('--break-lock', 'remove a stale lock left by a run that died')
       .option('--state-dir <dir>', 'where runs are kept', '.kfup')
       .action(async (runId: string, flags: { dryRun?: boolean; check?: boolean; diff?: boolean; yes?: boolean; output: 'text' | 'json'; stateDir: string; breakLock?: boolean }) => {
-        const { rollbackRun } = await import('./runner/rollback.js');
+        const { rollbackRun } = await import('./runner/engine/rollback.js');
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort(new Error('interrupted by Ctrl-C')));
         const r = await rollbackRun({

@@ -150,7 +150,7 @@ export function buildProgram(): Command {
     .description('list the tasks of a playbook with their types and tags')
     .argument('<playbook>')
     .action(async (playbook: string) => {
-      const { loadPlaybook } = await import('./runner/playbook.js');
+      const { loadPlaybook } = await import('./runner/load/playbook.js');
       const { taskTypes } = await import('./modules/index.js');
       const { listTasks } = await import('./runner/index.js');
       const pb = loadPlaybook(playbook, taskTypes());
@@ -165,7 +165,7 @@ export function buildProgram(): Command {
     .description('the task types, with a one-line description and their parameters')
     .argument('[type]', 'show one task type in full')
     .action(async (type?: string) => {
-      const { describeModules } = await import('./runner/module-docs.js');
+      const { describeModules } = await import('./runner/report/module-docs.js');
       process.stdout.write(describeModules(type));
     });
 
@@ -173,14 +173,14 @@ export function buildProgram(): Command {
     .command('schema')
     .description('print the combined JSON Schema (playbook envelope and every task type) for editors')
     .action(async () => {
-      const { combinedSchema } = await import('./runner/combined-schema.js');
+      const { combinedSchema } = await import('./runner/load/combined-schema.js');
       process.stdout.write(JSON.stringify(combinedSchema(), null, 2) + '\n');
     });
 
   varOptions(program.command('vars').description('print the merged variables with where each comes from (secrets redacted)').argument('<playbook>'))
     .addOption(new Option('-o, --output <kind>', 'text or json').choices(['text', 'json']).default('text'))
     .action(async (playbook: string, flags: RunFlags) => {
-      const { printVars } = await import('./runner/vars-report.js');
+      const { printVars } = await import('./runner/report/vars-report.js');
       process.stdout.write(printVars({ playbook, env: flags.env, varsFiles: flags.varsFile, vars: flags.var }, flags.output));
     });
 
@@ -189,7 +189,7 @@ export function buildProgram(): Command {
     .description('list runs recorded under the state directory, newest first')
     .option('--state-dir <dir>', 'where runs are kept', '.kfup')
     .action(async (flags: { stateDir: string }) => {
-      const { formatRuns } = await import('./runner/runs-report.js');
+      const { formatRuns } = await import('./runner/report/runs-report.js');
       process.stdout.write(formatRuns(flags.stateDir));
     });
 

@@ -3,7 +3,7 @@
 // shows what changed (objects restored on green, traffic switched) and stops the sandbox.
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { packagePath } from './runner/package-root.js';
+import { packagePath } from './runner/load/package-root.js';
 
 function onPath(bin: string): boolean {
   try {

@@ -4,8 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { UserError } from './runner/errors.js';
-import { writeFileAtomic } from './runner/fs-atomic.js';
-import { packagePath } from './runner/package-root.js';
+import { writeFileAtomic } from './runner/state/fs-atomic.js';
+import { packagePath } from './runner/load/package-root.js';
 
 export interface VariableDoc {
   name: string;

@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { UserError } from '../runner/errors.js';
-import { loadTaskSchema } from '../runner/package-root.js';
+import { loadTaskSchema } from '../runner/load/package-root.js';
 import type { Applied, Change, Context, KubeClients, Outputs, Plan, TaskModule } from '../runner/types.js';
 import { adoptedCondition, adoptedObject, renderAdopted, type AdoptedResourceObject } from './ack/adopted.js';
 import { detectAckRuntime } from './ack/detect-runtime.js';

@@ -8,7 +8,7 @@
 import { ElasticLoadBalancingV2Client, DescribeRulesCommand, ModifyRuleCommand, type Action, type Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ChangeResourceRecordSetsCommand, Route53Client, type Change as R53Change, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { UserError } from '../runner/errors.js';
-import { loadTaskSchema } from '../runner/package-root.js';
+import { loadTaskSchema } from '../runner/load/package-root.js';
 import type { Applied, Change, Context, Outputs, Plan, TaskModule } from '../runner/types.js';
 import { plainDnsName, sameDnsName } from './alb/dns-name.js';
 import {

@@ -1,7 +1,7 @@
 // assert: every condition must be true. Conditions are rendered by the runner, so this module sees
 // their values; the conditions as written (ctx.task.raw) name the ones that failed.
-import { loadTaskSchema } from '../runner/package-root.js';
-import { isTrue } from '../runner/template.js';
+import { loadTaskSchema } from '../runner/load/package-root.js';
+import { isTrue } from '../runner/template/template.js';
 import type { TaskModule } from '../runner/types.js';
 
 interface AssertParams {

@@ -2,7 +2,7 @@
 // k8s-info it never changes anything, so preflight checks ("the backup vault exists") work in
 // check mode too. Secret values are not readable through it.
 import { UserError, didYouMean } from '../runner/errors.js';
-import { loadTaskSchema } from '../runner/package-root.js';
+import { loadTaskSchema } from '../runner/load/package-root.js';
 import type { TaskModule } from '../runner/types.js';
 
 interface AwsInfoParams {

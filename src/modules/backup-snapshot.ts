@@ -7,9 +7,9 @@
 // are read where AWS keeps them: AWS Backup for EFS/S3, RDS for its snapshots, FSx for its backups.
 import { BackupClient, DescribeBackupVaultCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { parseDuration } from '../runner/duration.js';
+import { parseDuration } from '../runner/load/duration.js';
 import { UserError } from '../runner/errors.js';
-import { loadTaskSchema } from '../runner/package-root.js';
+import { loadTaskSchema } from '../runner/load/package-root.js';
 import { Unknown, type Change, type Context, type Outputs, type TaskModule } from '../runner/types.js';
 import { isNotFound } from './backup/aws-errors.js';
 import { formatAge, recoveryPointsOf } from './backup/recovery-points.js';

@@ -2,7 +2,7 @@
 // task of their type runs, so `kfup validate` never loads the AWS SDK or client-node; their
 // parameter schemas are read from schemas/tasks/ without importing the module.
 import type { TaskModule } from '../runner/types.js';
-import { registerSchema } from '../runner/package-root.js';
+import { registerSchema } from '../runner/load/package-root.js';
 
 type Loader = () => Promise<{ default: TaskModule }>;
 

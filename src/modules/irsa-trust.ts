@@ -4,7 +4,7 @@
 // documents are journaled so `kfup rollback` can put them back.
 import { GetRoleCommand, IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { UserError } from '../runner/errors.js';
-import { loadTaskSchema } from '../runner/package-root.js';
+import { loadTaskSchema } from '../runner/load/package-root.js';
 import type { Change, Context, Outputs, TaskModule } from '../runner/types.js';
 import { isNotFound } from './backup/aws-errors.js';
 import { discoverRoles } from './iam/discover.js';

@@ -2,7 +2,7 @@
 // is `ok` in every mode and its outputs are known in check mode too: preflight assertions
 // ("Velero is installed on both clusters") and final checks read through it.
 import { UserError } from '../runner/errors.js';
-import { loadTaskSchema } from '../runner/package-root.js';
+import { loadTaskSchema } from '../runner/load/package-root.js';
 import type { TaskModule } from '../runner/types.js';
 import { withKubeRetry } from './kube/retry.js';
 

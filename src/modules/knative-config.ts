@@ -5,7 +5,7 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import { UserError } from '../runner/errors.js';
 import { mapPool, valuesOrThrow } from './kube/pool.js';
-import { loadTaskSchema } from '../runner/package-root.js';
+import { loadTaskSchema } from '../runner/load/package-root.js';
 import type { Applied, Change, Context, KubeClients, TaskModule } from '../runner/types.js';
 import { callError, equalJson, guardedWrite, isNotFound, isObj, plain, revertPatch, withRetry, type JsonObject } from './knative/kube-calls.js';
 import { desiredDomainData, headerValues, INGRESS_DEFAULTS, owned, renderIngress, renderPolicies, satisfies, type IngressParams, type PolicyParams } from './knative/manifests.js';

@@ -1,7 +1,7 @@
 // pause: the approval gate before the maintenance window and before cutover. Asking changes
 // nothing outside kfup, so an approved gate is `ok` (a second run stays all-ok); in check and
 // dry-run it only reports the question it would ask.
-import { loadTaskSchema } from '../runner/package-root.js';
+import { loadTaskSchema } from '../runner/load/package-root.js';
 import type { TaskModule } from '../runner/types.js';
 
 interface PauseParams {

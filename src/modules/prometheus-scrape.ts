@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../runner/errors.js';
-import { loadTaskSchema, packagePath } from '../runner/package-root.js';
-import { renderString } from '../runner/template.js';
+import { loadTaskSchema, packagePath } from '../runner/load/package-root.js';
+import { renderString } from '../runner/template/template.js';
 import type { Applied, Change, Context, KubeClients, TaskModule } from '../runner/types.js';
 import { callError, equalJson, guardedWrite, isNotFound, isObj, plain, revertPatch, withRetry, type JsonObject } from './knative/kube-calls.js';
 import { owned } from './knative/manifests.js';

@@ -1,6 +1,6 @@
 // set-vars: its parameters (already rendered) become variables for the tasks that follow; the
 // schema's x-kfup-exports-vars tells the runner to export a task type's outputs as variables.
-import { loadTaskSchema } from '../runner/package-root.js';
+import { loadTaskSchema } from '../runner/load/package-root.js';
 import type { TaskModule } from '../runner/types.js';
 
 type SetVarsParams = Record<string, unknown>;

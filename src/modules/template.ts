@@ -2,8 +2,8 @@
 // is on disk and shows a unified diff; apply writes atomically and keeps the old content as a backup.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { loadTaskSchema, packagePath } from '../runner/package-root.js';
-import { renderString } from '../runner/template.js';
+import { loadTaskSchema, packagePath } from '../runner/load/package-root.js';
+import { renderString } from '../runner/template/template.js';
 import type { Context, TaskModule } from '../runner/types.js';
 
 interface TemplateParams {

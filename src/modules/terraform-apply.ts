@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MissingProgramError, UserError } from '../runner/errors.js';
-import { parseDuration } from '../runner/duration.js';
-import { loadTaskSchema } from '../runner/package-root.js';
+import { parseDuration } from '../runner/load/duration.js';
+import { loadTaskSchema } from '../runner/load/package-root.js';
 import { Unknown, type Change, type Context, type Outputs, type TaskModule } from '../runner/types.js';
 import { checkVersion, errorLines, summarize, terraformVersion, tf, type PlanJson, type TfRunner } from './terraform/cli.js';
 import { hclValue } from './tfvars/hcl.js';

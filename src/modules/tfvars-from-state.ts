@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../runner/errors.js';
-import { loadTaskSchema, packagePath } from '../runner/package-root.js';
-import { renderString } from '../runner/template.js';
+import { loadTaskSchema, packagePath } from '../runner/load/package-root.js';
+import { renderString } from '../runner/template/template.js';
 import type { Change, Context, TaskModule } from '../runner/types.js';
 // the cluster source needs the EC2, EKS, EFS and Secrets Manager clients (EC2's alone is ~75 MB
 // loaded); a state-file upgrade never loads them

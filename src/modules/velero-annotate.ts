@@ -4,7 +4,7 @@
 // replaces the procedure's one `kubectl annotate pod` per notebook ("Mark the persistent volumes
 // you want to back up"). Patches run a bounded number at a time, retried on 409/429/5xx; the
 // values replaced are journaled so that `kfup rollback` can put them back.
-import { loadTaskSchema } from '../runner/package-root.js';
+import { loadTaskSchema } from '../runner/load/package-root.js';
 import type { Applied, Change, Context, Plan, TaskModule } from '../runner/types.js';
 import { mapPool } from './kube/pool.js';
 import { getOrUndefined } from './kube/watch.js';

@@ -4,7 +4,7 @@
 // Idempotent by name: a Completed backup is ok, one in progress is waited on, a failed one is an
 // error asking for another name.
 import { UserError } from '../runner/errors.js';
-import { loadTaskSchema } from '../runner/package-root.js';
+import { loadTaskSchema } from '../runner/load/package-root.js';
 import { Unknown, type Context, type KubeClients, type Outputs, type Plan, type TaskModule } from '../runner/types.js';
 import { createVelero, getVelero, listVelero, type VeleroObject } from './velero/api.js';
 import { profileNamespaces } from './velero/namespaces.js';

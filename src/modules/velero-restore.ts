@@ -5,8 +5,8 @@
 // config maps, pod volume backups, pods and service accounts; cluster-scoped resources), then
 // watches it to a final phase. Idempotent by name, like velero-backup.
 import { UserError } from '../runner/errors.js';
-import { parseDuration, formatDuration } from '../runner/duration.js';
-import { loadTaskSchema } from '../runner/package-root.js';
+import { parseDuration, formatDuration } from '../runner/load/duration.js';
+import { loadTaskSchema } from '../runner/load/package-root.js';
 import { Unknown, type Context, type KubeClients, type Outputs, type Plan, type TaskModule } from '../runner/types.js';
 import { createVelero, getVelero, type VeleroObject } from './velero/api.js';
 import { profileNamespaces } from './velero/namespaces.js';

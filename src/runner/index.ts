@@ -3,19 +3,19 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { UserError, UserErrors } from './errors.js';
-import { flatten, loadPlaybook, type Playbook } from './playbook.js';
-import { positionOf } from './source.js';
-import { prepare } from './prepare.js';
-import { resolveInputs, Scope, type ResolvedInputs, type VarInputs } from './vars.js';
-import { renderDeep, TemplateError, findUnknown } from './template.js';
+import { flatten, loadPlaybook, type Playbook } from './load/playbook.js';
+import { positionOf } from './load/source.js';
+import { prepare } from './engine/prepare.js';
+import { resolveInputs, Scope, type ResolvedInputs, type VarInputs } from './load/vars.js';
+import { renderDeep, TemplateError, findUnknown } from './template/template.js';
 import { taskTypes } from '../modules/index.js';
-import { closeServices, createServices, loadKubeLibrary } from './context.js';
-import { Redactor } from './redact.js';
-import { execute, type RunResult } from './execute.js';
-import { Journal, listRuns, readMeta, resumeState, type ResumeState } from './journal.js';
-import { RunLock } from './lock.js';
+import { closeServices, createServices, loadKubeLibrary } from './engine/context.js';
+import { Redactor } from './engine/redact.js';
+import { execute, type RunResult } from './engine/execute.js';
+import { Journal, listRuns, readMeta, resumeState, type ResumeState } from './state/journal.js';
+import { RunLock } from './state/lock.js';
 import { makeReporter } from './report/index.js';
-import type { Reporter, TaskRef } from './events.js';
+import type { Reporter, TaskRef } from './report/events.js';
 import type { Mode, Targets } from './types.js';
 
 export interface LoadRequest extends VarInputs {

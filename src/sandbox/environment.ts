@@ -3,7 +3,7 @@
 // pointing at this sandbox.
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { writeFileAtomic } from '../runner/fs-atomic.js';
+import { writeFileAtomic } from '../runner/state/fs-atomic.js';
 import type { Scenario } from './scenario.js';
 
 export function sandboxEnvironment(s: Scenario, paths: { dir: string; kubeconfigPath: string }): Record<string, unknown> {

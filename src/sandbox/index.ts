@@ -2,8 +2,8 @@
 // freshly deployed) over real HTTP on 127.0.0.1, configured the standard way: a kubeconfig file,
 // AWS_ENDPOINT_URL and static test credentials. Tests, `kfup demo` and `kfup sandbox up` use it.
 import { cpSync, mkdtempSync, mkdirSync } from 'node:fs';
-import { packagePath } from '../runner/package-root.js';
-import { writeFileAtomic } from '../runner/fs-atomic.js';
+import { packagePath } from '../runner/load/package-root.js';
+import { writeFileAtomic } from '../runner/state/fs-atomic.js';
 import { productionState } from './tfstate.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

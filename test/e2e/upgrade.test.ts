@@ -3,7 +3,7 @@
 // puts traffic and configuration back on blue.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import { rollbackRun } from '../../src/runner/rollback.js';
+import { rollbackRun } from '../../src/runner/engine/rollback.js';
 import { upgradeEndState } from '../../src/sandbox/summary.js';
 import { oidcProviderArn } from '../../src/sandbox/scenario.js';
 import { CollectingReporter } from '../helpers/run.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { runPlaybook, type RunOutcome, type RunRequest } from '../../src/runner/index.js';
-import type { Reporter, RunEvent } from '../../src/runner/events.js';
+import type { Reporter, RunEvent } from '../../src/runner/report/events.js';
 import type { Mode, Targets } from '../../src/runner/types.js';
 
 export class CollectingReporter implements Reporter {

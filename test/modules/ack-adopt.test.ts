@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { rollbackRun } from '../../src/runner/rollback.js';
+import { rollbackRun } from '../../src/runner/engine/rollback.js';
 import type { Targets } from '../../src/runner/types.js';
 import { CollectingReporter, runTasks } from '../helpers/run.js';
 import { realCrdsAvailable, validateAgainstRealCrd } from '../helpers/crd-schema.js';

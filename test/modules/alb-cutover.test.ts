@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { normalizeDnsName } from '../../src/sandbox/aws/index.js';
-import { rollbackRun } from '../../src/runner/rollback.js';
-import { readJournal } from '../../src/runner/journal.js';
+import { rollbackRun } from '../../src/runner/engine/rollback.js';
+import { readJournal } from '../../src/runner/state/journal.js';
 import type { Targets } from '../../src/runner/types.js';
 import { CollectingReporter, runTasks } from '../helpers/run.js';
 

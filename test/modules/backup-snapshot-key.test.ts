@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { readJournal } from '../../src/runner/journal.js';
+import { readJournal } from '../../src/runner/state/journal.js';
 import { SNAPSHOT_KEY_TAG } from '../../src/modules/backup/snapshot-key.js';
 import { runTasks } from '../helpers/run.js';
 import type { Targets } from '../../src/runner/types.js';

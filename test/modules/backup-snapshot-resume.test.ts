@@ -3,8 +3,8 @@
 // jobs finished is `ok` with their recovery points, and revert only tells how to restore.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { readJournal } from '../../src/runner/journal.js';
-import { rollbackRun } from '../../src/runner/rollback.js';
+import { readJournal } from '../../src/runner/state/journal.js';
+import { rollbackRun } from '../../src/runner/engine/rollback.js';
 import { CollectingReporter, runTasks } from '../helpers/run.js';
 import type { Targets } from '../../src/runner/types.js';
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { runTasks } from '../helpers/run.js';
-import { readJournal } from '../../src/runner/journal.js';
+import { readJournal } from '../../src/runner/state/journal.js';
 import type { Targets } from '../../src/runner/types.js';
 
 let sb: Sandbox;

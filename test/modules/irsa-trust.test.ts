@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { oidcIssuer, oidcProviderArn } from '../../src/sandbox/scenario.js';
-import { rollbackRun } from '../../src/runner/rollback.js';
+import { rollbackRun } from '../../src/runner/engine/rollback.js';
 import { CollectingReporter, runTasks } from '../helpers/run.js';
 import type { Targets } from '../../src/runner/types.js';
 

@@ -8,7 +8,7 @@ import { diffLines } from 'diff';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { rollbackRun } from '../../src/runner/rollback.js';
+import { rollbackRun } from '../../src/runner/engine/rollback.js';
 import { CollectingReporter, runTasks } from '../helpers/run.js';
 import type { KubeObject } from '../../src/sandbox/kube/store-api.js';
 

@@ -3,7 +3,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { useSandbox } from '../helpers/sandbox.js';
-import { rollbackRun } from '../../src/runner/rollback.js';
+import { rollbackRun } from '../../src/runner/engine/rollback.js';
 import { CollectingReporter, runTasks } from '../helpers/run.js';
 import type { KubeObject } from '../../src/sandbox/kube/store-api.js';
 

@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load, runPlaybook } from '../../src/runner/index.js';
 import { formatError } from '../../src/cli-errors.js';
-import type { Reporter } from '../../src/runner/events.js';
+import type { Reporter } from '../../src/runner/report/events.js';
 import { kfup, repoRoot } from '../helpers/cli.js';
 import { applyCase, type Case } from './mutations.js';
 

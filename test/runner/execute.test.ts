@@ -187,7 +187,7 @@ describe('journal and resume', () => {
 
 describe('rollback', () => {
   it('reverts the applied tasks of a run, newest first, with a check mode that changes nothing', async () => {
-    const { rollbackRun } = await import('../../src/runner/rollback.js');
+    const { rollbackRun } = await import('../../src/runner/engine/rollback.js');
     const { CollectingReporter } = await import('../helpers/run.js');
     const r = await runTasks({ tasks: [{ name: 'make a', probe: { item: 'a' } }, { name: 'make b', probe: { item: 'b' } }, { name: 'check', assert: { that: [true] } }] });
     expect([...world.items].sort()).toEqual(['a', 'b']);

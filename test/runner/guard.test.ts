@@ -6,8 +6,8 @@ import { IAMClient, GetRoleCommand, UpdateAssumeRolePolicyCommand } from '@aws-s
 import * as k8s from '@kubernetes/client-node';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { useSandbox } from '../helpers/sandbox.js';
-import { createContext, createServices, GuardError, loadKubeLibrary } from '../../src/runner/context.js';
-import { Redactor } from '../../src/runner/redact.js';
+import { createContext, createServices, GuardError, loadKubeLibrary } from '../../src/runner/engine/context.js';
+import { Redactor } from '../../src/runner/engine/redact.js';
 import { registerTaskType } from '../../src/modules/index.js';
 import type { Mode, TaskModule } from '../../src/runner/types.js';
 import { runTasks } from '../helpers/run.js';

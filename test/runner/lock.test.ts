@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
-import { RunLock } from '../../src/runner/lock.js';
+import { RunLock } from '../../src/runner/state/lock.js';
 import { tempDir } from '../helpers/run.js';
 
 describe('run lock', () => {

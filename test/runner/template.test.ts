@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderString, renderDeep, unknownTree, outputsWithUnknowns, isTrue, findUnknown } from '../../src/runner/template.js';
+import { renderString, renderDeep, unknownTree, outputsWithUnknowns, isTrue, findUnknown } from '../../src/runner/template/template.js';
 import { isUnknown } from '../../src/runner/types.js';
 
 const data = { n: 3, flag: false, list: ['a', 'b'], obj: { k: 'v' }, s: 'Hello', empty: '' };

@@ -5,7 +5,7 @@ import type { Context, KubeClients } from '../../runner/types.js';
 import { withKubeRetry } from '../kube/retry.js';
 import { ADOPTED } from './endpoints.js';
 import { adoptedCondition, type AdoptedResourceObject } from './adopted.js';
-import { sleep } from '../../runner/abort.js';
+import { sleep } from '../../runner/engine/abort.js';
 
 
 export async function waitForAdoption(ctx: Context, kube: KubeClients, cluster: string, namespace: string, name: string, timeoutMs: number): Promise<void> {

@@ -4,7 +4,7 @@
 // never late by more than a quarter of the wait, and a slow change is asked about less and less.
 import { GetChangeCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import type { Context } from '../../runner/types.js';
-import { sleep } from '../../runner/abort.js';
+import { sleep } from '../../runner/engine/abort.js';
 
 
 export interface SyncOptions {

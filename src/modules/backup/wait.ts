@@ -3,7 +3,7 @@
 // Returns when every job has ended (COMPLETED or a failure state); aborts promptly on ctx.signal.
 import { BackupClient, DescribeBackupJobCommand, type DescribeBackupJobCommandOutput } from '@aws-sdk/client-backup';
 import type { Context } from '../../runner/types.js';
-import { sleep } from '../../runner/abort.js';
+import { sleep } from '../../runner/engine/abort.js';
 
 export interface PollSettings {
   /** first pause between rounds, ms */

@@ -2,7 +2,7 @@
 // failures (409 on writes, 429, 5xx, dropped connections), a compare-and-set write that refuses
 // to act when the object moved since check, and the merge patch that undoes what a task changed.
 // Retries come from the shared src/modules/kube/retry.ts; prometheus-scrape uses this file too.
-import { sleep } from '../../runner/abort.js';
+import { sleep } from '../../runner/engine/abort.js';
 import { isRetryable, kubeMessage, kubeStatus, withKubeRetry } from '../kube/retry.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

@@ -2,8 +2,8 @@
 // AuthorizationPolicies, rendered from templates/knative/, and the config-domain data itself.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { packagePath } from '../../runner/package-root.js';
-import { renderString } from '../../runner/template.js';
+import { packagePath } from '../../runner/load/package-root.js';
+import { renderString } from '../../runner/template/template.js';
 import { equalJson, isObj, type JsonObject } from './kube-calls.js';
 
 export interface IngressParams {

@@ -4,8 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { UserError } from '../../runner/errors.js';
-import { packagePath } from '../../runner/package-root.js';
-import { renderString } from '../../runner/template.js';
+import { packagePath } from '../../runner/load/package-root.js';
+import { renderString } from '../../runner/template/template.js';
 import type { Context, KubeClients } from '../../runner/types.js';
 import { isObj, plain, type JsonObject } from '../knative/kube-calls.js';
 

@@ -1,8 +1,8 @@
 // Formatting shared by the text reporters: status words, colours (only on a terminal and without
 // NO_COLOR), change lines and the recap.
-import { formatDuration } from '../duration.js';
-import { changeDiff } from '../diff.js';
-import type { RunEvent, TaskStatus } from '../events.js';
+import { formatDuration } from '../load/duration.js';
+import { changeDiff } from './diff.js';
+import type { RunEvent, TaskStatus } from './events.js';
 import type { Change } from '../types.js';
 
 export interface Style {

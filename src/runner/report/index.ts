@@ -1,6 +1,6 @@
 // Picks the reporter: listr2 on a terminal, plain lines for pipes and CI, NDJSON with
 // --output json, Markdown with --format markdown.
-import type { Reporter } from '../events.js';
+import type { Reporter } from './events.js';
 import { JsonReporter } from './json.js';
 import { MarkdownReporter } from './markdown.js';
 import { PlainReporter } from './plain.js';

@@ -1,6 +1,6 @@
 // --output json: NDJSON, one event per line, for CI systems.
-import type { Reporter, RunEvent } from '../events.js';
-import { changeDiff } from '../diff.js';
+import type { Reporter, RunEvent } from './events.js';
+import { changeDiff } from './diff.js';
 
 export class JsonReporter implements Reporter {
   constructor(

@@ -2,8 +2,8 @@
 // blocks shown as concurrent subtasks. The executor drives everything; each listr task only mirrors
 // a playbook task and settles when that task's end event arrives.
 import { Listr, type ListrTaskWrapper } from 'listr2';
-import { formatDuration } from '../duration.js';
-import type { Reporter, RunEvent, TaskRef } from '../events.js';
+import { formatDuration } from '../load/duration.js';
+import type { Reporter, RunEvent, TaskRef } from './events.js';
 import { endDetails, recapLines, statusWord, type Style } from './format.js';
 
 interface Slot {

@@ -1,7 +1,7 @@
 // --format markdown: the plan as a document a person reviews in a pull request, written at the end.
-import { formatDuration } from '../duration.js';
-import { changeDiff } from '../diff.js';
-import type { Reporter, RunEvent } from '../events.js';
+import { formatDuration } from '../load/duration.js';
+import { changeDiff } from './diff.js';
+import type { Reporter, RunEvent } from './events.js';
 
 const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 

@@ -1,6 +1,6 @@
 // Plain lines for pipes and CI: one line per task event, no control characters.
-import { formatDuration } from '../duration.js';
-import type { Reporter, RunEvent } from '../events.js';
+import { formatDuration } from '../load/duration.js';
+import type { Reporter, RunEvent } from './events.js';
 import { endDetails, recapLines, statusWord, type Style } from './format.js';
 
 // Control characters other than newline and tab never reach a log file.

@@ -1,8 +1,8 @@
 // `kfup vars`: the merged variables, each with where its value comes from; secrets redacted.
 import { stringify } from 'yaml';
-import { load, type LoadRequest } from './index.js';
-import { REDACTED } from './redact.js';
-import { isUnknown } from './types.js';
+import { load, type LoadRequest } from '../index.js';
+import { REDACTED } from '../engine/redact.js';
+import { isUnknown } from '../types.js';
 
 export function printVars(req: LoadRequest, output: 'text' | 'json' = 'text'): string {
   const { scope, inputs, redactor } = load(req);

@@ -4,9 +4,9 @@
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
-import { UserError, didYouMean } from './errors.js';
+import { UserError, didYouMean } from '../errors.js';
 import { positionOf, type SourceFile, type YamlPath } from './source.js';
-import { isUnknown } from './types.js';
+import { isUnknown } from '../types.js';
 import { packagePath } from './package-root.js';
 import { ajvOptions, schemaHash, schemaKey } from './schema-key.js';
 

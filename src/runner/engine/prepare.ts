@@ -1,14 +1,14 @@
 // Validation before anything runs: every task's `when`, `loop` and parameters are rendered with
 // the variables known now (registered results are unknown until their task runs) and checked
 // against the task type's schema. All problems are reported at once, each at its file:line:col.
-import { UserError, UserErrors } from './errors.js';
-import { flatten, describePath, type Playbook, type TaskDef } from './playbook.js';
-import { positionOf, type YamlPath } from './source.js';
-import { renderDeep, renderString, TemplateError, unknownTree, isTrue } from './template.js';
-import { loadTaskSchema } from './package-root.js';
-import { compileSchema, describeErrors } from './validate.js';
-import { Scope } from './vars.js';
-import { isUnknown } from './types.js';
+import { UserError, UserErrors } from '../errors.js';
+import { flatten, describePath, type Playbook, type TaskDef } from '../load/playbook.js';
+import { positionOf, type YamlPath } from '../load/source.js';
+import { renderDeep, renderString, TemplateError, unknownTree, isTrue } from '../template/template.js';
+import { loadTaskSchema } from '../load/package-root.js';
+import { compileSchema, describeErrors } from '../load/validate.js';
+import { Scope } from '../load/vars.js';
+import { isUnknown } from '../types.js';
 
 /** a template error in a task, located at the string that failed */
 export function templateUserError(pb: Playbook, base: YamlPath, e: TemplateError & { path?: YamlPath }, task: TaskDef): UserError {

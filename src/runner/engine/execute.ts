@@ -1,21 +1,21 @@
 // The run loop: for each task, `when`, `loop`, render, validate, then describe (dry-run), check
 // (check), or check and apply only what check planned (run). Statuses, retries, timeouts,
 // ignore_errors, parallel blocks, registered results, the journal and resume live here.
-import { UserError, UserErrors, formatPos } from './errors.js';
-import { describePath, flatten, type Playbook, type TaskDef } from './playbook.js';
+import { UserError, UserErrors, formatPos } from '../errors.js';
+import { describePath, flatten, type Playbook, type TaskDef } from '../load/playbook.js';
 import { templateUserError, validateParams } from './prepare.js';
-import { positionOf } from './source.js';
-import { findUnknown, isTrue, outputsWithUnknowns, renderDeep, renderString, TemplateError, unknownTree } from './template.js';
+import { positionOf } from '../load/source.js';
+import { findUnknown, isTrue, outputsWithUnknowns, renderDeep, renderString, TemplateError, unknownTree } from '../template/template.js';
 import { createContext, GuardError, type RunServices } from './context.js';
-import { loadModule } from '../modules/index.js';
-import { loadTaskSchema } from './package-root.js';
+import { loadModule } from '../../modules/index.js';
+import { loadTaskSchema } from '../load/package-root.js';
 import { registerSecretParams } from './secret-params.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../load/duration.js';
 import { settleOrAbort, sleepUnlessAborted } from './settle.js';
-import { emptyCounts, type Reporter, type RunEvent, type TaskRef, type TaskStatus } from './events.js';
-import { resumedKey, type Journal, type ResumeState } from './journal.js';
-import type { Scope } from './vars.js';
-import { isUnknown, type Change, type Outputs, type Plan } from './types.js';
+import { emptyCounts, type Reporter, type RunEvent, type TaskRef, type TaskStatus } from '../report/events.js';
+import { resumedKey, type Journal, type ResumeState } from '../state/journal.js';
+import type { Scope } from '../load/vars.js';
+import { isUnknown, type Change, type Outputs, type Plan } from '../types.js';
 
 export interface ExecuteOptions {
   tags?: string[];

@@ -4,9 +4,9 @@
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './fs-atomic.js';
-import type { Redactor } from './redact.js';
-import type { Change, Outputs } from './types.js';
-import type { TaskStatus } from './events.js';
+import type { Redactor } from '../engine/redact.js';
+import type { Change, Outputs } from '../types.js';
+import type { TaskStatus } from '../report/events.js';
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
 

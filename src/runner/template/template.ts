@@ -2,8 +2,8 @@
 // empty string), no HTML escaping, and type-preserving when a string is exactly one {{expression}}.
 // Values only known after apply (Unknown) flow through: an expression that touches one is Unknown.
 import Handlebars from 'handlebars';
-import { Unknown, isUnknown } from './types.js';
-import { UserError, nearest } from './errors.js';
+import { Unknown, isUnknown } from '../types.js';
+import { UserError, nearest } from '../errors.js';
 import { interpret, UNSUPPORTED, type AstNode } from './template-eval.js';
 
 const hb = Handlebars.create();

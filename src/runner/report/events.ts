@@ -1,6 +1,6 @@
 // What a run reports, as events: the text, listr2, JSON and Markdown reporters all render these.
 // Events are redacted before any reporter sees them.
-import type { Change, Mode } from './types.js';
+import type { Change, Mode } from '../types.js';
 
 export type TaskStatus = 'ok' | 'changed' | 'skipped' | 'failed' | 'deferred' | 'planned';
 

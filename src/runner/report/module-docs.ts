@@ -1,8 +1,8 @@
 // `kfup modules`: each task type's description and parameters, read from its schema file (ESLint's
 // self-describing rules), so the docs can never drift from what validation enforces.
-import { loadTaskSchema } from './package-root.js';
-import { taskTypes } from '../modules/index.js';
-import { UserError, didYouMean } from './errors.js';
+import { loadTaskSchema } from '../load/package-root.js';
+import { taskTypes } from '../../modules/index.js';
+import { UserError, didYouMean } from '../errors.js';
 import { stringify } from 'yaml';
 
 type Prop = { type?: string | string[]; description?: string; default?: unknown; enum?: unknown[]; items?: Prop; oneOf?: Prop[] };

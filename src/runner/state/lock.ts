@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 
 interface Holder {
   pid: number;

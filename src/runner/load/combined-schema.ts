@@ -2,7 +2,7 @@
 // and every task type's own schema file, never kept by hand.
 import { loadSchema, loadTaskSchema } from './package-root.js';
 import { CONTROL_KEYS } from './playbook.js';
-import { taskTypes } from '../modules/index.js';
+import { taskTypes } from '../../modules/index.js';
 
 /** a task schema's own "#/..." references, re-pointed at where it sits in the combined schema */
 function rebase(node: unknown, base: string): unknown {

@@ -1,12 +1,20 @@
 // Files that ship with kfup (schemas, templates, playbooks) are found relative to the package
-// root, which is two levels above both src/runner (tests) and dist/runner (the built CLI).
+// root: the nearest folder above this file that holds kfup's package.json. This file runs from
+// src/runner/load (tests), dist/runner/load (the compiled tree) and dist/bundle (the CLI).
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { readFileSync } from 'node:fs';
-import type { JSONSchema } from './types.js';
+import { existsSync, readFileSync } from 'node:fs';
+import type { JSONSchema } from '../types.js';
 import { tagSchema } from './schema-key.js';
 
-export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'schemas', 'playbook.schema.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`kfup's package root not found above ${from}`);
+  }
+}
+
+export const packageRoot = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 
 export const packagePath = (...parts: string[]): string => join(packageRoot, ...parts);
 

@@ -1,7 +1,7 @@
 // YAML loading that keeps every node's position, so that every later error can name file:line:col.
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Document, type Node } from 'yaml';
-import { UserError, type SourcePos } from './errors.js';
+import { UserError, type SourcePos } from '../errors.js';
 
 /** a file's parsed document and its raw text, kept for positions and excerpts */
 export interface SourceFile {

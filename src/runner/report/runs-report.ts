@@ -1,7 +1,7 @@
 // `kfup runs`: the recorded runs, newest first, with their status.
 import { resolve } from 'node:path';
-import { listRuns, readJournal } from './journal.js';
-import { processAlive } from './lock.js';
+import { listRuns, readJournal } from '../state/journal.js';
+import { processAlive } from '../state/lock.js';
 
 export function formatRuns(stateDir: string): string {
   const dir = resolve(stateDir);

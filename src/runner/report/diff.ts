@@ -1,6 +1,6 @@
 // --diff: unified diffs for text, field-level diffs for objects. The caller redacts secrets.
 import { createTwoFilesPatch } from 'diff';
-import type { Change } from './types.js';
+import type { Change } from '../types.js';
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 

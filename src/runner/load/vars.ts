@@ -4,13 +4,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, extname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYamlValue } from 'yaml';
-import { UserError, UserErrors, didYouMean } from './errors.js';
+import { UserError, UserErrors, didYouMean } from '../errors.js';
 import { loadYamlFile, positionOf, type SourceFile, type YamlPath } from './source.js';
 import { validateAt } from './validate.js';
 import { loadSchema } from './package-root.js';
-import { renderDeep, TemplateError } from './template.js';
+import { renderDeep, TemplateError } from '../template/template.js';
 import type { Playbook } from './playbook.js';
-import type { Targets } from './types.js';
+import type { Targets } from '../types.js';
 
 export interface VarEntry {
   value: unknown;

@@ -2,13 +2,13 @@
 // so that messages are precise: the envelope here, the parameters of each task's one task-type key
 // against that type's schema later, after rendering (see plan.ts).
 import { dirname, resolve } from 'node:path';
-import { UserError, UserErrors, didYouMean } from './errors.js';
+import { UserError, UserErrors, didYouMean } from '../errors.js';
 import { loadYamlFile, positionOf, type SourceFile, type YamlPath } from './source.js';
 import { validateAt } from './validate.js';
 import { loadSchema } from './package-root.js';
 import { parseDuration } from './duration.js';
-import type { SourcePos } from './errors.js';
-import type { Targets } from './types.js';
+import type { SourcePos } from '../errors.js';
+import type { Targets } from '../types.js';
 
 export const CONTROL_KEYS = new Set([
   'name',

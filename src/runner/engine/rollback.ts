@@ -3,15 +3,15 @@
 // persisted: the trust policy, listener rule or config map it replaced). Check and dry-run modes
 // work as for any run; the rollback itself is journaled as a run of its own.
 import { resolve } from 'node:path';
-import { UserError } from './errors.js';
-import { load, newRunId } from './index.js';
-import { listRuns, readJournal, readMeta, Journal, type JournalRecord } from './journal.js';
-import { RunLock } from './lock.js';
+import { UserError } from '../errors.js';
+import { load, newRunId } from '../index.js';
+import { listRuns, readJournal, readMeta, Journal, type JournalRecord } from '../state/journal.js';
+import { RunLock } from '../state/lock.js';
 import { closeServices, createContext, createServices, loadKubeLibrary } from './context.js';
-import { loadModule } from '../modules/index.js';
-import { makeReporter } from './report/index.js';
-import { emptyCounts, type Reporter, type RunEvent, type TaskRef, type TaskStatus } from './events.js';
-import type { Applied, Mode } from './types.js';
+import { loadModule } from '../../modules/index.js';
+import { makeReporter } from '../report/index.js';
+import { emptyCounts, type Reporter, type RunEvent, type TaskRef, type TaskStatus } from '../report/events.js';
+import type { Applied, Mode } from '../types.js';
 
 export interface RollbackRequest {
   runId: string;

@@ -7,10 +7,10 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { MissingProgramError, UserError } from './errors.js';
-import { replaceWithBackup, writeFileAtomic } from './fs-atomic.js';
+import { MissingProgramError, UserError } from '../errors.js';
+import { replaceWithBackup, writeFileAtomic } from '../state/fs-atomic.js';
 import type { Redactor } from './redact.js';
-import type { Context, ExecOptions, ExecResult, KubeClients, Mode, Targets } from './types.js';
+import type { Context, ExecOptions, ExecResult, KubeClients, Mode, Targets } from '../types.js';
 
 
 // client-node is an ES module, so it can only be imported asynchronously: a run that has clusters
