@@ -18,7 +18,7 @@ import { detectAckRuntime } from './ack/detect-runtime.js';
 import { ADOPTED, DELETION_POLICY, ENDPOINT, ENDPOINT_FINALIZER, endpointKey, getEndpoint, listEndpoints, sagemakerName, type EndpointObject } from './ack/endpoints.js';
 import { LAST_RUNTIME_WITHOUT_DELETION_POLICY, supportsDeletionPolicy } from './ack/runtime-version.js';
 import { waitForAdoption } from './ack/wait-adopted.js';
-import { isAlreadyExists, isNotFound, kubeMessage, withKubeRetry, type KubeRetryOptions } from './kube/retry.js';
+import { isAlreadyExists, isNotFound, kubeMessage, withKubeRetry, type KubeRetryOptions } from './kit/kube/retry.js';
 
 export type AckMethod = 'annotate' | 'remove-finalizers';
 

@@ -1,12 +1,15 @@
-// The registry of task types: the YAML key and a lazy loader. Modules are imported only when a
-// task of their type runs, so `kfup validate` never loads the AWS SDK or client-node; their
-// parameter schemas are read from schemas/tasks/ without importing the module.
-import type { TaskModule } from '../runner/types.js';
-import { registerSchema } from '../runner/load/package-root.js';
+// The registry of built-in task types: one line each, the YAML key and a lazy loader. A task
+// type's code is imported only when a task of its type runs, so `kfup validate` never loads the
+// AWS SDK or client-node; its schema (parameters, docs, declared outputs) is read from
+// schemas/tasks/ without importing the code. The CLI hands this registry to the runner, which
+// knows no task type by name.
+import type { JSONSchema, TaskRegistry, TaskType } from '../runner/types.js';
+import { loadTaskSchema, registerSchema } from '../runner/load/package-root.js';
 
-type Loader = () => Promise<{ default: TaskModule }>;
+// a loader's module is checked when loaded: each task type's own generics differ
+type Loader = () => Promise<{ default: unknown }>;
 
-export const registry: Record<string, Loader> = {
+const builtins: Record<string, Loader> = {
   assert: () => import('./assert.js'),
   pause: () => import('./pause.js'),
   'set-vars': () => import('./set-vars.js'),
@@ -26,27 +29,43 @@ export const registry: Record<string, Loader> = {
   'velero-restore': () => import('./velero-restore.js'),
 };
 
-export const taskTypes = (): string[] => Object.keys(registry).sort();
-
-/**
- * Adds a task type at run time (a plugin, or a test's probe module), with its parameter schema.
- * Built-in types are listed above and their schemas live in schemas/tasks/.
- */
-export function registerTaskType(module: TaskModule, schema = module.schema): void {
-  registry[module.name] = async () => ({ default: module });
-  registerSchema(module.name, schema);
-  loaded.delete(module.name);
-}
-
-const loaded = new Map<string, TaskModule>();
-
-export async function loadModule(name: string): Promise<TaskModule> {
-  let m = loaded.get(name);
-  if (!m) {
-    const loader = registry[name];
-    if (!loader) throw new Error(`no task type "${name}" in the registry`);
-    m = (await loader()).default;
-    loaded.set(name, m);
+function asTaskType(name: string, m: unknown): TaskType {
+  const t = m as Partial<TaskType> | undefined;
+  if (!t || t.name !== name || typeof t.check !== 'function' || typeof t.apply !== 'function' || typeof t.describe !== 'function') {
+    throw new Error(`internal error: the module registered as "${name}" does not export a task type made with defineTask`);
   }
-  return m;
+  return t as TaskType;
 }
+
+/** a registry of lazily loaded task types; `extra` adds task types defined elsewhere (plugins, tests' probe types) */
+export function createRegistry(loaders: Record<string, Loader>, extra: TaskType[] = []): TaskRegistry {
+  const all = new Map<string, Loader>(Object.entries(loaders));
+  const own = new Map<string, JSONSchema>();
+  for (const t of extra) {
+    all.set(t.name, () => Promise.resolve({ default: t }));
+    own.set(t.name, t.schema);
+    // the playbook validator finds a task type's schema by name
+    registerSchema(t.name, t.schema);
+  }
+  const loaded = new Map<string, TaskType>();
+  return {
+    names: () => [...all.keys()].sort(),
+    schema: (name) => own.get(name) ?? loadTaskSchema(name),
+    async load(name) {
+      let t = loaded.get(name);
+      if (!t) {
+        const loader = all.get(name);
+        if (!loader) throw new Error(`internal error: no task type "${name}" in the registry`);
+        t = asTaskType(name, (await loader()).default);
+        loaded.set(name, t);
+      }
+      return t;
+    },
+  };
+}
+
+/** the built-in task types */
+export const builtinTasks: TaskRegistry = createRegistry(builtins);
+
+/** the built-in task types and some more (a plugin's, or a test's probe type) */
+export const withTasks = (...extra: TaskType[]): TaskRegistry => createRegistry(builtins, extra);

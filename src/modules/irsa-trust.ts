@@ -11,7 +11,7 @@ import { discoverRoles } from './iam/discover.js';
 import { clusterIssuerHost, requireProvider } from './iam/oidc.js';
 import { collectRoles, type RoleRef } from './iam/roles.js';
 import { addGreenTrust, decodePolicy, prettyPolicy, samePolicy, type PolicyDocument } from './iam/trust-policy.js';
-import { mapPool } from './kube/pool.js';
+import { mapPool } from './kit/kube/pool.js';
 
 export interface IrsaTrustParams {
   blue_cluster: string;

@@ -4,7 +4,7 @@
 import { UserError } from '../runner/errors.js';
 import { loadTaskSchema } from '../runner/load/package-root.js';
 import type { TaskModule } from '../runner/types.js';
-import { withKubeRetry } from './kube/retry.js';
+import { withKubeRetry } from './kit/kube/retry.js';
 
 interface K8sInfoParams {
   cluster: string;

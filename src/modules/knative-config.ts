@@ -4,7 +4,7 @@
 // namespaces. Check shows field diffs; apply is compare-and-set; revert restores what it replaced.
 import type { V1Ingress } from '@kubernetes/client-node';
 import { UserError } from '../runner/errors.js';
-import { mapPool, valuesOrThrow } from './kube/pool.js';
+import { mapPool, valuesOrThrow } from './kit/kube/pool.js';
 import { loadTaskSchema } from '../runner/load/package-root.js';
 import type { Applied, Change, Context, KubeClients, TaskModule } from '../runner/types.js';
 import { callError, equalJson, guardedWrite, isNotFound, isObj, plain, revertPatch, withRetry, type JsonObject } from './knative/kube-calls.js';

@@ -6,8 +6,8 @@
 // values replaced are journaled so that `kfup rollback` can put them back.
 import { loadTaskSchema } from '../runner/load/package-root.js';
 import type { Applied, Change, Context, Plan, TaskModule } from '../runner/types.js';
-import { mapPool } from './kube/pool.js';
-import { getOrUndefined } from './kube/watch.js';
+import { mapPool } from './kit/kube/pool.js';
+import { getOrUndefined } from './kit/kube/watch.js';
 import { writeAnnotation } from './velero/pod-annotation.js';
 import { checkScope, resolveNamespaces, scopeText, type NamespaceScope } from './velero/scope.js';
 import { BACKUP_VOLUMES, findPodVolumes, mergeNames, type PodVolumes } from './velero/volumes.js';

@@ -38,46 +38,75 @@ export interface Change {
   after?: unknown;
 }
 
-export interface Plan {
+/** outputs as a plan knows them: each one either known or `Unknown` (known after apply) */
+export type Known<O> = { [K in keyof O]: O[K] | Unknown };
+
+export interface Plan<O extends object = Outputs, D = unknown> {
   changes: Change[];
   /** outputs known already; the ones only known after apply are `new Unknown()` */
-  outputs: Outputs;
+  outputs: Known<O>;
   /** informational lines for the report (e.g. "latest recovery point is 3h old") */
   notes?: string[];
   /** set when the task decides, after looking, that it does not apply here (reason shown as skipped) */
   skip?: string;
-  /** module-private data computed in check and consumed by apply; never shown to the user */
-  data?: unknown;
+  /** task-private data computed in check and consumed by apply; never shown to the user */
+  data?: D;
 }
 
 /** What the runner keeps of an applied task, given back to `revert`. */
-export interface Applied {
+export interface Applied<P = unknown, O extends object = Outputs, R extends object = Record<string, unknown>> {
   runId: string;
   task: string;
   module: string;
-  params: unknown;
-  plan: Plan;
-  outputs: Outputs;
+  params: P;
+  plan: Plan<O>;
+  outputs: O;
   /** everything the task stored through ctx.persist (what it replaced, job ids, ...) */
-  persisted: Record<string, unknown>;
+  persisted: Partial<R>;
 }
 
-export interface TaskModule<P = any> {
+/** what reverting one applied task would change; `data` is private to the task type */
+export interface RevertPlan<D = unknown> {
+  changes: Change[];
+  notes?: string[];
+  data?: D;
+}
+
+/**
+ * The contract between the runner and a task type, as `defineTask` (src/modules/kit) builds it.
+ * P: the parameters (generated from the schema); O: the declared outputs; D: the plan's private
+ * data; R: what the task persists in the journal; RD: the revert plan's private data.
+ * Methods (not function properties), so that a task type with concrete types is usable where the
+ * runner holds task types of any parameters.
+ */
+export interface TaskType<P = unknown, O extends object = Outputs, D = unknown, R extends object = Record<string, unknown>, RD = unknown> {
   /** the YAML key, e.g. 'velero-backup' */
-  name: string;
-  /** loaded from schemas/tasks/<name>.schema.json */
-  schema: JSONSchema;
+  readonly name: string;
+  /** schemas/tasks/<name>.schema.json: parameters, docs, examples and declared outputs */
+  readonly schema: JSONSchema;
+  /** message templates by id, `{{name}}` placeholders filled from data (ESLint's messages) */
+  readonly messages: Readonly<Record<string, string>>;
   /** dry-run: what it would do with these parameters; pure, no I/O */
   describe(params: P): string[];
   /** read live state, compute changes; read-only (the context enforces it) */
-  check(params: P, ctx: Context): Promise<Plan>;
-  /** execute exactly plan.changes */
-  apply(params: P, ctx: Context, plan: Plan): Promise<Outputs>;
-  /**
-   * Undo from what apply recorded. Computes the changes first; when ctx.mode is not 'run'
-   * it returns them without writing (the guard would refuse a write anyway).
-   */
-  revert?(record: Applied, ctx: Context): Promise<Change[]>;
+  check(params: P, ctx: TaskContext<R>): Promise<Plan<O, D>>;
+  /** execute exactly plan.changes; returns the outputs known only now */
+  apply(params: P, ctx: TaskContext<R>, plan: Plan<O, D>): Promise<Partial<O>>;
+  /** undo from what apply recorded: check is read-only (guarded as check mode), apply does exactly its plan */
+  readonly revert?: {
+    check(record: Applied<P, O, R>, ctx: TaskContext<R>): Promise<RevertPlan<RD>>;
+    apply(record: Applied<P, O, R>, ctx: TaskContext<R>, plan: RevertPlan<RD>): Promise<void>;
+  };
+}
+
+/** the task types a run may use: handed to the runner by its caller (the CLI, the demo, a test) */
+export interface TaskRegistry {
+  /** every task type's YAML key */
+  names(): string[];
+  /** a task type's schema without loading its code (validate stays fast) */
+  schema(name: string): JSONSchema;
+  /** the task type itself, loaded on first use */
+  load(name: string): Promise<TaskType>;
 }
 
 export interface KubeClients {
@@ -130,6 +159,12 @@ export interface Targets {
   aws?: AwsTarget;
   clusters?: Record<string, ClusterTarget>;
 }
+
+/** the context a task type sees: persist and recall typed by what the task type records (R) */
+export type TaskContext<R extends object = Record<string, unknown>> = Omit<Context, 'persist' | 'recall'> & {
+  persist<K extends keyof R & string>(key: K, value: R[K]): void;
+  recall<K extends keyof R & string>(key: K): R[K] | undefined;
+};
 
 export interface Context {
   mode: Mode;

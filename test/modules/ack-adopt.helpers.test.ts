@@ -2,8 +2,8 @@
 // behind the deletion-policy rule, image tags, and which failures are retried.
 import { describe, expect, it } from 'vitest';
 import { runtimeForSageMakerController, splitImage, supportsDeletionPolicy } from '../../src/modules/ack/runtime-version.js';
-import { isRetryable, withKubeRetry } from '../../src/modules/kube/retry.js';
-import { listAll } from '../../src/modules/kube/list.js';
+import { isRetryable, withKubeRetry } from '../../src/modules/kit/kube/retry.js';
+import { listAll } from '../../src/modules/kit/kube/list.js';
 
 const apiError = (code: number, reason?: string, headers: Record<string, string> = {}) =>
   Object.assign(new Error(`HTTP ${code}`), { code, body: JSON.stringify({ kind: 'Status', reason, message: `failed with ${code}` }), headers });

@@ -68,7 +68,7 @@ describe('check mode guard', () => {
   });
 
   it('guards the lean request path that hot loops use, too', async () => {
-    const { kubeRequest } = await import('../../src/modules/kube/raw.js');
+    const { kubeRequest } = await import('../../src/modules/kit/kube/raw.js');
     const kube = ctxFor('check').kube('blue');
     const mark = sb.requestLog.mark();
     const ns = await kubeRequest<{ items: unknown[] }>(kube, 'GET', '/api/v1/namespaces');

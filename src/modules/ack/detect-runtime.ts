@@ -1,8 +1,8 @@
 // Finds the ACK runtime version of a cluster's SageMaker controller from its Deployment's image
 // tag (the ack-system namespace by default), for the deletion-policy decision.
 import type { KubeClients } from '../../runner/types.js';
-import { listAll } from '../kube/list.js';
-import type { KubeRetryOptions } from '../kube/retry.js';
+import { listAll } from '../kit/kube/list.js';
+import type { KubeRetryOptions } from '../kit/kube/retry.js';
 import { runtimeForSageMakerController, splitImage } from './runtime-version.js';
 
 export interface DetectedRuntime {

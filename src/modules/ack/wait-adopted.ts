@@ -2,7 +2,7 @@
 // object now exists, bound to the live endpoint) or False (with ACK's reason, a failure).
 // Polls with backoff rather than watching: adoption is one step, usually done in a second.
 import type { Context, KubeClients } from '../../runner/types.js';
-import { withKubeRetry } from '../kube/retry.js';
+import { withKubeRetry } from '../kit/kube/retry.js';
 import { ADOPTED } from './endpoints.js';
 import { adoptedCondition, type AdoptedResourceObject } from './adopted.js';
 import { sleep } from '../../runner/engine/abort.js';

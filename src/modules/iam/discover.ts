@@ -2,8 +2,8 @@
 // and the roles service accounts are annotated with (eks.amazonaws.com/role-arn), in all
 // namespaces or the ones listed. Read a page at a time, retried on throttling and 5xx.
 import type { Context } from '../../runner/types.js';
-import { listAll } from '../kube/list.js';
-import { isNotFound } from '../kube/retry.js';
+import { listAll } from '../kit/kube/list.js';
+import { isNotFound } from '../kit/kube/retry.js';
 
 export const ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
 

@@ -3,7 +3,7 @@
 // to act when the object moved since check, and the merge patch that undoes what a task changed.
 // Retries come from the shared src/modules/kube/retry.ts; prometheus-scrape uses this file too.
 import { sleep } from '../../runner/engine/abort.js';
-import { isRetryable, kubeMessage, kubeStatus, withKubeRetry } from '../kube/retry.js';
+import { isRetryable, kubeMessage, kubeStatus, withKubeRetry } from '../kit/kube/retry.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObject = { [k: string]: Json };
@@ -25,7 +25,7 @@ export function equalJson(a: unknown, b: unknown): boolean {
   return false;
 }
 
-export { kubeStatus as statusOf, isNotFound } from '../kube/retry.js';
+export { kubeStatus as statusOf, isNotFound } from '../kit/kube/retry.js';
 
 export interface RetryOptions {
   /** a write: 409 Conflict is retried too */

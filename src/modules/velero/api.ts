@@ -1,9 +1,9 @@
 // Reading and creating velero.io/v1 objects (Backup, Restore, BackupStorageLocation,
 // PodVolumeBackup) through the custom objects API, with the shared retries.
 import type { KubeClients } from '../../runner/types.js';
-import { listAll } from '../kube/list.js';
-import { isAlreadyExists, withKubeRetry } from '../kube/retry.js';
-import { getOrUndefined } from '../kube/watch.js';
+import { listAll } from '../kit/kube/list.js';
+import { isAlreadyExists, withKubeRetry } from '../kit/kube/retry.js';
+import { getOrUndefined } from '../kit/kube/watch.js';
 
 export const VELERO_GROUP = 'velero.io';
 export const VELERO_VERSION = 'v1';

@@ -2,8 +2,8 @@
 // resourceVersion it was computed from, so a pod changed meanwhile answers 409 and the patch is
 // recomputed from a fresh read (retried with 429/5xx by the shared helper).
 import type { KubeClients } from '../../runner/types.js';
-import { withKubeRetry } from '../kube/retry.js';
-import { kubeRequest } from '../kube/raw.js';
+import { withKubeRetry } from '../kit/kube/retry.js';
+import { kubeRequest } from '../kit/kube/raw.js';
 import { BACKUP_VOLUMES } from './volumes.js';
 
 export interface AnnotationWrite {

@@ -4,9 +4,9 @@
 // thousands of pods through client-node's model deserialiser cost more CPU than the requests.
 import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import type { KubeClients } from '../../runner/types.js';
-import { listAll } from '../kube/list.js';
-import { kubeList } from '../kube/raw.js';
-import { mapPool, valuesOrThrow } from '../kube/pool.js';
+import { listAll } from '../kit/kube/list.js';
+import { kubeList } from '../kit/kube/raw.js';
+import { mapPool, valuesOrThrow } from '../kit/kube/pool.js';
 
 export const BACKUP_VOLUMES = 'backup.velero.io/backup-volumes';
 

@@ -1,7 +1,7 @@
 // Waits for a Velero Backup or Restore to reach a final phase by watching it (as
 // `velero backup create --wait` does), with progress from status.progress.
 import type { KubeClients } from '../../runner/types.js';
-import { watchUntil } from '../kube/watch.js';
+import { watchUntil } from '../kit/kube/watch.js';
 import { collectionPath, getVelero, type VeleroObject, type VeleroPlural } from './api.js';
 import { isFinal, progressLine } from './phases.js';
 

@@ -4,7 +4,7 @@
 // resourceVersion seen; 410 Gone (that version is too old) starts over with a fresh get.
 // The signal (Ctrl-C, task timeout) aborts the watch request at once.
 import type { Watch } from '@kubernetes/client-node';
-import { abortError, sleep } from '../../runner/engine/abort.js';
+import { abortError, sleep } from '../../../runner/engine/abort.js';
 import { isNotFound, withKubeRetry } from './retry.js';
 
 export interface KubeObjectLike {

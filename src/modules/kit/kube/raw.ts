@@ -6,7 +6,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Agent } from 'node:http';
-import type { KubeClients } from '../../runner/types.js';
+import type { KubeClients } from '../../../runner/types.js';
 
 /** shaped like client-node's ApiException, so the shared retry and status helpers read it alike */
 export class KubeRequestError extends Error {
