@@ -7,6 +7,8 @@ export * from './kube/pool.js';
 export * from './kube/raw.js';
 export * from './kube/retry.js';
 export * from './kube/watch.js';
+// kube/retry's isNotFound is shadowed by the AWS one below: the Kubernetes one under its own name
+export { isNotFound as isKubeNotFound } from './kube/retry.js';
 export { defineTask, declaredOutputs, type DefinedTask, type TaskSpec } from './define.js';
 export { TaskError, type TaskErrorOptions } from './task-error.js';
 export { poll, type PollOptions, type PollRound } from './poll.js';
