@@ -35,3 +35,6 @@ export {
   type TaskContext,
   type TaskType,
 } from '../../runner/types.js';
+export * from './kube/owned-fields.js';
+export * from './kube/guarded-write.js';
+export { hclString, hclValue, isHclIdentifier, type TfValue } from './hcl-value.js';
