@@ -1,9 +1,7 @@
 // The IAM roles IRSA uses on a cluster: the roles of Profiles' AwsIamForServiceAccount plugins
 // and the roles service accounts are annotated with (eks.amazonaws.com/role-arn), in all
 // namespaces or the ones listed. Read a page at a time, retried on throttling and 5xx.
-import type { Context } from '../../runner/types.js';
-import { listAll } from '../kit/kube/list.js';
-import { isNotFound } from '../kit/kube/retry.js';
+import { isKubeNotFound, listAll, type Context, type ListPage } from '../kit/index.js';
 
 export const ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
 
@@ -18,7 +16,7 @@ interface ProfileLike {
   spec?: { plugins?: { kind?: string; spec?: { awsIamRole?: string } }[] };
 }
 
-export async function discoverRoles(ctx: Context, cluster: string, namespaces?: string[]): Promise<{ roles: DiscoveredRole[]; notes: string[] }> {
+export async function discoverRoles(ctx: Pick<Context, 'kube' | 'signal'>, cluster: string, namespaces?: string[]): Promise<{ roles: DiscoveredRole[]; notes: string[] }> {
   const kube = ctx.kube(cluster);
   const wanted = namespaces?.length ? new Set(namespaces) : undefined;
   const roles: DiscoveredRole[] = [];
@@ -29,11 +27,12 @@ export async function discoverRoles(ctx: Context, cluster: string, namespaces?: 
   let profiles: ProfileLike[] = [];
   try {
     profiles = await listAll<ProfileLike>(
-      (cont, limit) => kube.custom.listClusterCustomObject({ group: 'kubeflow.org', version: 'v1', plural: 'profiles', limit, _continue: cont }) as never,
+      // the custom objects API answers `object`: the list's shape is the API server's
+      async (cont, limit) => (await kube.custom.listClusterCustomObject({ group: 'kubeflow.org', version: 'v1', plural: 'profiles', limit, _continue: cont })) as ListPage<ProfileLike>,
       retry,
     );
   } catch (e) {
-    if (!isNotFound(e)) throw e;
+    if (!isKubeNotFound(e)) throw e;
     notes.push(`cluster ${cluster} has no Profile resource (kubeflow.org/v1); only service accounts were searched`);
   }
   for (const p of profiles) {

@@ -1,6 +1,6 @@
 // Which roles irsa-trust works on: the ones listed in the task and the ones found on a cluster,
 // by name (IAM's GetRole takes the name), each remembering where it came from for messages.
-import { UserError } from '../../runner/errors.js';
+import { TaskError } from '../kit/index.js';
 import type { DiscoveredRole } from './discover.js';
 
 const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/(?:[^/]+\/)*([\w+=,.@-]{1,64})$/;
@@ -20,7 +20,7 @@ export function parseRole(value: string): { name: string; account?: string } | u
   return ROLE_NAME.test(v) ? { name: v } : undefined;
 }
 
-/** explicit roles must parse (a UserError otherwise); a malformed annotation found on a cluster is only noted */
+/** explicit roles must parse (a TaskError otherwise); a malformed annotation found on a cluster is only noted */
 export function collectRoles(explicit: string[], discovered: DiscoveredRole[], notes: string[]): RoleRef[] {
   const byName = new Map<string, RoleRef>();
   const add = (name: string, account: string | undefined, source: string) => {
@@ -32,7 +32,7 @@ export function collectRoles(explicit: string[], discovered: DiscoveredRole[], n
   explicit.forEach((value, i) => {
     const parsed = parseRole(value);
     if (!parsed) {
-      throw new UserError(`roles[${i}] is neither an IAM role name nor a role ARN: ${value}`, { hint: 'write a role name (kf-team-irsa) or its ARN (arn:aws:iam::123456789012:role/kf-team-irsa)' });
+      throw new TaskError(`roles[${i}] is neither an IAM role name nor a role ARN: ${value}`, { code: 'badRole', hint: 'write a role name (kf-team-irsa) or its ARN (arn:aws:iam::123456789012:role/kf-team-irsa)' });
     }
     add(parsed.name, parsed.account, `roles[${i}]`);
   });

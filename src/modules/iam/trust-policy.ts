@@ -1,6 +1,7 @@
 // IRSA trust policies: decoding what IAM returns, and mirroring every statement that trusts the
 // blue cluster's OIDC provider into one for green's provider, so the same role can be assumed
 // from service accounts of either cluster. Pure functions: no I/O here.
+import { jsonEqual } from '../kit/index.js';
 
 export type Statement = Record<string, unknown> & {
   Sid?: string;
@@ -25,19 +26,8 @@ export function decodePolicy(raw: string): PolicyDocument {
 /** the document as --diff shows it: two-space JSON, key order as IAM keeps it */
 export const prettyPolicy = (doc: PolicyDocument): string => `${JSON.stringify(doc, null, 2)}\n`;
 
-/** JSON with object keys sorted: two documents IAM treats alike compare equal */
-export function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v as object)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
-export const samePolicy = (a: PolicyDocument, b: PolicyDocument): boolean => canonical(a) === canonical(b);
+/** two documents IAM treats alike (key order aside) */
+export const samePolicy = (a: PolicyDocument, b: PolicyDocument): boolean => jsonEqual(a, b);
 
 /** "https://oidc.eks.us-west-2.amazonaws.com/id/ABC" -> "oidc.eks.us-west-2.amazonaws.com/id/ABC" */
 export const issuerHost = (issuer: string): string => issuer.replace(/^https?:\/\//, '').replace(/\/+$/, '');
@@ -105,7 +95,7 @@ export interface MirrorResult {
  */
 export function addGreenTrust(doc: PolicyDocument, t: MirrorTarget): MirrorResult {
   const statements = statementsOf(doc);
-  const existing = new Set(statements.map((s) => canonical(withoutSid(s))));
+  const existing = statements.map(withoutSid);
   const out: Statement[] = [];
   let blue = 0;
   let added = 0;
@@ -114,9 +104,9 @@ export function addGreenTrust(doc: PolicyDocument, t: MirrorTarget): MirrorResul
     if (!trustsHost(st, t.blueHost)) continue;
     blue++;
     const mirror = mirrorStatement(st, t);
-    const key = canonical(withoutSid(mirror));
-    if (existing.has(key)) continue;
-    existing.add(key);
+    const bare = withoutSid(mirror);
+    if (existing.some((e) => jsonEqual(e, bare))) continue;
+    existing.push(bare);
     out.push(mirror);
     added++;
   }
