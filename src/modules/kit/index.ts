@@ -14,6 +14,7 @@ export { TaskError, type TaskErrorOptions } from './task-error.js';
 export { poll, type PollOptions, type PollRound } from './poll.js';
 export { jsonEqual } from './json.js';
 export { awsErrorKind, awsErrorName, isConflict, isNotFound, isThrottled, unlessNotFound, type AwsErrorKind } from './aws.js';
+export { isMissing } from './aws-missing.js';
 export { renderString, isTrue } from '../../runner/template/template.js';
 export { parseDuration, formatDuration } from '../../runner/load/duration.js';
 export { packagePath } from '../../runner/load/package-root.js';
