@@ -2,61 +2,55 @@
 // is on disk and shows a unified diff; apply writes atomically and keeps the old content as a backup.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { loadTaskSchema, packagePath } from '../runner/load/package-root.js';
-import { renderString } from '../runner/template/template.js';
-import type { Context, TaskModule } from '../runner/types.js';
+import { defineTask, packagePath, renderString, TaskError, Unknown, type TaskContext } from './kit/index.js';
+import type { TemplateOutputs, TemplateParams } from './generated/template.js';
 
-interface TemplateParams {
-  src?: string;
-  content?: string;
-  dest: string;
-  vars?: Record<string, unknown>;
-  backup?: boolean;
-  mode?: string;
-}
+/** the rendered content, kept from check for apply to write */
+type Data = string;
 
-function source(params: TemplateParams, ctx: Context): string {
-  if (params.content !== undefined) return params.content;
-  const src = params.src!;
-  const file = src.startsWith('kfup:') ? packagePath('templates', src.slice(5)) : ctx.resolvePath(src);
-  if (!existsSync(file)) throw new Error(`template file not found: ${file}`);
-  const text = readFileSync(file, 'utf8');
-  const out = renderString(text, { ...(params.vars ?? {}) });
-  return String(out);
-}
+const destOf = (params: TemplateParams, ctx: TaskContext): string => (isAbsolute(params.dest) ? params.dest : ctx.resolvePath(params.dest));
+const modeOf = (params: TemplateParams): number | undefined => (params.mode ? Number.parseInt(params.mode, 8) : undefined);
 
-const template: TaskModule<TemplateParams> = {
+export default defineTask<TemplateParams, TemplateOutputs, Data>({
   name: 'template',
-  schema: loadTaskSchema('template'),
+  messages: { notFound: 'template file not found: {{file}}' },
   describe: (p) => [`render ${p.src ?? 'inline content'} to ${p.dest}`],
   async check(params, ctx) {
-    const dest = isAbsolute(params.dest) ? params.dest : ctx.resolvePath(params.dest);
-    const after = source(params, ctx);
+    const dest = destOf(params, ctx);
+    let after: string;
+    if (params.content !== undefined) after = params.content;
+    else {
+      const src = params.src ?? '';
+      const file = src.startsWith('kfup:') ? packagePath('templates', src.slice(5)) : ctx.resolvePath(src);
+      if (!existsSync(file)) throw this.error('notFound', { file }, { hint: 'src is relative to the playbook directory; kfup:<path> names a template shipped under templates/' });
+      after = String(renderString(readFileSync(file, 'utf8'), { ...(params.vars ?? {}) }));
+    }
     const exists = existsSync(dest);
     const before = exists ? readFileSync(dest, 'utf8') : undefined;
-    const wantMode = params.mode ? Number.parseInt(params.mode, 8) : undefined;
+    const wantMode = modeOf(params);
     const modeDiffers = exists && wantMode !== undefined && (statSync(dest).mode & 0o777) !== wantMode;
-    if (before === after && !modeDiffers) return { changes: [], outputs: { path: dest } };
+    if (before === after && !modeDiffers) return { changes: [], outputs: { path: dest, backup: null } };
+    const lines = (s: string) => s.split('\n').length;
     return {
       changes: [
         {
           action: exists ? 'update' : 'create',
           target: `file ${resolve(dest)}`,
-          summary: exists ? (before === after ? `set mode ${params.mode}` : `replace ${before!.split('\n').length} lines with ${after.split('\n').length}`) : `write ${after.split('\n').length} lines`,
+          summary: before === undefined ? `write ${lines(after)} lines` : before === after ? `set mode ${params.mode}` : `replace ${lines(before)} lines with ${lines(after)}`,
           before,
           after,
         },
       ],
-      outputs: { path: dest },
+      // the backup's name (DEST.bak, or .bak.N when that is taken) is known when it is written
+      outputs: { path: dest, backup: exists && params.backup ? new Unknown('the backup of the replaced file') : null },
       data: after,
     };
   },
   async apply(params, ctx, plan) {
-    const dest = isAbsolute(params.dest) ? params.dest : ctx.resolvePath(params.dest);
-    const backup = ctx.writeFile(dest, plan.data as string, { backup: params.backup !== false, mode: params.mode ? Number.parseInt(params.mode, 8) : undefined });
+    const dest = destOf(params, ctx);
+    if (plan.data === undefined) throw new TaskError(`no rendered content for ${dest} in the plan`, { code: 'noContent' });
+    const backup = ctx.writeFile(dest, plan.data, { backup: params.backup, mode: modeOf(params) });
     if (backup) ctx.log(`previous content kept in ${backup}`);
-    return { path: dest, backup };
+    return { path: dest, backup: backup ?? null };
   },
-};
-
-export default template;
+});

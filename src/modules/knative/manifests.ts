@@ -2,29 +2,15 @@
 // AuthorizationPolicies, rendered from templates/knative/, and the config-domain data itself.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { packagePath } from '../../runner/load/package-root.js';
-import { renderString } from '../../runner/template/template.js';
-import { equalJson, isObj, type JsonObject } from './kube-calls.js';
+import { isJsonObject as isObj, jsonEqual, packagePath, renderString, TaskError, type JsonObject } from '../kit/index.js';
+import type { KnativeConfigParams } from '../generated/knative-config.js';
 
-export interface IngressParams {
-  certificate_arn: string;
-  header_name?: string;
-  header_values: string[];
-  name?: string;
-  namespace?: string;
-  scheme?: string;
-  gateway_service?: string;
-  gateway_port?: number;
-  tags?: string;
-}
+/** the ingress parameters, defaults filled in by the schema */
+export type IngressParams = NonNullable<KnativeConfigParams['ingress']>;
+/** the policy parameters as an object (`true` stands for all defaults) */
+export type PolicyParams = Exclude<NonNullable<KnativeConfigParams['authorization_policy']>, boolean>;
 
-export interface PolicyParams {
-  namespaces?: string[];
-  components?: string[];
-  paths?: string[];
-}
-
-export const INGRESS_DEFAULTS = { header_name: 'x-api-key', name: 'istio-ingress-api', namespace: 'istio-system', scheme: 'internet-facing', gateway_service: 'istio-ingressgateway', gateway_port: 80 };
+/** defaults of a choice between true and an object: the schema cannot fill them in (JSON Schema validators apply no default under oneOf) */
 export const POLICY_DEFAULTS = {
   components: ['predictor', 'transformer'],
   paths: ['/metrics', '/healthz', '/ready', '/wait-for-drain', '/v1/models/*', '/v2/models/*'],
@@ -37,15 +23,14 @@ function renderDocs(template: string, data: object): JsonObject[] {
   const docs = parseAllDocuments(text);
   const out: JsonObject[] = [];
   for (const d of Array.isArray(docs) ? docs : [docs]) {
-    if (d.errors.length) throw new Error(`templates/knative/${template} rendered invalid YAML: ${d.errors[0].message}`);
+    if (d.errors.length) throw new TaskError(`templates/knative/${template} rendered invalid YAML: ${d.errors[0].message}`, { code: 'invalidTemplate' });
     const v = d.toJSON() as unknown;
     if (isObj(v)) out.push(v);
   }
   return out;
 }
 
-export function renderIngress(p: IngressParams): JsonObject {
-  const q = { ...INGRESS_DEFAULTS, ...p };
+export function renderIngress(q: IngressParams): JsonObject {
   const conditions = JSON.stringify([{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: q.header_name, Values: q.header_values } }]);
   const actions = JSON.stringify({ Type: 'forward', ForwardConfig: { TargetGroups: [{ ServiceName: q.gateway_service, ServicePort: String(q.gateway_port), Weight: 100 }] } });
   return renderDocs('serving-ingress.yaml.hbs', { ...q, tags: q.tags ?? '', conditions, actions })[0];
@@ -73,19 +58,10 @@ export function headerValues(ingress: unknown): string[] {
   return out;
 }
 
-/** the fields of an object the task owns (what check compares and revert restores) */
-export const owned = (o: unknown): JsonObject => {
-  if (!isObj(o)) return {};
-  const m = isObj(o.metadata) ? o.metadata : {};
-  const out: JsonObject = { metadata: { labels: m.labels ?? {}, annotations: m.annotations ?? {} } };
-  if (o.spec !== undefined) out.spec = o.spec;
-  return out;
-};
-
 /** the desired part as a subset check: every field the manifest sets has that value on the object */
 export function satisfies(live: unknown, want: unknown): boolean {
   if (isObj(want)) return isObj(live) && Object.entries(want).every(([k, v]) => satisfies(live[k], v));
-  return equalJson(live, want);
+  return jsonEqual(live, want);
 }
 
 /** the config-domain data after the change, and notes on what stays */
