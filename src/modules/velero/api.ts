@@ -1,9 +1,6 @@
 // Reading and creating velero.io/v1 objects (Backup, Restore, BackupStorageLocation,
 // PodVolumeBackup) through the custom objects API, with the shared retries.
-import type { KubeClients } from '../../runner/types.js';
-import { listAll } from '../kit/kube/list.js';
-import { isAlreadyExists, withKubeRetry } from '../kit/kube/retry.js';
-import { getOrUndefined } from '../kit/kube/watch.js';
+import { getOrUndefined, isAlreadyExists, jsonEqual, listAll, withKubeRetry, type KubeClients } from '../kit/index.js';
 
 export const VELERO_GROUP = 'velero.io';
 export const VELERO_VERSION = 'v1';
@@ -44,17 +41,17 @@ export async function createVelero(kube: KubeClients, plural: VeleroPlural, body
   const namespace = body.metadata.namespace!;
   let attempts = 0;
   try {
-    return (await withKubeRetry(
+    return await withKubeRetry(
       () => {
         attempts++;
         return kube.custom.createNamespacedCustomObject({ group: VELERO_GROUP, version: VELERO_VERSION, namespace, plural, body }) as Promise<VeleroObject>;
       },
       { signal },
-    )) as VeleroObject;
+    );
   } catch (e) {
     if (!isAlreadyExists(e) || attempts < 2) throw e;
     const existing = await getVelero(kube, namespace, plural, body.metadata.name, signal);
-    if (existing && JSON.stringify(existing.spec ?? {}) === JSON.stringify(body.spec ?? {})) return existing;
+    if (existing && jsonEqual(existing.spec ?? {}, body.spec ?? {})) return existing;
     throw e;
   }
 }

@@ -1,7 +1,6 @@
 // The user profile namespaces: a Kubeflow Profile is cluster-scoped and owns the namespace of
 // the same name. Also namespaces by label selector, for clusters that mark them another way.
-import type { KubeClients } from '../../runner/types.js';
-import { listAll } from '../kit/kube/list.js';
+import { listAll, type KubeClients } from '../kit/index.js';
 
 /** the names of the Profile objects (= their namespaces), sorted */
 export async function profileNamespaces(kube: KubeClients, signal?: AbortSignal): Promise<string[]> {

@@ -17,8 +17,11 @@ export interface BackupFields extends BackupScope {
   snapshot_volumes?: boolean | null;
   ttl?: string;
   storage_location: string;
-  labels?: Record<string, string>;
+  labels?: Labels;
 }
+
+/** labels as the schema gives them (a map of strings) */
+type Labels = Record<string, string | undefined>;
 
 const nonEmpty = (a: string[] | undefined) => (a && a.length ? [...a] : undefined);
 
@@ -34,8 +37,9 @@ function scopeSpec(s: BackupScope): Record<string, unknown> {
   return spec;
 }
 
-function metadata(name: string, namespace: string, labels?: Record<string, string>): VeleroObject['metadata'] {
-  return labels && Object.keys(labels).length ? { name, namespace, labels: { ...labels } } : { name, namespace };
+function metadata(name: string, namespace: string, labels?: Labels): VeleroObject['metadata'] {
+  const set = Object.entries(labels ?? {}).flatMap(([k, v]) => (v === undefined ? [] : [[k, v] as const]));
+  return set.length ? { name, namespace, labels: Object.fromEntries(set) } : { name, namespace };
 }
 
 export function backupObject(f: BackupFields): VeleroObject {
@@ -53,7 +57,7 @@ export interface RestoreFields extends BackupScope {
   backup: string;
   restore_pvs?: boolean | null;
   existing_resource_policy?: 'none' | 'update';
-  labels?: Record<string, string>;
+  labels?: Labels;
 }
 
 export function restoreObject(f: RestoreFields): VeleroObject {

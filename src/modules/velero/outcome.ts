@@ -1,7 +1,7 @@
 // Turning a Backup's or Restore's final phase into the task's result: Completed is success,
 // PartiallyFailed only when allowed, Failed and FailedValidation never; and what an object of the
 // same name found at check time means for idempotency.
-import { UserError } from '../../runner/errors.js';
+import { TaskError } from '../kit/index.js';
 import type { VeleroObject } from './api.js';
 import { FAILED_PHASES, PARTIAL, SUCCESS, countsOf, isFinal, outcomeLine, phaseOf } from './phases.js';
 
@@ -17,7 +17,7 @@ export function requireSuccess(kind: Kind, o: VeleroObject, allowPartial: boolea
     phase === PARTIAL
       ? `see \`velero ${kind} describe ${o.metadata.name} --details\` and \`velero ${kind} logs ${o.metadata.name}\`; set allow_partial: true to accept a partial ${kind}`
       : `see \`velero ${kind} describe ${o.metadata.name}\`; fix the cause and run again with another name`;
-  throw new UserError(`${what} ended ${phase === PARTIAL ? 'partially failed' : 'failed'}: ${outcomeLine(o)}`, { hint, exitCode: 1 });
+  throw new TaskError(`${what} ended ${phase === PARTIAL ? 'partially failed' : 'failed'}: ${outcomeLine(o)}`, { code: phase === PARTIAL ? 'partiallyFailed' : 'failed', hint });
 }
 
 export type Existing = { state: 'absent' } | { state: 'done'; note: string } | { state: 'running'; note: string };
@@ -28,12 +28,12 @@ export function judgeExisting(kind: Kind, o: VeleroObject | undefined, allowPart
   const name = `${o.metadata.namespace}/${o.metadata.name}`;
   const phase = phaseOf(o);
   if (o.metadata.deletionTimestamp || phase === 'Deleting') {
-    throw new UserError(`${kind} ${name} already exists and is being deleted`, { hint: `choose another name, or wait until it is gone`, exitCode: 1 });
+    throw new TaskError(`${kind} ${name} already exists and is being deleted`, { code: 'beingDeleted', hint: `choose another name, or wait until it is gone` });
   }
   if (FAILED_PHASES.has(phase) || (phase === PARTIAL && !allowPartial)) {
-    throw new UserError(`${kind} ${name} already exists and ended in phase ${phase}: ${outcomeLine(o)}`, {
+    throw new TaskError(`${kind} ${name} already exists and ended in phase ${phase}: ${outcomeLine(o)}`, {
+      code: 'existsFailed',
       hint: `choose another ${kind} name${phase === PARTIAL ? ', or set allow_partial: true to accept it' : ''} (or delete it: velero ${kind} delete ${o.metadata.name})`,
-      exitCode: 1,
     });
   }
   if (isFinal(o)) return { state: 'done', note: `${kind} ${name} already exists: ${outcomeLine(o)}` };

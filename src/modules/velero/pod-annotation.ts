@@ -1,9 +1,7 @@
 // Writing the backup-volumes annotation of one pod: a merge patch that carries the
 // resourceVersion it was computed from, so a pod changed meanwhile answers 409 and the patch is
 // recomputed from a fresh read (retried with 429/5xx by the shared helper).
-import type { KubeClients } from '../../runner/types.js';
-import { withKubeRetry } from '../kit/kube/retry.js';
-import { kubeRequest } from '../kit/kube/raw.js';
+import { kubeRequest, withKubeRetry, type KubeClients } from '../kit/index.js';
 import { BACKUP_VOLUMES } from './volumes.js';
 
 export interface AnnotationWrite {

@@ -1,6 +1,6 @@
 // The PodVolumeBackups of a backup (one per file-system-backed-up pod volume), summarised for
 // the task's outputs.
-import type { KubeClients } from '../../runner/types.js';
+import type { KubeClients } from '../kit/index.js';
 import { listVelero } from './api.js';
 
 export interface PodVolumeBackupSummary {

@@ -1,7 +1,6 @@
 // Resolving which namespaces a task acts on: an explicit list, a namespace label selector, or
 // the namespaces of the cluster's Kubeflow Profiles.
-import type { KubeClients } from '../../runner/types.js';
-import { UserError } from '../../runner/errors.js';
+import { TaskError, type KubeClients } from '../kit/index.js';
 import { namespacesBySelector, profileNamespaces } from './namespaces.js';
 
 export interface NamespaceScope {
@@ -17,7 +16,7 @@ export function scopeText(p: NamespaceScope, cluster: string): string {
 
 export function checkScope(p: NamespaceScope): void {
   if (p.namespaces?.length && p.namespace_selector) {
-    throw new UserError('velero-annotate takes namespaces or namespace_selector, not both', { hint: 'keep the list, or the label selector' });
+    throw new TaskError('velero-annotate takes namespaces or namespace_selector, not both', { code: 'scope', hint: 'keep the list, or the label selector' });
   }
 }
 

@@ -3,10 +3,7 @@
 // Velero must copy their files). Reads pods, claims and volumes a page at a time, as plain JSON:
 // thousands of pods through client-node's model deserialiser cost more CPU than the requests.
 import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
-import type { KubeClients } from '../../runner/types.js';
-import { listAll } from '../kit/kube/list.js';
-import { kubeList } from '../kit/kube/raw.js';
-import { mapPool, valuesOrThrow } from '../kit/kube/pool.js';
+import { kubeList, listAll, mapPool, valuesOrThrow, type KubeClients } from '../kit/index.js';
 
 export const BACKUP_VOLUMES = 'backup.velero.io/backup-volumes';
 

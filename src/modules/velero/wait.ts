@@ -1,7 +1,6 @@
 // Waits for a Velero Backup or Restore to reach a final phase by watching it (as
 // `velero backup create --wait` does), with progress from status.progress.
-import type { KubeClients } from '../../runner/types.js';
-import { watchUntil } from '../kit/kube/watch.js';
+import { TaskError, watchUntil, type KubeClients } from '../kit/index.js';
 import { collectionPath, getVelero, type VeleroObject, type VeleroPlural } from './api.js';
 import { isFinal, progressLine } from './phases.js';
 
@@ -26,7 +25,7 @@ export async function waitForFinalPhase(o: WaitOptions): Promise<VeleroObject> {
     name: o.name,
     get: () => getVelero(o.kube, o.namespace, o.plural, o.name, o.signal),
     decide: (obj) => {
-      if (!obj) throw new Error(`${kind} ${o.namespace}/${o.name} was deleted while kfup waited for it`);
+      if (!obj) throw new TaskError(`${kind} ${o.namespace}/${o.name} was deleted while kfup waited for it`, { code: 'deleted' });
       const line = progressLine(kind, o.name, obj, verb);
       if (line !== last) o.progress((last = line));
       return isFinal(obj) ? obj : undefined;
