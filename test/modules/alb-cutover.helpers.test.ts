@@ -15,10 +15,10 @@ describe('alb-cutover DNS names', () => {
 
   it('keeps an alias in its dualstack form and its TTL-less shape', () => {
     const cur = { Name: 'platform.example.com.', Type: 'A' as const, AliasTarget: { HostedZoneId: 'Z1', DNSName: 'dualstack.blue.elb.amazonaws.com.', EvaluateTargetHealth: true } };
-    expect(desiredRecord({ name: 'platform.example.com', type: 'A' }, cur, { from: 'blue.elb.amazonaws.com', to: 'green.elb.amazonaws.com' })).toEqual({
+    expect(desiredRecord({ name: 'platform.example.com', type: 'A', ttl: 300 }, cur, { from: 'blue.elb.amazonaws.com', to: 'green.elb.amazonaws.com' })).toEqual({
       Name: 'platform.example.com', Type: 'A', AliasTarget: { HostedZoneId: 'Z1', DNSName: 'dualstack.green.elb.amazonaws.com', EvaluateTargetHealth: true },
     });
-    expect(() => desiredRecord({ name: 'platform.example.com', type: 'A' }, undefined, { from: 'a', to: 'b' })).toThrow(/needs the load balancer's hosted zone id/);
+    expect(() => desiredRecord({ name: 'platform.example.com', type: 'A', ttl: 300 }, undefined, { from: 'a', to: 'b' })).toThrow(/needs the load balancer's hosted zone id/);
   });
 
   it('green resolves by its own record name inside the zone or by a record pointing at it', () => {

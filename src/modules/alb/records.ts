@@ -6,20 +6,14 @@ import {
   ListResourceRecordSetsCommand,
   type ResourceRecordSet,
   type Route53Client,
+  type RRType,
 } from '@aws-sdk/client-route-53';
-import { UserError } from '../../runner/errors.js';
+import type { AlbCutoverParams } from '../generated/alb-cutover.js';
+import { TaskError, jsonEqual } from '../kit/index.js';
 import { inZone, plainDnsName, sameDnsName, targetHost } from './dns-name.js';
 
-export interface RecordSpec {
-  name: string;
-  type: 'CNAME' | 'A' | 'AAAA';
-  /** what the record should point at; default the target host */
-  value?: string;
-  /** TTL of a new CNAME (an existing one keeps its TTL); default 300 */
-  ttl?: number;
-  /** hosted zone id of an alias target when the record does not exist yet */
-  alias_zone_id?: string;
-}
+/** one entry of the task's `records` (its defaults filled in by validation) */
+export type RecordSpec = AlbCutoverParams['records'][number];
 
 export interface Zone {
   id: string;
@@ -36,7 +30,7 @@ export async function findZone(r53: Route53Client, hostedZone: string): Promise<
   const want = plainDnsName(hostedZone);
   const res = await r53.send(new ListHostedZonesByNameCommand({ DNSName: want, MaxItems: 10 }));
   const matches = (res.HostedZones ?? []).filter((z) => sameDnsName(z.Name ?? '', want));
-  if (!matches.length) throw new UserError(`hosted zone ${want} not found`, { hint: 'hosted_zone is the zone name (e.g. platform.example.com) or its id', exitCode: 1 });
+  if (!matches.length) throw new TaskError(`hosted zone ${want} not found`, { code: 'zoneNotFound', hint: 'hosted_zone is the zone name (e.g. platform.example.com) or its id' });
   // a public and a private zone of one name: the public one serves the users' browsers
   const pick = matches.find((z) => !z.Config?.PrivateZone) ?? matches[0];
   return { id: pick.Id!.replace(/^\/hostedzone\//, ''), name: want };
@@ -45,9 +39,9 @@ export async function findZone(r53: Route53Client, hostedZone: string): Promise<
 export async function listRecords(r53: Route53Client, zoneId: string): Promise<ResourceRecordSet[]> {
   const out: ResourceRecordSet[] = [];
   let name: string | undefined;
-  let type: string | undefined;
+  let type: RRType | undefined;
   for (;;) {
-    const res = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, StartRecordType: type as never }));
+    const res = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, StartRecordType: type }));
     out.push(...(res.ResourceRecordSets ?? []));
     if (!res.IsTruncated) return out;
     name = res.NextRecordName;
@@ -73,17 +67,17 @@ export function recordView(rr: ResourceRecordSet): ResourceRecordSet {
   return v;
 }
 
-export const sameRecordSet = (a: ResourceRecordSet, b: ResourceRecordSet): boolean => JSON.stringify(recordView(a)) === JSON.stringify(recordView(b));
+export const sameRecordSet = (a: ResourceRecordSet, b: ResourceRecordSet): boolean => jsonEqual(recordView(a), recordView(b));
 
 /** the record set `spec` asks for, built on the current one (its TTL, alias zone and dualstack form) */
 export function desiredRecord(spec: RecordSpec, current: ResourceRecordSet | undefined, hosts: { from: string; to: string }): ResourceRecordSet {
   const name = plainDnsName(spec.name);
   if (spec.type === 'CNAME') {
-    return { Name: name, Type: 'CNAME', TTL: current?.TTL ?? spec.ttl ?? 300, ResourceRecords: [{ Value: plainDnsName(spec.value ?? hosts.to) }] };
+    return { Name: name, Type: 'CNAME', TTL: current?.TTL ?? spec.ttl, ResourceRecords: [{ Value: plainDnsName(spec.value ?? hosts.to) }] };
   }
   const zoneId = current?.AliasTarget?.HostedZoneId ?? spec.alias_zone_id;
   if (!zoneId) {
-    throw new UserError(`record ${name} ${spec.type} does not exist, and an alias needs the load balancer's hosted zone id`, { hint: `set alias_zone_id on the record (the ALB's canonical hosted zone id)`, exitCode: 1 });
+    throw new TaskError(`record ${name} ${spec.type} does not exist, and an alias needs the load balancer's hosted zone id`, { code: 'aliasZoneNeeded', hint: `set alias_zone_id on the record (the ALB's canonical hosted zone id)` });
   }
   let dns: string;
   if (spec.value) dns = plainDnsName(spec.value);
@@ -114,9 +108,9 @@ export function hostResolves(records: ResourceRecordSet[], zone: Zone, host: str
 
 export function checkRecordName(spec: RecordSpec, zone: Zone): void {
   if (!inZone(spec.name, zone.name)) {
-    throw new UserError(`record ${plainDnsName(spec.name)} is not in hosted zone ${zone.name}`, { hint: 'records are names inside hosted_zone, e.g. "*.platform.example.com"' });
+    throw new TaskError(`record ${plainDnsName(spec.name)} is not in hosted zone ${zone.name}`, { code: 'recordOutsideZone', hint: 'records are names inside hosted_zone, e.g. "*.platform.example.com"' });
   }
   if (spec.type === 'CNAME' && sameDnsName(spec.name, zone.name)) {
-    throw new UserError(`record ${zone.name}: a CNAME is not allowed at the zone apex`, { hint: 'use type A (an alias) for the apex, as Cognito deployments have' });
+    throw new TaskError(`record ${zone.name}: a CNAME is not allowed at the zone apex`, { code: 'cnameAtApex', hint: 'use type A (an alias) for the apex, as Cognito deployments have' });
   }
 }

@@ -10,15 +10,12 @@ import {
   type Listener,
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { UserError } from '../../runner/errors.js';
+import type { AlbCutoverParams } from '../generated/alb-cutover.js';
+import { TaskError, isNotFound, unlessNotFound } from '../kit/index.js';
 import { sameDnsName } from './dns-name.js';
 
-export interface RuleLookup {
-  load_balancer: string;
-  listener_port?: number;
-  listener_arn?: string;
-  rule_arn?: string;
-}
+/** the task's parameters that say where the rule is */
+export type RuleLookup = Pick<AlbCutoverParams, 'load_balancer' | 'listener_port' | 'listener_arn' | 'rule_arn'>;
 
 /** the redirect hosts of a rule's actions */
 export const redirectHosts = (rule: Rule): string[] => (rule.Actions ?? []).filter((a) => a.Type === 'redirect' && a.RedirectConfig?.Host).map((a) => a.RedirectConfig!.Host!);
@@ -32,19 +29,20 @@ export function retarget(actions: Action[], from: string, to: string): Action[] 
 
 async function listenerOf(elb: ElasticLoadBalancingV2Client, q: RuleLookup): Promise<Listener> {
   if (q.listener_arn) {
-    const res = await elb.send(new DescribeListenersCommand({ ListenerArns: [q.listener_arn] }));
-    return res.Listeners![0];
+    const found = (await unlessNotFound(elb.send(new DescribeListenersCommand({ ListenerArns: [q.listener_arn] }))))?.Listeners?.[0];
+    if (!found) throw new TaskError(`listener ${q.listener_arn} not found`, { code: 'listenerNotFound', hint: 'listener_arn is the ARN of a listener of load_balancer, in the region of targets.aws' });
+    return found;
   }
+  const lbNotFound = () =>
+    new TaskError(`load balancer "${q.load_balancer}" not found`, { code: 'loadBalancerNotFound', hint: 'load_balancer is the ALB name (not its DNS name), in the region of targets.aws' });
   let lbArn: string | undefined;
   try {
     lbArn = (await elb.send(new DescribeLoadBalancersCommand({ Names: [q.load_balancer] }))).LoadBalancers?.[0]?.LoadBalancerArn;
   } catch (e) {
-    if ((e as { name?: string }).name === 'LoadBalancerNotFoundException' || /not found/i.test((e as Error).message)) {
-      throw new UserError(`load balancer "${q.load_balancer}" not found`, { hint: 'load_balancer is the ALB name (not its DNS name), in the region of targets.aws', exitCode: 1 });
-    }
+    if (isNotFound(e)) throw lbNotFound();
     throw e;
   }
-  if (!lbArn) throw new UserError(`load balancer "${q.load_balancer}" not found`, { exitCode: 1 });
+  if (!lbArn) throw lbNotFound();
   const listeners: Listener[] = [];
   let marker: string | undefined;
   do {
@@ -52,10 +50,13 @@ async function listenerOf(elb: ElasticLoadBalancingV2Client, q: RuleLookup): Pro
     listeners.push(...(res.Listeners ?? []));
     marker = res.NextMarker;
   } while (marker);
-  const port = q.listener_port ?? 443;
+  const port = q.listener_port;
   const found = listeners.find((l) => l.Port === port);
   if (!found) {
-    throw new UserError(`load balancer ${q.load_balancer} has no listener on port ${port}`, { hint: `its listeners: ${listeners.map((l) => `${l.Protocol} ${l.Port}`).join(', ') || 'none'}; set listener_port or listener_arn`, exitCode: 1 });
+    throw new TaskError(`load balancer ${q.load_balancer} has no listener on port ${port}`, {
+      code: 'noListener',
+      hint: `its listeners: ${listeners.map((l) => `${l.Protocol} ${l.Port}`).join(', ') || 'none'}; set listener_port or listener_arn`,
+    });
   }
   return found;
 }
@@ -63,14 +64,15 @@ async function listenerOf(elb: ElasticLoadBalancingV2Client, q: RuleLookup): Pro
 /** the one rule to cut over, and where it was found */
 export async function findRule(elb: ElasticLoadBalancingV2Client, q: RuleLookup, hosts: { from: string; to: string }): Promise<Rule> {
   if (q.rule_arn) {
+    const ruleNotFound = () => new TaskError(`listener rule ${q.rule_arn} not found`, { code: 'ruleNotFound' });
     let rule: Rule | undefined;
     try {
       rule = (await elb.send(new DescribeRulesCommand({ RuleArns: [q.rule_arn] }))).Rules?.[0];
     } catch (e) {
-      if (/RuleNotFound/.test((e as { name?: string }).name ?? '')) throw new UserError(`listener rule ${q.rule_arn} not found`, { exitCode: 1 });
+      if (isNotFound(e)) throw ruleNotFound();
       throw e;
     }
-    if (!rule) throw new UserError(`listener rule ${q.rule_arn} not found`, { exitCode: 1 });
+    if (!rule) throw ruleNotFound();
     return rule;
   }
   const listener = await listenerOf(elb, q);
@@ -86,10 +88,10 @@ export async function findRule(elb: ElasticLoadBalancingV2Client, q: RuleLookup,
   const where = `listener ${listener.Protocol} ${listener.Port} of ${q.load_balancer}`;
   if (!matching.length) {
     const seen = rules.flatMap((r) => redirectHosts(r).map((h) => `${h} (priority ${r.Priority})`));
-    throw new UserError(`no rule on ${where} redirects to ${hosts.from} or ${hosts.to}`, {
+    throw new TaskError(`no rule on ${where} redirects to ${hosts.from} or ${hosts.to}`, {
+      code: 'noRule',
       hint: seen.length ? `its redirect rules point at: ${seen.join(', ')}; check from_host, or name the rule with rule_arn` : 'it has no redirect rules; name the rule with rule_arn',
-      exitCode: 1,
     });
   }
-  throw new UserError(`${matching.length} rules on ${where} redirect to ${hosts.from} or ${hosts.to}: ${matching.map(ruleLabel).join(', ')}`, { hint: 'name the one to switch with rule_arn', exitCode: 1 });
+  throw new TaskError(`${matching.length} rules on ${where} redirect to ${hosts.from} or ${hosts.to}: ${matching.map(ruleLabel).join(', ')}`, { code: 'severalRules', hint: 'name the one to switch with rule_arn' });
 }
