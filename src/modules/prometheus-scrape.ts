@@ -4,58 +4,37 @@
 // Prometheus deployment as `kubectl rollout restart` does. Revert restores what it replaced.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { UserError } from '../runner/errors.js';
-import { loadTaskSchema, packagePath } from '../runner/load/package-root.js';
-import { renderString } from '../runner/template/template.js';
-import type { Applied, Change, Context, KubeClients, TaskModule } from '../runner/types.js';
-import { callError, equalJson, guardedWrite, isNotFound, isObj, plain, revertPatch, withRetry, type JsonObject } from './knative/kube-calls.js';
-import { owned } from './knative/manifests.js';
-import { DEFAULT_PATCHES, KINDS, readObject, resolvePatch, type Kind, type PatchSpec, type ResolvedPatch } from './prometheus/patches.js';
+import {
+  defineTask,
+  guardedWrite,
+  isJsonObject as isObj,
+  isKubeNotFound,
+  jsonEqual,
+  kubeCallError,
+  ownedFields as owned,
+  packagePath,
+  plainJson as plain,
+  renderString,
+  retryKube,
+  revertPatch,
+  type Change,
+  type JsonObject,
+  type KubeClients,
+} from './kit/index.js';
+import type { PrometheusScrapeOutputs, PrometheusScrapeParams } from './generated/prometheus-scrape.js';
+import { KINDS, readObject, resolvePatch, type Kind } from './prometheus/patches.js';
 import { jobsFromYaml, mergeScrapeJobs, ScrapeConfigError, type ScrapeJob } from './prometheus/scrape-merge.js';
 import { strategicMerge } from './prometheus/strategic-merge.js';
 
-export interface PrometheusScrapeParams {
-  cluster: string;
-  configmap?: { namespace?: string; name?: string; key?: string };
-  jobs?: JsonObject[];
-  /** values for the default scrape jobs template */
-  job_vars?: { namespace?: string; interval?: string; metrics_port?: number };
-  patches?: PatchSpec[];
-  restart?: boolean;
-  deployment?: { namespace?: string; name?: string };
-}
-
-const CM_DEFAULT = { namespace: 'monitoring', name: 'prometheus-server-conf', key: 'prometheus.yml' };
-const DEPLOY_DEFAULT = { namespace: 'monitoring', name: 'prometheus-deployment' };
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 /** the hash of the prometheus.yml the pods were restarted for: a restart is due when it differs */
 const CONFIG_HASH = 'kfup.dev/prometheus-config-sha256';
 
-const cmRef = (p: PrometheusScrapeParams) => ({ ...CM_DEFAULT, ...(p.configmap ?? {}) });
-const deployRef = (p: PrometheusScrapeParams) => ({ ...DEPLOY_DEFAULT, ...(p.deployment ?? {}) });
 const hashOf = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 const podAnnotations = (o: unknown): Record<string, string> => {
   const t = isObj(o) && isObj(o.spec) && isObj(o.spec.template) && isObj(o.spec.template.metadata) ? o.spec.template.metadata : {};
   return (isObj(t.annotations) ? t.annotations : {}) as Record<string, string>;
 };
-
-/** the scrape jobs: the parameter's, or the procedure's three from the template */
-function scrapeJobs(p: PrometheusScrapeParams): ScrapeJob[] {
-  let jobs: ScrapeJob[];
-  if (p.jobs) jobs = p.jobs.map((value) => ({ value }));
-  else {
-    const vars = { namespace: 'kubeflow', interval: '60s', metrics_port: 8080, ...(p.job_vars ?? {}) };
-    const text = String(renderString(readFileSync(packagePath('templates', 'prometheus', 'scrape-jobs.yaml.hbs'), 'utf8'), vars));
-    jobs = jobsFromYaml(text, 'templates/prometheus/scrape-jobs.yaml.hbs');
-  }
-  const seen = new Set<string>();
-  for (const j of jobs) {
-    const name = String(j.value.job_name);
-    if (seen.has(name)) throw new UserError(`scrape job "${name}" is listed twice`, { hint: 'job names are unique in a Prometheus config', exitCode: 1 });
-    seen.add(name);
-  }
-  return jobs;
-}
 
 interface PatchPlan {
   kind: Kind;
@@ -68,8 +47,16 @@ interface PatchPlan {
   after: JsonObject;
 }
 
-interface PromData {
-  cm?: { namespace: string; name: string; key: string; before: string | null; after: string };
+interface ConfigMapPlan {
+  namespace: string;
+  name: string;
+  key: string;
+  before: string | null;
+  after: string;
+}
+
+interface Data {
+  cm?: ConfigMapPlan;
   patches: PatchPlan[];
 }
 
@@ -81,90 +68,120 @@ interface PatchRecord {
   after?: JsonObject;
 }
 
+interface Persisted {
+  configmap: ConfigMapPlan;
+  objects: PatchRecord[];
+}
+
+/** revert's steps (the config map first, then the objects in order), exactly what revert.check showed */
+interface RevertData {
+  objects: { kind: Kind; namespace: string; name: string; patch: JsonObject }[];
+  configmap?: { namespace: string; name: string; key: string; value: string | null };
+}
+
 const target = (kind: string, ns: string, name: string) => `${kind.toLowerCase()} ${ns}/${name}`;
 
-async function readOrFail(kube: KubeClients, cluster: string, kind: Kind, ns: string, name: string, why: string, signal: AbortSignal): Promise<JsonObject> {
-  try {
-    return await withRetry(() => readObject(kube, kind, { namespace: ns, name }), { signal });
-  } catch (e) {
-    if (isNotFound(e)) throw new UserError(`${kind} ${ns}/${name} not found on cluster ${cluster}`, { hint: why, exitCode: 1 });
-    throw callError(`reading ${kind} ${ns}/${name}`, e);
-  }
-}
+/** a patch is already in effect when applying it again would change nothing we own */
+const inEffect = (kind: Kind, live: JsonObject, patch: JsonObject) => jsonEqual(owned(strategicMerge(kind, live, patch)), owned(live));
 
 async function readConfigMap(kube: KubeClients, ns: string, name: string, signal: AbortSignal): Promise<JsonObject | undefined> {
   try {
-    return plain(await withRetry(() => kube.core.readNamespacedConfigMap({ namespace: ns, name }), { signal }));
+    return plain(await retryKube(() => kube.core.readNamespacedConfigMap({ namespace: ns, name }), { signal }));
   } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw callError(`reading config map ${ns}/${name}`, e);
+    if (isKubeNotFound(e)) return undefined;
+    throw kubeCallError(`reading config map ${ns}/${name}`, e);
   }
 }
 
-/** a patch is already in effect when applying it again would change nothing we own */
-const inEffect = (kind: Kind, live: JsonObject, patch: JsonObject) => equalJson(owned(strategicMerge(kind, live, patch)), owned(live));
+async function readIfThere(kube: KubeClients, kind: Kind, ns: string, name: string, signal: AbortSignal): Promise<JsonObject | undefined> {
+  try {
+    return await retryKube(() => readObject(kube, kind, { namespace: ns, name }), { signal });
+  } catch (e) {
+    if (isKubeNotFound(e)) return undefined;
+    throw kubeCallError(`reading ${kind} ${ns}/${name}`, e);
+  }
+}
 
-const prometheusScrape: TaskModule<PrometheusScrapeParams> = {
+export default defineTask<PrometheusScrapeParams, PrometheusScrapeOutputs, Data, Persisted, RevertData>({
   name: 'prometheus-scrape',
-  schema: loadTaskSchema('prometheus-scrape'),
+  messages: {
+    objectNotFound: '{{kind}} {{namespace}}/{{name}} not found on cluster {{cluster}}',
+    configMapNotFound: 'config map {{namespace}}/{{name}} not found on cluster {{cluster}}',
+    noKey: 'config map {{namespace}}/{{name}} has no key {{key}}',
+    badConfig: '{{key}} in config map {{namespace}}/{{name}}: {{problem}}',
+    duplicateJob: 'scrape job "{{job}}" is listed twice',
+  },
 
   describe(p) {
-    const c = cmRef(p);
-    const jobs = p.jobs ? p.jobs.map((j) => String(j.job_name)) : ['ml-pipeline', 'katib-controller', 'notebook-controller'];
-    const patches = (p.patches ?? DEFAULT_PATCHES).map((s) => s.file ?? s.template ?? `inline ${s.kind ?? ''} ${s.namespace ?? ''}/${s.name ?? ''}`.trim());
+    const c = p.configmap;
+    const jobs = p.jobs ? p.jobs.map((j) => j.job_name) : ['ml-pipeline', 'katib-controller', 'notebook-controller'];
+    const patches = p.patches.map((s) => s.file ?? s.template ?? `inline ${s.kind ?? ''} ${s.namespace ?? ''}/${s.name ?? ''}`.trim());
     const lines = [
       `on cluster ${p.cluster}: strategic-merge patches ${patches.join(', ')} (only where they change something)`,
       `merge scrape jobs ${jobs.join(', ')} by job_name into ${c.key} of config map ${c.namespace}/${c.name}`,
     ];
-    if (p.restart) {
-      const d = deployRef(p);
-      lines.push(`restart deployment ${d.namespace}/${d.name} when its pods have not loaded this configuration`);
-    }
+    if (p.restart) lines.push(`restart deployment ${p.deployment.namespace}/${p.deployment.name} when its pods have not loaded this configuration`);
     return lines;
   },
 
   async check(p, ctx) {
     const kube = ctx.kube(p.cluster);
     const changes: Change[] = [];
-    const data: PromData = { patches: [] };
-    const jobs = scrapeJobs(p);
+    const data: Data = { patches: [] };
+    const mustExist = async (kind: Kind, ns: string, name: string, why: string): Promise<JsonObject> => {
+      const live = await readIfThere(kube, kind, ns, name, ctx.signal);
+      if (!live) throw this.error('objectNotFound', { kind, namespace: ns, name, cluster: p.cluster }, { hint: why });
+      return live;
+    };
 
-    for (const spec of p.patches ?? DEFAULT_PATCHES) {
-      const r: ResolvedPatch = resolvePatch(spec, ctx);
-      const live = await readOrFail(kube, p.cluster, r.kind, r.namespace, r.name, `patch ${r.source} targets it`, ctx.signal);
+    // the scrape jobs: the parameter's, or the procedure's three from the template
+    const jobs: ScrapeJob[] = p.jobs
+      ? p.jobs.map((j) => ({ value: plain(j) }))
+      : jobsFromYaml(String(renderString(readFileSync(packagePath('templates', 'prometheus', 'scrape-jobs.yaml.hbs'), 'utf8'), p.job_vars)), 'templates/prometheus/scrape-jobs.yaml.hbs');
+    const seen = new Set<string>();
+    for (const j of jobs) {
+      const job = String(j.value.job_name);
+      if (seen.has(job)) throw this.error('duplicateJob', { job }, { hint: 'job names are unique in a Prometheus config' });
+      seen.add(job);
+    }
+
+    for (const spec of p.patches) {
+      const r = resolvePatch(spec, ctx);
+      const live = await mustExist(r.kind, r.namespace, r.name, `patch ${r.source} targets it`);
       if (inEffect(r.kind, live, r.patch)) continue;
       const after = strategicMerge(r.kind, live, r.patch);
       data.patches.push({ kind: r.kind, namespace: r.namespace, name: r.name, patch: r.patch, before: owned(live), after: owned(after) });
       changes.push({ action: 'update', target: target(r.kind, r.namespace, r.name), summary: `strategic merge patch ${r.source}`, before: owned(live), after: owned(after) });
     }
 
-    const c = cmRef(p);
+    const c = p.configmap;
+    const where = { namespace: c.namespace, name: c.name, key: c.key, cluster: p.cluster };
     const cm = await readConfigMap(kube, c.namespace, c.name, ctx.signal);
     if (!cm) {
-      throw new UserError(`config map ${c.namespace}/${c.name} not found on cluster ${p.cluster}`, {
+      throw this.error('configMapNotFound', where, {
         hint: 'set configmap.namespace and configmap.name to the Prometheus server config map (the AMP add-on installs monitoring/prometheus-server-conf; the procedure text says prometheus/prometheus-server)',
-        exitCode: 1,
       });
     }
-    const text = isObj(cm.data) && typeof cm.data[c.key] === 'string' ? (cm.data[c.key] as string) : null;
-    if (text === null) throw new UserError(`config map ${c.namespace}/${c.name} has no key ${c.key}`, { hint: `its keys: ${Object.keys(isObj(cm.data) ? cm.data : {}).join(', ') || '(none)'}`, exitCode: 1 });
+    const cmData = isObj(cm.data) ? cm.data : {};
+    const text = typeof cmData[c.key] === 'string' ? cmData[c.key] : null;
+    if (typeof text !== 'string') throw this.error('noKey', where, { hint: `its keys: ${Object.keys(cmData).join(', ') || '(none)'}` });
     let merged;
     try {
       merged = mergeScrapeJobs(text, jobs);
     } catch (e) {
-      if (e instanceof ScrapeConfigError) throw new UserError(`${c.key} in config map ${c.namespace}/${c.name}: ${e.message}`, { exitCode: 1 });
+      if (e instanceof ScrapeConfigError) throw this.error('badConfig', { ...where, problem: e.message });
       throw e;
     }
     if (merged.text !== text) {
       const what = [merged.added.length ? `add ${merged.added.join(', ')}` : '', merged.replaced.length ? `replace ${merged.replaced.join(', ')}` : ''].filter(Boolean).join('; ');
       changes.push({ action: 'update', target: `configmap ${c.namespace}/${c.name} ${c.key}`, summary: `scrape jobs: ${what}`, before: text, after: merged.text });
-      data.cm = { ...c, before: text, after: merged.text };
+      data.cm = { namespace: c.namespace, name: c.name, key: c.key, before: text, after: merged.text };
     }
 
     let restart = false;
     if (p.restart) {
-      const d = deployRef(p);
-      const live = await readOrFail(kube, p.cluster, 'Deployment', d.namespace, d.name, 'restart: true restarts the Prometheus server deployment (set deployment.namespace and deployment.name)', ctx.signal);
+      const d = p.deployment;
+      const live = await mustExist('Deployment', d.namespace, d.name, 'restart: true restarts the Prometheus server deployment (set deployment.namespace and deployment.name)');
       const hash = hashOf(merged.text);
       if (podAnnotations(live)[CONFIG_HASH] !== hash) {
         restart = true;
@@ -174,13 +191,19 @@ const prometheusScrape: TaskModule<PrometheusScrapeParams> = {
         changes.push({ action: 'update', target: target('Deployment', d.namespace, d.name), summary: 'restart so Prometheus loads the new configuration (as kubectl rollout restart)', before: podAnnotations(live), after: podAnnotations(after) });
       }
     }
-    const outputs = { configmap: `${c.namespace}/${c.name}`, jobs_added: merged.added, jobs_replaced: merged.replaced, patched: data.patches.filter((x) => !x.merge).map((x) => target(x.kind, x.namespace, x.name)), restarted: restart };
+    const outputs = {
+      configmap: `${c.namespace}/${c.name}`,
+      jobs_added: merged.added,
+      jobs_replaced: merged.replaced,
+      patched: data.patches.filter((x) => !x.merge).map((x) => target(x.kind, x.namespace, x.name)),
+      restarted: restart,
+    };
     return { changes, outputs, data };
   },
 
   async apply(p, ctx, plan) {
     const kube = ctx.kube(p.cluster);
-    const d = plan.data as PromData;
+    const d = plan.data ?? { patches: [] };
     const records: PatchRecord[] = [];
     // the config first, so that a restart (the last patch) loads it
     if (d.cm) {
@@ -219,49 +242,58 @@ const prometheusScrape: TaskModule<PrometheusScrapeParams> = {
       ctx.persist('objects', records);
       ctx.progress(`${target(x.kind, x.namespace, x.name)} patched`);
     }
-    return plan.outputs;
+    return {};
   },
 
-  async revert(record: Applied, ctx: Context) {
-    const p = record.params as PrometheusScrapeParams;
-    const kube = ctx.kube(p.cluster);
-    const changes: Change[] = [];
-    const actions: (() => Promise<unknown>)[] = [];
-    for (const rec of [...((record.persisted.objects ?? []) as PatchRecord[])].reverse()) {
-      const ref = { namespace: rec.namespace, name: rec.name };
-      let live: JsonObject;
-      try {
-        live = await withRetry(() => readObject(kube, rec.kind, ref), { signal: ctx.signal });
-      } catch (e) {
-        if (isNotFound(e)) continue;
-        throw callError(`reading ${rec.kind} ${rec.namespace}/${rec.name}`, e);
+  revert: {
+    async check(record, ctx) {
+      const kube = ctx.kube(record.params.cluster);
+      const changes: Change[] = [];
+      const notes: string[] = [];
+      const data: RevertData = { objects: [] };
+      // in the order apply runs them: the configuration first, then the objects in the order of
+      // the run, so that a restart (the run's last patch) loads the restored configuration
+      const cm = record.persisted.configmap;
+      if (cm) {
+        const live = await readConfigMap(kube, cm.namespace, cm.name, ctx.signal);
+        const now = live && isObj(live.data) && typeof live.data[cm.key] === 'string' ? live.data[cm.key] : null;
+        if (!live) notes.push(`config map ${cm.namespace}/${cm.name} is gone: nothing to restore`);
+        else if (now !== cm.before) {
+          changes.push({ action: 'update', target: `configmap ${cm.namespace}/${cm.name} ${cm.key}`, summary: 'restore the previous Prometheus configuration', before: now ?? '', after: cm.before ?? '' });
+          data.configmap = { namespace: cm.namespace, name: cm.name, key: cm.key, value: cm.before };
+        }
       }
-      const { patch } = revertPatch(rec.before, rec.after ?? owned(live), owned(live));
-      if (!patch) continue;
-      const t = target(rec.kind, rec.namespace, rec.name);
-      changes.push({ action: 'update', target: t, summary: 'restore the fields the run changed', before: owned(live), after: rec.before });
-      actions.push(() =>
-        withRetry((): Promise<unknown> => KINDS[rec.kind].patch(kube, ref, patch, true), { write: true, signal: ctx.signal }).catch((e) => {
-          throw callError(`restoring ${t}`, e);
-        }),
-      );
-    }
-    const cm = record.persisted.configmap as PromData['cm'];
-    if (cm) {
-      const live = await readConfigMap(kube, cm.namespace, cm.name, ctx.signal);
-      const now = live && isObj(live.data) ? ((live.data[cm.key] as string | undefined) ?? null) : null;
-      if (live && now !== cm.before) {
-        changes.push({ action: 'update', target: `configmap ${cm.namespace}/${cm.name} ${cm.key}`, summary: 'restore the previous Prometheus configuration', before: now ?? '', after: cm.before ?? '' });
-        actions.push(() =>
-          withRetry(() => kube.core.patchNamespacedConfigMap({ namespace: cm.namespace, name: cm.name, body: { data: { [cm.key]: cm.before } } }, kube.patchAs.merge), { write: true, signal: ctx.signal }).catch((e) => {
-            throw callError(`restoring config map ${cm.namespace}/${cm.name}`, e);
-          }),
-        );
+      for (const rec of record.persisted.objects ?? []) {
+        const t = target(rec.kind, rec.namespace, rec.name);
+        const live = await readIfThere(kube, rec.kind, rec.namespace, rec.name, ctx.signal);
+        if (!live) {
+          notes.push(`${t} is gone: nothing to restore`);
+          continue;
+        }
+        const { patch } = revertPatch(rec.before, rec.after ?? owned(live), owned(live));
+        if (!patch) continue;
+        changes.push({ action: 'update', target: t, summary: 'restore the fields the run changed', before: owned(live), after: rec.before });
+        data.objects.push({ kind: rec.kind, namespace: rec.namespace, name: rec.name, patch });
       }
-    }
-    if (ctx.mode === 'run') for (const a of actions.reverse()) await a();
-    return changes;
-  },
-};
+      return { changes, notes, data };
+    },
 
-export default prometheusScrape;
+    async apply(record, ctx, plan) {
+      const kube = ctx.kube(record.params.cluster);
+      const { objects = [], configmap } = plan.data ?? {};
+      // in revert.check's order: the configuration, then the objects as the run patched them
+      if (configmap) {
+        const { namespace, name, key, value } = configmap;
+        await retryKube(() => kube.core.patchNamespacedConfigMap({ namespace, name, body: { data: { [key]: value } } }, kube.patchAs.merge), { write: true, signal: ctx.signal }).catch((e: unknown) => {
+          throw kubeCallError(`restoring config map ${namespace}/${name}`, e);
+        });
+      }
+      for (const o of objects) {
+        const ref = { namespace: o.namespace, name: o.name };
+        await retryKube((): Promise<unknown> => KINDS[o.kind].patch(kube, ref, o.patch, true), { write: true, signal: ctx.signal }).catch((e: unknown) => {
+          throw kubeCallError(`restoring ${target(o.kind, o.namespace, o.name)}`, e);
+        });
+      }
+    },
+  },
+});

@@ -3,21 +3,11 @@
 // can target.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { UserError } from '../../runner/errors.js';
-import { packagePath } from '../../runner/load/package-root.js';
-import { renderString } from '../../runner/template/template.js';
-import type { Context, KubeClients } from '../../runner/types.js';
-import { isObj, plain, type JsonObject } from '../knative/kube-calls.js';
+import { isJsonObject as isObj, packagePath, plainJson as plain, renderString, TaskError, type JsonObject, type KubeClients, type TaskContext } from '../kit/index.js';
+import type { PrometheusScrapeParams } from '../generated/prometheus-scrape.js';
 
-export interface PatchSpec {
-  kind?: string;
-  namespace?: string;
-  name?: string;
-  file?: string;
-  template?: string;
-  inline?: JsonObject;
-  vars?: Record<string, unknown>;
-}
+/** one entry of `patches` (the schema's default: the two notebook-controller templates) */
+export type PatchSpec = PrometheusScrapeParams['patches'][number];
 
 export interface ResolvedPatch {
   kind: Kind;
@@ -28,12 +18,8 @@ export interface ResolvedPatch {
   source: string;
 }
 
+/** a template's values when the entry's vars leave them out (per value, so not a schema default) */
 export const DEFAULT_PATCH_VARS = { namespace: 'kubeflow', metrics_port: 8080 };
-export const DEFAULT_PATCHES: PatchSpec[] = [
-  { template: 'kfup:prometheus/notebook-controller-deployment-patch.yaml.hbs' },
-  { template: 'kfup:prometheus/notebook-controller-service-patch.yaml.hbs' },
-];
-
 
 type Ref = { namespace: string; name: string };
 interface KindApi {
@@ -64,43 +50,44 @@ export const KINDS = {
   },
 } satisfies Record<string, KindApi>;
 export type Kind = keyof typeof KINDS;
+const isKind = (k: string): k is Kind => Object.hasOwn(KINDS, k);
 
 export const readObject = async (kube: KubeClients, kind: Kind, r: Ref): Promise<JsonObject> => plain(await KINDS[kind].read(kube, r));
 
-function loadText(spec: PatchSpec, ctx: Pick<Context, 'resolvePath'>): { text: string; source: string } {
+function loadText(spec: PatchSpec, ctx: Pick<TaskContext, 'resolvePath'>): { text: string; source: string } {
   if (spec.inline) return { text: '', source: 'inline patch' };
-  const raw = (spec.file ?? spec.template)!;
+  const raw = spec.file ?? spec.template ?? '';
   const builtin = raw.startsWith('kfup:');
   const path = builtin ? packagePath('templates', raw.slice(5)) : ctx.resolvePath(raw);
-  if (!existsSync(path)) throw new UserError(`patch ${spec.file ? 'file' : 'template'} not found: ${raw}`, { hint: builtin ? 'kfup: names a template shipped under templates/' : 'paths are relative to the playbook directory', exitCode: 1 });
+  if (!existsSync(path)) throw new TaskError(`patch ${spec.file ? 'file' : 'template'} not found: ${raw}`, { code: 'patchNotFound', hint: builtin ? 'kfup: names a template shipped under templates/' : 'paths are relative to the playbook directory' });
   let text = readFileSync(path, 'utf8');
   if (spec.template) text = String(renderString(text, { ...DEFAULT_PATCH_VARS, ...(spec.vars ?? {}) }));
   return { text, source: raw };
 }
 
-export function resolvePatch(spec: PatchSpec, ctx: Pick<Context, 'resolvePath'>): ResolvedPatch {
+export function resolvePatch(spec: PatchSpec, ctx: Pick<TaskContext, 'resolvePath'>): ResolvedPatch {
   const { text, source } = loadText(spec, ctx);
   let patch: unknown = spec.inline;
   if (!spec.inline) {
     const doc = parseDocument(text);
-    if (doc.errors.length) throw new UserError(`patch ${source} is not valid YAML: ${doc.errors[0].message.split('\n')[0]}`, { exitCode: 1 });
+    if (doc.errors.length) throw new TaskError(`patch ${source} is not valid YAML: ${doc.errors[0].message.split('\n')[0]}`, { code: 'invalidPatch' });
     patch = doc.toJSON();
   }
-  if (!isObj(patch)) throw new UserError(`patch ${source} is not a mapping (a strategic merge patch is an object)`, { exitCode: 1 });
+  if (!isObj(patch)) throw new TaskError(`patch ${source} is not a mapping (a strategic merge patch is an object)`, { code: 'invalidPatch' });
   const md = isObj(patch.metadata) ? patch.metadata : {};
   const kind = spec.kind ?? (typeof patch.kind === 'string' ? patch.kind : undefined);
   const name = spec.name ?? (typeof md.name === 'string' ? md.name : undefined);
   const namespace = spec.namespace ?? (typeof md.namespace === 'string' ? md.namespace : undefined);
   if (!kind || !name || !namespace) {
-    throw new UserError(`patch ${source}: the object to patch is not known`, { hint: 'give kind, namespace and name on the patch entry, or in the patch document itself', exitCode: 1 });
+    throw new TaskError(`patch ${source}: the object to patch is not known`, { code: 'invalidPatch', hint: 'give kind, namespace and name on the patch entry, or in the patch document itself' });
   }
-  if (!(kind in KINDS)) throw new UserError(`patch ${source}: kind ${kind} cannot be patched here`, { hint: `supported kinds: ${Object.keys(KINDS).join(', ')}`, exitCode: 1 });
+  if (!isKind(kind)) throw new TaskError(`patch ${source}: kind ${kind} cannot be patched here`, { code: 'invalidPatch', hint: `supported kinds: ${Object.keys(KINDS).join(', ')}` });
   for (const [field, want, got] of [
     ['kind', kind, patch.kind],
     ['metadata.name', name, md.name],
     ['metadata.namespace', namespace, md.namespace],
   ] as const) {
-    if (got !== undefined && got !== want) throw new UserError(`patch ${source}: its ${field} "${String(got)}" does not match the target's "${want}"`, { exitCode: 1 });
+    if (got !== undefined && got !== want) throw new TaskError(`patch ${source}: its ${field} "${String(got)}" does not match the target's "${want}"`, { code: 'invalidPatch' });
   }
-  return { kind: kind as Kind, namespace, name, patch, source };
+  return { kind, namespace, name, patch, source };
 }

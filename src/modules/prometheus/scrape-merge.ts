@@ -4,7 +4,7 @@
 // edited text does not parse back to exactly the merged document, the Document itself is
 // re-serialised instead (correct, only less faithful to the original layout).
 import { isMap, isSeq, parseDocument, stringify, type Document } from 'yaml';
-import { equalJson, isObj, type JsonObject } from '../knative/kube-calls.js';
+import { isJsonObject as isObj, jsonEqual, type JsonObject } from '../kit/index.js';
 
 export interface ScrapeJob {
   /** the job as data */
@@ -74,7 +74,7 @@ export function mergeScrapeJobs(text: string, jobs: ScrapeJob[]): MergeResult {
       merged.push(job.value);
       appended.push(job);
       added.push(String(name));
-    } else if (!equalJson(merged[i], job.value)) {
+    } else if (!jsonEqual(merged[i], job.value)) {
       merged[i] = job.value;
       replaced.push({ index: i, job });
     }
@@ -86,7 +86,7 @@ export function mergeScrapeJobs(text: string, jobs: ScrapeJob[]): MergeResult {
   const spliced = splice(text, doc, replaced, appended);
   if (spliced !== undefined) {
     try {
-      if (equalJson(parse(spliced).toJSON(), expected)) return { text: spliced, ...result };
+      if (jsonEqual(parse(spliced).toJSON(), expected)) return { text: spliced, ...result };
     } catch {
       // fall through to the Document route
     }

@@ -2,7 +2,7 @@
 // patches: maps merge, null deletes, lists of known fields merge by their patch merge key, other
 // lists are replaced, and the $patch: replace | delete directives are honoured. Check uses it to
 // know whether a patch would change anything (kubectl patch would still send it).
-import { isObj, type JsonObject } from '../knative/kube-calls.js';
+import { isJsonObject as isObj, type JsonObject } from '../kit/index.js';
 
 type Json = JsonObject[string];
 
