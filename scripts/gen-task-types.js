@@ -51,7 +51,9 @@ for (const file of files) {
   if (schema['x-kfup-exports-vars'] === true) {
     text += `\n/** this task type's parameters become variables: its outputs are whatever it was given */\nexport type ${base}Outputs = Record<string, unknown>;\n`;
   } else {
-    const outputs = { type: 'object', title: `${base}Outputs`, additionalProperties: false, properties: declared ?? {}, required: Object.keys(declared ?? {}) };
+    // "*" declares outputs that are whatever a live system answers (aws-info): any name, any value
+    const { '*': open, ...named } = declared ?? {};
+    const outputs = { type: 'object', title: `${base}Outputs`, additionalProperties: open ? {} : false, properties: named, required: Object.keys(named) };
     text += '\n' + (await compile(outputs, `${base}Outputs`, options));
   }
   writeFileSync(join(tmp, `${name}.ts`), text);

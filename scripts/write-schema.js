@@ -3,6 +3,7 @@
 // never edited by hand, and not committed.
 import { writeFileAtomic } from '../dist/runner/state/fs-atomic.js';
 import { combinedSchema } from '../dist/runner/load/combined-schema.js';
+import { builtinTasks } from '../dist/modules/index.js';
 import { packagePath } from '../dist/runner/load/package-root.js';
 
-writeFileAtomic(packagePath('schemas', 'kfup.schema.json'), JSON.stringify(combinedSchema(), null, 2) + '\n');
+writeFileAtomic(packagePath('schemas', 'kfup.schema.json'), JSON.stringify(combinedSchema(builtinTasks), null, 2) + '\n');

@@ -20,8 +20,10 @@ export function registerExtraCommands(into: ((program: Command) => void)[]): voi
         const { rollbackRun } = await import('./runner/engine/rollback.js');
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort(new Error('interrupted by Ctrl-C')));
+        const { builtinTasks } = await import('./modules/index.js');
         const r = await rollbackRun({
           runId,
+          registry: builtinTasks,
           stateDir: flags.stateDir,
           mode: flags.dryRun ? 'dry-run' : flags.check ? 'check' : 'run',
           diff: flags.diff,

@@ -67,6 +67,9 @@ function interruptible(): AbortController {
   return controller;
 }
 
+/** the built-in task types, handed to the runner (which knows none by name) */
+export const builtinRegistry = async () => (await import('./modules/index.js')).builtinTasks;
+
 async function runCommand(playbook: string, flags: RunFlags): Promise<number> {
   if (flags.dryRun && flags.check) throw new (await import('./runner/errors.js')).UserError('--dry-run and --check are different modes; pass one of them', { hint: '--dry-run touches nothing; --check reads the live systems' });
   const mode: Mode = flags.dryRun ? 'dry-run' : flags.check ? 'check' : 'run';
@@ -76,6 +79,7 @@ async function runCommand(playbook: string, flags: RunFlags): Promise<number> {
   const controller = interruptible();
   const r = await runPlaybook({
     playbook,
+    registry: await builtinRegistry(),
     env: flags.env,
     varsFiles: flags.varsFile,
     vars: flags.var,
@@ -140,7 +144,7 @@ export function buildProgram(): Command {
   varOptions(program.command('validate').description('validate a playbook (envelope, task types, parameters, templates) without running anything').argument('<playbook>')).action(
     async (playbook: string, flags: RunFlags) => {
       const { load } = await import('./runner/index.js');
-      const { pb } = load({ playbook, env: flags.env, varsFiles: flags.varsFile, vars: flags.var });
+      const { pb } = await load({ playbook, env: flags.env, varsFiles: flags.varsFile, vars: flags.var, registry: await builtinRegistry() });
       process.stdout.write(`${playbook}: valid (${pb.name}, ${countTasks(pb.tasks)} tasks)\n`);
     },
   );
@@ -151,9 +155,8 @@ export function buildProgram(): Command {
     .argument('<playbook>')
     .action(async (playbook: string) => {
       const { loadPlaybook } = await import('./runner/load/playbook.js');
-      const { taskTypes } = await import('./modules/index.js');
       const { listTasks } = await import('./runner/index.js');
-      const pb = loadPlaybook(playbook, taskTypes());
+      const pb = loadPlaybook(playbook, (await builtinRegistry()).names());
       process.stdout.write(`playbook: ${pb.name}\n`);
       for (const t of listTasks(pb)) {
         process.stdout.write(`  ${String(t.index).padStart(3)}. ${t.name}${t.parallel ? ' (parallel block)' : ` [${t.type}]`}${t.tags.length ? `  tags: ${t.tags.join(',')}` : ''}  (line ${t.line})\n`);
@@ -166,7 +169,7 @@ export function buildProgram(): Command {
     .argument('[type]', 'show one task type in full')
     .action(async (type?: string) => {
       const { describeModules } = await import('./runner/report/module-docs.js');
-      process.stdout.write(describeModules(type));
+      process.stdout.write(describeModules(await builtinRegistry(), type));
     });
 
   program
@@ -174,14 +177,14 @@ export function buildProgram(): Command {
     .description('print the combined JSON Schema (playbook envelope and every task type) for editors')
     .action(async () => {
       const { combinedSchema } = await import('./runner/load/combined-schema.js');
-      process.stdout.write(JSON.stringify(combinedSchema(), null, 2) + '\n');
+      process.stdout.write(JSON.stringify(combinedSchema(await builtinRegistry()), null, 2) + '\n');
     });
 
   varOptions(program.command('vars').description('print the merged variables with where each comes from (secrets redacted)').argument('<playbook>'))
     .addOption(new Option('-o, --output <kind>', 'text or json').choices(['text', 'json']).default('text'))
     .action(async (playbook: string, flags: RunFlags) => {
       const { printVars } = await import('./runner/report/vars-report.js');
-      process.stdout.write(printVars({ playbook, env: flags.env, varsFiles: flags.varsFile, vars: flags.var }, flags.output));
+      process.stdout.write(await printVars({ playbook, env: flags.env, varsFiles: flags.varsFile, vars: flags.var, registry: await builtinRegistry() }, flags.output));
     });
 
   program

@@ -23,6 +23,7 @@ export interface DemoOptions {
 export async function demo(opts: DemoOptions): Promise<number> {
   const { startSandbox } = await import('./sandbox/index.js');
   const { runPlaybook } = await import('./runner/index.js');
+  const { builtinTasks } = await import('./modules/index.js');
   const { summarizeUpgrade } = await import('./sandbox/summary.js');
   const out = (s: string) => void process.stdout.write(s);
   const sb = await startSandbox({
@@ -42,6 +43,7 @@ export async function demo(opts: DemoOptions): Promise<number> {
     if (!terraform) out('  terraform is not on PATH: the step that deploys green is skipped (it says so)\n');
     out('\n');
     const result = await runPlaybook({
+      registry: builtinTasks,
       playbook: packagePath('playbooks', 'blue-green-upgrade.yaml'),
       env: sb.environmentFile,
       mode: 'run',

@@ -38,7 +38,10 @@ function asTaskType(name: string, m: unknown): TaskType {
 }
 
 /** a registry of lazily loaded task types; `extra` adds task types defined elsewhere (plugins, tests' probe types) */
-export function createRegistry(loaders: Record<string, Loader>, extra: TaskType[] = []): TaskRegistry {
+/** a task type as defineTask makes it, whatever its own parameter and output types */
+export type AnyTask = Pick<TaskType, 'name' | 'schema'>;
+
+export function createRegistry(loaders: Record<string, Loader>, extra: AnyTask[] = []): TaskRegistry {
   const all = new Map<string, Loader>(Object.entries(loaders));
   const own = new Map<string, JSONSchema>();
   for (const t of extra) {
@@ -68,4 +71,4 @@ export function createRegistry(loaders: Record<string, Loader>, extra: TaskType[
 export const builtinTasks: TaskRegistry = createRegistry(builtins);
 
 /** the built-in task types and some more (a plugin's, or a test's probe type) */
-export const withTasks = (...extra: TaskType[]): TaskRegistry => createRegistry(builtins, extra);
+export const withTasks = (...extra: AnyTask[]): TaskRegistry => createRegistry(builtins, extra);

@@ -5,10 +5,9 @@ import { resolve } from 'node:path';
 import { UserError, UserErrors } from './errors.js';
 import { flatten, loadPlaybook, type Playbook } from './load/playbook.js';
 import { positionOf } from './load/source.js';
-import { prepare } from './engine/prepare.js';
+import { validatePlaybook } from './engine/simulate.js';
 import { resolveInputs, Scope, type ResolvedInputs, type VarInputs } from './load/vars.js';
 import { renderDeep, TemplateError, findUnknown } from './template/template.js';
-import { taskTypes } from '../modules/index.js';
 import { closeServices, createServices, loadKubeLibrary } from './engine/context.js';
 import { Redactor } from './engine/redact.js';
 import { execute, type RunResult } from './engine/execute.js';
@@ -16,10 +15,12 @@ import { Journal, listRuns, readMeta, resumeState, type ResumeState } from './st
 import { RunLock } from './state/lock.js';
 import { makeReporter } from './report/index.js';
 import type { Reporter, TaskRef } from './report/events.js';
-import type { Mode, Targets } from './types.js';
+import type { Mode, TaskRegistry, Targets } from './types.js';
 
 export interface LoadRequest extends VarInputs {
   playbook: string;
+  /** the task types a playbook may use: the caller's (the CLI hands over the built-in ones) */
+  registry: TaskRegistry;
 }
 
 export interface Loaded {
@@ -36,8 +37,8 @@ export function newRunId(now = new Date()): string {
 }
 
 /** everything up to and including validation; throws UserError(s) for bad input */
-export function load(req: LoadRequest, mode: Mode = 'dry-run', runId = newRunId(), started = new Date().toISOString()): Loaded {
-  const pb = loadPlaybook(req.playbook, taskTypes());
+export async function load(req: LoadRequest, mode: Mode = 'dry-run', runId = newRunId(), started = new Date().toISOString()): Promise<Loaded> {
+  const pb = loadPlaybook(req.playbook, req.registry.names());
   const inputs = resolveInputs(pb, req);
   const scope = new Scope(inputs.vars, {
     run: { id: runId, started, mode },
@@ -73,7 +74,7 @@ export function load(req: LoadRequest, mode: Mode = 'dry-run', runId = newRunId(
     }
     const u = findUnknown(targets);
     if (u) throw new UserError(`targets.${u.path.join('.')} uses a value known only after apply; targets must be known before the run`);
-    prepare(pb, scope);
+    await validatePlaybook(pb, scope, req.registry);
   } catch (e) {
     // a validation message may quote a rendered value: secrets never reach the terminal
     throw redactError(e, redactor);
@@ -147,7 +148,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
   const runId = resume?.runId ?? newRunId();
   const prior = resume ? readMeta(stateDir, resume.runId) : undefined;
   const started = prior?.started ?? new Date().toISOString();
-  const loaded = load(req, req.mode, runId, started);
+  const loaded = await load(req, req.mode, runId, started);
   const { pb, scope, redactor, targets } = loaded;
   const reporter = req.reporter ?? (await makeReporter({ output: req.output ?? 'text', format: req.format, diff: req.diff ?? false, verbose: req.verbose }));
   const svc = createServices({
@@ -185,7 +186,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
   if (req.mode !== 'dry-run' && Object.keys(targets.clusters ?? {}).length) await loadKubeLibrary();
   let result: RunResult | undefined;
   try {
-    result = await execute(pb, scope, svc, { tags: req.tags, skipTags: req.skipTags, startAt: req.startAt, journal, resume, signal }, reporter, taskRefs(pb));
+    result = await execute(pb, scope, svc, req.registry, { tags: req.tags, skipTags: req.skipTags, startAt: req.startAt, journal, resume, signal }, reporter, taskRefs(pb));
   } finally {
     await reporter.close?.();
     closeServices(svc);

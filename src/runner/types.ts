@@ -44,7 +44,7 @@ export type Known<O> = { [K in keyof O]: O[K] | Unknown };
 export interface Plan<O extends object = Outputs, D = unknown> {
   changes: Change[];
   /** outputs known already; the ones only known after apply are `new Unknown()` */
-  outputs: Known<O>;
+  outputs: Partial<Known<O>>;
   /** informational lines for the report (e.g. "latest recovery point is 3h old") */
   notes?: string[];
   /** set when the task decides, after looking, that it does not apply here (reason shown as skipped) */

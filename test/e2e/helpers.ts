@@ -6,6 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { expect } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { runPlaybook, type RunOutcome } from '../../src/runner/index.js';
+import { builtinTasks } from '../../src/modules/index.js';
 import { upgradeEndState, type UpgradeEndState } from '../../src/sandbox/summary.js';
 import { CollectingReporter } from '../helpers/run.js';
 import { kfupBin, repoRoot } from '../helpers/cli.js';
@@ -31,6 +32,7 @@ export async function upgrade(sb: Sandbox, mode: Mode, extra: { vars?: string[];
   const reporter = new CollectingReporter();
   const result = await runPlaybook({
     playbook: upgradePlaybook,
+    registry: builtinTasks,
     env: sb.environmentFile,
     mode,
     yes: true,

@@ -1,8 +1,7 @@
 // A task type for runner tests: it fails a given number of times, sleeps (honouring ctx.signal),
 // and "creates" a named item in an in-memory world, so that idempotency, retries, timeouts,
 // resume and revert can be observed without any external system.
-import { registerTaskType } from '../../src/modules/index.js';
-import type { TaskModule } from '../../src/runner/types.js';
+import { defineTask } from '../../src/modules/kit/index.js';
 
 export interface ProbeParams {
   item: string;
@@ -33,7 +32,12 @@ const sleep = (ms: number, signal: AbortSignal) =>
     }, { once: true });
   });
 
-export const probe: TaskModule<ProbeParams> = {
+export interface ProbeOutputs {
+  item: string;
+  value: unknown;
+}
+
+export const probe = defineTask<ProbeParams, ProbeOutputs, undefined, { created: string }>({
   name: 'probe',
   schema: {
     type: 'object',
@@ -46,6 +50,7 @@ export const probe: TaskModule<ProbeParams> = {
       sleep_ms: { type: 'integer', minimum: 0 },
       output: {},
     },
+    'x-kfup-outputs': { item: { type: 'string', description: 'the item' }, value: { description: 'its value' } },
   },
   describe: (p) => [`ensure ${p.item}`],
   async check(p, ctx) {
@@ -64,12 +69,13 @@ export const probe: TaskModule<ProbeParams> = {
     ctx.persist('created', p.item);
     return { item: p.item, value: p.output ?? `${p.item}-value` };
   },
-  async revert(record, ctx) {
-    const item = record.persisted.created as string;
-    const changes = world.items.has(item) ? [{ action: 'delete' as const, target: `item ${item}`, summary: `delete ${item}` }] : [];
-    if (ctx.mode === 'run') world.items.delete(item);
-    return changes;
+  revert: {
+    async check(record) {
+      const item = record.persisted.created;
+      return { changes: item && world.items.has(item) ? [{ action: 'delete' as const, target: `item ${item}`, summary: `delete ${item}` }] : [] };
+    },
+    async apply(record) {
+      if (record.persisted.created) world.items.delete(record.persisted.created);
+    },
   },
-};
-
-registerTaskType(probe);
+});

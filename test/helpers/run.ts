@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { runPlaybook, type RunOutcome, type RunRequest } from '../../src/runner/index.js';
 import type { Reporter, RunEvent } from '../../src/runner/report/events.js';
 import type { Mode, Targets } from '../../src/runner/types.js';
+import { testTasks } from './registry.js';
 
 export class CollectingReporter implements Reporter {
   readonly events: RunEvent[] = [];
@@ -60,6 +61,6 @@ export async function runTasks(opts: TaskRunOptions): Promise<TaskRun> {
   const reporter = new CollectingReporter();
   const stateDir = opts.stateDir ?? join(dir, '.kfup');
   const { tasks: _t, vars: _v, targets: _g, dir: _d, secrets: _s, mode, varArgs, ...rest } = opts;
-  const result = await runPlaybook({ playbook, mode: mode ?? 'run', yes: true, stateDir, reporter, vars: varArgs, ...rest });
+  const result = await runPlaybook({ playbook, registry: testTasks, mode: mode ?? 'run', yes: true, stateDir, reporter, vars: varArgs, ...rest });
   return { result, reporter, dir, stateDir, playbook };
 }

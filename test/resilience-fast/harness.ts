@@ -4,6 +4,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load, runPlaybook } from '../../src/runner/index.js';
+import { builtinTasks } from '../../src/modules/index.js';
 import { formatError } from '../../src/cli-errors.js';
 import type { Reporter } from '../../src/runner/report/events.js';
 import { kfup, repoRoot } from '../helpers/cli.js';
@@ -37,7 +38,7 @@ const silent: Reporter = { handle() {} };
 export async function inProcess(playbook: string): Promise<Outcome[]> {
   const out: Outcome[] = [];
   try {
-    load({ playbook, env: 'staging' });
+    await load({ playbook, env: 'staging', registry: builtinTasks });
     out.push({ how: 'load', code: 0, text: '' });
   } catch (e) {
     const { text, code } = formatError(e, false);
@@ -45,7 +46,7 @@ export async function inProcess(playbook: string): Promise<Outcome[]> {
     return out; // the CLI's dry-run would stop at the same error
   }
   try {
-    const r = await runPlaybook({ playbook, env: 'staging', mode: 'dry-run', reporter: silent, stateDir: join(playbook, '..', '.kfup') });
+    const r = await runPlaybook({ playbook, registry: builtinTasks, env: 'staging', mode: 'dry-run', reporter: silent, stateDir: join(playbook, '..', '.kfup') });
     out.push({ how: 'dry-run', code: r.interrupted ? 130 : r.invalid ? 2 : r.failed ? 1 : 0, text: '' });
   } catch (e) {
     const { text, code } = formatError(e, false);

@@ -1,3 +1,4 @@
+import { testTasks } from '../helpers/registry.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -193,16 +194,16 @@ describe('rollback', () => {
     expect([...world.items].sort()).toEqual(['a', 'b']);
 
     const check = new CollectingReporter();
-    const planned = await rollbackRun({ runId: r.result.runId, stateDir: r.stateDir, mode: 'check', reporter: check });
+    const planned = await rollbackRun({ registry: testTasks, runId: r.result.runId, stateDir: r.stateDir, mode: 'check', reporter: check });
     expect(planned.changesPending).toBe(true);
     expect(check.ends().map((e) => e.task.name)).toEqual(['revert: make b', 'revert: make a']);
     expect(world.items.size).toBe(2);
 
-    const done = await rollbackRun({ runId: 'last', stateDir: r.stateDir, mode: 'run', reporter: new CollectingReporter() });
+    const done = await rollbackRun({ registry: testTasks, runId: 'last', stateDir: r.stateDir, mode: 'run', reporter: new CollectingReporter() });
     expect(done.failed).toBe(false);
     expect(world.items.size).toBe(0);
     const again = new CollectingReporter();
-    await rollbackRun({ runId: r.result.runId, stateDir: r.stateDir, mode: 'run', reporter: again });
+    await rollbackRun({ registry: testTasks, runId: r.result.runId, stateDir: r.stateDir, mode: 'run', reporter: again });
     expect(again.ends().map((e) => e.status)).toEqual(['ok', 'ok']);
   });
 });
@@ -236,19 +237,20 @@ describe('blocks', () => {
 
 describe('secret parameters', () => {
   it('redacts parameters a task type marks secret, even written in plain text', async () => {
-    const { registerTaskType } = await import('../../src/modules/index.js');
-    registerTaskType({
+    const { withTasks } = await import('../../src/modules/index.js');
+    const { defineTask } = await import('../../src/modules/kit/index.js');
+    const secretive = defineTask<{ token: string; label: string }, { echoed: string }>({
       name: 'secretive',
-      schema: { type: 'object', properties: { token: { type: 'string', 'x-kfup-secret': true }, keys: { type: 'array', items: { type: 'string', 'x-kfup-secret': true } }, label: { type: 'string' } } },
+      schema: { type: 'object', properties: { token: { type: 'string', 'x-kfup-secret': true }, keys: { type: 'array', items: { type: 'string', 'x-kfup-secret': true } }, label: { type: 'string' } }, 'x-kfup-outputs': { echoed: { type: 'string' } } },
       describe: () => [],
-      async check(p: { token: string; label: string }) {
+      async check(p) {
         return { changes: [{ action: 'update', target: p.label, summary: `set token ${p.token}`, before: 'old', after: p.token }], outputs: { echoed: p.token } };
       },
-      async apply(p: { token: string }) {
+      async apply(p) {
         return { echoed: p.token };
       },
     });
-    const r = await runTasks({ diff: true, tasks: [{ name: 's', secretive: { token: 'PLAINTEXT-TOKEN-9x', keys: ['KEY-ONE-77'], label: 'visible-label' } }] });
+    const r = await runTasks({ registry: withTasks(secretive), diff: true, tasks: [{ name: 's', secretive: { token: 'PLAINTEXT-TOKEN-9x', keys: ['KEY-ONE-77'], label: 'visible-label' } }] });
     const { readFileSync } = await import('node:fs');
     const journal = readFileSync(join(r.stateDir, 'runs', r.result.runId, 'journal.ndjson'), 'utf8');
     const events = JSON.stringify(r.reporter.events);

@@ -8,8 +8,9 @@ import type { Sandbox } from '../../src/sandbox/index.js';
 import { useSandbox } from '../helpers/sandbox.js';
 import { createContext, createServices, GuardError, loadKubeLibrary } from '../../src/runner/engine/context.js';
 import { Redactor } from '../../src/runner/engine/redact.js';
-import { registerTaskType } from '../../src/modules/index.js';
-import type { Mode, TaskModule } from '../../src/runner/types.js';
+import { withTasks } from '../../src/modules/index.js';
+import { defineTask } from '../../src/modules/kit/index.js';
+import type { Mode } from '../../src/runner/types.js';
 import { runTasks } from '../helpers/run.js';
 
 let sb: Sandbox;
@@ -92,7 +93,7 @@ describe('check mode guard', () => {
   });
 
   it('stops a module that writes in check mode, and the run reports it as a bug', async () => {
-    const sneaky: TaskModule<{ role: string }> = {
+    const sneaky = defineTask<{ role: string }, Record<string, never>>({
       name: 'sneaky-writer',
       schema: { type: 'object', properties: { role: { type: 'string' } } },
       describe: () => ['writes during check'],
@@ -103,10 +104,9 @@ describe('check mode guard', () => {
       async apply() {
         return {};
       },
-    };
-    registerTaskType(sneaky);
+    });
     const mark = sb.requestLog.mark();
-    const r = await runTasks({ mode: 'check', targets: targets(), tasks: [{ name: 'sneak', 'sneaky-writer': { role: roleName() } }] });
+    const r = await runTasks({ registry: withTasks(sneaky), mode: 'check', targets: targets(), tasks: [{ name: 'sneak', 'sneaky-writer': { role: roleName() } }] });
     const end = r.reporter.end('sneak');
     expect(end.status).toBe('failed');
     expect(end.message).toMatch(/check mode is read-only: refused AWS .*UpdateAssumeRolePolicy/);

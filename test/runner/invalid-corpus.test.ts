@@ -4,6 +4,8 @@
 // with exit code 2 and a location, never an internal error.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { builtinTasks } from '../../src/modules/index.js';
+import type { TaskRegistry } from '../../src/runner/types.js';
 import { describe, expect, it } from 'vitest';
 import { load } from '../../src/runner/index.js';
 import { UserError, UserErrors } from '../../src/runner/errors.js';
@@ -17,7 +19,7 @@ function header(text: string, key: string): string | undefined {
 }
 
 function argsToRequest(file: string, args: string) {
-  const req: { playbook: string; env?: string; varsFiles?: string[]; vars?: string[] } = { playbook: file };
+  const req: { playbook: string; env?: string; varsFiles?: string[]; vars?: string[]; registry: TaskRegistry } = { playbook: file, registry: builtinTasks };
   const parts = args.split(/\s+/).filter(Boolean);
   for (let i = 0; i < parts.length; i += 2) {
     if (parts[i] === '--env') req.env = parts[i + 1];
@@ -33,14 +35,14 @@ describe('invalid playbook corpus', () => {
   });
 
   for (const name of cases) {
-    it(name, () => {
+    it(name, async () => {
       const file = join(dir, name);
       const text = readFileSync(file, 'utf8');
       const expected = header(text, 'expect')!;
       expect(expected, 'the fixture states its expected message').toBeTruthy();
       let caught: unknown;
       try {
-        load(argsToRequest(file, header(text, 'args') ?? ''));
+        await load(argsToRequest(file, header(text, 'args') ?? ''));
       } catch (e) {
         caught = e;
       }

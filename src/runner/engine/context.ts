@@ -51,6 +51,14 @@ export interface RunServices {
   kubeClients: Map<string, KubeClients>;
   /** keep-alive agents, closed at the end of the run */
   agents: { destroy(): void }[];
+  /** the same run seen read-only (a revert's check in a run): its own guarded clients */
+  readOnly?: RunServices;
+}
+
+/** the run's services as check mode has them: every client guarded, whatever the run's mode */
+export function readOnlyServices(svc: RunServices): RunServices {
+  if (svc.mode !== 'run') return svc;
+  return (svc.readOnly ??= { ...svc, mode: 'check', awsClients: new Map(), kubeClients: new Map(), agents: svc.agents, readOnly: undefined });
 }
 
 export interface TaskHooks {
@@ -328,6 +336,7 @@ export function createContext(
 
 /** closes the run's clients so the process can exit promptly */
 export function closeServices(svc: RunServices): void {
+  if (svc.readOnly) closeServices(svc.readOnly);
   for (const c of svc.awsClients.values()) (c as { destroy?: () => void }).destroy?.();
   svc.awsClients.clear();
   svc.kubeClients.clear();

@@ -1,20 +1,24 @@
-// `kfup rollback <run-id>`: the fail-back. Runs `revert` for every applied reversible task of a
-// run, newest first, from what the run journaled (parameters, plan, outputs and what each task
-// persisted: the trust policy, listener rule or config map it replaced). Check and dry-run modes
-// work as for any run; the rollback itself is journaled as a run of its own.
+// `kfup rollback <run-id>`: the fail-back. Every applied reversible task of a run is reverted,
+// newest first, from what the run journaled (parameters, plan, outputs and what each task
+// persisted: the trust policy, listener rule or config map it replaced). The steps go through the
+// same walker and executor as a run: a revert's check reads only (under the check-mode guard),
+// its apply does exactly that plan, with the original task's retries and timeout, a journal of
+// its own, and an interrupted rollback is continued by the next `kfup rollback` of the same run.
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { load, newRunId } from '../index.js';
-import { listRuns, readJournal, readMeta, Journal, type JournalRecord } from '../state/journal.js';
+import { flatten, type Playbook, type TaskDef } from '../load/playbook.js';
+import { listRuns, readJournal, readMeta, resumeState, Journal, type JournalRecord, type ResumeState } from '../state/journal.js';
 import { RunLock } from '../state/lock.js';
-import { closeServices, createContext, createServices, loadKubeLibrary } from './context.js';
-import { loadModule } from '../../modules/index.js';
+import { closeServices, createServices, loadKubeLibrary } from './context.js';
+import { execute } from './execute.js';
 import { makeReporter } from '../report/index.js';
-import { emptyCounts, type Reporter, type RunEvent, type TaskRef, type TaskStatus } from '../report/events.js';
-import type { Applied, Mode } from '../types.js';
+import type { Reporter, TaskRef, TaskStatus } from '../report/events.js';
+import type { Applied, Mode, TaskRegistry } from '../types.js';
 
 export interface RollbackRequest {
   runId: string;
+  registry: TaskRegistry;
   stateDir?: string;
   mode: Mode;
   diff?: boolean;
@@ -32,10 +36,22 @@ export interface RollbackOutcome {
   failed: boolean;
   changesPending: boolean;
   interrupted: boolean;
+  /** the earlier, unfinished rollback this one continued */
+  resumedFrom?: string;
+}
+
+/** an applied task and the journal key it ran under */
+export interface AppliedStep {
+  key: string;
+  record: Applied;
 }
 
 /** the applied tasks of a run, newest first, as revert receives them */
 export function appliedTasks(stateDir: string, runId: string): Applied[] {
+  return appliedSteps(stateDir, runId).map((s) => s.record);
+}
+
+function appliedSteps(stateDir: string, runId: string): AppliedStep[] {
   const records = readJournal(stateDir, runId);
   const starts = new Map<string, Extract<JournalRecord, { t: 'task-start' }>>();
   const plans = new Map<string, Extract<JournalRecord, { t: 'plan' }>>();
@@ -51,7 +67,7 @@ export function appliedTasks(stateDir: string, runId: string): Applied[] {
   }
   // A task is reverted when it changed something, or when it recorded what it replaced even if it
   // then failed or was interrupted (partly applied; resumed later it may even have ended ok).
-  const applied: Applied[] = [];
+  const applied: AppliedStep[] = [];
   for (const key of order) {
     const end = ends.get(key);
     const start = starts.get(key);
@@ -60,6 +76,8 @@ export function appliedTasks(stateDir: string, runId: string): Applied[] {
     if (end?.status !== 'changed' && !persisted.has(key)) continue;
     const plan = plans.get(key);
     applied.push({
+      key,
+      record: {
       runId,
       task: end?.name ?? start?.name ?? key,
       module: type,
@@ -67,6 +85,7 @@ export function appliedTasks(stateDir: string, runId: string): Applied[] {
       plan: { changes: plan?.changes ?? [], outputs: {}, notes: plan?.notes },
       outputs: end?.outputs ?? {},
       persisted: persisted.get(key) ?? {},
+      },
     });
   }
   return applied.reverse();
@@ -79,6 +98,34 @@ function pickRun(stateDir: string, runId: string): string {
   return runs[0].runId;
 }
 
+/** the rollback steps: one per applied task, at the original task's place, with its retries and timeout */
+function rollbackSteps(pb: Playbook, steps: AppliedStep[]): TaskDef[] {
+  const byIndex = new Map(flatten(pb.tasks).map((t) => [String(t.index), t]));
+  return steps.map(({ key, record }, i): TaskDef => {
+    const original = byIndex.get(key.split('.')[0]);
+    return {
+      path: original?.path ?? [],
+      index: i + 1,
+      name: `revert: ${record.task}`,
+      type: record.module,
+      tags: [],
+      retries: original?.retries ?? 0,
+      delayMs: original?.delayMs ?? 0,
+      timeoutMs: original?.timeoutMs,
+      ignoreErrors: false,
+      pos: original?.pos ?? { file: pb.src.path, line: 1, col: 1 },
+      revertOf: record,
+    };
+  });
+}
+
+/** the latest rollback of this run that did not finish: the next rollback continues it */
+function unfinishedRollback(stateDir: string, target: string): ResumeState | undefined {
+  const earlier = listRuns(stateDir).find((r) => r.kind === 'rollback' && r.rollbackOf === target);
+  if (!earlier || earlier.status === 'completed' || earlier.status === 'running') return undefined;
+  return resumeState(stateDir, earlier.runId);
+}
+
 export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome> {
   const stateDir = resolve(req.stateDir ?? '.kfup');
   const target = pickRun(stateDir, req.runId);
@@ -89,9 +136,11 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
     throw new UserError(`run ${target} is still marked as running`, { hint: 'wait for it to end; if its process died, resume it with --resume or pass --break-lock' });
   }
   // targets (region, kubeconfigs) come from the same playbook and variables the run used
-  const loaded = load({ playbook: meta.playbook, env: meta.env, varsFiles: meta.varsFiles, vars: meta.vars }, req.mode);
-  const runId = newRunId();
-  const started = new Date().toISOString();
+  const loaded = await load({ playbook: meta.playbook, env: meta.env, varsFiles: meta.varsFiles, vars: meta.vars, registry: req.registry }, req.mode);
+  const resume = req.mode === 'run' ? unfinishedRollback(stateDir, target) : undefined;
+  const runId = resume?.runId ?? newRunId();
+  const prior = resume ? readMeta(stateDir, resume.runId) : undefined;
+  const started = prior?.started ?? new Date().toISOString();
   const reporter = req.reporter ?? (await makeReporter({ output: req.output ?? 'text', format: req.format, diff: req.diff ?? false }));
   const svc = createServices({
     mode: req.mode,
@@ -101,9 +150,9 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
     targets: loaded.targets,
     redactor: loaded.redactor,
   });
-  const emit = (e: RunEvent) => reporter.handle(loaded.redactor.redactDeep(e));
-  const tasks = appliedTasks(stateDir, target);
-  const refs: TaskRef[] = tasks.map((t, i) => ({ key: String(i + 1), index: i + 1, name: `revert: ${t.task}`, type: t.module, where: `run ${target}` }));
+  const steps = rollbackSteps(loaded.pb, appliedSteps(stateDir, target));
+  const pb: Playbook = { ...loaded.pb, name: `rollback of ${meta.playbookName} (run ${target})`, tasks: steps };
+  const refs: TaskRef[] = steps.map((t) => ({ key: String(t.index), index: t.index, name: t.name, type: t.type, where: `${pb.src.path}:${t.pos.line}` }));
 
   let lock: RunLock | undefined;
   let journal: Journal | undefined;
@@ -111,70 +160,33 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
     lock = RunLock.acquire(stateDir, { runId, playbook: meta.playbook, env: meta.env }, req.breakLock);
     journal = new Journal(
       stateDir,
-      { runId, kind: 'rollback', rollbackOf: target, playbook: meta.playbook, playbookName: meta.playbookName, env: meta.env, varsFiles: meta.varsFiles, vars: meta.vars, started, status: 'running', pid: process.pid },
+      {
+        runId,
+        kind: 'rollback',
+        rollbackOf: target,
+        playbook: meta.playbook,
+        playbookName: meta.playbookName,
+        env: meta.env,
+        varsFiles: meta.varsFiles,
+        vars: meta.vars,
+        started,
+        status: 'running',
+        pid: process.pid,
+        resumes: (prior?.resumes ?? 0) + (resume ? 1 : 0),
+      },
       loaded.redactor,
     );
   }
   if (req.mode !== 'dry-run' && Object.keys(loaded.targets.clusters ?? {}).length) await loadKubeLibrary();
-  const counts = emptyCounts();
-  const results: { key: string; name: string; status: TaskStatus; durationMs: number }[] = [];
   const signal = req.signal ?? new AbortController().signal;
-  let failed = false;
-  let changesPending = false;
-  const t0 = Date.now();
-  emit({ type: 'run-start', playbook: `rollback of ${meta.playbookName} (run ${target})`, file: meta.playbook, mode: req.mode, runId, tasks: refs });
+  let result: Awaited<ReturnType<typeof execute>> | undefined;
   try {
-    for (let i = 0; i < tasks.length && !failed && !signal.aborted; i++) {
-      const record = tasks[i];
-      const ref = refs[i];
-      const ts = Date.now();
-      emit({ type: 'task-start', task: ref });
-      let status: TaskStatus;
-      let changes: Awaited<ReturnType<NonNullable<Awaited<ReturnType<typeof loadModule>>['revert']>>> = [];
-      let message: string | undefined;
-      const notes: string[] = [];
-      try {
-        const module = await loadModule(record.module);
-        if (!module.revert) {
-          status = 'skipped';
-          notes.push(`${record.module} is not reversible`);
-        } else if (req.mode === 'dry-run') {
-          status = 'planned';
-          notes.push(`would revert what "${record.task}" applied (${record.plan.changes.length} change(s))`);
-        } else {
-          const ctx = createContext(
-            svc,
-            { name: ref.name, file: meta.playbook },
-            {
-              log: (m) => emit({ type: 'task-log', task: ref, message: m }),
-              progress: (m) => emit({ type: 'task-progress', task: ref, message: m }),
-              persist: (k, v) => journal?.append({ t: 'persist', key: ref.key, k, v }),
-              recall: () => undefined,
-            },
-            signal,
-          );
-          journal?.append({ t: 'task-start', key: ref.key, name: ref.name, type: record.module, at: new Date().toISOString() });
-          changes = await module.revert(record, ctx);
-          status = changes.length ? 'changed' : 'ok';
-          if (changes.length && req.mode === 'check') changesPending = true;
-        }
-      } catch (e) {
-        status = 'failed';
-        message = e instanceof Error ? e.message : String(e);
-        failed = true;
-      }
-      const durationMs = Date.now() - ts;
-      counts[status]++;
-      results.push({ key: ref.key, name: ref.name, status, durationMs });
-      journal?.append({ t: 'task-end', key: ref.key, name: ref.name, type: record.module, status, message, durationMs, at: new Date().toISOString() });
-      emit({ type: 'task-end', task: ref, status, durationMs, message, changes, notes });
-    }
+    result = await execute(pb, loaded.scope, svc, req.registry, { journal, resume, signal }, reporter, refs);
   } finally {
-    emit({ type: 'recap', mode: req.mode, runId, counts, tasks: results, durationMs: Date.now() - t0, interrupted: signal.aborted, stoppedAt: failed ? results.at(-1)?.name : undefined });
     await reporter.close?.();
     closeServices(svc);
-    journal?.finish(signal.aborted ? 'interrupted' : failed ? 'failed' : 'completed');
+    journal?.finish(result === undefined ? 'failed' : result.interrupted ? 'interrupted' : result.failed ? 'failed' : 'completed');
     lock?.release();
   }
-  return { runId, counts, failed, changesPending, interrupted: signal.aborted };
+  return { runId, counts: result.counts, failed: result.failed, changesPending: result.changesPending, interrupted: result.interrupted, resumedFrom: resume?.runId };
 }

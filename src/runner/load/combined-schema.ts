@@ -1,8 +1,8 @@
 // `kfup schema`: one JSON Schema for editors (yaml-language-server), generated from the envelope
 // and every task type's own schema file, never kept by hand.
-import { loadSchema, loadTaskSchema } from './package-root.js';
+import { loadSchema } from './package-root.js';
+import type { TaskRegistry } from '../types.js';
 import { CONTROL_KEYS } from './playbook.js';
-import { taskTypes } from '../../modules/index.js';
 
 /** a task schema's own "#/..." references, re-pointed at where it sits in the combined schema */
 function rebase(node: unknown, base: string): unknown {
@@ -15,12 +15,12 @@ function rebase(node: unknown, base: string): unknown {
   return node;
 }
 
-export function combinedSchema(): Record<string, unknown> {
+export function combinedSchema(registry: TaskRegistry): Record<string, unknown> {
   const envelope = structuredClone(loadSchema('playbook.schema.json')) as Record<string, any>;
-  const types = taskTypes();
+  const types = registry.names();
   const defs = envelope.definitions as Record<string, any>;
   for (const t of types) {
-    const s = rebase(structuredClone(loadTaskSchema(t)), `#/definitions/task-${t}`) as Record<string, unknown>;
+    const s = rebase(structuredClone(registry.schema(t)), `#/definitions/task-${t}`) as Record<string, unknown>;
     delete s.$schema;
     defs[`task-${t}`] = s;
   }

@@ -8,7 +8,7 @@ import { validateAt } from './validate.js';
 import { loadSchema } from './package-root.js';
 import { parseDuration } from './duration.js';
 import type { SourcePos } from '../errors.js';
-import type { Targets } from '../types.js';
+import type { Applied, Targets } from '../types.js';
 
 export const CONTROL_KEYS = new Set([
   'name',
@@ -48,6 +48,8 @@ export interface TaskDef {
   /** the tasks of a block (run in order; a block inside a parallel block is one concurrent branch) */
   block?: TaskDef[];
   pos: SourcePos;
+  /** a rollback step: the applied task whose revert this runs (rollback builds these, never a playbook) */
+  revertOf?: Applied;
 }
 
 export interface Playbook {

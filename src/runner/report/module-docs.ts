@@ -1,7 +1,6 @@
 // `kfup modules`: each task type's description and parameters, read from its schema file (ESLint's
 // self-describing rules), so the docs can never drift from what validation enforces.
-import { loadTaskSchema } from '../load/package-root.js';
-import { taskTypes } from '../../modules/index.js';
+import type { TaskRegistry } from '../types.js';
 import { UserError, didYouMean } from '../errors.js';
 import { stringify } from 'yaml';
 
@@ -25,14 +24,14 @@ const firstSentence = (text: string): string => {
   return text.replace(/\.$/, '');
 };
 
-export function describeModules(one?: string): string {
-  const types = taskTypes();
+export function describeModules(registry: TaskRegistry, one?: string): string {
+  const types = registry.names();
   if (one && !types.includes(one)) {
     throw new UserError(`unknown task type "${one}"`, { hint: didYouMean(one, types) ?? `task types: ${types.join(', ')}` });
   }
   const out: string[] = [];
   for (const t of one ? [one] : types) {
-    const s = loadTaskSchema(t) as { description?: string; properties?: Record<string, Prop>; required?: string[]; examples?: unknown[] };
+    const s = registry.schema(t) as { description?: string; properties?: Record<string, Prop>; required?: string[]; examples?: unknown[] };
     out.push(`${t}  ${s.description ?? ''}`);
     const req = new Set(s.required ?? []);
     const props = Object.entries(s.properties ?? {});

@@ -4,8 +4,8 @@ import { load, type LoadRequest } from '../index.js';
 import { REDACTED } from '../engine/redact.js';
 import { isUnknown } from '../types.js';
 
-export function printVars(req: LoadRequest, output: 'text' | 'json' = 'text'): string {
-  const { scope, inputs, redactor } = load(req);
+export async function printVars(req: LoadRequest, output: 'text' | 'json' = 'text'): Promise<string> {
+  const { scope, inputs, redactor } = await load(req);
   const data = scope.data();
   const rows = scope
     .names()

@@ -1,0 +1,63 @@
+// What one task (or one loop item) came to, and how any error a task raised becomes one: a
+// template or schema problem is invalid input (exit 2) at its file:line:col; a GuardError is a
+// bug in the task type; a TaskError carries its own hint and whether trying again may help.
+import { UserError, UserErrors, formatPos } from '../errors.js';
+import type { Playbook, TaskDef } from '../load/playbook.js';
+import { positionOf, type YamlPath } from '../load/source.js';
+import { TemplateError } from '../template/template.js';
+import type { TaskStatus } from '../report/events.js';
+import type { Change, Outputs } from '../types.js';
+import { GuardError } from './context.js';
+
+export interface Outcome {
+  status: TaskStatus;
+  outputs: Outputs;
+  changes: Change[];
+  notes: string[];
+  describe?: string[];
+  message?: string;
+  where?: string;
+  hint?: string;
+  /** caused by the playbook itself (bad parameters once rendered): exit code 2 */
+  invalid?: boolean;
+  /** false when trying again cannot help (a guard refusal, bad input, a TaskError not marked retryable) */
+  retryable?: boolean;
+  attempts?: number;
+}
+
+export const outcome = (status: TaskStatus, notes: string[] = [], extra: Partial<Outcome> = {}): Outcome => ({ status, outputs: {}, changes: [], notes, ...extra });
+
+/** a template error in a task, located at the string that failed */
+export function templateUserError(pb: Playbook, base: YamlPath, e: TemplateError & { path?: YamlPath }, task: TaskDef): UserError {
+  return new UserError(`task "${task.name}": ${e.message}`, { pos: positionOf(pb.src, [...base, ...(e.path ?? [])]), hint: e.hint });
+}
+
+/** whether an error raised by a task may go away on another attempt */
+function retryable(e: unknown): boolean {
+  if (e instanceof GuardError) return false;
+  const flagged = (e as { retryable?: unknown } | null)?.retryable;
+  if (typeof flagged === 'boolean') return flagged;
+  if (e instanceof UserError) return e.exitCode !== 2;
+  return true;
+}
+
+export function failureOf(pb: Playbook, e: unknown, t: TaskDef, key: string): Outcome {
+  if (e instanceof TemplateError) {
+    const u = templateUserError(pb, [...t.path, key], e as TemplateError & { path?: YamlPath }, t);
+    return outcome('failed', [], { message: u.message, where: u.pos ? formatPos(u.pos) : undefined, hint: u.hint, invalid: true, retryable: false });
+  }
+  if (e instanceof UserErrors) {
+    const first = e.errors[0];
+    return outcome(
+      'failed',
+      e.errors.slice(1).map((x) => `${x.pos ? formatPos(x.pos) + ': ' : ''}${x.message}`),
+      { message: first.message, where: first.pos ? formatPos(first.pos) : undefined, hint: first.hint, invalid: first.exitCode === 2, retryable: false },
+    );
+  }
+  if (e instanceof UserError) {
+    return outcome('failed', [], { message: e.message, where: e.pos ? formatPos(e.pos) : undefined, hint: e.hint, retryable: retryable(e) });
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  const guard = e instanceof GuardError;
+  return outcome('failed', [], { message: msg, hint: guard ? 'this is a bug in the task type: check and dry-run must not change anything' : undefined, retryable: retryable(e) });
+}

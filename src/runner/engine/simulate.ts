@@ -1,0 +1,86 @@
+// Validation before anything runs: the walker goes through the whole playbook with a simulating
+// evaluator. Every task's `when`, `loop` and parameters are rendered with the variables known now
+// (registered results have their declared outputs, unknown until their task runs) and checked
+// against the task type's schema. Tags and --start-at-task do not narrow it: all problems are
+// reported at once, each at its file:line:col.
+import { UserError, UserErrors } from '../errors.js';
+import type { Playbook, TaskDef } from '../load/playbook.js';
+import { Scope } from '../load/vars.js';
+import type { TaskRef } from '../report/events.js';
+import { renderDeep, TemplateError, unknownTree } from '../template/template.js';
+import { isUnknown, type Outputs, type TaskRegistry } from '../types.js';
+import { outcome, templateUserError, type Outcome } from './outcome.js';
+import { exportsVars, outputsBeforeApply } from './outputs.js';
+import { validateParams } from './params.js';
+import { resultFields, Walker, type Evaluator, type LoopItem } from './walker.js';
+
+class Simulator implements Evaluator {
+  readonly mode = 'validate' as const;
+  readonly errors: UserError[] = [];
+
+  constructor(
+    private pb: Playbook,
+    private scope: Scope,
+    private registry: TaskRegistry,
+  ) {}
+
+  runOnce(t: TaskDef, _ref: TaskRef, loop: LoopItem | undefined): Promise<Outcome> {
+    let params: unknown;
+    try {
+      params = renderDeep(t.params, this.scope.data(loop ? { item: loop.item, loop_index: loop.index } : {}));
+    } catch (e) {
+      if (e instanceof TemplateError) this.errors.push(templateUserError(this.pb, [...t.path, t.type!], e, t));
+      else if (e instanceof UserError) this.errors.push(e);
+      else throw e;
+      return Promise.resolve(outcome('failed', [], { invalid: true }));
+    }
+    const { errors, value } = validateParams(this.pb, t, params, this.registry.schema(t.type!));
+    this.errors.push(...errors);
+    // a set-vars task's known values are visible to later tasks' validation
+    const outputs = exportsVars(this.registry, t.type!) && value && typeof value === 'object' && !isUnknown(value) ? (value as Outputs) : {};
+    return Promise.resolve(outcome(errors.length ? 'failed' : 'planned', [], { outputs, invalid: errors.length > 0 }));
+  }
+
+  registered(t: TaskDef, o: Outcome): Record<string, unknown> {
+    // before it has run, a task's result fields are unknown, but their names are fixed
+    const u = unknownTree(t.register ?? t.name);
+    const fields = Object.fromEntries(Object.keys(resultFields(o.status, [])).map((k) => [k, u]));
+    return { ...fields, outputs: outputsBeforeApply(this.registry, t.type!, {}, `${t.register}.outputs`), results: u };
+  }
+
+  exports(t: TaskDef, o: Outcome): Outputs | undefined {
+    return exportsVars(this.registry, t.type!) ? o.outputs : undefined;
+  }
+}
+
+/** every problem the playbook has with these variables, thrown as UserErrors; nothing is run */
+export async function validatePlaybook(pb: Playbook, scope: Scope, registry: TaskRegistry): Promise<void> {
+  // a scratch scope: registered results and set-vars exports as they would be before apply
+  const sim = new Scope(scope.vars, scope.builtins);
+  const ev = new Simulator(pb, sim, registry);
+  const failures: UserError[] = [];
+  // a failed `when` or `loop` is an outcome the walker reports: collect those from its events
+  const walker = new Walker(pb, sim, ev, { signal: new AbortController().signal, stopOnFailure: false }, (e) => {
+    if (e.type === 'task-end' && e.status === 'failed' && e.message) failures.push(new UserError(e.message, { hint: e.hint, pos: parseWhere(e.where) }));
+  });
+  await walker.walk(pb.tasks);
+  const errors = dedupe([...ev.errors, ...failures]);
+  if (errors.length) throw new UserErrors(errors);
+}
+
+function parseWhere(where: string | undefined): UserError['pos'] {
+  const m = where ? /^(.*):(\d+):(\d+)$/.exec(where) : null;
+  return m ? { file: m[1], line: Number(m[2]), col: Number(m[3]) } : undefined;
+}
+
+function dedupe(errors: UserError[]): UserError[] {
+  const seen = new Set<string>();
+  return errors
+    .filter((e) => {
+      const k = `${e.pos?.line}:${e.pos?.col}:${e.message}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .sort((a, b) => (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0));
+}
