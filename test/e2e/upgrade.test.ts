@@ -1,6 +1,7 @@
 // The whole blue/green upgrade against the sandbox: dry-run touches nothing, check writes
 // nothing, run does everything the manual procedure does, a second run is all ok, and rollback
 // puts traffic and configuration back on blue.
+import { testTasks } from '../helpers/registry.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { rollbackRun } from '../../src/runner/engine/rollback.js';
@@ -57,12 +58,12 @@ describe('the upgrade playbook against the sandbox', () => {
 
   it('rollback puts traffic and configuration back on blue', async () => {
     const check = new CollectingReporter();
-    const planned = await rollbackRun({ runId, stateDir: `${sb.dir}/.kfup`, mode: 'check', reporter: check });
+    const planned = await rollbackRun({ registry: testTasks, runId, stateDir: `${sb.dir}/.kfup`, mode: 'check', reporter: check });
     expect(planned.changesPending).toBe(true);
     expect(upgradeEndState(sb).albRedirectHost).toBe(sb.scenario.green.ingressHost);
 
     const reporter = new CollectingReporter();
-    const r = await rollbackRun({ runId, stateDir: `${sb.dir}/.kfup`, mode: 'run', reporter });
+    const r = await rollbackRun({ registry: testTasks, runId, stateDir: `${sb.dir}/.kfup`, mode: 'run', reporter });
     expect(r.failed, JSON.stringify(reporter.ends().filter((e) => e.status === 'failed'))).toBe(false);
     const st = upgradeEndState(sb);
     expect(st.albRedirectHost).toBe(sb.scenario.blue.ingressHost);
