@@ -10,28 +10,27 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { UserError } from '../runner/errors.js';
-import { loadTaskSchema } from '../runner/load/package-root.js';
-import type { Applied, Change, Context, KubeClients, Outputs, Plan, TaskModule } from '../runner/types.js';
+import {
+  TaskError,
+  defineTask,
+  isAlreadyExists,
+  isKubeNotFound,
+  isMissing,
+  kubeMessage,
+  withKubeRetry,
+  type Change,
+  type Context,
+  type KubeClients,
+  type KubeRetryOptions,
+} from './kit/index.js';
+import type { AckAdoptOutputs, AckAdoptParams } from './generated/ack-adopt.js';
 import { adoptedCondition, adoptedObject, renderAdopted, type AdoptedResourceObject } from './ack/adopted.js';
 import { detectAckRuntime } from './ack/detect-runtime.js';
 import { ADOPTED, DELETION_POLICY, ENDPOINT, ENDPOINT_FINALIZER, endpointKey, getEndpoint, listEndpoints, sagemakerName, type EndpointObject } from './ack/endpoints.js';
 import { LAST_RUNTIME_WITHOUT_DELETION_POLICY, supportsDeletionPolicy } from './ack/runtime-version.js';
 import { waitForAdoption } from './ack/wait-adopted.js';
-import { isAlreadyExists, isNotFound, kubeMessage, withKubeRetry, type KubeRetryOptions } from './kit/kube/retry.js';
 
-export type AckMethod = 'annotate' | 'remove-finalizers';
-
-export interface AckAdoptParams {
-  cluster?: string;
-  namespaces?: string[];
-  method?: AckMethod;
-  ack_runtime_version?: string;
-  ack_namespace?: string;
-  output_dir?: string;
-  apply_to?: string;
-  adopt_timeout_seconds?: number;
-}
+export type AckMethod = AckAdoptParams['method'];
 
 /** what apply changed on one Endpoint object, kept in the journal for revert */
 export interface ProtectedRecord {
@@ -44,30 +43,34 @@ export interface ProtectedRecord {
   removed?: string[];
 }
 
+/** one step of the plan, in the order apply takes them */
 type Op =
   | { kind: 'protect'; namespace: string; name: string; method: AckMethod }
   | { kind: 'file'; path: string; content: string }
   | { kind: 'adopt'; cluster: string; object: AdoptedResourceObject };
 
-interface EndpointInfo {
-  namespace: string;
-  name: string;
-  endpoint_name: string;
-  status: string;
-  arn?: string;
+interface Persisted {
+  protected: ProtectedRecord[];
 }
 
-const defaults = (p: AckAdoptParams) => ({
-  cluster: p.cluster ?? 'blue',
-  method: p.method ?? 'annotate',
-  ackNamespace: p.ack_namespace ?? 'ack-system',
-  timeoutMs: (p.adopt_timeout_seconds ?? 120) * 1000,
-});
+type EndpointInfo = AckAdoptOutputs['endpoints'][number];
 
-const retryOpts = (ctx: Context): KubeRetryOptions => ({
+type Ctx = Pick<Context, 'signal' | 'log'>;
+
+const retryOpts = (ctx: Ctx): KubeRetryOptions => ({
   signal: ctx.signal,
   onRetry: ({ status, delayMs, message }) => ctx.log(`Kubernetes ${status ?? 'connection'} (${message}); retrying in ${Math.round(delayMs)} ms`),
 });
+
+/** the value of a Kubernetes read, or undefined when the object does not exist */
+async function unlessKubeNotFound<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (e) {
+    if (isKubeNotFound(e)) return undefined;
+    throw e;
+  }
+}
 
 const protectSummary = (method: AckMethod) =>
   method === 'annotate' ? `annotate ${DELETION_POLICY}: retain` : `remove finalizer ${ENDPOINT_FINALIZER}`;
@@ -83,15 +86,16 @@ const protectionView = (ep: EndpointObject) => ({
   finalizers: ep.metadata.finalizers ?? [],
 });
 
-async function resolveRuntime(p: AckAdoptParams, ctx: Context, kube: KubeClients, notes: string[]): Promise<void> {
-  const { method, ackNamespace, cluster } = defaults(p);
-  if (method !== 'annotate') return;
+/** with method annotate: the source cluster's ACK runtime must honour the annotation */
+async function resolveRuntime(p: AckAdoptParams, ctx: Ctx, kube: KubeClients, notes: string[]): Promise<void> {
+  if (p.method !== 'annotate') return;
   let runtime = p.ack_runtime_version;
   let source = 'ack_runtime_version';
   if (!runtime) {
-    const found = await detectAckRuntime(kube, ackNamespace, retryOpts(ctx));
+    const found = await detectAckRuntime(kube, p.ack_namespace, retryOpts(ctx));
     if (!found.runtime) {
-      throw new UserError(`cannot tell the ACK runtime version on ${cluster}: ${found.problem}`, {
+      throw new TaskError(`cannot tell the ACK runtime version on ${p.cluster}: ${found.problem}`, {
+        code: 'unknownRuntime',
         hint: `set ack_runtime_version (the deletion-policy annotation needs a runtime newer than ${LAST_RUNTIME_WITHOUT_DELETION_POLICY}), or use method: remove-finalizers`,
       });
     }
@@ -102,18 +106,19 @@ async function resolveRuntime(p: AckAdoptParams, ctx: Context, kube: KubeClients
   try {
     ok = supportsDeletionPolicy(runtime);
   } catch {
-    throw new UserError(`ack_runtime_version "${runtime}" is not a version`, { hint: 'write it as major.minor.patch, e.g. 0.25.0' });
+    throw new TaskError(`ack_runtime_version "${runtime}" is not a version`, { code: 'badRuntime', hint: 'write it as major.minor.patch, e.g. 0.25.0' });
   }
   if (!ok) {
-    throw new UserError(
+    throw new TaskError(
       `method annotate cannot protect the endpoints: ACK runtime ${runtime} (${source}) ignores ${DELETION_POLICY}; it needs a runtime newer than ${LAST_RUNTIME_WITHOUT_DELETION_POLICY}`,
-      { hint: 'use method: remove-finalizers, or upgrade the ACK SageMaker controller first' },
+      { code: 'runtimeTooOld', hint: 'use method: remove-finalizers, or upgrade the ACK SageMaker controller first' },
     );
   }
   notes.push(`ACK runtime ${runtime} (${source}) honours ${DELETION_POLICY}`);
 }
 
-async function describeEndpoints(ctx: Context, eps: EndpointObject[]): Promise<EndpointInfo[]> {
+/** each object's SageMaker endpoint; every missing one named in one error */
+async function describeEndpoints(ctx: Pick<Context, 'aws'>, eps: EndpointObject[]): Promise<EndpointInfo[]> {
   const sm = ctx.aws(SageMakerClient);
   const infos: EndpointInfo[] = [];
   const missing: string[] = [];
@@ -121,83 +126,75 @@ async function describeEndpoints(ctx: Context, eps: EndpointObject[]): Promise<E
     const endpointName = sagemakerName(ep);
     try {
       const d = await sm.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
-      infos.push({ namespace: ep.metadata.namespace, name: ep.metadata.name, endpoint_name: endpointName, status: d.EndpointStatus ?? 'Unknown', arn: d.EndpointArn });
+      const info: EndpointInfo = { namespace: ep.metadata.namespace, name: ep.metadata.name, endpoint_name: endpointName, status: d.EndpointStatus ?? 'Unknown' };
+      if (d.EndpointArn) info.arn = d.EndpointArn;
+      infos.push(info);
     } catch (e) {
-      const err = e as { name?: string; message?: string };
-      if (err.name === 'ValidationException' && /could not find/i.test(err.message ?? '')) missing.push(`${endpointKey(ep)} (SageMaker endpoint "${endpointName}")`);
-      else throw e;
+      if (!isMissing(e)) throw e;
+      missing.push(`${endpointKey(ep)} (SageMaker endpoint "${endpointName}")`);
     }
   }
   if (missing.length) {
-    throw new UserError(`SageMaker endpoint${missing.length > 1 ? 's' : ''} not found for ${missing.join(', ')}`, {
+    throw new TaskError(`SageMaker endpoint${missing.length > 1 ? 's' : ''} not found for ${missing.join(', ')}`, {
+      code: 'endpointsNotFound',
       hint: 'an Endpoint object without its SageMaker endpoint cannot be adopted; fix or delete the object on the source cluster, or leave its namespace out of `namespaces`',
-      exitCode: 1,
     });
   }
   return infos;
 }
 
-/** what to do on the target cluster for one endpoint: null when it is there already */
-async function planAdopt(ctx: Context, target: KubeClients, targetName: string, obj: AdoptedResourceObject, notes: string[]): Promise<boolean> {
+/** whether the AdoptedResource must be created on the target cluster (false: the endpoint is there already) */
+async function planAdopt(ctx: Pick<Context, 'signal' | 'log' | 'mode'>, target: KubeClients, targetName: string, obj: AdoptedResourceObject, notes: string[]): Promise<boolean> {
   const { namespace, name } = obj.metadata;
   const r = retryOpts(ctx);
-  try {
-    await withKubeRetry(() => target.core.readNamespace({ name: namespace }), r);
-  } catch (e) {
-    if (isNotFound(e)) {
-      // in a check of the whole playbook the restore before this task has not run yet
-      if (ctx.mode === 'check') {
-        notes.push(`namespace ${namespace} is not on ${targetName} yet: it must be restored (velero-restore) before this task runs`);
-        return true;
-      }
-      throw new UserError(`namespace ${namespace} does not exist on ${targetName}`, { hint: 'restore the profile namespaces to the target cluster (velero-restore) before adopting their endpoints', exitCode: 1 });
+  const ns = await unlessKubeNotFound(withKubeRetry(() => target.core.readNamespace({ name: namespace }), r));
+  if (!ns) {
+    // in a check of the whole playbook the restore before this task has not run yet
+    if (ctx.mode === 'check') {
+      notes.push(`namespace ${namespace} is not on ${targetName} yet: it must be restored (velero-restore) before this task runs`);
+      return true;
     }
-    throw e;
+    throw new TaskError(`namespace ${namespace} does not exist on ${targetName}`, { code: 'noNamespace', hint: 'restore the profile namespaces to the target cluster (velero-restore) before adopting their endpoints' });
   }
-  try {
-    const cur = (await withKubeRetry(
-      () => target.custom.getNamespacedCustomObject({ group: ADOPTED.group, version: ADOPTED.version, plural: ADOPTED.plural, namespace, name }),
-      r,
-    )) as AdoptedResourceObject;
-    const cond = adoptedCondition(cur);
+  const cur = (await unlessKubeNotFound(
+    withKubeRetry(() => target.custom.getNamespacedCustomObject({ group: ADOPTED.group, version: ADOPTED.version, plural: ADOPTED.plural, namespace, name }), r),
+  )) as AdoptedResourceObject | undefined;
+  if (cur) {
     if (cur.spec?.aws?.nameOrID !== obj.spec.aws.nameOrID) {
-      throw new UserError(`AdoptedResource ${namespace}/${name} on ${targetName} adopts "${cur.spec?.aws?.nameOrID}", not "${obj.spec.aws.nameOrID}"`, {
+      throw new TaskError(`AdoptedResource ${namespace}/${name} on ${targetName} adopts "${cur.spec?.aws?.nameOrID}", not "${obj.spec.aws.nameOrID}"`, {
+        code: 'adoptsOther',
         hint: 'delete that AdoptedResource (deleting it leaves the SageMaker endpoint alone) and run again',
-        exitCode: 1,
       });
     }
+    const cond = adoptedCondition(cur);
     if (cond?.status === 'False') notes.push(`AdoptedResource ${namespace}/${name} on ${targetName}: adoption failed (${cond.reason}: ${cond.message})`);
     return false;
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    if (!isNotFound(e)) throw e;
   }
   // a 404 for the object could also mean the CRD is missing: the collection tells them apart
-  try {
-    await withKubeRetry(
-      () => target.custom.listNamespacedCustomObject({ group: ADOPTED.group, version: ADOPTED.version, plural: ADOPTED.plural, namespace, limit: 1 }),
-      r,
-    );
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-    throw new UserError(`the AdoptedResource CRD (${ADOPTED.plural}.${ADOPTED.group}) is not installed on ${targetName}`, {
+  const collection = await unlessKubeNotFound(
+    withKubeRetry(() => target.custom.listNamespacedCustomObject({ group: ADOPTED.group, version: ADOPTED.version, plural: ADOPTED.plural, namespace, limit: 1 }), r),
+  );
+  if (collection === undefined) {
+    throw new TaskError(`the AdoptedResource CRD (${ADOPTED.plural}.${ADOPTED.group}) is not installed on ${targetName}`, {
+      code: 'noCrd',
       hint: 'install the ACK SageMaker controller on the target cluster first',
-      exitCode: 1,
     });
   }
   // an Endpoint object of that name already there means the endpoint is carried over already
-  try {
-    await withKubeRetry(() => getEndpoint(target, namespace, name), r);
+  if (await unlessKubeNotFound(withKubeRetry(() => getEndpoint(target, namespace, name), r))) {
     notes.push(`${namespace}/${name}: an Endpoint object exists on ${targetName} already; no AdoptedResource needed`);
     return false;
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
   }
   return true;
 }
 
+interface RestorePatch {
+  summary: string;
+  metadata: { resourceVersion?: string; annotations?: Record<string, string | null>; finalizers?: string[] };
+}
+
 /** the merge patch that takes one record's protection off again, or undefined when it is off */
-function restorePatch(rec: ProtectedRecord, cur: EndpointObject): { summary: string; metadata: { resourceVersion?: string; annotations?: Record<string, string | null>; finalizers?: string[] } } | undefined {
+function restorePatch(rec: ProtectedRecord, cur: EndpointObject): RestorePatch | undefined {
   const resourceVersion = cur.metadata.resourceVersion;
   if (rec.method === 'annotate') {
     const now = cur.metadata.annotations?.[DELETION_POLICY] ?? null;
@@ -213,16 +210,20 @@ function restorePatch(rec: ProtectedRecord, cur: EndpointObject): { summary: str
   return { summary: `restore finalizer ${missing.join(', ')}`, metadata: { resourceVersion, finalizers: [...(cur.metadata.finalizers ?? []), ...missing] } };
 }
 
-const ackAdopt: TaskModule<AckAdoptParams> = {
+export default defineTask<AckAdoptParams, AckAdoptOutputs, Op[], Persisted, ProtectedRecord[]>({
   name: 'ack-adopt',
-  schema: loadTaskSchema('ack-adopt'),
+  messages: {
+    applyToSource: 'apply_to names the source cluster {{cluster}}',
+    disappeared: 'Endpoint {{key}} disappeared from {{cluster}} since check; run again to re-plan',
+    beingDeleted: 'Endpoint {{key}} on {{cluster}} started being deleted since check; its SageMaker endpoint may go with it',
+    createFailed: 'creating AdoptedResource {{key}} on {{cluster}} failed: {{problem}}',
+  },
 
   describe(p) {
-    const { cluster, method } = defaults(p);
     const where = p.namespaces?.length ? `namespaces ${p.namespaces.join(', ')}` : 'all namespaces';
     const lines = [
-      `find ACK SageMaker Endpoint objects on ${cluster} (${where}) and check each endpoint exists in SageMaker`,
-      method === 'annotate'
+      `find ACK SageMaker Endpoint objects on ${p.cluster} (${where}) and check each endpoint exists in SageMaker`,
+      p.method === 'annotate'
         ? `protect each from deletion with ${DELETION_POLICY}: retain (needs ACK runtime > ${LAST_RUNTIME_WITHOUT_DELETION_POLICY}${p.ack_runtime_version ? `; given ${p.ack_runtime_version}` : '; read from the controller image'})`
         : `protect each from deletion by removing finalizer ${ENDPOINT_FINALIZER}`,
     ];
@@ -232,9 +233,9 @@ const ackAdopt: TaskModule<AckAdoptParams> = {
   },
 
   async check(p, ctx) {
-    const { cluster, method } = defaults(p);
-    if (p.apply_to && p.apply_to === cluster) {
-      throw new UserError(`apply_to names the source cluster ${cluster}`, { hint: 'apply_to is the new cluster (e.g. green) where the endpoints are adopted' });
+    const { cluster, method } = p;
+    if (p.apply_to === cluster) {
+      throw this.error('applyToSource', { cluster }, { hint: 'apply_to is the new cluster (e.g. green) where the endpoints are adopted' });
     }
     const kube = ctx.kube(cluster);
     const notes: string[] = [];
@@ -246,19 +247,17 @@ const ackAdopt: TaskModule<AckAdoptParams> = {
       return true;
     });
     if (!eps.length) {
-      return { changes: [], outputs: { endpoints: [], manifests: [] }, notes, skip: `no ACK SageMaker Endpoint objects on ${cluster}${p.namespaces?.length ? ` in ${p.namespaces.join(', ')}` : ''}` };
+      return { changes: [], outputs: { endpoints: [], manifests: [], method }, notes, skip: `no ACK SageMaker Endpoint objects on ${cluster}${p.namespaces?.length ? ` in ${p.namespaces.join(', ')}` : ''}` };
     }
     await resolveRuntime(p, ctx, kube, notes);
     const infos = await describeEndpoints(ctx, eps);
 
-    const changes: Change[] = [];
-    const ops: Op[] = [];
     const target = p.apply_to ? ctx.kube(p.apply_to) : undefined;
     const manifests: string[] = [];
-    const adoptChanges: Change[] = [];
-    const adoptOps: Op[] = [];
-    const fileChanges: Change[] = [];
-    const fileOps: Op[] = [];
+    // protect the source before anything else, so no later failure leaves it unprotected
+    const protect = { changes: [] as Change[], ops: [] as Op[] };
+    const files = { changes: [] as Change[], ops: [] as Op[] };
+    const adopt = { changes: [] as Change[], ops: [] as Op[] };
     for (const [i, ep] of eps.entries()) {
       const info = infos[i];
       const key = endpointKey(ep);
@@ -269,8 +268,8 @@ const ackAdopt: TaskModule<AckAdoptParams> = {
           method === 'annotate'
             ? { ...before, annotations: { [DELETION_POLICY]: 'retain' } }
             : { ...before, finalizers: before.finalizers.filter((f) => f !== ENDPOINT_FINALIZER) };
-        changes.push({ action: 'update', target: `${cluster} endpoints.sagemaker.services.k8s.aws ${key}`, summary: protectSummary(method), before, after });
-        ops.push({ kind: 'protect', namespace: ep.metadata.namespace, name: ep.metadata.name, method });
+        protect.changes.push({ action: 'update', target: `${cluster} endpoints.sagemaker.services.k8s.aws ${key}`, summary: protectSummary(method), before, after });
+        protect.ops.push({ kind: 'protect', namespace: ep.metadata.namespace, name: ep.metadata.name, method });
         actions.push(protectSummary(method));
       } else actions.push('protected already');
 
@@ -280,50 +279,43 @@ const ackAdopt: TaskModule<AckAdoptParams> = {
         manifests.push(path);
         const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
         if (current !== manifest) {
-          fileChanges.push({ action: current === undefined ? 'create' : 'update', target: `file ${path}`, summary: `AdoptedResource manifest for ${key}`, before: current, after: manifest });
-          fileOps.push({ kind: 'file', path, content: manifest });
+          files.changes.push({ action: current === undefined ? 'create' : 'update', target: `file ${path}`, summary: `AdoptedResource manifest for ${key}`, before: current, after: manifest });
+          files.ops.push({ kind: 'file', path, content: manifest });
           actions.push(`write ${path}`);
         }
       }
       if (target && p.apply_to) {
         const obj = adoptedObject(manifest);
         if (await planAdopt(ctx, target, p.apply_to, obj, notes)) {
-          adoptChanges.push({ action: 'create', target: `${p.apply_to} adoptedresources.services.k8s.aws ${key}`, summary: `adopt SageMaker endpoint ${info.endpoint_name}`, after: obj });
-          adoptOps.push({ kind: 'adopt', cluster: p.apply_to, object: obj });
+          adopt.changes.push({ action: 'create', target: `${p.apply_to} adoptedresources.services.k8s.aws ${key}`, summary: `adopt SageMaker endpoint ${info.endpoint_name}`, after: obj });
+          adopt.ops.push({ kind: 'adopt', cluster: p.apply_to, object: obj });
           actions.push(`adopt on ${p.apply_to}`);
         } else actions.push(`on ${p.apply_to} already`);
       }
       notes.push(`${key}: SageMaker endpoint ${info.endpoint_name} is ${info.status}; ${actions.join('; ')}`);
     }
-    // protect the source before anything else, so no later failure leaves it unprotected
     return {
-      changes: [...changes, ...fileChanges, ...adoptChanges],
+      changes: [...protect.changes, ...files.changes, ...adopt.changes],
       outputs: { endpoints: infos, manifests, method },
       notes,
-      data: [...ops, ...fileOps, ...adoptOps],
+      data: [...protect.ops, ...files.ops, ...adopt.ops],
     };
   },
 
-  async apply(p, ctx, plan: Plan): Promise<Outputs> {
-    const { cluster, timeoutMs } = defaults(p);
-    const ops = (plan.data ?? []) as Op[];
+  async apply(p, ctx, plan) {
+    const { cluster } = p;
     const r = retryOpts(ctx);
-    const done: ProtectedRecord[] = [...(ctx.recall<ProtectedRecord[]>('protected') ?? [])];
+    const done: ProtectedRecord[] = [...(ctx.recall('protected') ?? [])];
     const kube = ctx.kube(cluster);
-    for (const op of ops) {
+    for (const op of plan.data ?? []) {
       if (op.kind === 'protect') {
         const key = `${op.namespace}/${op.name}`;
         ctx.progress(`${cluster}: ${key}: ${protectSummary(op.method)}`);
         await withKubeRetry(async () => {
           // re-read inside the retry: a conflict means someone changed it, so decide again
-          let cur: EndpointObject;
-          try {
-            cur = await getEndpoint(kube, op.namespace, op.name);
-          } catch (e) {
-            if (isNotFound(e)) throw new Error(`Endpoint ${key} disappeared from ${cluster} since check; run again to re-plan`);
-            throw e;
-          }
-          if (cur.metadata.deletionTimestamp) throw new Error(`Endpoint ${key} on ${cluster} started being deleted since check; its SageMaker endpoint may go with it`);
+          const cur = await unlessKubeNotFound(getEndpoint(kube, op.namespace, op.name));
+          if (!cur) throw this.error('disappeared', { key, cluster });
+          if (cur.metadata.deletionTimestamp) throw this.error('beingDeleted', { key, cluster });
           if (isProtected(cur, op.method)) return;
           const rec: ProtectedRecord =
             op.method === 'annotate'
@@ -356,62 +348,64 @@ const ackAdopt: TaskModule<AckAdoptParams> = {
           );
         } catch (e) {
           // a retried create whose first attempt landed: the object is ours
-          if (!isAlreadyExists(e)) throw new Error(`creating AdoptedResource ${namespace}/${name} on ${op.cluster} failed: ${kubeMessage(e)}`);
+          if (!isAlreadyExists(e)) throw this.error('createFailed', { key: `${namespace}/${name}`, cluster: op.cluster, problem: kubeMessage(e) }, { cause: e });
         }
-        await waitForAdoption(ctx, target, op.cluster, namespace, name, timeoutMs);
+        await waitForAdoption(ctx, target, op.cluster, namespace, name, p.adopt_timeout_seconds * 1000);
       }
     }
-    return plan.outputs;
+    return {};
   },
 
-  async revert(record: Applied, ctx: Context): Promise<Change[]> {
-    const p = (record.params ?? {}) as AckAdoptParams;
-    const { cluster } = defaults(p);
-    const recs = (record.persisted.protected ?? []) as ProtectedRecord[];
-    if (!recs.length) return [];
-    const kube = ctx.kube(cluster);
-    const r = retryOpts(ctx);
-    const changes: Change[] = [];
-    for (const rec of recs) {
-      const key = `${rec.namespace}/${rec.name}`;
-      const target = `${cluster} endpoints.sagemaker.services.k8s.aws ${key}`;
-      let cur: EndpointObject;
-      try {
-        cur = await withKubeRetry(() => getEndpoint(kube, rec.namespace, rec.name), r);
-      } catch (e) {
-        if (isNotFound(e)) {
-          ctx.log(`${key} is gone from ${cluster}; nothing to restore`);
+  revert: {
+    async check(record, ctx) {
+      const { cluster } = record.params;
+      const recs = record.persisted.protected ?? [];
+      const changes: Change[] = [];
+      const notes: string[] = [];
+      const restore: ProtectedRecord[] = [];
+      if (!recs.length) return { changes, data: restore };
+      const kube = ctx.kube(cluster);
+      const r = retryOpts(ctx);
+      for (const rec of recs) {
+        const key = `${rec.namespace}/${rec.name}`;
+        const cur = await unlessKubeNotFound(withKubeRetry(() => getEndpoint(kube, rec.namespace, rec.name), r));
+        if (!cur) {
+          notes.push(`${key} is gone from ${cluster}; nothing to restore`);
           continue;
         }
-        throw e;
+        if (cur.metadata.deletionTimestamp) {
+          notes.push(`${key} on ${cluster} is being deleted; its protection is left in place`);
+          continue;
+        }
+        const patch = restorePatch(rec, cur);
+        if (!patch) continue;
+        const before = protectionView(cur);
+        const meta = patch.metadata;
+        const after = {
+          annotations: meta.annotations ? { [DELETION_POLICY]: meta.annotations[DELETION_POLICY] } : before.annotations,
+          finalizers: meta.finalizers ?? before.finalizers,
+        };
+        changes.push({ action: 'update', target: `${cluster} endpoints.sagemaker.services.k8s.aws ${key}`, summary: patch.summary, before, after });
+        restore.push(rec);
       }
-      if (cur.metadata.deletionTimestamp) {
-        ctx.log(`${key} on ${cluster} is being deleted; its protection is left in place`);
-        continue;
-      }
-      const patch = restorePatch(rec, cur);
-      if (!patch) continue;
-      const before = protectionView(cur);
-      const meta = patch.metadata;
-      const after = {
-        annotations: meta.annotations ? { [DELETION_POLICY]: meta.annotations[DELETION_POLICY] } : before.annotations,
-        finalizers: meta.finalizers ?? before.finalizers,
-      };
-      changes.push({ action: 'update', target, summary: patch.summary, before, after });
-      if (ctx.mode !== 'run') continue;
-      await withKubeRetry(async () => {
-        // re-read inside the retry: after a conflict the decision is made again on fresh state
-        const fresh = await getEndpoint(kube, rec.namespace, rec.name);
-        const again = restorePatch(rec, fresh);
-        if (!again) return;
-        await kube.custom.patchNamespacedCustomObject(
-          { group: ENDPOINT.group, version: ENDPOINT.version, plural: ENDPOINT.plural, namespace: rec.namespace, name: rec.name, body: { metadata: again.metadata } },
-          kube.patchAs.merge,
-        );
-      }, r);
-    }
-    return changes;
-  },
-};
+      return { changes, notes, data: restore };
+    },
 
-export default ackAdopt;
+    async apply(record, ctx, plan) {
+      const { cluster } = record.params;
+      const kube = ctx.kube(cluster);
+      for (const rec of plan.data ?? []) {
+        await withKubeRetry(async () => {
+          // re-read inside the retry: after a conflict the decision is made again on fresh state
+          const fresh = await unlessKubeNotFound(getEndpoint(kube, rec.namespace, rec.name));
+          const again = fresh && !fresh.metadata.deletionTimestamp ? restorePatch(rec, fresh) : undefined;
+          if (!again) return;
+          await kube.custom.patchNamespacedCustomObject(
+            { group: ENDPOINT.group, version: ENDPOINT.version, plural: ENDPOINT.plural, namespace: rec.namespace, name: rec.name, body: { metadata: again.metadata } },
+            kube.patchAs.merge,
+          );
+        }, retryOpts(ctx));
+      }
+    },
+  },
+});

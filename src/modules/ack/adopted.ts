@@ -2,8 +2,7 @@
 // rendered from templates/ack/adopted-endpoint.yaml.hbs (the file users can also apply by hand).
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { packagePath } from '../../runner/load/package-root.js';
-import { renderString } from '../../runner/template/template.js';
+import { packagePath, renderString } from '../kit/index.js';
 import { ADOPTED, sagemakerName, type EndpointObject } from './endpoints.js';
 
 export interface AdoptedResourceObject {

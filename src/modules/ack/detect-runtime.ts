@@ -1,8 +1,6 @@
 // Finds the ACK runtime version of a cluster's SageMaker controller from its Deployment's image
 // tag (the ack-system namespace by default), for the deletion-policy decision.
-import type { KubeClients } from '../../runner/types.js';
-import { listAll } from '../kit/kube/list.js';
-import type { KubeRetryOptions } from '../kit/kube/retry.js';
+import { listAll, type KubeClients, type KubeRetryOptions } from '../kit/index.js';
 import { runtimeForSageMakerController, splitImage } from './runtime-version.js';
 
 export interface DetectedRuntime {
@@ -21,7 +19,7 @@ interface DeploymentLike {
 }
 
 export async function detectAckRuntime(kube: KubeClients, namespace: string, retry: KubeRetryOptions): Promise<DetectedRuntime> {
-  const deployments = await listAll<DeploymentLike>((cont, limit) => kube.apps.listNamespacedDeployment({ namespace, limit, _continue: cont }) as never, retry);
+  const deployments = await listAll<DeploymentLike>((cont, limit) => kube.apps.listNamespacedDeployment({ namespace, limit, _continue: cont }), retry);
   for (const d of deployments) {
     for (const c of d.spec?.template?.spec?.containers ?? []) {
       const image = c.image ?? '';

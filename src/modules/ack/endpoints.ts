@@ -1,7 +1,5 @@
 // The ACK SageMaker Endpoint objects of a cluster, and the names ACK gives their parts.
-import type { KubeClients } from '../../runner/types.js';
-import { listAll } from '../kit/kube/list.js';
-import type { KubeRetryOptions } from '../kit/kube/retry.js';
+import { listAll, type KubeClients, type KubeRetryOptions } from '../kit/index.js';
 
 export const ENDPOINT = { group: 'sagemaker.services.k8s.aws', version: 'v1alpha1', plural: 'endpoints', kind: 'Endpoint' } as const;
 export const ADOPTED = { group: 'services.k8s.aws', version: 'v1alpha1', plural: 'adoptedresources', kind: 'AdoptedResource' } as const;
