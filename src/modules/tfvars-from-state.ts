@@ -4,32 +4,16 @@
 // `get_state_variables.py` + `cat upgrade.tfvars >> sample.auto.tfvars`.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { UserError } from '../runner/errors.js';
-import { loadTaskSchema, packagePath } from '../runner/load/package-root.js';
-import { renderString } from '../runner/template/template.js';
-import type { Change, Context, TaskModule } from '../runner/types.js';
-// the cluster source needs the EC2, EKS, EFS and Secrets Manager clients (EC2's alone is ~75 MB
-// loaded); a state-file upgrade never loads them
-import type { ClusterSource } from './tfvars/cluster-reader.js';
-import { findAssignments, hclValue, isHclIdentifier, mergeTfvars, plainStringValue, SENSITIVE_KEY } from './tfvars/hcl.js';
-import { DEFAULT_MAPPINGS, effectiveMappings, GROUPS, type Group, type MappingRule, type VariableMapping } from './tfvars/mappings.js';
+import { defineTask, hclValue, isHclIdentifier, packagePath, renderString, Unknown, type Change, type TaskContext } from './kit/index.js';
+import type { TfvarsFromStateOutputs, TfvarsFromStateParams as TfvarsParams } from './generated/tfvars-from-state.js';
+import { findAssignments, mergeTfvars, plainStringValue, SENSITIVE_KEY } from './tfvars/hcl.js';
+import { DEFAULT_MAPPINGS, effectiveMappings, GROUPS, type Group } from './tfvars/mappings.js';
 import { readStateValues, type Found } from './tfvars/state-reader.js';
 
 type Switch = 'auto' | boolean;
-
-export interface TfvarsParams {
-  statefile?: string;
-  cluster?: ClusterSource;
-  write?: string;
-  upgrade_tfvars?: string | false;
-  cognito?: Switch;
-  efs?: Switch;
-  fsx?: Switch;
-  mappings?: Record<string, MappingRule[] | Partial<VariableMapping>>;
-  optional?: string[];
-  values?: Record<string, unknown>;
-  backup?: boolean;
-}
+/** the declared outputs, and every variable written under its own name (x-kfup-outputs-additional) */
+type Outputs = TfvarsFromStateOutputs & Record<string, unknown>;
+type Ctx = TaskContext;
 
 interface Collected {
   /** variable → value, in the order they are written */
@@ -43,7 +27,7 @@ const GROUP_LABEL: Record<Group, string> = { core: 'core', cognito: 'Cognito', e
 const upgradePath = (p: TfvarsParams): string | undefined =>
   p.upgrade_tfvars === false ? undefined : (p.upgrade_tfvars ?? (p.write ? join(dirname(p.write), 'upgrade.tfvars') : 'upgrade.tfvars'));
 
-function markSecret(ctx: Context, v: unknown): void {
+function markSecret(ctx: Ctx, v: unknown): void {
   if (typeof v === 'string') ctx.secret(v);
   else if (Array.isArray(v)) v.forEach((x) => markSecret(ctx, x));
 }
@@ -55,16 +39,16 @@ function groupIncluded(setting: Switch, group: Group, names: string[], found: Ma
   return names.some((n) => found.has(n) && !defaulted.has(n));
 }
 
-async function collect(params: TfvarsParams, ctx: Context): Promise<Collected> {
+async function collect(params: TfvarsParams, ctx: Ctx, fail: (unmapped: string[], source: string) => Error): Promise<Collected> {
   const mappings = effectiveMappings(params.mappings);
   const explicit = params.values ?? {};
-  const optional = new Set(params.optional ?? []);
+  const optional = new Set(params.optional);
   const notes: string[] = [];
   let found: Map<string, Found>;
   let missing = new Map<string, string[]>();
   let source: string;
 
-  if (params.statefile) {
+  if (params.statefile !== undefined) {
     const path = ctx.resolvePath(params.statefile);
     source = `Terraform state ${params.statefile}`;
     ctx.progress(`reading ${params.statefile}`);
@@ -73,9 +57,12 @@ async function collect(params: TfvarsParams, ctx: Context): Promise<Collected> {
     missing = r.missing;
     if (r.terraformVersion) notes.push(`state written by Terraform ${r.terraformVersion}`);
   } else {
-    const c = params.cluster!;
+    const c = params.cluster;
+    if (!c) throw new Error('internal error: the schema requires statefile or cluster');
     source = `EKS cluster ${c.name} and its AWS resources`;
     const withEfs = params.efs !== false && c.efs_name !== undefined;
+    // the cluster source needs the EC2, EKS, EFS and Secrets Manager clients (EC2's alone is ~75 MB
+    // loaded): a state-file upgrade never loads them
     found = await (await import('./tfvars/cluster-reader.js')).readClusterValues(c, ctx, withEfs);
     // nothing else is read from AWS: the other groups come from `values`
     for (const [name, m] of Object.entries(mappings)) {
@@ -101,7 +88,7 @@ async function collect(params: TfvarsParams, ctx: Context): Promise<Collected> {
 
   const byGroup = new Map<Group, string[]>(GROUPS.map((g) => [g, []]));
   for (const [name, m] of Object.entries(mappings)) byGroup.get(m.group ?? 'core')!.push(name);
-  const settings: Record<Group, Switch> = { core: true, cognito: params.cognito ?? 'auto', efs: params.efs ?? 'auto', fsx: params.fsx ?? 'auto' };
+  const settings: Record<Group, Switch> = { core: true, cognito: params.cognito, efs: params.efs, fsx: params.fsx };
 
   const out: [string, unknown][] = [];
   const unmapped: string[] = [];
@@ -125,14 +112,8 @@ async function collect(params: TfvarsParams, ctx: Context): Promise<Collected> {
       }
     }
   }
-  if (unmapped.length) {
-    throw new UserError(`no value for ${unmapped.length} variable(s) in ${source}:\n  ${unmapped.join('\n  ')}`, {
-      hint: 'add a rule under `mappings`, set the value under `values`, or list the variable under `optional`',
-    });
-  }
+  if (unmapped.length) throw fail(unmapped, source);
   for (const [name, v] of Object.entries(explicit)) if (!out.some(([n]) => n === name)) out.push([name, v]);
-  const bad = out.find(([n]) => !isHclIdentifier(n));
-  if (bad) throw new UserError(`"${bad[0]}" is not a valid Terraform variable name`, { hint: 'variable names start with a letter or _ and hold letters, digits, _ and -' });
   return { values: out, notes, source };
 }
 
@@ -146,19 +127,20 @@ function fileChange(target: string, before: string | undefined, after: string, s
   return { action: before === undefined ? 'create' : 'update', target: `file ${target}`, summary, before, after };
 }
 
+/** the files apply writes, with their content */
 interface Planned {
-  writes: { path: string; content: string }[];
+  writes: { path: string; content: string; existed: boolean }[];
 }
 
 /** keys whose values are secret: credentials by name, and variables the mappings mark secret (the RDS endpoint) */
 function secretKeys(params: TfvarsParams): (key: string) => boolean {
   const mapped = new Set(Object.entries(DEFAULT_MAPPINGS).filter(([, m]) => m.secret).map(([k]) => k));
-  for (const [k, m] of Object.entries(params.mappings ?? {})) if ((m as { secret?: boolean }).secret) mapped.add(k);
+  for (const [k, m] of Object.entries(params.mappings ?? {})) if (m && !Array.isArray(m) && m.secret) mapped.add(k);
   return (key) => SENSITIVE_KEY.test(key) || mapped.has(key);
 }
 
 /** registers the secret values already in a file, so the diff of that file cannot show them */
-function redactExisting(ctx: Context, text: string | undefined, isSecret: (key: string) => boolean): void {
+function redactExisting(ctx: Ctx, text: string | undefined, isSecret: (key: string) => boolean): void {
   for (const a of findAssignments(text ?? '')) {
     if (!isSecret(a.key)) continue;
     const v = plainStringValue(a.valueText);
@@ -166,11 +148,14 @@ function redactExisting(ctx: Context, text: string | undefined, isSecret: (key: 
   }
 }
 
-const tfvarsFromState: TaskModule<TfvarsParams> = {
+export default defineTask<TfvarsParams, Outputs, Planned>({
   name: 'tfvars-from-state',
-  schema: loadTaskSchema('tfvars-from-state'),
+  messages: {
+    unmapped: 'no value for {{count}} variable(s) in {{source}}:\n  {{list}}',
+    badName: '"{{name}}" is not a valid Terraform variable name',
+  },
   describe(p) {
-    const from = p.statefile ? `Terraform state ${p.statefile}` : `EKS cluster ${p.cluster?.name} (EKS, EC2, EFS and Secrets Manager, read-only)`;
+    const from = p.statefile !== undefined ? `Terraform state ${p.statefile}` : `EKS cluster ${p.cluster?.name} (EKS, EC2, EFS and Secrets Manager, read-only)`;
     const lines = [`read the production values from ${from}`];
     const up = upgradePath(p);
     if (up) lines.push(`write ${up} from templates/terraform/upgrade.tfvars.hbs`);
@@ -179,8 +164,11 @@ const tfvarsFromState: TaskModule<TfvarsParams> = {
     return lines;
   },
   async check(params, ctx) {
-    if (!params.statefile && !params.cluster) throw new UserError('tfvars-from-state needs a source: `statefile` or `cluster`');
-    const c = await collect(params, ctx);
+    const c = await collect(params, ctx, (unmapped, source) =>
+      this.error('unmapped', { count: unmapped.length, source, list: unmapped.join('\n  ') }, { hint: 'add a rule under `mappings`, set the value under `values`, or list the variable under `optional`' }),
+    );
+    const bad = c.values.find(([n]) => !isHclIdentifier(n));
+    if (bad) throw this.error('badName', { name: bad[0] }, { hint: 'variable names start with a letter or _ and hold letters, digits, _ and -' });
     const changes: Change[] = [];
     const writes: Planned['writes'] = [];
     const notes = [`${c.values.length} value(s) from ${c.source}`, ...c.notes];
@@ -194,7 +182,7 @@ const tfvarsFromState: TaskModule<TfvarsParams> = {
       const ch = fileChange(resolve(path), before, after, `write ${c.values.length} value(s)`);
       if (ch) {
         changes.push(ch);
-        writes.push({ path, content: after });
+        writes.push({ path, content: after, existed: before !== undefined });
       }
     }
     if (params.write) {
@@ -208,28 +196,30 @@ const tfvarsFromState: TaskModule<TfvarsParams> = {
       const ch = fileChange(resolve(path), before, merged.content, parts.join('; ') || 'rewrite');
       if (ch) {
         changes.push(ch);
-        writes.push({ path, content: merged.content });
+        writes.push({ path, content: merged.content, existed: before !== undefined });
       }
     }
-    const outputs: Record<string, unknown> = Object.fromEntries(c.values);
-    // the same values as one object, e.g. for terraform-apply's vars (known already in check mode)
-    outputs.values = Object.fromEntries(c.values);
-    if (up) outputs.upgrade_tfvars_path = ctx.resolvePath(up);
-    if (params.write) outputs.tfvars_path = ctx.resolvePath(params.write);
-    return { changes, outputs, notes, data: { writes } satisfies Planned };
+    const values = Object.fromEntries(c.values);
+    const outputs = {
+      ...values,
+      // the same values as one object, e.g. for terraform-apply's vars (known already in check mode)
+      values,
+      upgrade_tfvars_path: up ? ctx.resolvePath(up) : null,
+      tfvars_path: params.write ? ctx.resolvePath(params.write) : null,
+      // the backups' names (FILE.bak, or .bak.N when that is taken) are known once written
+      backups: params.backup && writes.some((w) => w.existed) ? new Unknown('the backups of the replaced files') : [],
+    };
+    return { changes, outputs, notes, data: { writes } };
   },
   async apply(params, ctx, plan) {
-    const { writes } = plan.data as Planned;
     const backups: string[] = [];
-    for (const w of writes) {
-      const backup = ctx.writeFile(w.path, w.content, { backup: params.backup !== false });
+    for (const w of plan.data?.writes ?? []) {
+      const backup = ctx.writeFile(w.path, w.content, { backup: params.backup });
       if (backup) {
         backups.push(backup);
         ctx.log(`previous ${w.path} kept as ${backup}`);
       }
     }
-    return backups.length ? { backups } : {};
+    return { backups };
   },
-};
-
-export default tfvarsFromState;
+});

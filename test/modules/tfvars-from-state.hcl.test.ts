@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findAssignments, hclString, hclValue, mergeTfvars, plainStringValue } from '../../src/modules/tfvars/hcl.js';
+import { hclString, hclValue } from '../../src/modules/kit/hcl-value.js';
+import { findAssignments, mergeTfvars, plainStringValue } from '../../src/modules/tfvars/hcl.js';
 import { addressPattern, parseAttributePath } from '../../src/modules/tfvars/state-reader.js';
 
 describe('hclValue', () => {

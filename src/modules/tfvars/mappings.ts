@@ -57,9 +57,10 @@ export const DEFAULT_MAPPINGS: Record<string, VariableMapping> = {
 export const GROUPS: Group[] = ['core', 'cognito', 'efs', 'fsx'];
 
 /** the playbook's overrides on top of the defaults: a variable's rules replace the default's rules */
-export function effectiveMappings(overrides: Record<string, MappingRule[] | Partial<VariableMapping>> | undefined): Record<string, VariableMapping> {
+export function effectiveMappings(overrides: Record<string, MappingRule[] | Partial<VariableMapping> | undefined> | undefined): Record<string, VariableMapping> {
   const out: Record<string, VariableMapping> = { ...DEFAULT_MAPPINGS };
   for (const [name, o] of Object.entries(overrides ?? {})) {
+    if (o === undefined) continue;
     const base = out[name] ?? { from: [] };
     out[name] = Array.isArray(o) ? { ...base, from: o } : { ...base, ...o, from: o.from ?? base.from };
   }

@@ -3,7 +3,7 @@
 // mappings ask for: errors name addresses and attribute paths, never values, and the parsed
 // document is dropped as soon as the mapped values are picked out of it.
 import { existsSync, readFileSync } from 'node:fs';
-import { UserError } from '../../runner/errors.js';
+import { TaskError } from '../kit/index.js';
 import { describeRule, type MappingRule, type VariableMapping } from './mappings.js';
 
 interface StateInstance {
@@ -137,7 +137,8 @@ const kind = (v: unknown): string => (Array.isArray(v) ? 'a list' : v && typeof 
 
 export function loadState(path: string): StateDoc {
   if (!existsSync(path)) {
-    throw new UserError(`Terraform state file not found: ${path}`, {
+    throw new TaskError(`Terraform state file not found: ${path}`, {
+      code: 'stateNotFound',
       hint: 'give the production deployment\'s terraform.tfstate; with a remote backend, save it first with `terraform state pull > prod.tfstate`',
     });
   }
@@ -146,12 +147,13 @@ export function loadState(path: string): StateDoc {
     doc = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
     // the parser's message quotes the text around the error, which may be a secret: never show it
-    throw new UserError(`${path} is not a Terraform state file: it is not valid JSON`, { hint: 'give the terraform.tfstate file itself (the JSON Terraform writes), not a plan or a tfvars file' });
+    throw new TaskError(`${path} is not a Terraform state file: it is not valid JSON`, { code: 'notState', hint: 'give the terraform.tfstate file itself (the JSON Terraform writes), not a plan or a tfvars file' });
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new UserError(`${path} is not a Terraform state file: it is not a JSON object`);
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new TaskError(`${path} is not a Terraform state file: it is not a JSON object`, { code: 'notState' });
   const version = (doc as StateDoc).version;
   if (version !== 4) {
-    throw new UserError(`${path} is a Terraform state of format version ${version === undefined ? '(none)' : JSON.stringify(version)}; kfup reads format version 4`, {
+    throw new TaskError(`${path} is a Terraform state of format version ${version === undefined ? '(none)' : JSON.stringify(version)}; kfup reads format version 4`, {
+      code: 'stateVersion',
       hint: 'format 4 is what Terraform 0.12 and later write; run `terraform state pull > prod.tfstate` with a current Terraform to get one',
     });
   }
