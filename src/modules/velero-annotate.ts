@@ -4,28 +4,35 @@
 // replaces the procedure's one `kubectl annotate pod` per notebook ("Mark the persistent volumes
 // you want to back up"). Patches run a bounded number at a time, retried on 409/429/5xx; the
 // values replaced are journaled so that `kfup rollback` can put them back.
-import { loadTaskSchema } from '../runner/load/package-root.js';
-import type { Applied, Change, Context, Plan, TaskModule } from '../runner/types.js';
-import { mapPool } from './kit/kube/pool.js';
-import { getOrUndefined } from './kit/kube/watch.js';
-import { writeAnnotation } from './velero/pod-annotation.js';
-import { checkScope, resolveNamespaces, scopeText, type NamespaceScope } from './velero/scope.js';
-import { BACKUP_VOLUMES, findPodVolumes, mergeNames, type PodVolumes } from './velero/volumes.js';
+import { defineTask, getOrUndefined, isRetryable, mapPool, TaskError, type Change, type Settled } from './kit/index.js';
+import type { VeleroAnnotateOutputs, VeleroAnnotateParams } from './generated/velero-annotate.js';
 import { describeFailure } from './velero/failures.js';
+import { writeAnnotation } from './velero/pod-annotation.js';
+import { checkScope, resolveNamespaces, scopeText } from './velero/scope.js';
+import { BACKUP_VOLUMES, findPodVolumes, mergeNames, type PodVolumes } from './velero/volumes.js';
 
-export interface AnnotateParams extends NamespaceScope {
-  cluster: string;
-  drivers?: string[];
-  concurrency?: number;
-}
-
-export const DEFAULT_DRIVERS = ['efs.csi.aws.com', 'fsx.csi.aws.com'];
-const DEFAULT_CONCURRENCY = 16;
-
-/** what apply journals per pod: the value it replaced (null: none) and the one it wrote */
+/** per pod ("namespace/name"): the value apply replaced (null: none) and the one it wrote */
 type Previous = Record<string, { before: string | null; after: string | null }>;
 
+/** what apply journals: the values it replaced, so that rollback can put them back */
+interface Persisted {
+  previous: Previous;
+}
+
+/** one pod rollback puts back: read at revert.check, written by revert.apply */
+interface RevertWrite {
+  key: string;
+  rv?: string;
+  current?: string;
+  before: string | null;
+  after: string | null;
+}
+
 const podKey = (p: { namespace: string; pod: string }) => `${p.namespace}/${p.pod}`;
+const splitKey = (key: string) => {
+  const i = key.indexOf('/');
+  return { namespace: key.slice(0, i), pod: key.slice(i + 1) };
+};
 const annotationView = (v: string | null | undefined) => (v === undefined || v === null ? {} : { [BACKUP_VOLUMES]: v });
 
 function podChange(p: PodVolumes): Change {
@@ -38,53 +45,53 @@ function podChange(p: PodVolumes): Change {
   };
 }
 
-function failures(results: { ok: boolean; error?: unknown }[], keys: string[], verb: string): void {
-  const failed = results.map((r, i) => (r.ok ? undefined : `${keys[i]}: ${describeFailure(r.error)}`)).filter((x): x is string => !!x);
-  if (failed.length) {
-    const shown = failed.slice(0, 10).join('\n  ');
-    throw new Error(`could not ${verb} ${failed.length} of ${results.length} pods:\n  ${shown}${failed.length > 10 ? `\n  ... and ${failed.length - 10} more` : ''}`);
-  }
+/** every pod is attempted; the ones that failed are reported together */
+function failures(results: Settled<unknown>[], keys: string[], verb: string): void {
+  const failed = results.flatMap((r, i) => (r.ok ? [] : [{ key: keys[i], error: r.error }]));
+  if (!failed.length) return;
+  const lines = failed.map((f) => `${f.key}: ${describeFailure(f.error)}`);
+  const shown = lines.slice(0, 10).join('\n  ');
+  throw new TaskError(`could not ${verb} ${failed.length} of ${results.length} pods:\n  ${shown}${failed.length > 10 ? `\n  ... and ${failed.length - 10} more` : ''}`, {
+    code: 'patchFailed',
+    // conflicts, throttling and server errors outlasted the retries: a later try may get through
+    retryable: failed.every((f) => isRetryable(f.error)),
+  });
 }
 
-const annotate: TaskModule<AnnotateParams> = {
+export default defineTask<VeleroAnnotateParams, VeleroAnnotateOutputs, PodVolumes[], Persisted, RevertWrite[]>({
   name: 'velero-annotate',
-  schema: loadTaskSchema('velero-annotate'),
 
   describe(p) {
     checkScope(p);
-    const drivers = p.drivers ?? DEFAULT_DRIVERS;
     return [
-      `find the pods in ${scopeText(p, p.cluster)} that mount claims bound to volumes of ${drivers.join(' or ')}`,
-      `add those volume names to each pod's ${BACKUP_VOLUMES} annotation (merged with existing), ${p.concurrency ?? DEFAULT_CONCURRENCY} pods at a time`,
+      `find the pods in ${scopeText(p, p.cluster)} that mount claims bound to volumes of ${p.drivers.join(' or ')}`,
+      `add those volume names to each pod's ${BACKUP_VOLUMES} annotation (merged with existing), ${p.concurrency} pods at a time`,
     ];
   },
 
-  async check(p, ctx): Promise<Plan> {
+  async check(p, ctx) {
     const kube = ctx.kube(p.cluster);
     const namespaces = await resolveNamespaces(kube, p, ctx.signal);
-    const drivers = p.drivers ?? DEFAULT_DRIVERS;
     if (!namespaces.length) {
       return { changes: [], outputs: { namespaces: 0, pods: 0, annotated: 0, volumes: 0 }, notes: [`no namespaces found (${scopeText(p, p.cluster)})`] };
     }
     ctx.progress(`reading pods, claims and volumes in ${namespaces.length} namespaces`);
-    const pods = await findPodVolumes(kube, namespaces, drivers, ctx.signal);
+    const pods = await findPodVolumes(kube, namespaces, p.drivers, ctx.signal);
     const todo = pods.filter((x) => x.add.length > 0);
-    const notes = [`${pods.length} pods in ${namespaces.length} namespaces mount volumes of ${drivers.join(', ')}; ${todo.length} need the annotation`];
     return {
       changes: todo.map(podChange),
       outputs: { namespaces: namespaces.length, pods: pods.length, annotated: todo.length, volumes: pods.reduce((n, x) => n + x.volumes.length, 0) },
-      notes,
+      notes: [`${pods.length} pods in ${namespaces.length} namespaces mount volumes of ${p.drivers.join(', ')}; ${todo.length} need the annotation`],
       data: todo,
     };
   },
 
   async apply(p, ctx, plan) {
     const kube = ctx.kube(p.cluster);
-    const todo = plan.data as PodVolumes[];
+    const todo = plan.data ?? [];
     // journal what is replaced BEFORE writing: an interrupted run can still be rolled back.
     // Values an earlier attempt of this run recorded are older, so they win.
-    const earlier = ctx.recall<Previous>('previous') ?? {};
-    const previous: Previous = { ...earlier };
+    const previous: Previous = { ...(ctx.recall('previous') ?? {}) };
     for (const x of todo) previous[podKey(x)] ??= { before: x.before ?? null, after: x.after };
     ctx.persist('previous', previous);
 
@@ -92,7 +99,7 @@ const annotate: TaskModule<AnnotateParams> = {
     let retries = 0;
     const results = await mapPool(
       todo,
-      p.concurrency ?? DEFAULT_CONCURRENCY,
+      p.concurrency,
       async (x) => {
         const written = await writeAnnotation(
           kube,
@@ -112,49 +119,50 @@ const annotate: TaskModule<AnnotateParams> = {
     return { annotated: todo.length };
   },
 
-  async revert(record: Applied, ctx: Context): Promise<Change[]> {
-    const p = record.params as AnnotateParams;
-    const previous = (record.persisted.previous ?? {}) as Previous;
-    const kube = ctx.kube(p.cluster);
-    const entries = Object.entries(previous);
-    // what each pod holds now decides: put back only what kfup wrote and nobody changed since
-    const now = await mapPool(
-      entries,
-      p.concurrency ?? DEFAULT_CONCURRENCY,
-      async ([key]) => {
-        const [namespace, pod] = key.split('/');
-        const obj = await getOrUndefined(() => kube.core.readNamespacedPod({ name: pod, namespace }), ctx.signal);
-        return obj ? { found: true as const, value: obj.metadata?.annotations?.[BACKUP_VOLUMES], rv: obj.metadata?.resourceVersion } : { found: false as const };
-      },
-      ctx.signal,
-    );
-    const changes: Change[] = [];
-    const writes: { key: string; rv?: string; current?: string; before: string | null }[] = [];
-    entries.forEach(([key, v], i) => {
-      const r = now[i];
-      if (!r.ok) throw r.error;
-      if (!r.value.found) return ctx.log(`pod ${key} no longer exists; nothing to restore`);
-      const cur = r.value.value ?? null;
-      if (cur === v.before) return;
-      if (cur !== v.after) return ctx.log(`pod ${key}: ${BACKUP_VOLUMES} was changed after kfup wrote it (now "${cur ?? ''}"); left as it is`);
-      changes.push({ action: 'update', target: `pod ${key}`, summary: `restore ${BACKUP_VOLUMES}`, before: annotationView(cur), after: annotationView(v.before) });
-      writes.push({ key, rv: r.value.rv, current: r.value.value, before: v.before });
-    });
-    if (ctx.mode !== 'run' || !writes.length) return changes;
-    const results = await mapPool(
-      writes,
-      p.concurrency ?? DEFAULT_CONCURRENCY,
-      (w) => {
-        const [namespace, pod] = w.key.split('/');
-        const after = previous[w.key].after;
-        // a pod changed in between keeps its new value (compute returns it unchanged)
-        return writeAnnotation(kube, { namespace, pod, resourceVersion: w.rv, current: w.current, compute: (cur) => ((cur ?? null) === after ? w.before : (cur ?? null)) }, ctx.signal);
-      },
-      ctx.signal,
-    );
-    failures(results, writes.map((w) => w.key), 'restore the annotation of');
-    return changes;
-  },
-};
+  revert: {
+    async check(record, ctx) {
+      const p = record.params;
+      const entries = Object.entries(record.persisted.previous ?? {});
+      const kube = ctx.kube(p.cluster);
+      // what each pod holds now decides: put back only what kfup wrote and nobody changed since
+      const now = await mapPool(
+        entries,
+        p.concurrency,
+        async ([key]) => {
+          const { namespace, pod } = splitKey(key);
+          const obj = await getOrUndefined(() => kube.core.readNamespacedPod({ name: pod, namespace }), ctx.signal);
+          return obj ? { found: true as const, value: obj.metadata?.annotations?.[BACKUP_VOLUMES], rv: obj.metadata?.resourceVersion } : { found: false as const };
+        },
+        ctx.signal,
+      );
+      const changes: Change[] = [];
+      const notes: string[] = [];
+      const writes: RevertWrite[] = [];
+      entries.forEach(([key, v], i) => {
+        const r = now[i];
+        if (!r.ok) throw r.error;
+        if (!r.value.found) return notes.push(`pod ${key} no longer exists; nothing to restore`);
+        const cur = r.value.value ?? null;
+        if (cur === v.before) return;
+        if (cur !== v.after) return notes.push(`pod ${key}: ${BACKUP_VOLUMES} was changed after kfup wrote it (now "${cur ?? ''}"); left as it is`);
+        changes.push({ action: 'update', target: `pod ${key}`, summary: `restore ${BACKUP_VOLUMES}`, before: annotationView(cur), after: annotationView(v.before) });
+        writes.push({ key, rv: r.value.rv, current: r.value.value, before: v.before, after: v.after });
+      });
+      return { changes, notes, data: writes };
+    },
 
-export default annotate;
+    async apply(record, ctx, plan) {
+      const writes = plan.data ?? [];
+      const kube = ctx.kube(record.params.cluster);
+      const results = await mapPool(
+        writes,
+        record.params.concurrency,
+        (w) =>
+          // a pod changed in between keeps its new value (compute returns it unchanged)
+          writeAnnotation(kube, { ...splitKey(w.key), resourceVersion: w.rv, current: w.current, compute: (cur) => ((cur ?? null) === w.after ? w.before : (cur ?? null)) }, ctx.signal),
+        ctx.signal,
+      );
+      failures(results, writes.map((w) => w.key), 'restore the annotation of');
+    },
+  },
+});

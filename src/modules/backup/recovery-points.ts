@@ -2,10 +2,10 @@
 // backup" note and the search for an earlier run's snapshot. Pages through
 // ListRecoveryPointsByBackupVault filtered by the resource.
 import { BackupClient, ListRecoveryPointsByBackupVaultCommand, type RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
-import type { Context } from '../../runner/types.js';
+import type { Context } from '../kit/index.js';
 
 /** every recovery point of the resource that is not being deleted or expired, newest first */
-export async function recoveryPointsOf(ctx: Context, vault: string, resourceArn: string): Promise<RecoveryPointByBackupVault[]> {
+export async function recoveryPointsOf(ctx: Pick<Context, 'aws'>, vault: string, resourceArn: string): Promise<RecoveryPointByBackupVault[]> {
   const points: RecoveryPointByBackupVault[] = [];
   let token: string | undefined;
   do {
@@ -18,10 +18,6 @@ export async function recoveryPointsOf(ctx: Context, vault: string, resourceArn:
   } while (token);
   // AWS does not promise an order
   return points.sort((a, b) => (b.CreationDate?.getTime() ?? 0) - (a.CreationDate?.getTime() ?? 0));
-}
-
-export async function latestRecoveryPoint(ctx: Context, vault: string, resourceArn: string): Promise<RecoveryPointByBackupVault | undefined> {
-  return (await recoveryPointsOf(ctx, vault, resourceArn))[0];
 }
 
 /** "3d4h", "2h15m", "7m", "40s" */

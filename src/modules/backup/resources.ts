@@ -1,11 +1,12 @@
 // The data stores backup-snapshot protects and the ARN shape AWS Backup expects for each.
 // Empty strings mean "not used", so a playbook can pass optional variables straight through.
-import { UserError } from '../../runner/errors.js';
+import { TaskError } from '../kit/index.js';
 
 export const RESOURCE_KINDS = ['efs', 's3', 'rds', 'fsx'] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
-export type ResourceArns = Partial<Record<ResourceKind, string>>;
+/** the ARNs by kind, as the schema gives them (each defaults to an empty string) */
+export type ResourceArns = Record<ResourceKind, string>;
 
 const PARTITION = '(aws|aws-cn|aws-us-gov)';
 const REGION = '[a-z]{2}(-[a-z]+)+-\\d';
@@ -33,13 +34,14 @@ const SHAPES: Record<ResourceKind, { re: RegExp; example: string }> = {
 };
 
 /** the resources actually given, in a stable order, each ARN checked against its kind */
-export function usedResources(resources: ResourceArns | undefined): { kind: ResourceKind; arn: string }[] {
+export function usedResources(resources: ResourceArns): { kind: ResourceKind; arn: string }[] {
   const out: { kind: ResourceKind; arn: string }[] = [];
   for (const kind of RESOURCE_KINDS) {
-    const arn = (resources?.[kind] ?? '').trim();
+    const arn = resources[kind].trim();
     if (!arn) continue;
     if (!SHAPES[kind].re.test(arn)) {
-      throw new UserError(`resources.${kind} is not a well-formed ${kind.toUpperCase()} ARN: ${arn}`, {
+      throw new TaskError(`resources.${kind} is not a well-formed ${kind.toUpperCase()} ARN: ${arn}`, {
+        code: 'badResourceArn',
         hint: `expected something like ${SHAPES[kind].example} (or an empty string when there is no ${kind.toUpperCase()} to back up)`,
       });
     }
@@ -52,7 +54,10 @@ export function usedResources(resources: ResourceArns | undefined): { kind: Reso
 export function roleNameFromArn(arn: string): string {
   const m = /^arn:[a-z-]+:iam::\d{12}:role\/(?:[^/]+\/)*([\w+=,.@-]{1,64})$/.exec(arn.trim());
   if (!m) {
-    throw new UserError(`role_arn is not a well-formed IAM role ARN: ${arn}`, { hint: 'expected arn:aws:iam::<account>:role/<path/>name, e.g. arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole' });
+    throw new TaskError(`role_arn is not a well-formed IAM role ARN: ${arn}`, {
+      code: 'badRoleArn',
+      hint: 'expected arn:aws:iam::<account>:role/<path/>name, e.g. arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole',
+    });
   }
   return m[1];
 }

@@ -3,8 +3,10 @@
 // journal) recognises the completed recovery point by its tag and takes no second snapshot.
 // Every read here is a List* call: check mode may make them all.
 import { BackupClient, ListBackupJobsCommand, ListTagsCommand, type RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
-import type { Context } from '../../runner/types.js';
-import { awsErrorName, isNotFound } from './aws-errors.js';
+import { awsErrorKind, awsErrorName, isNotFound, type Context } from '../kit/index.js';
+
+/** what the searches here use of the context: its AWS clients, all read-only calls */
+type AwsCtx = Pick<Context, 'aws'>;
 
 export const SNAPSHOT_KEY_TAG = 'kfup.dev/snapshot-key';
 
@@ -34,16 +36,14 @@ let fsxSdk: Promise<typeof import('@aws-sdk/client-fsx')> | undefined;
 const loadRds = () => (rdsSdk ??= import('@aws-sdk/client-rds'));
 const loadFsx = () => (fsxSdk ??= import('@aws-sdk/client-fsx'));
 
-const isAccessDenied = (e: unknown): boolean => /AccessDenied|UnauthorizedOperation/.test(awsErrorName(e));
-
 /** a refusal to read tags says what permission is missing; a snapshot deleted since the listing is skipped */
 function tagReadFailure(e: unknown, permission: string): TagRead {
   if (isNotFound(e)) return { gone: true };
-  if (isAccessDenied(e)) return { unreadable: `${awsErrorName(e)}: the caller needs ${permission}` };
+  if (awsErrorKind(e) === 'access-denied') return { unreadable: `${awsErrorName(e)}: the caller needs ${permission}` };
   throw e;
 }
 
-async function rdsSnapshotTags(ctx: Context, arn: string): Promise<TagRead> {
+async function rdsSnapshotTags(ctx: AwsCtx, arn: string): Promise<TagRead> {
   const { RDSClient, ListTagsForResourceCommand } = await loadRds();
   try {
     // RDS returns every tag of the resource at once (at most 50), no paging
@@ -54,7 +54,7 @@ async function rdsSnapshotTags(ctx: Context, arn: string): Promise<TagRead> {
   }
 }
 
-async function fsxBackupTags(ctx: Context, arn: string): Promise<TagRead> {
+async function fsxBackupTags(ctx: AwsCtx, arn: string): Promise<TagRead> {
   const { FSxClient, ListTagsForResourceCommand } = await loadFsx();
   const tags: Record<string, string> = {};
   let token: string | undefined;
@@ -70,7 +70,7 @@ async function fsxBackupTags(ctx: Context, arn: string): Promise<TagRead> {
   return { tags };
 }
 
-async function backupPointTags(ctx: Context, arn: string): Promise<TagRead> {
+async function backupPointTags(ctx: AwsCtx, arn: string): Promise<TagRead> {
   const tags: Record<string, string> = {};
   let token: string | undefined;
   try {
@@ -89,14 +89,14 @@ async function backupPointTags(ctx: Context, arn: string): Promise<TagRead> {
 }
 
 /** the tags of one recovery point, asked of the service that holds them */
-function tagsOf(ctx: Context, arn: string): Promise<TagRead> {
+function tagsOf(ctx: AwsCtx, arn: string): Promise<TagRead> {
   if (RDS_SNAPSHOT.test(arn)) return rdsSnapshotTags(ctx, arn);
   if (FSX_BACKUP.test(arn)) return fsxBackupTags(ctx, arn);
   return backupPointTags(ctx, arn);
 }
 
 /** search the resource's points (newest first, as recoveryPointsOf returns them) for the key */
-export async function findKeyedPoint(ctx: Context, points: RecoveryPointByBackupVault[], key: string): Promise<KeyedSearch> {
+export async function findKeyedPoint(ctx: AwsCtx, points: RecoveryPointByBackupVault[], key: string): Promise<KeyedSearch> {
   // plan-made points carry the plan's id; ours are on-demand, so those need no tag lookup
   const candidates = points.filter((p) => p.Status === 'COMPLETED' && !p.CreatedBy?.BackupPlanId && p.RecoveryPointArn);
   for (const p of candidates) {
@@ -110,7 +110,7 @@ export async function findKeyedPoint(ctx: Context, points: RecoveryPointByBackup
 }
 
 /** the id of the backup job that made a recovery point (for the `jobs` output), if AWS still lists it */
-export async function jobOfPoint(ctx: Context, vault: string, point: RecoveryPointByBackupVault): Promise<string | undefined> {
+export async function jobOfPoint(ctx: AwsCtx, vault: string, point: RecoveryPointByBackupVault): Promise<string | undefined> {
   const created = point.CreationDate?.getTime();
   let token: string | undefined;
   do {

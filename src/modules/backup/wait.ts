@@ -2,8 +2,7 @@
 // backoff between rounds, one progress line per job whenever its state or percentage moves.
 // Returns when every job has ended (COMPLETED or a failure state); aborts promptly on ctx.signal.
 import { BackupClient, DescribeBackupJobCommand, type DescribeBackupJobCommandOutput } from '@aws-sdk/client-backup';
-import type { Context } from '../../runner/types.js';
-import { sleep } from '../../runner/engine/abort.js';
+import { sleep, type Context } from '../kit/index.js';
 
 export interface PollSettings {
   /** first pause between rounds, ms */
@@ -30,10 +29,9 @@ export interface JobEnd {
 export const FAILED_STATES = new Set(['FAILED', 'ABORTED', 'EXPIRED', 'PARTIAL']);
 export const ENDED_STATES = new Set(['COMPLETED', ...FAILED_STATES]);
 
-export function describeJob(ctx: Context, jobId: string): Promise<DescribeBackupJobCommandOutput> {
+export function describeJob(ctx: Pick<Context, 'aws'>, jobId: string): Promise<DescribeBackupJobCommandOutput> {
   return ctx.aws(BackupClient).send(new DescribeBackupJobCommand({ BackupJobId: jobId }));
 }
-
 
 const progressLine = (j: WatchedJob, out: DescribeBackupJobCommandOutput): string => {
   const pct = out.PercentDone !== undefined && out.PercentDone !== '' ? ` ${Number(out.PercentDone).toFixed(1)}%` : '';
@@ -58,7 +56,7 @@ function remainingMs(out: DescribeBackupJobCommandOutput, before: { pct: number;
   return (100 - pct) / perMs;
 }
 
-export async function waitForJobs(ctx: Context, jobs: WatchedJob[], poll: PollSettings): Promise<JobEnd[]> {
+export async function waitForJobs(ctx: Pick<Context, 'aws' | 'progress' | 'signal'>, jobs: WatchedJob[], poll: PollSettings): Promise<JobEnd[]> {
   const ended = new Map<string, JobEnd>();
   const lastLine = new Map<string, string>();
   let delay = poll.initialMs;
