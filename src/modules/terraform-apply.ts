@@ -4,27 +4,15 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MissingProgramError, UserError } from '../runner/errors.js';
-import { parseDuration } from '../runner/load/duration.js';
-import { loadTaskSchema } from '../runner/load/package-root.js';
-import { Unknown, type Change, type Context, type Outputs, type TaskModule } from '../runner/types.js';
+import { defineTask, hclValue, MissingProgramError, parseDuration, TaskError, Unknown, type Change, type TaskContext } from './kit/index.js';
+import type { TerraformApplyOutputs, TerraformApplyParams } from './generated/terraform-apply.js';
 import { checkVersion, errorLines, summarize, terraformVersion, tf, type PlanJson, type TfRunner } from './terraform/cli.js';
-import { hclValue } from './tfvars/hcl.js';
 
-export interface TerraformApplyParams {
-  dir: string;
-  var_files?: string[];
-  vars?: Record<string, unknown>;
-  required_version?: string;
-  binary?: string;
-  if_missing?: 'fail' | 'skip';
-  init?: boolean;
-  backend_config?: Record<string, string>;
-  lock_timeout?: string;
-  env?: Record<string, string>;
-  interrupt_grace?: string;
-}
+/** every root output of the configuration, by name (the schema's x-kfup-outputs-additional) */
+type Outputs = TerraformApplyOutputs & Record<string, unknown>;
+type Ctx = TaskContext;
 
+/** the saved plan, in a private temporary directory, from check to apply */
 interface Planned {
   planDir: string;
   planFile: string;
@@ -32,31 +20,31 @@ interface Planned {
 
 function varArgs(p: TerraformApplyParams, resolve: (s: string) => string): string[] {
   const args: string[] = [];
-  for (const f of p.var_files ?? []) args.push(`-var-file=${resolve(f)}`);
+  for (const f of p.var_files) args.push(`-var-file=${resolve(f)}`);
   // strings are passed as they are; anything else as an HCL expression, which Terraform parses
-  for (const [k, v] of Object.entries(p.vars ?? {})) args.push('-var', `${k}=${typeof v === 'string' ? v : hclValue(v)}`);
+  for (const [k, v] of Object.entries(p.vars)) args.push('-var', `${k}=${typeof v === 'string' ? v : hclValue(v)}`);
   if (p.lock_timeout) args.push(`-lock-timeout=${p.lock_timeout}`);
   return args;
 }
 
-function runner(p: TerraformApplyParams, ctx: Context): TfRunner {
+function runner(p: TerraformApplyParams, ctx: Ctx): TfRunner {
   const cwd = ctx.resolvePath(p.dir);
-  if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new UserError(`Terraform directory not found: ${cwd}`, { hint: 'dir is relative to the playbook\'s directory' });
-  return { bin: p.binary ?? 'terraform', cwd, env: p.env ?? {}, killGraceMs: parseDuration(p.interrupt_grace ?? '10m') };
+  if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new TaskError(`Terraform directory not found: ${cwd}`, { code: 'dirNotFound', hint: 'dir is relative to the playbook\'s directory' });
+  return { bin: p.binary, cwd, env: p.env ?? {}, killGraceMs: parseDuration(p.interrupt_grace) };
 }
 
 /** Terraform's progress lines ("module.x: Creating...", "Plan: 1 to add") on the task's progress line */
-const progress = (ctx: Context) => (line: string, stream: 'stdout' | 'stderr') => {
+const progress = (ctx: Ctx) => (line: string, stream: 'stdout' | 'stderr') => {
   const t = line.trim();
   if (stream === 'stdout' && t && !t.startsWith('{')) ctx.progress(t.length > 120 ? `${t.slice(0, 117)}...` : t);
 };
 
-function failed(what: string, dir: string, stdout: string, stderr: string, hint?: string): UserError {
+function failed(what: string, dir: string, stdout: string, stderr: string, hint?: string): TaskError {
   const lines = errorLines(`${stderr}\n${stdout}`);
-  return new UserError(`${what} failed in ${dir}:\n  ${lines.join('\n  ')}`, { hint, exitCode: 1 });
+  return new TaskError(`${what} failed in ${dir}:\n  ${lines.join('\n  ')}`, { code: `${what.replace(/^terraform /, '')}Failed`, hint });
 }
 
-async function readOutputs(ctx: Context, r: TfRunner): Promise<Outputs> {
+async function readOutputs(ctx: Ctx, r: TfRunner): Promise<Outputs> {
   const res = await tf(ctx, r, ['output', '-json', '-no-color'], { readOnly: true, quiet: true });
   if (res.exitCode !== 0) return {};
   let parsed: Record<string, { value: unknown; sensitive?: boolean }>;
@@ -83,15 +71,14 @@ function cleanup(dir: string | undefined): void {
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
-const terraformApply: TaskModule<TerraformApplyParams> = {
+export default defineTask<TerraformApplyParams, Outputs, Planned>({
   name: 'terraform-apply',
-  schema: loadTaskSchema('terraform-apply'),
   describe(p) {
-    const bin = p.binary ?? 'terraform';
+    const bin = p.binary;
     // quoted as a shell would need them, for copying
     const vars = varArgs(p, (s) => s).map((a) => (/[\s"'\\$]/.test(a) ? `'${a.replace(/'/g, "'\\''")}'` : a));
     const lines = [`in ${p.dir}:`, `${bin} version -json${p.required_version ? ` (must satisfy ${p.required_version})` : ''}`];
-    if (p.init !== false) lines.push(`${bin} init -input=false${p.backend_config ? Object.entries(p.backend_config).map(([k, v]) => ` -backend-config=${k}=${v}`).join('') : ''}`);
+    if (p.init) lines.push(`${bin} init -input=false${p.backend_config ? Object.entries(p.backend_config).map(([k, v]) => ` -backend-config=${k}=${v}`).join('') : ''}`);
     lines.push(`${bin} plan -input=false -out=PLANFILE -detailed-exitcode${vars.length ? ' ' + vars.join(' ') : ''}`);
     lines.push(`${bin} show -json PLANFILE (changes per resource address)`);
     lines.push(`${bin} apply -input=false PLANFILE (only when the plan has changes)`);
@@ -113,7 +100,7 @@ const terraformApply: TaskModule<TerraformApplyParams> = {
     checkVersion(version, params.required_version, r.bin);
     const notes = [`Terraform ${version} in ${r.cwd}`];
 
-    if (params.init !== false) {
+    if (params.init) {
       ctx.progress('terraform init');
       const args = ['init', '-input=false', '-no-color'];
       for (const [k, v] of Object.entries(params.backend_config ?? {})) args.push(`-backend-config=${k}=${v}`);
@@ -134,7 +121,7 @@ const terraformApply: TaskModule<TerraformApplyParams> = {
       ctx.progress('terraform plan');
       const res = await tf(ctx, r, ['plan', '-input=false', '-no-color', '-detailed-exitcode', `-out=${planFile}`, ...varArgs(params, ctx.resolvePath)], { readOnly: true, onLine: progress(ctx) });
       if (res.exitCode === 1 || (res.exitCode !== 0 && res.exitCode !== 2)) throw failed('terraform plan', r.cwd, res.stdout, res.stderr, 'fix the configuration or the variables; `terraform plan` in that directory shows the same');
-      let outputs = await readOutputs(ctx, r);
+      const outputs: Outputs = await readOutputs(ctx, r);
       if (res.exitCode === 0) return { changes: [], outputs, notes: [...notes, 'plan: no changes'] };
 
       const show = await tf(ctx, r, ['show', '-json', '-no-color', planFile], { readOnly: true, quiet: true });
@@ -151,23 +138,23 @@ const terraformApply: TaskModule<TerraformApplyParams> = {
         changes.push({ action: 'update', target: `outputs of ${params.dir}`, summary: `change ${summary.outputs.join(', ')}` });
       }
       // what the plan changes is only known after apply
-      outputs = { ...outputs };
       for (const o of summary.outputs) outputs[o] = new Unknown(`terraform output ${o}`);
       keep = ctx.mode === 'run';
-      return { changes, outputs, notes, data: { planDir, planFile } satisfies Planned };
+      return { changes, outputs, notes, data: { planDir, planFile } };
     } finally {
       if (!keep) cleanup(planDir);
     }
   },
   async apply(params, ctx, plan) {
-    const { planDir, planFile } = plan.data as Planned;
-    const r = runner(params, ctx);
+    if (!plan.data) throw new TaskError('no saved plan from check', { code: 'noPlan' });
+    const { planDir, planFile } = plan.data;
     try {
-      if (!existsSync(planFile) || readFileSync(planFile).length === 0) throw new Error(`the plan file from check is gone (${planFile})`);
+      const r = runner(params, ctx);
+      if (!existsSync(planFile) || readFileSync(planFile).length === 0) throw new TaskError(`the plan file from check is gone (${planFile})`, { code: 'noPlan', hint: 'run the task again to plan anew' });
       ctx.progress('terraform apply');
       // the saved plan is applied as it is: Terraform refuses it if the state moved since the plan
       const res = await tf(ctx, r, ['apply', '-input=false', '-no-color', ...(params.lock_timeout ? [`-lock-timeout=${params.lock_timeout}`] : []), planFile], { onLine: progress(ctx) });
-      if (ctx.signal.aborted) throw new Error(`terraform apply was interrupted; Terraform stopped and released its state lock (exit ${res.exitCode})`);
+      if (ctx.signal.aborted) throw new TaskError(`terraform apply was interrupted; Terraform stopped and released its state lock (exit ${res.exitCode})`, { code: 'interrupted' });
       if (res.exitCode !== 0) {
         throw failed('terraform apply', r.cwd, res.stdout, res.stderr, /stale/i.test(res.stderr) ? 'the state changed after the plan: run the task again to plan anew' : 'the resources applied before the error are in the state; a new run plans the rest');
       }
@@ -176,6 +163,4 @@ const terraformApply: TaskModule<TerraformApplyParams> = {
       cleanup(planDir);
     }
   },
-};
-
-export default terraformApply;
+});

@@ -1,8 +1,7 @@
 // Running the terraform binary through ctx.exec: version check, the lines that explain a failure,
 // and the plan summary from `terraform show -json`.
 import semver from 'semver';
-import { UserError } from '../../runner/errors.js';
-import type { Context, ExecOptions, ExecResult } from '../../runner/types.js';
+import { TaskError, type ExecOptions, type ExecResult, type TaskContext } from '../kit/index.js';
 
 export interface TfRunner {
   bin: string;
@@ -11,7 +10,7 @@ export interface TfRunner {
   killGraceMs: number;
 }
 
-export async function tf(ctx: Context, r: TfRunner, args: string[], opts: Partial<ExecOptions> = {}): Promise<ExecResult> {
+export async function tf(ctx: TaskContext, r: TfRunner, args: string[], opts: Partial<ExecOptions> = {}): Promise<ExecResult> {
   return ctx.exec(r.bin, args, { cwd: r.cwd, env: { TF_IN_AUTOMATION: '1', TF_INPUT: '0', ...r.env }, killGraceMs: r.killGraceMs, ...opts });
 }
 
@@ -33,7 +32,7 @@ export function errorLines(output: string, max = 20): string[] {
   return picked.length > max ? [...picked.slice(0, max), '...'] : picked;
 }
 
-export async function terraformVersion(ctx: Context, r: TfRunner): Promise<string> {
+export async function terraformVersion(ctx: TaskContext, r: TfRunner): Promise<string> {
   const res = await tf(ctx, r, ['version', '-json'], { readOnly: true });
   let version: string | undefined;
   try {
@@ -42,15 +41,16 @@ export async function terraformVersion(ctx: Context, r: TfRunner): Promise<strin
     // very old versions have no -json: "Terraform v0.11.14"
     version = /Terraform v(\d+\.\d+\.\d+\S*)/.exec(res.stdout)?.[1];
   }
-  if (res.exitCode !== 0 || !version) throw new UserError(`cannot tell the version of ${r.bin}: \`${r.bin} version -json\` exited with ${res.exitCode}`);
+  if (res.exitCode !== 0 || !version) throw new TaskError(`cannot tell the version of ${r.bin}: \`${r.bin} version -json\` exited with ${res.exitCode}`, { code: 'unknownVersion' });
   return version;
 }
 
 export function checkVersion(version: string, range: string | undefined, bin: string): void {
   if (!range) return;
-  if (!semver.validRange(range)) throw new UserError(`required_version "${range}" is not a version range`, { hint: 'use a semver range such as "<1.3.0" or ">=1.5 <2"' });
+  if (!semver.validRange(range)) throw new TaskError(`required_version "${range}" is not a version range`, { code: 'badVersionRange', hint: 'use a semver range such as "<1.3.0" or ">=1.5 <2"' });
   if (!semver.satisfies(version, range, { includePrerelease: true })) {
-    throw new UserError(`${bin} is version ${version}, which is outside required_version "${range}"`, {
+    throw new TaskError(`${bin} is version ${version}, which is outside required_version "${range}"`, {
+      code: 'wrongVersion',
       hint: 'install a Terraform in that range (tfenv or tfswitch can keep several) and point `binary` at it',
     });
   }
