@@ -4,9 +4,6 @@
 import { awsErrorKind, awsErrorName, defineTask, didYouMean, isMissing } from './kit/index.js';
 import type { AwsInfoOutputs, AwsInfoParams } from './generated/aws-info.js';
 
-/** `exists`, and every top-level field of the response (the schema's x-kfup-outputs-additional) */
-type Outputs = AwsInfoOutputs & Record<string, unknown>;
-
 // the SDK package of each service; loaded only when a task uses it
 const CLIENTS: Record<AwsInfoParams['service'], () => Promise<object>> = {
   backup: () => import('@aws-sdk/client-backup'),
@@ -29,7 +26,7 @@ type CommandClass = new (input: unknown) => unknown;
 
 const isClass = (v: unknown): boolean => typeof v === 'function';
 
-export default defineTask<AwsInfoParams, Outputs>({
+export default defineTask<AwsInfoParams, AwsInfoOutputs>({
   name: 'aws-info',
   messages: {
     secret: '{{operation}} returns secret material and is not available through aws-info',
