@@ -16,6 +16,7 @@ import {
   isAlreadyExists,
   isKubeNotFound,
   isMissing,
+  isRetryable,
   kubeMessage,
   withKubeRetry,
   type Change,
@@ -314,7 +315,7 @@ export default defineTask<AckAdoptParams, AckAdoptOutputs, Op[], Persisted, Prot
         await withKubeRetry(async () => {
           // re-read inside the retry: a conflict means someone changed it, so decide again
           const cur = await unlessKubeNotFound(getEndpoint(kube, op.namespace, op.name));
-          if (!cur) throw this.error('disappeared', { key, cluster });
+          if (!cur) throw this.error('disappeared', { key, cluster }, { retryable: true });
           if (cur.metadata.deletionTimestamp) throw this.error('beingDeleted', { key, cluster });
           if (isProtected(cur, op.method)) return;
           const rec: ProtectedRecord =
@@ -348,7 +349,7 @@ export default defineTask<AckAdoptParams, AckAdoptOutputs, Op[], Persisted, Prot
           );
         } catch (e) {
           // a retried create whose first attempt landed: the object is ours
-          if (!isAlreadyExists(e)) throw this.error('createFailed', { key: `${namespace}/${name}`, cluster: op.cluster, problem: kubeMessage(e) }, { cause: e });
+          if (!isAlreadyExists(e)) throw this.error('createFailed', { key: `${namespace}/${name}`, cluster: op.cluster, problem: kubeMessage(e) }, { cause: e, retryable: isRetryable(e, false) });
         }
         await waitForAdoption(ctx, target, op.cluster, namespace, name, p.adopt_timeout_seconds * 1000);
       }

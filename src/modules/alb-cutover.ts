@@ -154,7 +154,7 @@ export default defineTask<AlbCutoverParams, AlbCutoverOutputs, Data, Persisted, 
       const cur = await describeRule(elb, data.rule.arn);
       if (!cur) throw this.error('ruleGone', { rule: data.rule.label });
       if (!sameActions(cur.Actions ?? [], data.rule.before)) {
-        if (!sameActions(cur.Actions ?? [], data.rule.after)) throw this.error('ruleChanged', { rule: data.rule.label, targets: redirectHosts(cur).join(', ') });
+        if (!sameActions(cur.Actions ?? [], data.rule.after)) throw this.error('ruleChanged', { rule: data.rule.label, targets: redirectHosts(cur).join(', ') }, { retryable: true });
         ctx.log(`rule ${data.rule.label} was switched since check`);
       } else {
         ctx.persist('rule', data.rule);
@@ -168,7 +168,7 @@ export default defineTask<AlbCutoverParams, AlbCutoverOutputs, Data, Persisted, 
     for (const it of items) {
       const cur = findRecord(fresh, it.after.Name ?? '', it.after.Type ?? '');
       const unchanged = it.before ? !!cur && sameRecordSet(cur, it.before) : !cur || sameRecordSet(cur, it.after);
-      if (!unchanged) throw this.error('recordChanged', { name: it.after.Name, type: it.after.Type, now: shown(cur) });
+      if (!unchanged) throw this.error('recordChanged', { name: it.after.Name, type: it.after.Type, now: shown(cur) }, { retryable: true });
     }
     ctx.persist('records', data.records);
     const batch: R53Change[] = items.map((it) => ({ Action: 'UPSERT', ResourceRecordSet: it.after }));

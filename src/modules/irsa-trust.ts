@@ -159,7 +159,7 @@ export default defineTask<IrsaTrustParams, IrsaTrustOutputs, RolePlan[], Persist
       const role = (await iam.send(new GetRoleCommand({ RoleName: p.name }))).Role;
       const current = role?.AssumeRolePolicyDocument ? decodePolicy(role.AssumeRolePolicyDocument) : undefined;
       if (current && samePolicy(current, p.after)) continue; // written by an earlier attempt of this run
-      if (!current || !samePolicy(current, p.before)) throw this.error('changedSinceCheck', { name: p.name });
+      if (!current || !samePolicy(current, p.before)) throw this.error('changedSinceCheck', { name: p.name }, { retryable: true });
       // journaled before the write: a kill right after it still leaves what rollback needs
       previous[p.name] = { before: p.before, after: p.after };
       ctx.persist('previous', previous);
@@ -206,7 +206,7 @@ export default defineTask<IrsaTrustParams, IrsaTrustOutputs, RolePlan[], Persist
         const raw = (await iam.send(new GetRoleCommand({ RoleName: r.name }))).Role?.AssumeRolePolicyDocument;
         const current = raw ? decodePolicy(raw) : undefined;
         if (current && samePolicy(current, r.doc)) continue; // restored by an earlier attempt
-        if (!current || !samePolicy(current, r.now)) throw this.error('changedSinceRevertCheck', { name: r.name });
+        if (!current || !samePolicy(current, r.now)) throw this.error('changedSinceRevertCheck', { name: r.name }, { retryable: true });
         await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: r.name, PolicyDocument: JSON.stringify(r.doc) }));
         ctx.log(`restored the trust policy of role ${r.name}`);
       }
