@@ -121,7 +121,8 @@ export default defineTask<Params, Outputs, VeleroObject>({
     try {
       await createVelero(kube, 'backups', plan.data, ctx.signal);
     } catch (e) {
-      if (kubeStatus(e) === 409) throw this.error('createdMeanwhile', { namespace: p.namespace, name: p.name });
+      // the world moved between check and apply: another attempt plans again from what is there now
+      if (kubeStatus(e) === 409) throw this.error('createdMeanwhile', { namespace: p.namespace, name: p.name }, { retryable: true });
       throw e;
     }
     ctx.log(`created backup ${p.namespace}/${p.name}`);

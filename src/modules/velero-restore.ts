@@ -164,7 +164,8 @@ const restore = defineTask<Params, Outputs, PlanData>({
     try {
       await createVelero(kube, 'restores', body, ctx.signal);
     } catch (e) {
-      if (kubeStatus(e) === 409) throw this.error('createdMeanwhile', { namespace: p.namespace, name: restoreName(p) });
+      // the world moved between check and apply: another attempt plans again from what is there now
+      if (kubeStatus(e) === 409) throw this.error('createdMeanwhile', { namespace: p.namespace, name: restoreName(p) }, { retryable: true });
       throw e;
     }
     ctx.log(`created restore ${p.namespace}/${restoreName(p)} from backup ${p.backup}`);
