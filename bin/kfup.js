@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is compiled to dist/ and bundled into dist/bundle/ (scripts/bundle.js)
-// by `npm ci` through the prepare script.
+// by `npm ci` through the prepare script. With --debug, stack traces name src/...ts:line: the
+// bundle's source maps are read (only then: reading them costs start-up time).
+if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
 import('../dist/bundle/cli.js').catch((err) => {
   if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/bundle/cli.js')) {
     process.stderr.write('kfup: the CLI is not built yet. Run `npm ci` (or `npm run build`) in the kfup directory first.\n');

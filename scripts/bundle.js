@@ -35,6 +35,10 @@ const result = await build({
   banner: { js: "import { createRequire as kfupCreateRequire } from 'node:module'; const require = kfupCreateRequire(import.meta.url);" },
   // ajv is required at run time only when a schema changed since the build (validate.ts)
   external: ['ajv', 'ajv-formats'],
+  // --debug prints stack traces at src/...ts positions: esbuild follows the compiled files' own
+  // source maps (tsc writes them) back to the TypeScript, and bin/kfup.js turns maps on for --debug
+  sourcemap: 'linked',
+  sourcesContent: false,
   logLevel: 'warning',
   metafile: true,
 });
