@@ -15,7 +15,10 @@ export const world = {
   attempts: new Map<string, number>(),
   applies: new Map<string, number>(),
   started: [] as { item: string; at: number }[],
+  /** items whose revert fails (once each time it is listed), to interrupt a rollback */
+  failReverts: new Set<string>(),
   reset() {
+    this.failReverts.clear();
     this.items.clear();
     this.attempts.clear();
     this.applies.clear();
@@ -75,7 +78,9 @@ export const probe = defineTask<ProbeParams, ProbeOutputs, undefined, { created:
       return { changes: item && world.items.has(item) ? [{ action: 'delete' as const, target: `item ${item}`, summary: `delete ${item}` }] : [] };
     },
     async apply(record) {
-      if (record.persisted.created) world.items.delete(record.persisted.created);
+      const item = record.persisted.created;
+      if (item && world.failReverts.delete(item)) throw new Error(`probe: reverting ${item} failed`);
+      if (item) world.items.delete(item);
     },
   },
 });
