@@ -37,10 +37,10 @@ function asTaskType(name: string, m: unknown): TaskType {
   return t as TaskType;
 }
 
-/** a registry of lazily loaded task types; `extra` adds task types defined elsewhere (plugins, tests' probe types) */
 /** a task type as defineTask makes it, whatever its own parameter and output types */
 export type AnyTask = Pick<TaskType, 'name' | 'schema'>;
 
+/** a registry of lazily loaded task types; `extra` adds task types defined elsewhere (plugins, tests' probe types) */
 export function createRegistry(loaders: Record<string, Loader>, extra: AnyTask[] = []): TaskRegistry {
   const all = new Map<string, Loader>(Object.entries(loaders));
   const own = new Map<string, JSONSchema>();
