@@ -4,6 +4,7 @@
 // replaces the procedure's one `kubectl annotate pod` per notebook ("Mark the persistent volumes
 // you want to back up"). Patches run a bounded number at a time, retried on 409/429/5xx; the
 // values replaced are journaled so that `kfup rollback` can put them back.
+import { setMaxListeners } from 'node:events';
 import { defineTask, getOrUndefined, isRetryable, mapPool, TaskError, type Change, type Settled } from './kit/index.js';
 import type { VeleroAnnotateOutputs, VeleroAnnotateParams } from './generated/velero-annotate.js';
 import { describeFailure } from './velero/failures.js';
@@ -27,6 +28,12 @@ interface RevertWrite {
   before: string | null;
   after: string | null;
 }
+
+/**
+ * Each request in flight listens to the task's signal (to stop at Ctrl-C): with `concurrency`
+ * patches at once that is more listeners than Node's leak warning expects of one signal.
+ */
+const expectListeners = (signal: AbortSignal, concurrency: number) => setMaxListeners(Math.max(10, concurrency * 2 + 10), signal);
 
 const podKey = (p: { namespace: string; pod: string }) => `${p.namespace}/${p.pod}`;
 const splitKey = (key: string) => {
@@ -71,6 +78,8 @@ export default defineTask<VeleroAnnotateParams, VeleroAnnotateOutputs, PodVolume
 
   async check(p, ctx) {
     const kube = ctx.kube(p.cluster);
+    // pods, claims and volumes are listed 8 namespaces at a time
+    expectListeners(ctx.signal, 8);
     const namespaces = await resolveNamespaces(kube, p, ctx.signal);
     if (!namespaces.length) {
       return { changes: [], outputs: { namespaces: 0, pods: 0, annotated: 0, volumes: 0 }, notes: [`no namespaces found (${scopeText(p, p.cluster)})`] };
@@ -89,6 +98,7 @@ export default defineTask<VeleroAnnotateParams, VeleroAnnotateOutputs, PodVolume
   async apply(p, ctx, plan) {
     const kube = ctx.kube(p.cluster);
     const todo = plan.data ?? [];
+    expectListeners(ctx.signal, p.concurrency);
     // journal what is replaced BEFORE writing: an interrupted run can still be rolled back.
     // Values an earlier attempt of this run recorded are older, so they win.
     const previous: Previous = { ...(ctx.recall('previous') ?? {}) };
@@ -154,6 +164,7 @@ export default defineTask<VeleroAnnotateParams, VeleroAnnotateOutputs, PodVolume
     async apply(record, ctx, plan) {
       const writes = plan.data ?? [];
       const kube = ctx.kube(record.params.cluster);
+      expectListeners(ctx.signal, record.params.concurrency);
       const results = await mapPool(
         writes,
         record.params.concurrency,
