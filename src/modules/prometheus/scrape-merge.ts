@@ -3,7 +3,7 @@
 // is edited only inside their ranges (comments, quoting and indentation elsewhere survive). If the
 // edited text does not parse back to exactly the merged document, the Document itself is
 // re-serialised instead (correct, only less faithful to the original layout).
-import { isMap, isSeq, parseDocument, stringify, type Document } from 'yaml';
+import { isMap, isSeq, parseDocument, stringify, YAMLMap, YAMLSeq, type Document } from 'yaml';
 import { isJsonObject as isObj, jsonEqual, type JsonObject } from '../kit/index.js';
 
 export interface ScrapeJob {
@@ -128,16 +128,19 @@ function splice(text: string, doc: Document.Parsed, replaced: { index: number; j
 }
 
 function viaDocument(doc: Document.Parsed, replaced: { index: number; job: ScrapeJob }[], appended: ScrapeJob[]): string {
-  const copy = doc.clone();
-  let seq = isMap(copy.contents) ? copy.contents.get('scrape_configs', true) : undefined;
-  if (!isSeq(seq)) {
-    seq = copy.createNode([]) as never;
-    if (!isMap(copy.contents)) copy.contents = copy.createNode({}) as never;
-    (copy.contents as unknown as { set(k: string, v: unknown): void }).set('scrape_configs', seq);
+  const copy: Document = doc.clone();
+  let root = copy.contents;
+  if (!isMap(root)) {
+    root = new YAMLMap();
+    copy.contents = root;
   }
-  const s = seq as unknown as { items: unknown[]; add(v: unknown): void; flow?: boolean };
-  s.flow = false;
-  for (const { index, job } of replaced) s.items[index] = copy.createNode(job.value);
-  for (const job of appended) s.add(copy.createNode(job.value));
+  let seq = root.get('scrape_configs', true);
+  if (!isSeq(seq)) {
+    seq = new YAMLSeq();
+    root.set('scrape_configs', seq);
+  }
+  seq.flow = false;
+  for (const { index, job } of replaced) seq.items[index] = copy.createNode(job.value);
+  for (const job of appended) seq.add(copy.createNode(job.value));
   return copy.toString();
 }
