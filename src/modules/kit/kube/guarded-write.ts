@@ -40,7 +40,8 @@ export interface GuardedWrite<T> {
 /**
  * Compare-and-set: writes only when the owned part still looks as check saw it. If it already
  * looks as planned (an earlier attempt whose answer was lost), nothing is written; if it is
- * something else, the world moved since check and this fails instead of improvising. A write
+ * something else, the world moved since check and this fails instead of improvising (retryable:
+ * the next attempt plans again from what is there). A write
  * that fails for a passing reason is tried again from the read.
  */
 export async function guardedWrite<T>(g: GuardedWrite<T>): Promise<'written' | 'already'> {
@@ -51,7 +52,7 @@ export async function guardedWrite<T>(g: GuardedWrite<T>): Promise<'written' | '
         const now = g.state(obj);
         if (jsonEqual(now, g.after)) return 'already' as const;
         if (!jsonEqual(now, g.before)) {
-          throw new TaskError(`${g.what} changed since check`, { code: 'changed-since-check', hint: 'run the task again to plan against its current state' });
+          throw new TaskError(`${g.what} changed since check`, { code: 'changed-since-check', hint: 'run the task again to plan against its current state', retryable: true });
         }
         await g.write(obj);
         return 'written' as const;
