@@ -1,168 +1,79 @@
-// backup-snapshot against the sandbox's AWS Backup: dry-run, check (read-only), run, failed
-// jobs, throttling, and the bad inputs a playbook can give it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { runTasks } from '../helpers/run.js';
+// backup-snapshot's table for the conformance tester, against the sandbox's AWS Backup. Each case
+// names a snapshot_key: the second check (a new run) then finds the recovery points by their tag
+// and plans nothing. Without a key every run takes its own snapshot (backup-snapshot-key.test.ts);
+// runs, failed jobs, throttling and check-time refusals: backup-snapshot-runs.test.ts; an
+// interrupted wait, resume and rollback: backup-snapshot-resume.test.ts.
+import { expect } from 'vitest';
+import type { Sandbox } from '../../src/sandbox/index.js';
 import { readJournal } from '../../src/runner/state/journal.js';
-import type { Targets } from '../../src/runner/types.js';
+import type { TaskRun } from '../helpers/run.js';
+import { taskTester } from '../kit/task-tester.js';
 
-let sb: Sandbox;
-let restore: () => void;
-let targets: Targets;
+const TASK = 'task under test';
+const KEY_TAG = 'kfup.dev/snapshot-key';
+let n = 0;
+/** the key the current case chose (cases run one after another) */
+let key = '';
+const freshKey = () => (key = `kf-upgrade-table-${++n}-${Date.now()}`);
 
-beforeAll(async () => {
-  sb = await startSandbox({ profiles: 1, timing: { backupJobMs: 200 } });
-  restore = sb.applyEnv();
-  targets = {
-    aws: { region: sb.scenario.region },
-    clusters: { blue: { kubeconfig: sb.kubeconfigPath, context: 'sandbox-blue' }, green: { kubeconfig: sb.kubeconfigPath, context: 'sandbox-green' } },
-  };
-});
+const outputsOf = (run: TaskRun) => readJournal(run.stateDir, run.result.runId).flatMap((r) => (r.t === 'task-end' && r.name === TASK ? [r.outputs ?? {}] : []))[0] ?? {};
+const progressOf = (run: TaskRun) => run.reporter.events.flatMap((e) => (e.type === 'task-progress' ? [e.message] : []));
+const keyedJobs = (sb: Sandbox) => [...sb.aws.state.backup.jobs.values()].filter((j) => j.RecoveryPointTags?.[KEY_TAG] === key);
 
-afterAll(async () => {
-  restore?.();
-  await sb?.stop();
-});
-
-const roleArn = () => sb.aws.state.iam.getRole(sb.scenario.backup.roleName).Arn;
-
-const params = (over: Record<string, unknown> = {}) => ({
+const params = (sb: Sandbox, over: Record<string, unknown> = {}) => ({
   vault: sb.scenario.backup.vault,
-  role_arn: roleArn(),
+  role_arn: sb.aws.state.iam.getRole(sb.scenario.backup.roleName).Arn,
   resources: { efs: String(sb.vars.efs_file_system_arn), s3: String(sb.vars.s3_bucket_arn), rds: String(sb.vars.rds_instance_arn), fsx: '' },
+  snapshot_key: freshKey(),
   poll: { initial: '20ms', max: '80ms' },
   ...over,
 });
 
-const task = (p: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ name: 'snap', 'backup-snapshot': p, register: 'snap', ...extra });
+const NOT_REVERTED = 'data stores are not rolled back (a restore replaces live data); revert only says how to restore, see backup-snapshot-resume.test.ts';
 
-const starts = (mark: number) => sb.requestLog.since(mark).filter((e) => e.operation === 'StartBackupJob' && e.status === 200);
-
-describe('backup-snapshot', () => {
-  it('dry-run describes the jobs without touching AWS', async () => {
-    const mark = sb.requestLog.mark();
-    const r = await runTasks({ tasks: [task(params())], targets, mode: 'dry-run' });
-    const end = r.reporter.end('snap');
-    expect(end.status).toBe('planned');
-    expect(end.describe?.join('\n')).toContain(`into vault ${sb.scenario.backup.vault}`);
-    expect(end.describe?.join('\n')).toMatch(/efs\s+arn:aws:elasticfilesystem:/);
-    expect(end.describe?.join('\n')).not.toContain('fsx');
-    expect(sb.requestLog.since(mark)).toEqual([]);
-  });
-
-  it('check lists the jobs it would start, reads the vault and role, and sends no mutating request', async () => {
-    const mark = sb.requestLog.mark();
-    const r = await runTasks({ tasks: [task(params())], targets, mode: 'check' });
-    const end = r.reporter.end('snap');
-    expect(end.status).toBe('changed');
-    expect(end.changes.map((c) => c.action)).toEqual(['create', 'create', 'create']);
-    expect(end.changes.map((c) => c.target).join(' ')).toContain(String(sb.vars.rds_instance_arn));
-    expect(end.notes.filter((n) => /no recovery point/.test(n))).toHaveLength(3);
-    const log = sb.requestLog.since(mark);
-    expect(log.filter((e) => e.mutating)).toEqual([]);
-    expect(log.map((e) => e.operation)).toEqual(expect.arrayContaining(['DescribeBackupVault', 'GetRole', 'ListRecoveryPointsByBackupVault']));
-  });
-
-  it('run starts every job at once, reports progress per job and outputs the recovery points', async () => {
-    const mark = sb.requestLog.mark();
-    const r = await runTasks({ tasks: [task(params())], targets });
-    const end = r.reporter.end('snap');
-    expect(end.status, end.message).toBe('changed');
-    expect(starts(mark)).toHaveLength(3);
-    const jobs = [...sb.aws.state.backup.jobs.values()].filter((j) => j.CreationDate >= sb.requestLog.since(mark)[0].time);
-    expect(jobs.map((j) => j.State)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
-    // the three jobs were started before any of them was described
-    const ops = sb.requestLog.since(mark).map((e) => e.operation);
-    expect(ops.lastIndexOf('StartBackupJob')).toBeLessThan(ops.indexOf('DescribeBackupJob', ops.indexOf('StartBackupJob')));
-    const progress = r.reporter.events.filter((e) => e.type === 'task-progress').map((e) => (e as { message: string }).message);
-    for (const j of jobs) expect(progress.some((m) => m.includes(j.BackupJobId) && /COMPLETED 100\.0%/.test(m))).toBe(true);
-    const points = sb.aws.state.backup.recoveryPoints;
-    const byResource = Object.fromEntries([...points.values()].map((p) => [p.ResourceArn, p.RecoveryPointArn]));
-    // the outputs as the journal (and so the next task's register) holds them
-    const journal = readJournal(r.stateDir, r.result.runId);
-    const snapEnd = journal.find((x) => x.t === 'task-end' && x.name === 'snap') as unknown as { outputs: { recovery_points: Record<string, string>; jobs: Record<string, string> } };
-    expect(snapEnd.outputs.recovery_points).toEqual({
-      efs: byResource[String(sb.vars.efs_file_system_arn)],
-      s3: byResource[String(sb.vars.s3_bucket_arn)],
-      rds: byResource[String(sb.vars.rds_instance_arn)],
-    });
-    expect(snapEnd.outputs.recovery_points.rds).toMatch(/^arn:aws:rds:.*:snapshot:awsbackup:job-/);
-    expect(Object.keys(snapEnd.outputs.jobs)).toEqual(['efs', 's3', 'rds']);
-  });
-
-  it('check afterwards reports the age of the latest recovery point', async () => {
-    const r = await runTasks({ tasks: [task(params())], targets, mode: 'check' });
-    const notes = r.reporter.end('snap').notes;
-    expect(notes.filter((n) => /latest recovery point is \d+s old \(arn:/.test(n))).toHaveLength(3);
-  });
-
-  it('fails with each failed job\'s status message', async () => {
-    sb.traffic.scenario = { failBackupJobs: ['*'] };
-    try {
-      const r = await runTasks({ tasks: [task(params())], targets });
-      const end = r.reporter.end('snap');
-      expect(end.status).toBe('failed');
-      expect(end.message).toMatch(/3 of 3 backup job\(s\) did not complete/);
-      expect(end.message).toMatch(/efs job [0-9A-F-]+ FAILED: An internal error occurred while backing up EFS resource/);
-      expect(end.message).toContain('rds job');
-    } finally {
-      sb.traffic.scenario = {};
-    }
-  });
-
-  it('names only the job that failed and still logs the others\' recovery points', async () => {
-    sb.traffic.scenario = { failBackupJobs: [':s3:::'] };
-    try {
-      const r = await runTasks({ tasks: [task(params())], targets });
-      const end = r.reporter.end('snap');
-      expect(end.status).toBe('failed');
-      expect(end.message).toMatch(/^1 of 3 backup job\(s\) did not complete: s3 job /);
-      const logs = r.reporter.events.filter((e) => e.type === 'task-log').map((e) => (e as { message: string }).message);
-      expect(logs.some((l) => /efs backup job .* completed: recovery point arn:/.test(l))).toBe(true);
-    } finally {
-      sb.traffic.scenario = {};
-    }
-  });
-
-  it('rides out throttling (the SDK retries) without starting a job twice', async () => {
-    sb.traffic.setFaults([{ fault: 'throttle', target: 'aws', rate: 0.3 }]);
-    const before = sb.aws.state.backup.jobs.size;
-    const mark = sb.requestLog.mark();
-    try {
-      const r = await runTasks({ tasks: [task(params())], targets });
-      expect(r.reporter.end('snap').status, r.reporter.end('snap').message).toBe('changed');
-    } finally {
-      sb.traffic.setFaults([]);
-    }
-    expect(sb.requestLog.since(mark).some((e) => e.fault === 'throttle')).toBe(true);
-    expect(sb.aws.state.backup.jobs.size - before).toBe(3);
-  }, 20_000);
-
-  it('skips when every resource ARN is empty', async () => {
-    const r = await runTasks({ tasks: [task(params({ resources: { efs: '', s3: '', rds: '', fsx: '' } }))], targets });
-    const end = r.reporter.end('snap');
-    expect(end.status).toBe('skipped');
-    expect(end.notes[0]).toMatch(/no resource ARNs/);
-  });
-
-  it.each([
-    [{ vault: 'no-such-vault' }, /backup vault "no-such-vault" does not exist/, /create-backup-vault/],
-    [{ role_arn: 'arn:aws:iam::123456789012:role/missing-backup-role' }, /backup role "missing-backup-role" .* does not exist/, /AWSBackupDefaultServiceRole/],
-    [{ role_arn: 'arn:aws:iam::123456789012:role/AWSBackupDefaultServiceRole' }, /does not match the role's ARN arn:aws:iam::123456789012:role\/service-role\/AWSBackupDefaultServiceRole/, /use role_arn/],
-    [{ role_arn: 'AWSBackupDefaultServiceRole' }, /role_arn is not a well-formed IAM role ARN/, /arn:aws:iam::/],
-    [{ resources: { efs: 'arn:aws:s3:::not-a-file-system' } }, /resources\.efs is not a well-formed EFS ARN/, /file-system\/fs-/],
-    [{ resources: { rds: 'arn:aws:rds:us-west-2:123456789012:kubeflow-db' } }, /resources\.rds is not a well-formed RDS ARN/, /:db:/],
-  ])('rejects bad input %j in check without writing', async (over, message, hint) => {
-    const mark = sb.requestLog.mark();
-    const r = await runTasks({ tasks: [task(params(over))], targets });
-    const end = r.reporter.end('snap');
-    expect(end.status).toBe('failed');
-    expect(end.message).toMatch(message);
-    expect(end.hint).toMatch(hint);
-    expect(sb.requestLog.since(mark).filter((e) => e.mutating)).toEqual([]);
-  });
-
-  it('rejects unknown parameters through its schema', async () => {
-    await expect(runTasks({ tasks: [task(params({ vaults: 'x' }))], targets, mode: 'check' })).rejects.toThrow(/unknown key "vaults" in the backup-snapshot parameters/);
-  });
+taskTester({
+  type: 'backup-snapshot',
+  sandbox: { profiles: 1, timing: { backupJobMs: 200 } },
+  valid: [
+    {
+      name: 'snapshots EFS, S3 and RDS at once, tagged with the key, and outputs the recovery points',
+      params: (sb) => params(sb),
+      revert: false,
+      why: NOT_REVERTED,
+      after: ({ sb, run, check }) => {
+        const jobs = keyedJobs(sb);
+        expect(jobs.map((j) => [j.ResourceType, j.State]).sort()).toEqual([
+          ['EFS', 'COMPLETED'],
+          ['RDS', 'COMPLETED'],
+          ['S3', 'COMPLETED'],
+        ]);
+        const byResource = Object.fromEntries(jobs.map((j) => [j.ResourceArn, j]));
+        const o = outputsOf(run) as { recovery_points: Record<string, string>; jobs: Record<string, string> };
+        expect(o.recovery_points).toEqual({
+          efs: byResource[String(sb.vars.efs_file_system_arn)].RecoveryPointArn,
+          s3: byResource[String(sb.vars.s3_bucket_arn)].RecoveryPointArn,
+          rds: byResource[String(sb.vars.rds_instance_arn)].RecoveryPointArn,
+        });
+        // an RDS backup is an RDS snapshot
+        expect(o.recovery_points.rds).toMatch(/^arn:aws:rds:.*:snapshot:awsbackup:job-/);
+        expect(o.jobs).toEqual({ efs: byResource[String(sb.vars.efs_file_system_arn)].BackupJobId, s3: byResource[String(sb.vars.s3_bucket_arn)].BackupJobId, rds: byResource[String(sb.vars.rds_instance_arn)].BackupJobId });
+        for (const j of jobs) expect(progressOf(run).some((m) => m.includes(j.BackupJobId) && /COMPLETED 100\.0%/.test(m))).toBe(true);
+        expect(check.reporter.end(TASK).notes.filter((l) => l.includes(`already carries ${KEY_TAG}=${key}; no new backup`))).toHaveLength(3);
+      },
+    },
+    {
+      name: 'skips when every resource ARN is empty',
+      params: (sb) => params(sb, { resources: { efs: '', s3: '', rds: '', fsx: '' } }),
+      expect: 'skipped',
+      after: ({ run }) => expect(run.reporter.end(TASK).notes[0]).toMatch(/no resource ARNs/),
+    },
+  ],
+  invalid: [
+    { name: 'a parameter it does not have', params: (sb) => params(sb, { vaults: 'x' }), error: /unknown key "vaults"/ },
+    { name: 'an S3 ARN given as the EFS', params: (sb) => params(sb, { resources: { efs: 'arn:aws:s3:::not-a-file-system' } }), error: /resources.*efs.* has an invalid value "arn:aws:s3:::not-a-file-system"/ },
+    { name: 'an RDS ARN without db: or cluster:', params: (sb) => params(sb, { resources: { rds: 'arn:aws:rds:us-west-2:123456789012:kubeflow-db' } }), error: /resources.*rds.* has an invalid value/ },
+    { name: 'a role name where the role ARN goes', params: (sb) => params(sb, { role_arn: 'AWSBackupDefaultServiceRole' }), error: /"role_arn" has an invalid value "AWSBackupDefaultServiceRole"/ },
+    { name: 'a poll factor below 1', params: (sb) => params(sb, { poll: { factor: 0.5 } }), error: /factor.* must be >= 1/ },
+    { name: 'a snapshot_key AWS cannot tag with', params: (sb) => params(sb, { snapshot_key: 'key\nwith a newline' }), error: /"snapshot_key" has an invalid value/ },
+  ],
 });
