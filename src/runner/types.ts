@@ -166,6 +166,18 @@ export type TaskContext<R extends object = Record<string, unknown>> = Omit<Conte
   recall<K extends keyof R & string>(key: K): R[K] | undefined;
 };
 
+/** the configuration kfup gives an AWS SDK v3 client's constructor */
+export interface AwsClientConfig {
+  region?: string;
+  profile?: string;
+  maxAttempts?: number;
+}
+
+/** any AWS SDK v3 client: something with send() (its commands' types come from the client itself) */
+export interface AwsSdkClient {
+  send(...args: never[]): unknown;
+}
+
 export interface Context {
   mode: Mode;
   diff: boolean;
@@ -173,7 +185,7 @@ export interface Context {
   task: { name: string; file?: string; line?: number; /** the parameters as written, before rendering */ raw?: unknown };
   targets: Targets;
   /** an AWS SDK v3 client with region/profile from targets; guarded in check mode, refused in dry-run */
-  aws<C extends { send: (...a: any[]) => any }>(ClientClass: new (config: any) => C, overrides?: { region?: string }): C;
+  aws<C extends AwsSdkClient>(ClientClass: new (config: AwsClientConfig) => C, overrides?: { region?: string }): C;
   /** @kubernetes/client-node clients for a named cluster of targets.clusters */
   kube(cluster: string): KubeClients;
   /** run a subprocess (argument array, never a shell); refused in dry-run, and in check unless readOnly */

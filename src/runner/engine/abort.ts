@@ -1,8 +1,10 @@
 // Waiting that stops the moment the task is cancelled (Ctrl-C, task timeout).
+import { inspect } from 'node:util';
 
 export function abortError(signal: AbortSignal): Error {
   const r = signal.reason as unknown;
-  return r instanceof Error ? r : new Error(r === undefined ? 'interrupted' : String(r));
+  if (r instanceof Error) return r;
+  return new Error(r === undefined ? 'interrupted' : typeof r === 'string' ? r : inspect(r));
 }
 
 /** resolves after ms, rejects as soon as the signal aborts */
@@ -35,6 +37,8 @@ export function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
       },
       (e: unknown) => {
         signal.removeEventListener('abort', onAbort);
+        // passes the promise's own rejection on unchanged, whatever it is
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
         reject(e);
       },
     );

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline/promises';
 import { MissingProgramError, UserError } from '../errors.js';
 import { replaceWithBackup, writeFileAtomic } from '../state/fs-atomic.js';
 import type { Redactor } from './redact.js';
-import type { Context, ExecOptions, ExecResult, KubeClients, Mode, Targets } from '../types.js';
+import type { AwsClientConfig, AwsSdkClient, Context, ExecOptions, ExecResult, KubeClients, Mode, Targets } from '../types.js';
 
 
 // client-node is an ES module, so it can only be imported asynchronously: a run that has clusters
@@ -83,11 +83,11 @@ type SdkClient = {
   middlewareStack: { add(mw: unknown, opts: Record<string, unknown>): void };
 };
 
-function makeAws(svc: RunServices, ClientClass: new (config: any) => SdkClient, region: string | undefined): SdkClient {
+function makeAws(svc: RunServices, ClientClass: new (config: AwsClientConfig) => SdkClient, region: string | undefined): SdkClient {
   const key = `${ClientClass.name}|${region ?? ''}`;
   let client = svc.awsClients.get(key) as SdkClient | undefined;
   if (!client) {
-    const config: Record<string, unknown> = {};
+    const config: AwsClientConfig = {};
     if (region) config.region = region;
     if (svc.targets.aws?.profile) config.profile = svc.targets.aws.profile;
     // transient throttling and 5xx are retried by the SDK's standard mode; a little more patience than its default
@@ -300,10 +300,12 @@ export function createContext(
     task,
     targets: svc.targets,
     signal,
-    aws(ClientClass, overrides) {
+    aws<C extends AwsSdkClient>(ClientClass: new (config: AwsClientConfig) => C, overrides?: { region?: string }): C {
       if (offline) refuseOffline(`AWS ${ClientClass.name}`);
       const region = overrides?.region ?? svc.targets.aws?.region;
-      return makeAws(svc, ClientClass as unknown as new (c: any) => SdkClient, region) as never;
+      // every SDK v3 client has a middleware stack (for the check-mode guard); the task gets back a
+      // facade with only send(), typed as its own client so that send() keeps its command types
+      return makeAws(svc, ClientClass as unknown as new (config: AwsClientConfig) => SdkClient, region) as unknown as C;
     },
     kube(cluster) {
       if (offline) refuseOffline(`Kubernetes cluster ${cluster}`);

@@ -43,7 +43,7 @@ function retryable(e: unknown): boolean {
 
 export function failureOf(pb: Playbook, e: unknown, t: TaskDef, key: string): Outcome {
   if (e instanceof TemplateError) {
-    const u = templateUserError(pb, [...t.path, key], e as TemplateError & { path?: YamlPath }, t);
+    const u = templateUserError(pb, [...t.path, key], e, t);
     return outcome('failed', [], { message: u.message, where: u.pos ? formatPos(u.pos) : undefined, hint: u.hint, invalid: true, retryable: false });
   }
   if (e instanceof UserErrors) {

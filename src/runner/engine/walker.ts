@@ -193,7 +193,7 @@ export class Walker {
     const outcomes: Outcome[] = [];
     for (let i = 0; i < list.length && !this.stopped; i++) {
       const item: unknown = list[i];
-      const label = `${t.name} (item=${typeof item === 'object' ? JSON.stringify(item) : String(item)})`;
+      const label = `${t.name} (item=${itemLabel(item)})`;
       const iref = this.ref(t, `${key}.${i}`, label, group);
       const ti = Date.now();
       const o = await this.ev.runOnce(t, iref, { item, index: i });
@@ -303,4 +303,12 @@ function loopStatus(outcomes: Outcome[], mode: WalkMode): TaskStatus {
   if (outcomes.some((o) => o.status === 'deferred')) return 'deferred';
   if (outcomes.length && outcomes.every((o) => o.status === 'skipped')) return 'skipped';
   return mode === 'dry-run' || mode === 'validate' ? 'planned' : 'ok';
+}
+
+/** a loop item as its task label shows it: objects as JSON, scalars as written */
+function itemLabel(item: unknown): string {
+  if (typeof item === 'object') return JSON.stringify(item);
+  if (typeof item === 'string') return item;
+  if (typeof item === 'number' || typeof item === 'boolean' || typeof item === 'bigint') return String(item);
+  return typeof item === 'undefined' ? 'undefined' : typeof item;
 }

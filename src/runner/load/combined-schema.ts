@@ -16,9 +16,9 @@ function rebase(node: unknown, base: string): unknown {
 }
 
 export function combinedSchema(registry: TaskRegistry): Record<string, unknown> {
-  const envelope = structuredClone(loadSchema('playbook.schema.json')) as Record<string, any>;
+  const envelope = structuredClone(loadSchema('playbook.schema.json')) as Record<string, unknown>;
   const types = registry.names();
-  const defs = envelope.definitions as Record<string, any>;
+  const defs = envelope.definitions as Record<string, Record<string, unknown>>;
   for (const t of types) {
     const s = rebase(structuredClone(registry.schema(t)), `#/definitions/task-${t}`) as Record<string, unknown>;
     delete s.$schema;

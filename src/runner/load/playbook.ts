@@ -87,9 +87,10 @@ export function loadPlaybook(file: string, knownTypes: string[]): Playbook {
   const envelope = loadSchema('playbook.schema.json');
   const errors = validateAt(envelope, value, src, [], (p) => describePath(p));
   if (errors.length) throw new UserErrors(errors);
-  const pb = value as Record<string, any>;
+  // the envelope schema has checked these fields' types
+  const pb = value as { name: string; description?: string; tasks: unknown[]; targets?: Targets; vars?: Record<string, unknown>; secrets?: string[] };
   const counter = { n: 0 };
-  const tasks = (pb.tasks as unknown[]).map((t, i) => readTask(src, t as Record<string, unknown>, ['tasks', i], knownTypes, counter, errors));
+  const tasks = pb.tasks.map((t, i) => readTask(src, t as Record<string, unknown>, ['tasks', i], knownTypes, counter, errors));
   if (errors.length) throw new UserErrors(errors);
   checkUnique(src, flatten(tasks), errors);
   if (errors.length) throw new UserErrors(errors);
@@ -99,9 +100,9 @@ export function loadPlaybook(file: string, knownTypes: string[]): Playbook {
     dir: dirname(resolve(file)),
     name: pb.name,
     description: pb.description,
-    targets: (pb.targets ?? {}) as Targets,
-    vars: (pb.vars ?? {}) as Record<string, unknown>,
-    secrets: (pb.secrets ?? []) as string[],
+    targets: pb.targets ?? {},
+    vars: pb.vars ?? {},
+    secrets: pb.secrets ?? [],
     tasks,
   };
 }
@@ -148,9 +149,10 @@ function readTask(
     pos,
   };
   for (const key of ['delay', 'timeout'] as const) {
-    if (typeof t[key] === 'string') {
+    const text = t[key];
+    if (typeof text === 'string') {
       try {
-        const ms = parseDuration(t[key] as string);
+        const ms = parseDuration(text);
         if (key === 'delay') base.delayMs = ms;
         else base.timeoutMs = ms;
       } catch (e) {

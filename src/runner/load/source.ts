@@ -91,12 +91,12 @@ function nodeAt(doc: Document.Parsed, path: YamlPath, wantKey: boolean): Node | 
   for (const seg of path) {
     if (isMap(node)) {
       const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) return node as Node;
+      if (!pair) return node;
       keyNode = pair.key;
       node = pair.value ?? pair.key;
     } else if (isSeq(node) && typeof seg === 'number') {
       const item = node.items[seg];
-      if (!item) return node as Node;
+      if (!item) return node;
       keyNode = undefined;
       node = item;
     } else {

@@ -108,14 +108,15 @@ export function describeErrors(errors: ErrorObject[], value: unknown, label: (pa
     if (underUnknown(value, path)) continue;
     let issue: SchemaIssue;
     const here = label(path);
-    const params = e.params as Record<string, any>;
+    // the parameters ajv documents per keyword (https://ajv.js.org/api.html#error-parameters); each is read only under its keyword
+    const params = e.params as { missingProperty: string; additionalProperty: string; type: string | string[]; allowedValues: unknown[]; pattern: string };
     switch (e.keyword) {
       case 'required':
         issue = { path, atKey: false, message: `${here} is missing the required "${params.missingProperty}"` };
         break;
       case 'additionalProperties': {
-        const known = Object.keys((e.parentSchema as any)?.properties ?? {});
-        const extra = params.additionalProperty as string;
+        const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+        const extra = params.additionalProperty;
         issue = {
           path: [...path, extra],
           atKey: true,
@@ -131,18 +132,18 @@ export function describeErrors(errors: ErrorObject[], value: unknown, label: (pa
         break;
       }
       case 'enum': {
-        const allowed = (params.allowedValues as unknown[]).map((a) => JSON.stringify(a));
+        const allowed = params.allowedValues.map((a) => JSON.stringify(a));
         const v = valueAt(value, path);
         issue = {
           path,
           atKey: false,
           message: `${here} must be one of ${allowed.join(', ')}`,
-          hint: typeof v === 'string' ? didYouMean(v, (params.allowedValues as unknown[]).map(String)) : undefined,
+          hint: typeof v === 'string' ? didYouMean(v, params.allowedValues.map(String)) : undefined,
         };
         break;
       }
       case 'pattern': {
-        const desc = (e.parentSchema as any)?.description as string | undefined;
+        const desc = (e.parentSchema as { description?: string } | undefined)?.description;
         issue = { path, atKey: false, message: `${here} has an invalid value ${JSON.stringify(valueAt(value, path))}`, hint: desc ?? `it must match ${params.pattern}` };
         break;
       }

@@ -43,7 +43,7 @@ export function parseVarArg(arg: string): [string, unknown] {
   const key = arg.slice(0, eq).trim();
   if (!NAME.test(key)) throw new UserError(`bad --var "${arg}": "${key}" is not a variable name`, { hint: 'names start with a letter or _ and hold letters, digits and _' });
   const raw = arg.slice(eq + 1);
-  let value: unknown = raw;
+  let value: unknown;
   try {
     value = raw === '' ? '' : parseYamlValue(raw, { version: '1.2', schema: 'core', logLevel: 'error' });
   } catch {
@@ -202,7 +202,7 @@ export class Scope {
     define(
       'env',
       () =>
-        new Proxy({} as Record<string, string>, {
+        new Proxy<Record<string, string>>({}, {
           get: (_t, p) => (typeof p === 'string' ? process.env[p] : undefined),
           has: (_t, p) => typeof p === 'string' && process.env[p] !== undefined,
           getOwnPropertyDescriptor: (_t, p) => (typeof p === 'string' && process.env[p] !== undefined ? { value: process.env[p], enumerable: true, configurable: true } : undefined),

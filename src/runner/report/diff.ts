@@ -30,7 +30,7 @@ export function textDiff(before: string, after: string, label: string): string[]
 export function changeDiff(c: Change): string[] {
   if (c.before === undefined && c.after === undefined) return [];
   if ((typeof c.before === 'string' || c.before === undefined) && (typeof c.after === 'string' || c.after === undefined) && (c.before !== undefined || c.after !== undefined)) {
-    return textDiff((c.before as string | undefined) ?? '', (c.after as string | undefined) ?? '', c.target);
+    return textDiff(c.before ?? '', c.after ?? '', c.target);
   }
   return fieldDiff(c.before, c.after);
 }

@@ -1,14 +1,18 @@
 // A terminal gets a live task list (listr2): one line per task with its running output, parallel
 // blocks shown as concurrent subtasks. The executor drives everything; each listr task only mirrors
 // a playbook task and settles when that task's end event arrives.
-import { Listr, type ListrTaskWrapper } from 'listr2';
+import { Listr, type ListrDefaultRenderer, type ListrSimpleRenderer, type ListrTask, type ListrTaskWrapper } from 'listr2';
 import { formatDuration } from '../load/duration.js';
 import type { Reporter, RunEvent, TaskRef } from './events.js';
 import { endDetails, recapLines, statusWord, type Style } from './format.js';
 
+// the renderers kfup uses: listr2's default one, and its simple one where the terminal cannot redraw
+type Wrapper = ListrTaskWrapper<unknown, ListrDefaultRenderer, ListrSimpleRenderer>;
+type Task = ListrTask<unknown, ListrDefaultRenderer, ListrSimpleRenderer>;
+
 interface Slot {
   ref: TaskRef;
-  wrapper?: ListrTaskWrapper<unknown, any, any>;
+  wrapper?: Wrapper;
   settle?: (e: Extract<RunEvent, { type: 'task-end' }> | undefined) => void;
   ended?: Extract<RunEvent, { type: 'task-end' }>;
   pendingOutput?: string;
@@ -26,7 +30,7 @@ export class ListrReporter implements Reporter {
     private opts: { diff: boolean; style: Style },
   ) {}
 
-  private settleWith(slot: Slot, task: ListrTaskWrapper<unknown, any, any>, e: Extract<RunEvent, { type: 'task-end' }> | undefined): void {
+  private settleWith(slot: Slot, task: Wrapper, e: Extract<RunEvent, { type: 'task-end' }> | undefined): void {
     if (!e) {
       task.skip(`${slot.ref.name} (not run)`);
       return;
@@ -44,17 +48,17 @@ export class ListrReporter implements Reporter {
     return all.filter((c) => c.group === ref.key);
   }
 
-  private listrTask(ref: TaskRef, children: TaskRef[]): Record<string, unknown> {
+  private listrTask(ref: TaskRef, children: TaskRef[]): Task {
     // slots exist from run-start: the executor may finish a task before listr reaches it
     const slot = this.slots.get(ref.key)!;
     return {
       title: ref.name,
-      task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, any, any>): Promise<unknown> => {
+      task: async (_ctx: unknown, task: Wrapper): Promise<unknown> => {
         slot.wrapper = task;
         if (slot.pendingOutput) task.output = slot.pendingOutput;
         if (children.length) {
           return task.newListr(
-            children.map((c) => this.listrTask(c, this.childrenOf(this.all, c))) as never,
+            children.map((c) => this.listrTask(c, this.childrenOf(this.all, c))),
             { concurrent: ref.groupKind === 'parallel', exitOnError: false },
           );
         }
@@ -75,9 +79,9 @@ export class ListrReporter implements Reporter {
         this.all = e.tasks;
         for (const t of e.tasks) this.slots.set(t.key, { ref: t });
         const top = e.tasks.filter((t) => !t.group);
-        const list = new Listr(
-          top.map((t) => this.listrTask(t, this.childrenOf(e.tasks, t))) as never,
-          { concurrent: false, exitOnError: false, rendererOptions: { collapseSubtasks: false, showErrorMessage: true } as never },
+        const list = new Listr<unknown, 'default', 'simple'>(
+          top.map((t) => this.listrTask(t, this.childrenOf(e.tasks, t))),
+          { concurrent: false, exitOnError: false, rendererOptions: { collapseSubtasks: false, showErrorMessage: true } },
         );
         this.running = list.run().catch(() => undefined);
         break;

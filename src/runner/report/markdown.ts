@@ -17,8 +17,8 @@ export class MarkdownReporter implements Reporter {
   }
 
   close(): void {
-    const start = this.events.find((e) => e.type === 'run-start') as Extract<RunEvent, { type: 'run-start' }> | undefined;
-    const recap = this.events.find((e) => e.type === 'recap') as Extract<RunEvent, { type: 'recap' }> | undefined;
+    const start = this.events.find((e): e is Extract<RunEvent, { type: 'run-start' }> => e.type === 'run-start');
+    const recap = this.events.find((e): e is Extract<RunEvent, { type: 'recap' }> => e.type === 'recap');
     // in playbook order (parallel tasks end in any order), loop items after their task
     const order = (k: string) => k.split('.').map(Number);
     const ends = this.events

@@ -4,6 +4,7 @@ import type { Reporter, RunEvent } from './events.js';
 import { endDetails, recapLines, statusWord, type Style } from './format.js';
 
 // Control characters other than newline and tab never reach a log file.
+// eslint-disable-next-line no-control-regex -- matching control characters is this line's whole job
 const clean = (s: string): string => s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
 
 export class PlainReporter implements Reporter {

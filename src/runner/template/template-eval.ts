@@ -2,9 +2,35 @@
 // {{helper arg (sub expression)}}, which are evaluated here straight from Handlebars' parse tree
 // instead of being compiled to a function first.
 
-export type AstNode = { type: string; [k: string]: any };
+/**
+ * The fields of Handlebars' parse tree that kfup reads (handlebars/docs/compiler-api.md); which
+ * of them a node has depends on its type.
+ */
+export interface AstNode {
+  type: string;
+  /** Program */
+  body?: AstNode[];
+  /** ContentStatement and the literals */
+  value?: string | number | boolean;
+  /** PathExpression */
+  original?: string;
+  parts?: string[];
+  data?: boolean;
+  this?: boolean;
+  depth?: number;
+  /** MustacheStatement, BlockStatement, SubExpression */
+  path?: AstNode;
+  params?: AstNode[];
+  hash?: { pairs?: { key: string; value: AstNode }[] };
+  strip?: { open?: boolean; close?: boolean };
+  /** BlockStatement */
+  program?: AstNode;
+  inverse?: AstNode;
+}
 
-export const UNSUPPORTED = Symbol('unsupported');
+/** thrown when the fast path cannot evaluate a template; one instance, compared by identity */
+
+export const UNSUPPORTED = new Error('a template the fast path leaves to Handlebars');
 
 /**
  * Evaluates the templates playbooks mostly use - text, {{path}}, {{helper arg (sub expr)}} and
@@ -13,7 +39,7 @@ export const UNSUPPORTED = Symbol('unsupported');
  * UNSUPPORTED and goes to Handlebars itself.
  */
 export function interpret(ast: AstNode, data: Record<string, unknown>, helpers: Record<string, (...a: unknown[]) => unknown>): unknown {
-  const body = ast.body as AstNode[];
+  const body = ast.body ?? [];
   const evalExpr = (n: AstNode): unknown => {
     switch (n.type) {
       case 'StringLiteral':
@@ -25,8 +51,8 @@ export function interpret(ast: AstNode, data: Record<string, unknown>, helpers: 
       case 'NullLiteral':
         return null;
       case 'PathExpression': {
-        if (n.data || n.this || n.depth > 0) throw UNSUPPORTED;
-        const parts = n.parts as string[];
+        if (n.data || n.this || (n.depth ?? 0) > 0) throw UNSUPPORTED;
+        const parts = n.parts ?? [];
         if (parts.length === 1 && parts[0] in helpers && !(parts[0] in data)) return call(parts[0], [], undefined);
         let cur: unknown = data;
         for (const part of parts) {
@@ -41,7 +67,7 @@ export function interpret(ast: AstNode, data: Record<string, unknown>, helpers: 
         throw UNSUPPORTED;
     }
   };
-  const call = (name: string, params: AstNode[], hash: AstNode | undefined): unknown => {
+  const call = (name: string, params: AstNode[], hash: AstNode['hash']): unknown => {
     const helper = helpers[name] as ((...a: unknown[]) => unknown) | undefined;
     if (!helper) throw UNSUPPORTED;
     const hashValues: Record<string, unknown> = {};
@@ -50,18 +76,21 @@ export function interpret(ast: AstNode, data: Record<string, unknown>, helpers: 
   };
   const callNode = (n: AstNode): unknown => {
     const hasArgs = (n.params?.length ?? 0) > 0 || (n.hash?.pairs?.length ?? 0) > 0;
+    if (!n.path) throw UNSUPPORTED;
     if (!hasArgs) return evalExpr(n.path);
-    if (n.path.type !== 'PathExpression' || n.path.parts.length !== 1) throw UNSUPPORTED;
+    if (n.path.type !== 'PathExpression' || n.path.parts?.length !== 1 || n.path.original === undefined) throw UNSUPPORTED;
     return call(n.path.original, n.params ?? [], n.hash);
   };
   const isMustache = (n: AstNode) => n.type === 'MustacheStatement' && !n.strip?.open && !n.strip?.close;
   if (body.length === 1 && isMustache(body[0])) return { value: callNode(body[0]) };
   let out = '';
   for (const n of body) {
-    if (n.type === 'ContentStatement') out += n.value;
+    if (n.type === 'ContentStatement') out += String(n.value);
     else if (n.type === 'CommentStatement') continue;
     else if (isMustache(n)) {
       const v = callNode(n);
+      // printed as Handlebars prints a value, objects included
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string
       if (v !== undefined && v !== null) out += String(v);
     } else throw UNSUPPORTED;
   }

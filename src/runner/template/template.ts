@@ -88,7 +88,7 @@ hb.registerHelper('default', function (v: unknown, fallback: unknown) {
 });
 
 const empty = (v: unknown): boolean =>
-  v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && !isUnknown(v) && !Array.isArray(v) && Object.keys(v as object).length === 0);
+  v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && !isUnknown(v) && !Array.isArray(v) && Object.keys(v).length === 0);
 
 // the first of its arguments that is present and not empty: picks the result of whichever of
 // several alternative tasks (guarded by `when`) actually ran; its arguments may be absent
@@ -127,7 +127,7 @@ function resolves(data: object, parts: string[]): boolean {
   let cur: unknown = data;
   for (const part of parts) {
     if (cur === null || cur === undefined || (typeof cur !== 'object' && typeof cur !== 'function')) return false;
-    if (!(part in (cur as object))) return false;
+    if (!(part in cur)) return false;
     cur = (cur as Record<string, unknown>)[part];
   }
   return true;
@@ -155,14 +155,14 @@ function spellingHint(data: object, parts: string[]): string {
 function checkVariables(source: string, data: object): void {
   let ast = asts.get(source);
   if (!ast) {
-    ast = hb.parse(source) as unknown as AstNode;
+    ast = hb.parse(source);
     asts.set(source, ast);
   }
-  const visitPath = (p: AstNode, callee: boolean) => {
-    if (p.type !== 'PathExpression' || p.data || p.this || p.depth > 0 || p.parts.length === 0) return;
+  const visitPath = (p: AstNode | undefined, callee: boolean) => {
+    if (!p || p.type !== 'PathExpression' || p.data || p.this || (p.depth ?? 0) > 0 || !p.parts?.length) return;
     if (callee) return;
     if (!resolves(data, p.parts)) {
-      throw new TemplateError(`undefined variable "${p.original}" in ${JSON.stringify(source)}`, spellingHint(data, p.parts as string[]), p.original);
+      throw new TemplateError(`undefined variable "${p.original}" in ${JSON.stringify(source)}`, spellingHint(data, p.parts), p.original);
     }
   };
   const visitExpr = (n: AstNode | undefined) => {
@@ -172,14 +172,14 @@ function checkVariables(source: string, data: object): void {
   };
   const visitCall = (n: AstNode) => {
     const hasArgs = (n.params?.length ?? 0) > 0 || (n.hash?.pairs?.length ?? 0) > 0;
-    const name = n.path?.original as string | undefined;
+    const name = n.path?.original;
     const isHelper = hasArgs || (name !== undefined && name in hb.helpers && !(name in data));
     if (isHelper && name !== undefined && !(name in hb.helpers)) {
       throw new TemplateError(`unknown template helper "${name}" in ${JSON.stringify(source)}`, `helpers: ${helperNames().join(', ')}`);
     }
     visitPath(n.path, isHelper);
     // `default` and `coalesce` exist to supply a value for a variable that may be absent
-    (n.params ?? []).forEach((prm: AstNode, i: number) => {
+    (n.params ?? []).forEach((prm, i) => {
       const mayBeAbsent = (name === 'default' && i === 0) || name === 'coalesce';
       if (!(mayBeAbsent && prm.type === 'PathExpression')) visitExpr(prm);
     });
@@ -302,7 +302,7 @@ export function isTrue(v: unknown): boolean {
 /** an Unknown whose every property, at any depth, is the same Unknown: a registered task before apply */
 export function unknownTree(origin: string): Unknown {
   const proxy: Unknown = new Proxy(new Unknown(origin), {
-    get: (t, p, r) => (typeof p === 'symbol' || p in t ? Reflect.get(t, p, r) : proxy),
+    get: (t, p, r): unknown => (typeof p === 'symbol' || p in t ? (Reflect.get(t, p, r) as unknown) : proxy),
     has: () => true,
     getOwnPropertyDescriptor: (t, p) =>
       Reflect.getOwnPropertyDescriptor(t, p) ?? (typeof p === 'symbol' ? undefined : { value: proxy, writable: false, enumerable: true, configurable: true }),
@@ -314,7 +314,7 @@ export function unknownTree(origin: string): Unknown {
 export function outputsWithUnknowns(outputs: Record<string, unknown>, origin: string): Record<string, unknown> {
   const u = unknownTree(origin);
   return new Proxy(outputs, {
-    get: (t, p) => (typeof p === 'symbol' || p in t ? Reflect.get(t, p) : u),
+    get: (t, p): unknown => (typeof p === 'symbol' || p in t ? (Reflect.get(t, p) as unknown) : u),
     has: () => true,
     getOwnPropertyDescriptor: (t, p) => Reflect.getOwnPropertyDescriptor(t, p) ?? (typeof p === 'symbol' ? undefined : { value: u, writable: false, enumerable: true, configurable: true }),
   });
