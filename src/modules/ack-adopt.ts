@@ -172,7 +172,7 @@ async function planAdopt(ctx: Pick<Context, 'signal' | 'log' | 'mode'>, target: 
     return false;
   }
   // a 404 for the object could also mean the CRD is missing: the collection tells them apart
-  const collection = await unlessKubeNotFound(
+  const collection = await unlessKubeNotFound<unknown>(
     withKubeRetry(() => target.custom.listNamespacedCustomObject({ group: ADOPTED.group, version: ADOPTED.version, plural: ADOPTED.plural, namespace, limit: 1 }), r),
   );
   if (collection === undefined) {

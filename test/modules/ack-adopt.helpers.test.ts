@@ -50,6 +50,6 @@ describe('Kubernetes retry and list', () => {
 
   it('lists every page', async () => {
     const pages: Record<string, { items: number[]; metadata: { _continue?: string } }> = { '': { items: [1, 2], metadata: { _continue: 'a' } }, a: { items: [3], metadata: {} } };
-    expect(await listAll<number>(async (cont) => pages[cont ?? ''])).toEqual([1, 2, 3]);
+    expect(await listAll<number>((cont) => Promise.resolve(pages[cont ?? '']))).toEqual([1, 2, 3]);
   });
 });

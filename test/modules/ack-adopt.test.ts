@@ -63,7 +63,7 @@ taskTester({
         expect(end.notes.some((n) => /ACK runtime 0\.25\.0 .*sagemaker-controller:v1\.2\.1/.test(n))).toBe(true);
         expect(endpoint(sb)!.metadata.annotations?.[POLICY]).toBe('retain');
         expect(endpoint(sb)!.metadata.finalizers).toEqual([FINALIZER]);
-        const manifest = parse(readFileSync(join(run.dir, 'ack', 'team-000-xgboost-adopted.yaml'), 'utf8'));
+        const manifest: unknown = parse(readFileSync(join(run.dir, 'ack', 'team-000-xgboost-adopted.yaml'), 'utf8'));
         expect(manifest).toMatchObject({
           kind: 'AdoptedResource',
           metadata: { name: 'team-000-xgboost', namespace: 'team-000' },

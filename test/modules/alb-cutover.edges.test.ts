@@ -18,13 +18,15 @@ beforeAll(() => {
 
 // every test starts from blue being live
 beforeEach(() => {
-  zone().records.splice(0, zone().records.length, ...JSON.parse(seeded.records));
-  for (const r of JSON.parse(seeded.rules)) sb.aws.state.elbv2.rules.set(r.RuleArn, r);
+  reseedRecords();
+  for (const r of JSON.parse(seeded.rules) as Rule[]) sb.aws.state.elbv2.rules.set(r.RuleArn, r);
   sb.traffic.setFaults([]);
   sb.traffic.scenario = {};
 });
 
 const zone = () => sb.aws.state.route53.zone(sb.scenario.hostedZone.id);
+type Rule = ReturnType<typeof platformRule>;
+const reseedRecords = () => zone().records.splice(0, zone().records.length, ...(JSON.parse(seeded.records) as ReturnType<typeof zone>['records']));
 const record = (name: string, type: string) => sb.aws.state.route53.record(sb.scenario.hostedZone.id, name, type);
 const platformRule = () => [...sb.aws.state.elbv2.rules.values()].find((r) => !r.IsDefault)!;
 const blueHost = () => sb.scenario.blue.ingressHost;
@@ -109,7 +111,7 @@ describe('alb-cutover edges', () => {
     expect(nores.reporter.end('cut').message).toBe(`green's host ${greenHost()} does not resolve in hosted zone ${sb.scenario.subdomain}`);
     expect(sb.requestLog.since(mark).filter((e) => e.mutating)).toEqual([]);
 
-    zone().records.splice(0, zone().records.length, ...JSON.parse(seeded.records));
+    reseedRecords();
     platformRule().Actions[0].RedirectConfig!.Host = 'k8s-other.example.com';
     const byArn = await runTasks({ tasks: [task(params({ rule_arn: platformRule().RuleArn }))], targets: targets() });
     expect(byArn.reporter.end('cut').message).toContain(`redirects to k8s-other.example.com, neither blue's ${blueHost()} nor green's ${greenHost()}`);

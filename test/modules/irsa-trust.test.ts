@@ -35,7 +35,7 @@ taskTester({
         for (const [i, name] of profileRoles(sb).entries()) {
           const st = sb.aws.state.iam.trustPolicy(name).Statement;
           expect(st).toHaveLength(2);
-          expect(st[0].Principal.Federated).toBe(oidcProviderArn(sb.scenario, 'blue'));
+          expect(st[0]).toMatchObject({ Principal: { Federated: oidcProviderArn(sb.scenario, 'blue') } });
           expect(st[1]).toEqual({
             Effect: 'Allow',
             Principal: { Federated: oidcProviderArn(sb.scenario, 'green') },

@@ -8,7 +8,12 @@ import { awsErrorName, isNotFound } from './aws.js';
 
 const MISSING_MESSAGE = /could not find|does not exist|not found/i;
 
+const messageOf = (e: unknown): string => {
+  const m = e instanceof Error ? e.message : (e as { message?: unknown } | null)?.message;
+  return typeof m === 'string' ? m : '';
+};
+
 export function isMissing(e: unknown): boolean {
   if (isNotFound(e)) return true;
-  return awsErrorName(e) === 'ValidationException' && MISSING_MESSAGE.test(e instanceof Error ? e.message : String((e as { message?: unknown } | null)?.message ?? ''));
+  return awsErrorName(e) === 'ValidationException' && MISSING_MESSAGE.test(messageOf(e));
 }
