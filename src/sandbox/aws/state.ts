@@ -513,6 +513,8 @@ export interface RecordSet {
   Name: string;
   Type: string;
   SetIdentifier?: string;
+  /** weighted routing: the record's share of the answers for its name and type */
+  Weight?: number;
   TTL?: number;
   ResourceRecords?: { Value: string }[];
   AliasTarget?: AliasTarget;
@@ -654,7 +656,7 @@ export class Route53State {
 }
 
 function strip(r: RecordSet): RecordSet {
-  return { Name: r.Name, Type: r.Type, SetIdentifier: r.SetIdentifier, TTL: r.TTL, ResourceRecords: r.ResourceRecords, AliasTarget: r.AliasTarget };
+  return { Name: r.Name, Type: r.Type, SetIdentifier: r.SetIdentifier, Weight: r.Weight, TTL: r.TTL, ResourceRecords: r.ResourceRecords, AliasTarget: r.AliasTarget };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ const recordOut = (r: RecordSet) => ({
   Name: r.Name,
   Type: r.Type,
   SetIdentifier: r.SetIdentifier,
+  Weight: r.Weight,
   TTL: r.TTL,
   ResourceRecords: r.ResourceRecords,
   AliasTarget: r.AliasTarget,
@@ -33,6 +34,7 @@ function recordIn(n: XmlNode | undefined): RecordSet {
     Name: name,
     Type: type,
     SetIdentifier: xmlText(n, 'SetIdentifier'),
+    Weight: xmlText(n, 'Weight') !== undefined ? Number(xmlText(n, 'Weight')) : undefined,
     TTL: ttl !== undefined ? Number(ttl) : undefined,
     ResourceRecords: rrs ? xmlChildren(rrs, 'ResourceRecord').map((r) => ({ Value: xmlText(r, 'Value') ?? '' })) : undefined,
     AliasTarget: alias
