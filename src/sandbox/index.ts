@@ -43,6 +43,8 @@ export interface SandboxOptions {
   /** seed for fault injection (default 1) */
   seed?: number;
   timing?: SandboxTiming;
+  /** the emulated account's IAM quota "Role trust policy length" (default 2,048 characters, white space not counted) */
+  trustPolicyQuota?: number;
 }
 
 export interface SandboxCluster {
@@ -88,6 +90,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   const aws = new AwsEmulator({ traffic, scenario, timing: { backupJobMs: timing.backupJobMs, dnsChangeMs: timing.dnsChangeMs } });
   seedAws(aws.state, scenario);
+  if (opts.trustPolicyQuota !== undefined) aws.state.iam.trustPolicyQuota = opts.trustPolicyQuota;
   const bucket = new VeleroBucket(scenario.velero.bucket);
   const stops: (() => void)[] = [];
   const servers = {} as Record<'blue' | 'green', KubeApiServer>;

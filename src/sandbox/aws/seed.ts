@@ -8,6 +8,8 @@ import { AwsState, normalizeDnsName, stableId, type RecordSet } from './state.js
 /** us-west-2's hosted zone id for ALB alias targets (other regions are close enough for a sandbox) */
 const ALB_ZONE_ID: Record<string, string> = { 'us-west-2': 'Z1H1FL5HABSF5', 'us-east-1': 'Z35SXDOTRQ7X7K', 'eu-west-1': 'Z32O12XQLNTSW2' };
 const CLOUDFRONT_ZONE_ID = 'Z2FDTNDATAQYW2';
+/** A records of other hosts in the platform's zone (svc-NNN, sorted after the platform's own names) */
+export const FILLER_HOSTS = 320;
 const EKS_THUMBPRINT = '9e99a48a9960b14926bb7f3b02e22da2b0ab7280';
 
 /** the trust policy an IRSA role has: assume-role-with-web-identity from one cluster's OIDC provider */
@@ -137,6 +139,15 @@ export function seedAws(state: AwsState, s: Scenario): AwsState {
   addSecret(s.rds.secretName, { username: 'admin', password: `sbx-${stableId('rds-pw', 20)}`, database: 'kubeflow', host: rdsHost, port: '3306' }, 'Kubeflow RDS credentials');
   addSecret(s.s3.secretName, { accesskey: `AKIA${stableId('s3-ak', 16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}`, secretkey: stableId('s3-sk', 40, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789') }, 'Kubeflow S3 credentials');
 
+  // ---- RDS: the MySQL database Kubeflow's metadata and pipelines use
+  state.rds.instances.set(s.rds.instanceId, {
+    DBInstanceIdentifier: s.rds.instanceId, DBInstanceArn: `arn:aws:rds:${region}:${acct}:db:${s.rds.instanceId}`, DBInstanceClass: 'db.m5.large',
+    Engine: 'mysql', EngineVersion: '8.0.35', DBInstanceStatus: 'available', MasterUsername: 'admin', DBName: 'kubeflow',
+    Endpoint: { Address: s.rds.endpoint, Port: 3306, HostedZoneId: 'Z1PVIF0B656C1W' }, AllocatedStorage: 20, InstanceCreateTime: created,
+    AvailabilityZone: azs[0], MultiAZ: false, StorageType: 'gp3', StorageEncrypted: true, VpcId: s.vpc.id, SecurityGroupIds: [s.vpc.clusterSecurityGroup],
+    SubnetIds: s.vpc.privateSubnets, Tags: [tag('kubeflow.org/deployment', 'cognito-rds-s3')],
+  });
+
   // ---- AWS Backup: the vault the deployment made, and the resources it protects
   state.backup.vaults.set(s.backup.vault, {
     BackupVaultName: s.backup.vault,
@@ -145,7 +156,7 @@ export function seedAws(state: AwsState, s: Scenario): AwsState {
     CreationDate: created,
     CreatorRequestId: 'terraform-kubeflow',
   });
-  state.backup.resources.rds = `arn:aws:rds:${region}:${acct}:db:${s.rds.instanceId}`;
+  state.backup.resources.rds = state.rds.instances.get(s.rds.instanceId)!.DBInstanceArn;
   state.backup.resources.s3 = `arn:aws:s3:::${s.s3.bucket}`;
   state.backup.resources.efs = efsArn;
   void backupRole;
@@ -164,6 +175,21 @@ export function seedAws(state: AwsState, s: Scenario): AwsState {
     ListenerArn: listenerArn, LoadBalancerArn: lbArn, Port: s.alb.listenerPort, Protocol: 'HTTPS', Certificates: [{ CertificateArn: s.cognito.certificateArn }],
     SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06', DefaultActions: [{ Type: 'fixed-response', Order: 1, FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'not found' } }],
   });
+  // the load balancers the AWS Load Balancer Controller made for each cluster's istio ingress:
+  // their DNS names are the ingress hosts, which the zone's records point at (an alias must name an
+  // existing load balancer together with its canonical hosted zone id, as Route 53 checks)
+  for (const side of ['blue', 'green'] as const) {
+    const host = s[side].ingressHost;
+    const name = host.split('.')[0].replace(/-[^-]+$/, '');
+    const id = stableId(`ingress-lb:${side}`, 16);
+    const arn = `arn:aws:elasticloadbalancing:${region}:${acct}:loadbalancer/app/${name}/${id}`;
+    state.elbv2.loadBalancers.set(arn, {
+      LoadBalancerArn: arn, LoadBalancerName: name, DNSName: host, CanonicalHostedZoneId: ALB_ZONE_ID[region] ?? 'Z1H1FL5HABSF5',
+      CreatedTime: side === 'blue' ? created : Date.now() - 3000_000, Scheme: 'internet-facing', VpcId: s.vpc.id, State: { Code: 'active' }, Type: 'application',
+      AvailabilityZones: s.vpc.publicSubnets.map((subnet, i) => ({ ZoneName: azs[i % 3], SubnetId: subnet })),
+      SecurityGroups: [side === 'blue' ? s.vpc.clusterSecurityGroup : greenSg], IpAddressType: 'ipv4',
+    });
+  }
   const ruleArn = (n: string) => `arn:aws:elasticloadbalancing:${region}:${acct}:listener-rule/app/${s.alb.name}/${albId}/${stableId('listener', 16)}/${stableId(`rule:${n}`, 16)}`;
   state.elbv2.rules.set(ruleArn('platform'), {
     RuleArn: ruleArn('platform'), ListenerArn: listenerArn, Priority: '1', IsDefault: false,
@@ -188,6 +214,11 @@ export function seedAws(state: AwsState, s: Scenario): AwsState {
     { Name: normalizeDnsName(`green.${s.subdomain}`), Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: s.green.ingressHost }] },
     { Name: normalizeDnsName(s.cognito.domain), Type: 'A', AliasTarget: { HostedZoneId: CLOUDFRONT_ZONE_ID, DNSName: `d${stableId('cf', 13, 'abcdefghijklmnopqrstuvwxyz0123456789')}.cloudfront.net.`, EvaluateTargetHealth: false } },
   ];
+  // the zone also holds the platform team's other hosts, enough of them that listing the zone
+  // takes more than one page (ListResourceRecordSets returns at most 300 records at a time)
+  for (let i = 0; i < FILLER_HOSTS; i++) {
+    records.push({ Name: normalizeDnsName(`svc-${String(i).padStart(3, '0')}.${s.subdomain}`), Type: 'A', TTL: 300, ResourceRecords: [{ Value: `10.0.${200 + Math.floor(i / 250)}.${(i % 250) + 1}` }] });
+  }
   state.route53.zones.set(s.hostedZone.id, { Id: s.hostedZone.id, Name: zoneName, CallerReference: 'terraform-kubeflow-zone', Comment: 'Kubeflow platform', PrivateZone: false, records });
 
   // ---- SageMaker: the endpoints ACK made for the profiles

@@ -8,6 +8,7 @@
 //   state.ec2.vpcs/subnets/securityGroups   Maps by id
 //   state.efs.fileSystems     Map<id, EfsFileSystem>
 //   state.secrets.secrets     Map<name, Secret>              (values are fake; never print them)
+//   state.rds.instances       Map<identifier, DbInstance>    the deployment's database
 //   state.backup.vaults / .jobs / .recoveryPoints / .resources   jobs advance with time: reading
 //                             `jobs` (or calling settle()) moves them CREATED -> RUNNING -> COMPLETED|FAILED;
 //                             RDS and FSx recovery points are an RDS snapshot / FSx backup (ARNs of
@@ -23,6 +24,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ScenarioFaults } from '../traffic.js';
 import { AwsError } from './wire.js';
+import { checkTrustPolicy, DEFAULT_TRUST_POLICY_QUOTA } from './services/iam-policy.js';
+import { aliasProblem, type AliasWorld } from './services/route53-alias.js';
+import { checkRuleActions } from './services/elbv2-actions.js';
 
 export interface AwsTiming {
   /** how long a backup job takes from start to COMPLETED/FAILED (ms, default 1500) */
@@ -34,6 +38,19 @@ export interface AwsTiming {
 export interface Tag {
   Key: string;
   Value: string;
+}
+
+/** JSON with object keys sorted, so that two requests with the same members compare equal */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v as object)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }
 
 /** short, stable pseudo-random ids derived from a name, so a seeded account looks the same every run */
@@ -94,6 +111,11 @@ export interface OidcProvider {
 export class IamState {
   readonly roles = new Map<string, IamRole>();
   readonly oidcProviders = new Map<string, OidcProvider>();
+  /**
+   * The account's "Role trust policy length" quota (characters, white space not counted): 2,048
+   * by default, raised on request up to 8,192. Settable here or through the sandbox's options.
+   */
+  trustPolicyQuota = DEFAULT_TRUST_POLICY_QUOTA;
 
   constructor(private readonly accountId: string) {}
 
@@ -103,35 +125,35 @@ export class IamState {
     return role;
   }
 
-  addRole(name: string, trustPolicy: unknown, opts: { path?: string; description?: string; tags?: Tag[] } = {}): IamRole {
+  /** IAM's checks of a trust policy (size quota, grammar, principals that must exist): see services/iam-policy.ts */
+  checkTrustPolicy(document: string): void {
+    checkTrustPolicy(document, { accountId: this.accountId, quota: this.trustPolicyQuota, oidcProviderExists: (arn) => this.oidcProviders.has(arn) });
+  }
+
+  /** CreateRole (and the seed): the trust policy passes the same checks as UpdateAssumeRolePolicy's */
+  addRole(name: string, trustPolicy: unknown, opts: { path?: string; description?: string; tags?: Tag[]; maxSessionDuration?: number } = {}): IamRole {
     const path = opts.path ?? '/';
+    const document = typeof trustPolicy === 'string' ? trustPolicy : JSON.stringify(trustPolicy);
+    this.checkTrustPolicy(document);
     const role: IamRole = {
       RoleName: name,
       RoleId: 'AROA' + stableId(`role:${name}`, 17, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'),
       Arn: `arn:aws:iam::${this.accountId}:role${path}${name}`,
       Path: path,
       CreateDate: Date.UTC(2023, 4, 2, 10, 0, 0),
-      AssumeRolePolicyDocument: JSON.stringify(trustPolicy),
+      AssumeRolePolicyDocument: document,
       Description: opts.description,
-      MaxSessionDuration: 3600,
+      MaxSessionDuration: opts.maxSessionDuration ?? 3600,
       Tags: opts.tags ?? [],
     };
     this.roles.set(name, role);
     return role;
   }
 
-  /** UpdateAssumeRolePolicy: the document must be a JSON policy with a Statement */
+  /** UpdateAssumeRolePolicy: the role must exist and IAM must accept the document */
   updateAssumeRolePolicy(name: string, document: string): void {
     const role = this.getRole(name);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(document);
-    } catch {
-      throw new AwsError('MalformedPolicyDocument', 'This policy contains invalid Json');
-    }
-    if (!parsed || typeof parsed !== 'object' || !('Statement' in parsed)) {
-      throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.');
-    }
+    this.checkTrustPolicy(document);
     role.AssumeRolePolicyDocument = document;
   }
 
@@ -224,6 +246,33 @@ export class SecretsState {
 }
 
 // ---------------------------------------------------------------------------------------------
+export interface DbInstance {
+  DBInstanceIdentifier: string;
+  DBInstanceArn: string;
+  DBInstanceClass: string;
+  Engine: string;
+  EngineVersion: string;
+  DBInstanceStatus: string;
+  MasterUsername: string;
+  DBName: string;
+  Endpoint: { Address: string; Port: number; HostedZoneId: string };
+  AllocatedStorage: number;
+  InstanceCreateTime: number;
+  AvailabilityZone: string;
+  MultiAZ: boolean;
+  StorageType: string;
+  StorageEncrypted: boolean;
+  VpcId: string;
+  SecurityGroupIds: string[];
+  SubnetIds: string[];
+  Tags: Tag[];
+}
+
+export class RdsState {
+  readonly instances = new Map<string, DbInstance>();
+}
+
+// ---------------------------------------------------------------------------------------------
 export type BackupJobState = 'CREATED' | 'PENDING' | 'RUNNING' | 'ABORTING' | 'ABORTED' | 'COMPLETED' | 'FAILED' | 'EXPIRED';
 
 export interface BackupVault {
@@ -276,7 +325,15 @@ export class BackupState {
   /** ARNs of the account's protectable resources (rds, s3, efs), as AWS Backup names them */
   readonly resources: { rds: string; s3: string; efs: string } = { rds: '', s3: '', efs: '' };
   private readonly allJobs = new Map<string, BackupJob>();
-  private readonly tokens = new Map<string, { jobId: string; at: number }>();
+  private readonly tokens = new Map<string, { jobId: string; at: number; params: string }>();
+  /**
+   * How long StartBackupJob remembers an IdempotencyToken. The API reference's earlier edition
+   * said "Idempotency tokens time out after one hour"; today's says only that a retry with the
+   * same token "results in a success message with no action taken". The sandbox keeps the one
+   * documented figure, the shorter window (the less convenient reading for a caller that relies
+   * on the token to find its job again).
+   */
+  tokenWindowMs = 3600_000;
 
   constructor(
     private readonly region: string,
@@ -302,14 +359,33 @@ export class BackupState {
     return ({ rds: 'RDS', s3: 'S3', elasticfilesystem: 'EFS', dynamodb: 'DynamoDB', ec2: 'EC2', fsx: 'FSx' } as Record<string, string>)[service];
   }
 
+  /**
+   * StartBackupJob. `requestParams` are the request's other members, as sent: a token seen within
+   * tokenWindowMs with the same parameters returns the job it started ("success ... with no
+   * action taken", https://docs.aws.amazon.com/aws-backup/latest/devguide/API_StartBackupJob.html).
+   * The reference does not say what a token reused with different parameters does; the sandbox
+   * takes the least convenient reading and refuses it (InvalidRequestException), as other AWS APIs
+   * refuse a client token reused with other parameters (EC2's IdempotentParameterMismatch, FSx's
+   * IncompatibleParameterError).
+   */
   start(
     input: { BackupVaultName: string; ResourceArn: string; IamRoleArn: string; IdempotencyToken?: string; RecoveryPointTags?: Record<string, string> },
-    roleExists: (arn: string) => boolean): BackupJob {
+    roleExists: (arn: string) => boolean,
+    requestParams: Record<string, unknown> = input): BackupJob {
     const now = Date.now();
+    const { IdempotencyToken: _token, ...rest } = requestParams;
+    const params = canonicalJson(rest);
     if (input.IdempotencyToken) {
       const prior = this.tokens.get(input.IdempotencyToken);
-      // AWS Backup honours a token for a day: a retried start returns the job it already made
-      if (prior && now - prior.at < 24 * 3600_000) return this.jobs.get(prior.jobId)!;
+      if (prior && now - prior.at < this.tokenWindowMs) {
+        if (prior.params !== params) {
+          throw new AwsError('InvalidRequestException', `IdempotencyToken ${input.IdempotencyToken} was already used with different parameters (backup job ${prior.jobId})`, 400, {
+            Code: 'InvalidRequestException',
+            Type: 'Client',
+          });
+        }
+        return this.jobs.get(prior.jobId)!;
+      }
     }
     const vault = this.vault(input.BackupVaultName);
     const type = input.ResourceArn.startsWith('arn:') ? BackupState.resourceType(input.ResourceArn) : undefined;
@@ -335,7 +411,7 @@ export class BackupState {
       endsAt: now + this.durationMs(),
     };
     this.allJobs.set(id, job);
-    if (input.IdempotencyToken) this.tokens.set(input.IdempotencyToken, { jobId: id, at: now });
+    if (input.IdempotencyToken) this.tokens.set(input.IdempotencyToken, { jobId: id, at: now, params });
     return job;
   }
 
@@ -437,6 +513,8 @@ export interface RecordSet {
   Name: string;
   Type: string;
   SetIdentifier?: string;
+  /** weighted routing: the record's share of the answers for its name and type */
+  Weight?: number;
   TTL?: number;
   ResourceRecords?: { Value: string }[];
   AliasTarget?: AliasTarget;
@@ -465,17 +543,26 @@ export function normalizeDnsName(name: string): string {
   return n.replace(/\*/g, '\\052');
 }
 
-/** Route 53 lists records by name with the labels reversed (com.example.www), then by type */
-function recordOrder(a: RecordSet, b: RecordSet): number {
-  const key = (r: RecordSet) => r.Name.split('.').reverse().join('.');
-  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.Type < b.Type ? -1 : a.Type > b.Type ? 1 : 0;
+/**
+ * Route 53 lists records by name with the labels reversed (com.example.www), then by type, and
+ * records of one name and type (weighted, latency ... ones) by SetIdentifier
+ * (ListResourceRecordSets, "Sort order"; NextRecordIdentifier pages between those).
+ */
+export function recordOrder(a: Pick<RecordSet, 'Name' | 'Type' | 'SetIdentifier'>, b: Pick<RecordSet, 'Name' | 'Type' | 'SetIdentifier'>): number {
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  const key = (r: { Name: string }) => r.Name.split('.').reverse().join('.');
+  return cmp(key(a), key(b)) || cmp(a.Type, b.Type) || cmp(a.SetIdentifier ?? '', b.SetIdentifier ?? '');
 }
 
 export class Route53State {
   readonly zones = new Map<string, HostedZone>();
   readonly changes = new Map<string, DnsChange>();
 
-  constructor(private readonly pendingMs: () => number) {}
+  constructor(
+    private readonly pendingMs: () => number,
+    /** what alias records may point at (the account's load balancers) */
+    private readonly aliasWorld: Pick<AliasWorld, 'loadBalancers'> = { loadBalancers: () => [] },
+  ) {}
 
   zone(id: string): HostedZone {
     const z = this.zones.get(id.replace(/^\/?hostedzone\//, ''));
@@ -529,14 +616,24 @@ export class Route53State {
           problems.push(`A HostedZone must contain at least one NS record for the zone itself.`);
         } else next.splice(idx, 1);
       } else {
-        if ((rr.Type === 'CNAME' && rr.Name === zone.Name)) {
+        // a CNAME can be neither at the apex nor beside another type of the same name (RFC 1034
+        // section 3.6.2; Route 53 developer guide, "Choosing between alias and non-alias records"
+        // https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-choosing-alias-non-alias.html)
+        if (rr.Type === 'CNAME' && rr.Name === zone.Name) {
           problems.push(`RRSet of type CNAME with DNS name ${rr.Name} is not permitted at apex in zone ${zone.Name}`);
           continue;
         }
         const clash = next.find((r) => r.Name === rr.Name && (r.Type === 'CNAME') !== (rr.Type === 'CNAME'));
         if (clash) {
-          problems.push(`RRSet of type ${rr.Type} with DNS name ${rr.Name} is not permitted as it conflicts with other records with the same DNS name in zone ${zone.Name}`);
+          problems.push(`RRSet of type ${rr.Type} with DNS name ${rr.Name} is not permitted because a conflicting RRSet of type ${clash.Type} with the same DNS name already exists in zone ${zone.Name}`);
           continue;
+        }
+        if (rr.AliasTarget) {
+          const why = aliasProblem(rr as RecordSet & { AliasTarget: AliasTarget }, { loadBalancers: this.aliasWorld.loadBalancers, zone: (id) => this.zones.get(id) }, { id: zone.Id, records: next });
+          if (why) {
+            problems.push(why);
+            continue;
+          }
         }
         if (idx >= 0) next[idx] = rr;
         else next.push(rr);
@@ -559,7 +656,7 @@ export class Route53State {
 }
 
 function strip(r: RecordSet): RecordSet {
-  return { Name: r.Name, Type: r.Type, SetIdentifier: r.SetIdentifier, TTL: r.TTL, ResourceRecords: r.ResourceRecords, AliasTarget: r.AliasTarget };
+  return { Name: r.Name, Type: r.Type, SetIdentifier: r.SetIdentifier, Weight: r.Weight, TTL: r.TTL, ResourceRecords: r.ResourceRecords, AliasTarget: r.AliasTarget };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -575,6 +672,7 @@ export interface RuleAction {
   Type: string;
   Order?: number;
   TargetGroupArn?: string;
+  ForwardConfig?: { TargetGroups?: { TargetGroupArn: string; Weight?: number }[] };
   RedirectConfig?: RedirectConfig;
   FixedResponseConfig?: { StatusCode: string; ContentType?: string; MessageBody?: string };
 }
@@ -627,25 +725,16 @@ export class Elbv2State {
     return r;
   }
 
+  /**
+   * ModifyRule: Actions, when given, replace the rule's whole list (and Conditions theirs), as the
+   * API reference says ("To add an item to a list ... you must provide the entire list"); the new
+   * actions must pass the documented rules of services/elbv2-actions.ts.
+   */
   modifyRule(arn: string, actions?: RuleAction[], conditions?: RuleCondition[]): Rule {
     const rule = this.rule(arn);
     if (conditions && rule.IsDefault) throw new AwsError('OperationNotPermitted', 'Conditions cannot be specified for the default rule');
     if (actions) {
-      if (actions.length === 0) throw new AwsError('ValidationError', "1 validation error detected: Value '[]' at 'actions' failed to satisfy constraint: Member must have length greater than or equal to 1");
-      for (const a of actions) {
-        if (a.Type === 'redirect') {
-          if (!a.RedirectConfig) throw new AwsError('ValidationError', 'A redirect configuration must be specified for a redirect action');
-          if (!['HTTP_301', 'HTTP_302'].includes(a.RedirectConfig.StatusCode)) {
-            throw new AwsError('ValidationError', `1 validation error detected: Value '${a.RedirectConfig.StatusCode}' at 'redirectConfig.statusCode' failed to satisfy constraint: Member must satisfy enum value set: [HTTP_301, HTTP_302]`);
-          }
-        } else if (a.Type === 'forward') {
-          if (!a.TargetGroupArn) throw new AwsError('ValidationError', 'A target group ARN must be specified for a forward action');
-        } else if (a.Type === 'fixed-response') {
-          if (!a.FixedResponseConfig) throw new AwsError('ValidationError', 'A fixed response configuration must be specified');
-        } else {
-          throw new AwsError('InvalidLoadBalancerAction', `The action type '${a.Type}' is not valid`);
-        }
-      }
+      checkRuleActions(actions, this.listeners.get(rule.ListenerArn)?.Protocol);
       rule.Actions = actions.map((a, i) => ({ ...a, Order: a.Order ?? i + 1 }));
     }
     if (conditions) rule.Conditions = conditions;
@@ -698,6 +787,7 @@ export class AwsState {
   readonly ec2 = new Ec2State();
   readonly efs = new EfsState();
   readonly secrets = new SecretsState();
+  readonly rds = new RdsState();
   readonly backup: BackupState;
   readonly route53: Route53State;
   readonly elbv2 = new Elbv2State();
@@ -712,7 +802,7 @@ export class AwsState {
     this.sts = { Account: accountId, Arn: `arn:aws:iam::${accountId}:user/kfup-operator`, UserId: 'AIDA' + stableId(`user:${accountId}`, 17, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567') };
     this.iam = new IamState(accountId);
     this.backup = new BackupState(region, accountId, faults, () => timing.backupJobMs ?? 1500);
-    this.route53 = new Route53State(() => faults().slowDnsMs ?? timing.dnsChangeMs ?? 300);
+    this.route53 = new Route53State(() => faults().slowDnsMs ?? timing.dnsChangeMs ?? 300, { loadBalancers: () => this.elbv2.loadBalancers.values() });
     this.sagemaker = new SageMakerState(region, accountId);
   }
 }

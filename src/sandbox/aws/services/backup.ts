@@ -67,6 +67,7 @@ export const backup = restService({ name: 'backup', signingName: 'backup', proto
           RecoveryPointTags: recoveryPointTags(input.RecoveryPointTags),
         },
         (arn) => [...state.iam.roles.values()].some((r) => r.Arn === arn),
+        input,
       );
       return {
         body: {
@@ -106,6 +107,29 @@ export const backup = restService({ name: 'backup', signingName: 'backup', proto
     pattern: /^\/backup-jobs\/(?<id>[^/]+)$/,
     operation: 'DescribeBackupJob',
     run: (p, _req, state) => ({ body: { ...jobOut(state.backup.getJob(p.id), state.accountId), NumberOfChildJobs: 0 } }),
+  },
+  {
+    // `aws backup list-backup-vaults`
+    method: 'GET',
+    pattern: /^\/backup-vaults\/?$/,
+    operation: 'ListBackupVaults',
+    run: (_p, req, state) => {
+      state.backup.settle();
+      let vaults = [...state.backup.vaults.values()].sort((a, b) => a.CreationDate - b.CreationDate);
+      const type = req.query.get('vaultType');
+      if (type && type !== 'BACKUP_VAULT') vaults = [];
+      const { items, NextToken } = page(vaults, req.query);
+      return {
+        body: {
+          NextToken,
+          BackupVaultList: items.map((v) => ({
+            BackupVaultName: v.BackupVaultName, BackupVaultArn: v.BackupVaultArn, VaultType: 'BACKUP_VAULT', VaultState: 'AVAILABLE', CreationDate: epochSeconds(v.CreationDate),
+            EncryptionKeyArn: v.EncryptionKeyArn, CreatorRequestId: v.CreatorRequestId, Locked: false,
+            NumberOfRecoveryPoints: [...state.backup.recoveryPoints.values()].filter((r) => r.BackupVaultName === v.BackupVaultName).length,
+          })),
+        },
+      };
+    },
   },
   {
     method: 'GET',

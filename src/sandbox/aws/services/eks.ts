@@ -5,6 +5,20 @@ import { AwsError, epochSeconds } from '../wire.js';
 
 export const eks = restService({ name: 'eks', signingName: 'eks', protocol: 'restJson' }, [
   {
+    // `aws eks list-clusters`: names in creation order, maxResults 1..100 (default 100)
+    method: 'GET',
+    pattern: /^\/clusters\/?$/,
+    operation: 'ListClusters',
+    run: (_p, req, state) => {
+      const max = Number(req.query.get('maxResults') ?? 100);
+      if (!Number.isInteger(max) || max < 1 || max > 100) throw new AwsError('InvalidParameterException', 'maxResults must be between 1 and 100', 400);
+      const names = [...state.eks.clusters.values()].sort((a, b) => a.createdAt - b.createdAt || (a.name < b.name ? -1 : 1)).map((c) => c.name);
+      const start = Number(req.query.get('nextToken') ?? 0) || 0;
+      const page = names.slice(start, start + max);
+      return { body: { clusters: page, nextToken: start + max < names.length ? String(start + max) : undefined } };
+    },
+  },
+  {
     method: 'GET',
     pattern: /^\/clusters\/(?<name>[^/]+)$/,
     operation: 'DescribeCluster',

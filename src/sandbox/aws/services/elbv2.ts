@@ -18,6 +18,9 @@ function actionIn(a: Q): RuleAction {
     Type: type,
     Order: a.Order !== undefined ? Number(qStr(a.Order)) : undefined,
     TargetGroupArn: qStr(a.TargetGroupArn),
+    ForwardConfig: a.ForwardConfig
+      ? { TargetGroups: qList((a.ForwardConfig as Q).TargetGroups).map((t) => ({ TargetGroupArn: qStr((t as Q).TargetGroupArn) ?? '', Weight: (t as Q).Weight !== undefined ? Number(qStr((t as Q).Weight)) : undefined })) }
+      : undefined,
     RedirectConfig: rc
       ? { Protocol: qStr(rc.Protocol), Port: qStr(rc.Port), Host: qStr(rc.Host), Path: qStr(rc.Path), Query: qStr(rc.Query), StatusCode: qStr(rc.StatusCode) ?? '' }
       : undefined,

@@ -2,7 +2,7 @@
 
 import { rpcService } from '../service.js';
 import type { IamRole, OidcProvider } from '../state.js';
-import { AwsError, isoTime, qStr, unflattenQuery, type QueryValue } from '../wire.js';
+import { AwsError, isoTime, qList, qStr, unflattenQuery, type QueryValue } from '../wire.js';
 
 const roleOut = (r: IamRole) => ({
   Path: r.Path,
@@ -34,6 +34,20 @@ export const iam = rpcService(
   { name: 'iam', signingName: 'iam', protocol: 'query', xmlns: 'https://iam.amazonaws.com/doc/2010-05-08/' },
   {
     GetRole: (input, state) => ({ Role: roleOut(state.iam.getRole(need(input, 'RoleName'))) }),
+    CreateRole: (input, state) => {
+      const name = need(input, 'RoleName');
+      const document = need(input, 'AssumeRolePolicyDocument');
+      // role names are unique in the account regardless of case (IAM quotas page, name requirements)
+      if ([...state.iam.roles.keys()].some((n) => n.toLowerCase() === name.toLowerCase())) {
+        throw new AwsError('EntityAlreadyExists', `Role with name ${name} already exists.`, 409);
+      }
+      const path = qStr(input.Path) ?? '/';
+      const tags = qList(input.Tags).map((t) => ({ Key: qStr((t as Record<string, QueryValue>).Key) ?? '', Value: qStr((t as Record<string, QueryValue>).Value) ?? '' }));
+      const max = qStr(input.MaxSessionDuration);
+      const role = state.iam.addRole(name, document, { path, description: qStr(input.Description), tags, maxSessionDuration: max ? Number(max) : undefined });
+      role.CreateDate = Date.now();
+      return { Role: roleOut(role) };
+    },
     UpdateAssumeRolePolicy: (input, state) => {
       state.iam.updateAssumeRolePolicy(need(input, 'RoleName'), need(input, 'PolicyDocument'));
       return undefined;

@@ -2,7 +2,7 @@
 // PENDING to INSYNC after a delay (the cut-over waits on GetChange).
 
 import { restService } from '../service.js';
-import { normalizeDnsName, type HostedZone, type RecordSet } from '../state.js';
+import { normalizeDnsName, recordOrder, type HostedZone, type RecordSet } from '../state.js';
 import { AwsError, isoTime, parseXml, xmlChild, xmlChildren, xmlText, type XmlNode } from '../wire.js';
 
 const zoneOut = (z: HostedZone) => ({
@@ -17,6 +17,7 @@ const recordOut = (r: RecordSet) => ({
   Name: r.Name,
   Type: r.Type,
   SetIdentifier: r.SetIdentifier,
+  Weight: r.Weight,
   TTL: r.TTL,
   ResourceRecords: r.ResourceRecords,
   AliasTarget: r.AliasTarget,
@@ -33,6 +34,7 @@ function recordIn(n: XmlNode | undefined): RecordSet {
     Name: name,
     Type: type,
     SetIdentifier: xmlText(n, 'SetIdentifier'),
+    Weight: xmlText(n, 'Weight') !== undefined ? Number(xmlText(n, 'Weight')) : undefined,
     TTL: ttl !== undefined ? Number(ttl) : undefined,
     ResourceRecords: rrs ? xmlChildren(rrs, 'ResourceRecord').map((r) => ({ Value: xmlText(r, 'Value') ?? '' })) : undefined,
     AliasTarget: alias
@@ -46,6 +48,9 @@ const changeOut = (c: { Id: string; Status: string; SubmittedAt: number; Comment
 });
 
 const reversed = (name: string) => name.split('.').reverse().join('.');
+
+/** the most records ListResourceRecordSets returns at once, whatever maxitems asks */
+const PAGE_LIMIT = 300;
 
 export const route53 = restService({ name: 'route53', signingName: 'route53', protocol: 'restXml', xmlns: 'https://route53.amazonaws.com/doc/2013-04-01/' }, [
   {
@@ -72,6 +77,24 @@ export const route53 = restService({ name: 'route53', signingName: 'route53', pr
     },
   },
   {
+    // `aws route53 list-hosted-zones`: by id, up to 100 a page, the next page from NextMarker
+    method: 'GET',
+    pattern: /^\/2013-04-01\/hostedzone\/?$/,
+    operation: 'ListHostedZones',
+    run: (_p, req, state) => {
+      const max = Number(req.query.get('maxitems') ?? 100);
+      if (!Number.isInteger(max) || max < 1) throw new AwsError('InvalidInput', 'maxitems must be a positive integer');
+      const marker = req.query.get('marker') ?? '';
+      let zones = [...state.route53.zones.values()].sort((a, b) => (a.Id < b.Id ? -1 : 1));
+      const type = req.query.get('hostedzonetype');
+      if (type === 'PrivateHostedZone') zones = zones.filter((z) => z.PrivateZone);
+      if (marker) zones = zones.filter((z) => z.Id >= marker);
+      const page = zones.slice(0, Math.min(max, 100));
+      const next = zones[page.length];
+      return { root: 'ListHostedZonesResponse', body: { HostedZones: page.map(zoneOut), Marker: marker, IsTruncated: !!next, NextMarker: next?.Id, MaxItems: String(max) } };
+    },
+  },
+  {
     method: 'GET',
     pattern: /^\/2013-04-01\/hostedzone\/(?<id>[^/]+)\/?$/,
     operation: 'GetHostedZone',
@@ -82,25 +105,39 @@ export const route53 = restService({ name: 'route53', signingName: 'route53', pr
     },
   },
   {
+    // ListResourceRecordSets pages as the API reference says: at most 300 records a page (a larger
+    // maxitems still gets 300), sorted by reversed name, type and set identifier, the next page
+    // named by NextRecordName, NextRecordType and (for records with a SetIdentifier)
+    // NextRecordIdentifier. https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListResourceRecordSets.html
     method: 'GET',
     pattern: /^\/2013-04-01\/hostedzone\/(?<id>[^/]+)\/rrset\/?$/,
     operation: 'ListResourceRecordSets',
     run: (p, req, state) => {
       let records = state.route53.records(p.id);
-      const max = Number(req.query.get('maxitems') ?? 300);
-      if (!Number.isInteger(max) || max < 1) throw new AwsError('InvalidInput', 'maxitems must be a positive integer');
+      const asked = Number(req.query.get('maxitems') ?? PAGE_LIMIT);
+      if (!Number.isInteger(asked) || asked < 1) throw new AwsError('InvalidInput', 'maxitems must be a positive integer');
+      const max = Math.min(asked, PAGE_LIMIT);
       const startName = req.query.get('name');
       const startType = req.query.get('type');
+      const startId = req.query.get('identifier');
       if (startType && !startName) throw new AwsError('InvalidInput', 'The input is not valid: type requires name');
+      if (startId && !startType) throw new AwsError('InvalidInput', 'The input is not valid: identifier requires name and type');
       if (startName) {
-        const key = reversed(normalizeDnsName(startName));
-        records = records.filter((r) => reversed(r.Name) > key || (reversed(r.Name) === key && (!startType || r.Type >= startType)));
+        const from = { Name: normalizeDnsName(startName), Type: startType ?? '', SetIdentifier: startId ?? '' };
+        records = records.filter((r) => recordOrder(r, from) >= 0);
       }
       const page = records.slice(0, max);
       const next = records[max];
       return {
         root: 'ListResourceRecordSetsResponse',
-        body: { ResourceRecordSets: page.map(recordOut), IsTruncated: !!next, NextRecordName: next?.Name, NextRecordType: next?.Type, MaxItems: String(max) },
+        body: {
+          ResourceRecordSets: page.map(recordOut),
+          IsTruncated: !!next,
+          NextRecordName: next?.Name,
+          NextRecordType: next?.Type,
+          NextRecordIdentifier: next?.SetIdentifier,
+          MaxItems: String(asked),
+        },
       };
     },
   },

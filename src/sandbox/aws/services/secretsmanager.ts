@@ -1,7 +1,8 @@
 // Secrets Manager over awsJson1_1: the RDS and S3 credentials the deployment stored.
 
 import { jsonBody, required, rpcService } from '../service.js';
-import { epochSeconds } from '../wire.js';
+import type { Secret } from '../state.js';
+import { AwsError, epochSeconds } from '../wire.js';
 
 export const secretsmanager = rpcService(
   { name: 'secretsmanager', signingName: 'secretsmanager', protocol: 'json' },
@@ -11,6 +12,27 @@ export const secretsmanager = rpcService(
       return {
         ARN: s.ARN, Name: s.Name, Description: s.Description, LastChangedDate: epochSeconds(s.LastChangedDate), CreatedDate: epochSeconds(s.CreatedDate),
         Tags: s.Tags, VersionIdsToStages: { [s.VersionId]: ['AWSCURRENT'] },
+      };
+    },
+    // `aws secretsmanager list-secrets`: metadata only (never the values), Filters by prefix
+    ListSecrets: (input, state) => {
+      const max = input.MaxResults ?? 100;
+      if (!Number.isInteger(max) || max < 1 || max > 100) throw new AwsError('InvalidParameterException', 'MaxResults must be between 1 and 100');
+      const filters = (input.Filters ?? []) as { Key: string; Values: string[] }[];
+      const fields = (s: Secret, key: string): string[] =>
+        key === 'name' ? [s.Name] : key === 'description' ? [s.Description ?? ''] : key === 'tag-key' ? s.Tags.map((t) => t.Key) : key === 'tag-value' ? s.Tags.map((t) => t.Value)
+          : key === 'all' ? [s.Name, s.Description ?? '', ...s.Tags.flatMap((t) => [t.Key, t.Value])] : [];
+      const list = [...state.secrets.secrets.values()].filter((s) => filters.every((f) => f.Values.some((v) => fields(s, f.Key).some((x) => x.startsWith(v)))));
+      const desc = input.SortOrder !== 'asc';
+      list.sort((a, b) => (desc ? b.CreatedDate - a.CreatedDate : a.CreatedDate - b.CreatedDate) || (a.Name < b.Name ? -1 : 1));
+      const start = input.NextToken ? Number(Buffer.from(String(input.NextToken), 'base64').toString('utf8')) || 0 : 0;
+      const page = list.slice(start, start + max);
+      return {
+        SecretList: page.map((s) => ({
+          ARN: s.ARN, Name: s.Name, Description: s.Description, LastChangedDate: epochSeconds(s.LastChangedDate), CreatedDate: epochSeconds(s.CreatedDate),
+          Tags: s.Tags, SecretVersionsToStages: { [s.VersionId]: ['AWSCURRENT'] },
+        })),
+        NextToken: start + max < list.length ? Buffer.from(String(start + max)).toString('base64') : undefined,
       };
     },
     GetSecretValue: (input, state) => {
