@@ -1,6 +1,7 @@
 // Velero behaviours the emulation takes from Velero's own source (vmware-tanzu/velero):
 //  - pkg/controller/backup_controller.go: an unset spec.defaultVolumesToFsBackup takes the
-//    server's --default-volumes-to-fs-backup (true as EKS Blueprints install Velero);
+//    server's --default-volumes-to-fs-backup (true as EKS Blueprints install Velero), and the
+//    other server defaults (ttl, timeouts, storage location) are written into the spec too;
 //  - pkg/util/podvolume/pod_volume.go GetVolumesByPod: the opt-in annotation counts only in
 //    opt-in mode, the excludes annotation only in opt-out mode;
 //  - pkg/restore/restore.go restoreItem: an existing object is never overwritten; it is skipped
@@ -61,7 +62,8 @@ describe('file-system backup of pod volumes (velero pkg/util/podvolume GetVolume
     annotate(blue, t0, 'nb-0-0', { 'backup.velero.io/backup-volumes': 'nb-0-workspace' });
     backup(blue, 'b', { includedNamespaces: [t0] });
     const b = await done(blue, 'b');
-    expect((b.spec as any).defaultVolumesToFsBackup).toBe(true);
+    // the server writes its defaults into the spec (backup_controller.go prepareBackupRequest)
+    expect(b.spec).toMatchObject({ defaultVolumesToFsBackup: true, ttl: '720h0m0s', csiSnapshotTimeout: '10m0s', itemOperationTimeout: '1h0m0s', storageLocation: 'default' });
     // every volume of every pod, emptyDir included: not just the annotated one
     expect(volumesOf(blue, 'b')).toEqual(['nb-0-0:dshm', 'nb-0-0:nb-0-workspace', 'nb-1-0:dshm', 'nb-1-0:nb-1-data', 'nb-1-0:nb-1-workspace']);
   });

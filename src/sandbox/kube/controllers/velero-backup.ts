@@ -52,7 +52,7 @@ export function collectBackupItems(store: ObjectStore, kinds: ResourceKind[], sp
 
 /**
  * Volumes a pod sends to the file-system backup, as Velero's GetVolumesByPod decides
- * (vmware-tanzu/velero pkg/util/podvolume/pod_volume.go):
+ * (vmware-tanzu/velero pkg/util/podvolume/pod_volume.go; pkg/podvolume/util.go in v1.11, alike):
  *  - opt-in mode (defaultVolumesToFsBackup false): exactly the volumes the pod's
  *    `backup.velero.io/backup-volumes` annotation lists;
  *  - opt-out mode (true): every volume except hostPath, secret, configMap, projected and

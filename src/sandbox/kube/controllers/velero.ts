@@ -65,13 +65,22 @@ export function startVeleroController(opts: VeleroControllerOptions): () => void
 
   function startBackup(b: KubeObject): void {
     // the server's defaults go into the Backup's spec before anything else, as Velero's backup
-    // controller does (pkg/controller/backup_controller.go prepareBackupRequest: a nil
-    // spec.defaultVolumesToFsBackup takes the server's --default-volumes-to-fs-backup)
-    const unset = (b.spec as BackupSpec | undefined)?.defaultVolumesToFsBackup;
-    if (unset === undefined || unset === null) {
+    // controller does (pkg/controller/backup_controller.go prepareBackupRequest; defaults of
+    // pkg/cmd/server/server.go in v1.11): ttl 720h, csiSnapshotTimeout 10m, itemOperationTimeout
+    // 1h, a nil defaultVolumesToFsBackup takes the server's --default-volumes-to-fs-backup, and an
+    // empty storageLocation the default location
+    const given = (b.spec ?? {}) as BackupSpec & { csiSnapshotTimeout?: string; itemOperationTimeout?: string };
+    const zero = (d: string | undefined) => !d || parseDuration(d) === 0;
+    const defaults: Record<string, unknown> = {};
+    if (zero(given.ttl)) defaults.ttl = '720h0m0s';
+    if (zero(given.csiSnapshotTimeout)) defaults.csiSnapshotTimeout = '10m0s';
+    if (zero(given.itemOperationTimeout)) defaults.itemOperationTimeout = '1h0m0s';
+    if (given.defaultVolumesToFsBackup === undefined || given.defaultVolumesToFsBackup === null) defaults.defaultVolumesToFsBackup = serverFsBackupDefault;
+    if (!given.storageLocation) defaults.storageLocation = location(undefined).name;
+    if (Object.keys(defaults).length) {
       const resolved = modify(store, refOf(b), (cur) => {
         if (cur.metadata.uid !== b.metadata.uid) return false;
-        cur.spec = { ...(cur.spec as Record<string, unknown> | undefined), defaultVolumesToFsBackup: serverFsBackupDefault };
+        cur.spec = { ...(cur.spec as Record<string, unknown> | undefined), ...defaults };
       });
       if (!resolved) return;
       b = resolved;
