@@ -26,6 +26,22 @@ export interface StoredBackup {
   items: BackupItem[];
 }
 
+/**
+ * Messages of a restore, grouped as Velero groups them (pkg/util/results/result.go): about Velero
+ * itself, about cluster-scoped objects, and per namespace. `velero restore describe --details`
+ * shows them from the restore's results file in the bucket.
+ */
+export interface VeleroResult {
+  velero?: string[];
+  cluster?: string[];
+  namespaces?: Record<string, string[]>;
+}
+
+export interface RestoreResults {
+  warnings: VeleroResult;
+  errors: VeleroResult;
+}
+
 interface Entry {
   meta: string;
   /** item key -> object JSON */
@@ -38,6 +54,8 @@ export const itemKey = (i: Pick<BackupItem, 'resource' | 'namespace' | 'name'>):
 
 export class VeleroBucket {
   private entries = new Map<string, Entry>();
+  /** restore name -> its results JSON (restores/<name>/restore-<name>-results.gz in a real bucket) */
+  private restores = new Map<string, string>();
 
   constructor(readonly name: string) {}
 
@@ -83,6 +101,15 @@ export class VeleroBucket {
 
   podVolumeBackups(backup: string): KubeObject[] {
     return (this.entries.get(backup)?.podVolumeBackups ?? []).map((j) => JSON.parse(j) as KubeObject);
+  }
+
+  putRestoreResults(restore: string, results: RestoreResults): void {
+    this.restores.set(restore, JSON.stringify(results));
+  }
+
+  restoreResults(restore: string): RestoreResults | undefined {
+    const json = this.restores.get(restore);
+    return json ? (JSON.parse(json) as RestoreResults) : undefined;
   }
 
   delete(name: string): boolean {

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AwsEmulator, seedAws } from './aws/index.js';
 import { VeleroBucket } from './bucket.js';
-import { startAckController, sagemakerBackend } from './kube/controllers/ack.js';
+import { startAckController, sagemakerBackend, type AckDeletionPolicy } from './kube/controllers/ack.js';
+import { iamTrustBackend, startProfileIamController } from './kube/controllers/profile-iam.js';
 import { startVeleroController } from './kube/controllers/velero.js';
 import { writeKubeconfig } from './kube/kubeconfig.js';
 import { seedCluster } from './kube/seed.js';
@@ -45,6 +46,13 @@ export interface SandboxOptions {
   timing?: SandboxTiming;
   /** the emulated account's IAM quota "Role trust policy length" (default 2,048 characters, white space not counted) */
   trustPolicyQuota?: number;
+  /**
+   * Velero's --default-volumes-to-fs-backup on both clusters (default true, as the EKS Blueprints
+   * add-on installs Velero; Velero's own default is false)
+   */
+  veleroDefaultVolumesToFsBackup?: boolean;
+  /** the ACK SageMaker controllers' --deletion-policy (default "delete", ACK's own default) */
+  ackDeletionPolicy?: AckDeletionPolicy;
 }
 
 export interface SandboxCluster {
@@ -77,7 +85,7 @@ export interface Sandbox {
 }
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
-  const scenario = makeScenario({ profiles: opts.profiles, notebooks: opts.notebooks });
+  const scenario = makeScenario({ profiles: opts.profiles, notebooks: opts.notebooks, veleroDefaultVolumesToFsBackup: opts.veleroDefaultVolumesToFsBackup });
   const traffic = new Traffic({ latencyMs: opts.latencyMs, seed: opts.seed });
   if (opts.faults) {
     const spec = typeof opts.faults === 'string' ? parseFaultSpec(opts.faults) : { rules: opts.faults.rules ?? [], scenario: opts.faults.scenario ?? {} };
@@ -104,9 +112,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         bucket,
         timing: { phaseMs: timing.veleroPhaseMs, syncMs: timing.veleroSyncMs },
         scenarioFaults: () => traffic.scenario,
+        defaultVolumesToFsBackup: scenario.velero.defaultVolumesToFsBackup,
       }),
     );
-    stops.push(startAckController({ store: server.store, sagemaker: sagemakerBackend(aws.state.sagemaker) }));
+    stops.push(startAckController({ store: server.store, sagemaker: sagemakerBackend(aws.state.sagemaker), deletionPolicy: opts.ackDeletionPolicy }));
+    // Kubeflow's profile controller with its AWS IAM plugin runs on both clusters, on one IAM
+    stops.push(startProfileIamController({ store: server.store, iam: iamTrustBackend(aws.state.iam) }));
     servers[side] = server;
   }
   const [awsEndpoint, blueUrl, greenUrl] = await Promise.all([aws.start(), servers.blue.start(), servers.green.start()]);

@@ -6,6 +6,12 @@ export interface ScenarioOptions {
   profiles?: number;
   /** notebooks per profile (default 2) */
   notebooks?: number;
+  /**
+   * Velero's server flag --default-volumes-to-fs-backup on both clusters (default true: the EKS
+   * Blueprints Velero add-on installs it so; Velero's own default is false). A Backup whose
+   * spec.defaultVolumesToFsBackup is unset gets this value.
+   */
+  veleroDefaultVolumesToFsBackup?: boolean;
 }
 
 export interface ProfileSpec {
@@ -29,7 +35,7 @@ export interface Scenario {
   efs: { id: string; name: string };
   s3: { bucket: string; secretName: string };
   rds: { instanceId: string; secretName: string; endpoint: string };
-  velero: { namespace: string; bucket: string; storageLocation: string };
+  velero: { namespace: string; bucket: string; storageLocation: string; defaultVolumesToFsBackup: boolean };
   backup: { vault: string; roleName: string };
   cognito: { userPoolId: string; domain: string; certificateArn: string };
   /** the platform domain, e.g. platform.example.com; serving runs on *.<subdomain> */
@@ -74,7 +80,7 @@ export function makeScenario(opts: ScenarioOptions = {}): Scenario {
     efs: { id: 'fs-0e1f2s3a4b5c6d7e8', name: 'kubeflow-efs' },
     s3: { bucket: 'kubeflow-artifacts-sandbox', secretName: 'kubeflow/s3-secret' },
     rds: { instanceId: 'kubeflow-db', secretName: 'kubeflow/rds-secret', endpoint: 'kubeflow-db.cabcdefghijk.us-west-2.rds.amazonaws.com' },
-    velero: { namespace: 'velero', bucket: 'kubeflow-velero-sandbox', storageLocation: 'default' },
+    velero: { namespace: 'velero', bucket: 'kubeflow-velero-sandbox', storageLocation: 'default', defaultVolumesToFsBackup: opts.veleroDefaultVolumesToFsBackup ?? true },
     backup: { vault: 'kubeflow-upgrade-vault', roleName: 'AWSBackupDefaultServiceRole' },
     cognito: {
       userPoolId: 'us-west-2_AbCdEfGhI',

@@ -1,6 +1,7 @@
 // The emulated ACK SageMaker controller against the emulated AWS account: deleting an Endpoint
 // object deletes the live endpoint unless it is retained, and adoption binds a new object to an
-// existing endpoint.
+// existing endpoint. Source: aws-controllers-k8s/runtime pkg/runtime/reconciler.go
+// (getDeletionPolicy, reconcile) and pkg/runtime/adoption_reconciler.go (as of 2e7b0a6).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsState } from '../../src/sandbox/aws/state.js';
 import { seedAws } from '../../src/sandbox/aws/seed.js';
@@ -64,6 +65,41 @@ describe('deleting an Endpoint object', () => {
   });
 });
 
+describe('deletion policy: annotation, then namespace annotation, then the controller flag (reconciler.go getDeletionPolicy)', () => {
+  const restart = (opts: { deletionPolicy?: 'delete' | 'retain' }) => {
+    stops.forEach((s) => s());
+    stops = [startAckController({ store: blue, sagemaker: sagemakerBackend(aws.sagemaker), ...opts })];
+  };
+
+  it('a controller started with --deletion-policy retain keeps endpoints; the object can still ask for delete', async () => {
+    restart({ deletionPolicy: 'retain' });
+    blue.delete(EP, 'Endpoint', ep0.name, ep0.ns);
+    await waitFor('the object to go', gone(blue, ep0.ns, ep0.name));
+    expect(aws.sagemaker.endpoints.has(ep0.name)).toBe(true);
+    const ep = blue.get(EP, 'Endpoint', ep3.name, ep3.ns)!;
+    blue.update({ ...ep, metadata: { ...ep.metadata, annotations: { 'services.k8s.aws/deletion-policy': 'delete' } } });
+    blue.delete(EP, 'Endpoint', ep3.name, ep3.ns);
+    await waitFor('the object to go', gone(blue, ep3.ns, ep3.name));
+    expect(aws.sagemaker.endpoints.has(ep3.name)).toBe(false);
+  });
+
+  it("the namespace's sagemaker.services.k8s.aws/deletion-policy decides for objects without their own", async () => {
+    const ns = blue.get('v1', 'Namespace', ep0.ns)!;
+    blue.update({ ...ns, metadata: { ...ns.metadata, annotations: { ...ns.metadata.annotations, 'sagemaker.services.k8s.aws/deletion-policy': 'retain' } } });
+    blue.delete(EP, 'Endpoint', ep0.name, ep0.ns);
+    await waitFor('the object to go', gone(blue, ep0.ns, ep0.name));
+    expect(aws.sagemaker.endpoints.has(ep0.name)).toBe(true);
+  });
+
+  it('any value other than exactly "delete" keeps the endpoint (the policy is compared with "delete")', async () => {
+    const ep = blue.get(EP, 'Endpoint', ep0.name, ep0.ns)!;
+    blue.update({ ...ep, metadata: { ...ep.metadata, annotations: { 'services.k8s.aws/deletion-policy': 'Delete' } } });
+    blue.delete(EP, 'Endpoint', ep0.name, ep0.ns);
+    await waitFor('the object to go', gone(blue, ep0.ns, ep0.name));
+    expect(aws.sagemaker.endpoints.has(ep0.name)).toBe(true);
+  });
+});
+
 describe('AdoptedResource', () => {
   const adopted = (name: string, awsName: string, ns: string): KubeObject => ({
     apiVersion: AR,
@@ -91,19 +127,47 @@ describe('AdoptedResource', () => {
     expect(aws.sagemaker.endpoints.size).toBe(before);
   });
 
-  it('reports ACK.Adopted False when the endpoint does not exist', async () => {
+  it("reports ACK.Adopted False with ReadOne's error while the endpoint does not exist, and keeps trying (only True is final)", async () => {
     green.create(adopted('ghost-adopted', 'no-such-endpoint', 'default'));
     const cond = await waitFor('ACK.Adopted', condition(green, 'ghost-adopted', 'default'));
     expect(cond.status).toBe('False');
-    expect(cond.message).toContain('no-such-endpoint');
+    expect(cond.message).toBe('resource not found');
     expect(green.get(EP, 'Endpoint', 'no-such-endpoint', 'default')).toBeUndefined();
+    // the endpoint appears in SageMaker: the next attempt adopts it
+    const e = aws.sagemaker.endpoints.get(ep3.name)!;
+    aws.sagemaker.endpoints.set('no-such-endpoint', { ...e, EndpointName: 'no-such-endpoint', EndpointArn: e.EndpointArn.replace(ep3.name, 'no-such-endpoint') });
+    await waitFor('adopted at a retry', () => condition(green, 'ghost-adopted', 'default')()?.status === 'True', 5000);
+    expect(green.get(EP, 'Endpoint', 'no-such-endpoint', 'default')).toBeDefined();
   });
 
-  it('reports ACK.Adopted False when the target object already exists', async () => {
+  it('adopts even when the target object already exists, leaving that object as it is', async () => {
+    const before = blue.get(EP, 'Endpoint', ep0.name, ep0.ns)!;
     blue.create(adopted('dup', ep0.name, ep0.ns));
     const cond = await waitFor('ACK.Adopted', condition(blue, 'dup', ep0.ns));
-    expect(cond.status).toBe('False');
-    expect(cond.reason).toBe('AlreadyExists');
+    expect(cond.status).toBe('True');
+    expect(blue.get(EP, 'Endpoint', ep0.name, ep0.ns)!.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+  });
+
+  it("names the object after the AdoptedResource when spec.kubernetes.metadata gives no name, and puts the requested labels and annotations on it with services.k8s.aws/adopted", async () => {
+    green.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ep0.ns } });
+    green.create({
+      apiVersion: AR,
+      kind: 'AdoptedResource',
+      metadata: { name: 'my-endpoint', namespace: ep0.ns },
+      spec: {
+        aws: { nameOrID: ep0.name },
+        kubernetes: { group: 'sagemaker.services.k8s.aws', kind: 'Endpoint', metadata: { labels: { team: 'a' }, annotations: { 'services.k8s.aws/deletion-policy': 'retain' } } },
+      },
+    });
+    expect((await waitFor('ACK.Adopted', condition(green, 'my-endpoint', ep0.ns))).status).toBe('True');
+    const ep = green.get(EP, 'Endpoint', 'my-endpoint', ep0.ns)!;
+    expect(ep.metadata.labels).toEqual({ team: 'a' });
+    expect(ep.metadata.annotations).toEqual({ 'services.k8s.aws/deletion-policy': 'retain', 'services.k8s.aws/adopted': 'true' });
+    expect(green.get(AR, 'AdoptedResource', 'my-endpoint', ep0.ns)!.metadata.finalizers).toEqual(['finalizers.services.k8s.aws/AdoptedResource']);
+    // the retain annotation it was given protects the endpoint when this object goes
+    green.delete(EP, 'Endpoint', 'my-endpoint', ep0.ns);
+    await waitFor('the object to go', gone(green, ep0.ns, 'my-endpoint'));
+    expect(aws.sagemaker.endpoints.has(ep0.name)).toBe(true);
   });
 
   it.skipIf(!realCrdsAvailable())(`writes objects the real ACK CRDs accept (needs ${REAL_CRD_DIR})`, async () => {

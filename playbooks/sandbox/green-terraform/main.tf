@@ -1,156 +1,81 @@
-# A stand-in for the green deployment's Terraform (deployments/cognito-rds-s3/terraform in the
-# Kubeflow on AWS manifests) for rehearsals in the kfup sandbox, where green already exists.
-# It takes the same inputs - the basic deployment settings and the production values that
-# tfvars-from-state merges into sample.auto.tfvars - and has outputs shaped like the real
-# deployment's, but it uses only Terraform's built-in terraform_data and a local state, so it
-# needs no provider download and creates nothing outside this directory.
+# A stand-in for the green deployment's Terraform (deployments/upgrade/terraform on the blue/green
+# branch of the Kubeflow on AWS manifests) for rehearsals in the kfup sandbox, where green already
+# exists. Its interface is the real one: variables.tf declares exactly the real variables (same
+# names, types and defaults; test/sandbox/terraform-stand-in.test.ts compares them with
+# ../shared/fixtures/kubeflow-manifests/upgrade-terraform/variables.tf) and outputs.tf the real
+# outputs, so Terraform itself refuses a missing or undeclared value as it would for the real one.
+# The four modules carry the names the real Makefile targets (make deploy runs
+# `terraform apply -target=module.<name>` for each), but each is a local terraform_data stage:
+# no provider download, nothing created outside this directory.
 terraform {
   required_version = ">= 1.4"
 }
 
-variable "cluster_name" { type = string }
-variable "cluster_region" { type = string }
-variable "eks_version" {
-  type    = string
-  default = "1.29"
-}
-variable "stage" {
-  type    = string
-  default = "green"
-}
-variable "redirect_alias" {
-  type    = string
-  default = "kflive"
-}
-variable "use_alb_redirect" {
-  type    = bool
-  default = true
-}
-variable "use_rds" {
-  type    = bool
-  default = true
-}
-variable "use_s3" {
-  type    = bool
-  default = true
-}
-variable "use_efs" {
-  type    = bool
-  default = true
-}
-variable "use_fsx" {
-  type    = bool
-  default = false
-}
-variable "use_cognito" {
-  type    = bool
-  default = true
-}
-variable "src_velero_bucket_name" {
-  type    = string
-  default = ""
-}
-
-# production values (tfvars-from-state)
-variable "src_vpc_private_subnets" { type = list(string) }
-variable "src_vpc_public_subnets" { type = list(string) }
-variable "src_vpc_id" { type = string }
-variable "src_vpc_cidr" { type = string }
-variable "src_efs_fs_id" {
-  type    = string
-  default = ""
-}
-variable "src_fsx_fs_id" {
-  type    = string
-  default = ""
-}
-variable "src_cluster_sg_id" { type = string }
-variable "src_s3_secret_name" { type = string }
-variable "src_s3_bucket_name" { type = string }
-variable "src_rds_secret_name" { type = string }
-variable "src_rds_endpoint" {
-  type      = string
-  sensitive = true
-}
-variable "user_pool_id" {
-  type    = string
-  default = ""
-}
-variable "cognito_user_pool_arn" {
-  type    = string
-  default = ""
-}
-variable "cognito_user_pool_domain" {
-  type    = string
-  default = ""
-}
-variable "certificate_arn" {
-  type    = string
-  default = ""
-}
-variable "src_stage" {
-  type    = string
-  default = ""
-}
-variable "subdomain" {
-  type    = string
-  default = "platform.example.com"
-}
-
 locals {
-  platform_domain = "${var.stage}.${var.subdomain}"
+  region          = var.cluster_region
+  platform_domain = "${var.stage}.${var.aws_route53_subdomain_zone_name}"
+  node_group      = "${var.cluster_name}-managed-ondemand"
+  node_groups     = var.node_instance_type_gpu == null ? [local.node_group] : [local.node_group, "${var.cluster_name}-managed-ondemand-gpu"]
 }
 
-resource "terraform_data" "eks_cluster" {
+module "eks_blueprints" {
+  source = "./stage"
   input = {
-    name          = var.cluster_name
-    region        = var.cluster_region
-    version       = var.eks_version
-    vpc_id        = var.src_vpc_id
-    subnets       = var.src_vpc_private_subnets
-    public_subnet = var.src_vpc_public_subnets
-    cluster_sg    = var.src_cluster_sg_id
+    cluster_name    = var.cluster_name
+    region          = local.region
+    version         = var.eks_version
+    vpc_id          = var.src_vpc_id
+    vpc_cidr        = var.src_vpc_cidr
+    private_subnets = var.src_vpc_private_subnets
+    public_subnets  = var.src_vpc_public_subnets
+    cluster_sg_id   = var.src_cluster_sg_id
+    instance_type   = var.node_instance_type
+    gpu_type        = var.node_instance_type_gpu
+    node_groups     = local.node_groups
   }
 }
 
-resource "terraform_data" "kubeflow_components" {
+module "eks_blueprints_kubernetes_addons" {
+  source = "./stage"
   input = {
-    s3_bucket   = var.src_s3_bucket_name
-    s3_secret   = var.src_s3_secret_name
-    rds_secret  = var.src_rds_secret_name
-    efs         = var.use_efs ? var.src_efs_fs_id : null
-    fsx         = var.use_fsx ? var.src_fsx_fs_id : null
-    user_pool   = var.use_cognito ? var.user_pool_id : null
-    certificate = var.certificate_arn
+    cluster       = module.eks_blueprints.value.cluster_name
+    velero        = var.using_velero
+    velero_bucket = var.src_velero_bucket_name
+    efs           = var.use_efs ? var.src_efs_fs_id : null
+    fsx           = var.use_fsx
+    cloudwatch    = var.use_cloudwatch ? var.cw_log_group_name : null
+    fluentbit     = var.use_fluentbit
+    prometheus    = var.use_prometheus
   }
 }
 
-resource "terraform_data" "alb_redirect" {
-  count = var.use_alb_redirect ? 1 : 0
+module "kubeflow_components" {
+  source = "./stage"
   input = {
-    alias  = "${var.redirect_alias}.${var.subdomain}"
-    target = local.platform_domain
+    cluster            = module.eks_blueprints.value.cluster_name
+    addons             = module.eks_blueprints_kubernetes_addons.value.cluster
+    platform_domain    = local.platform_domain
+    s3_bucket          = var.use_s3 ? var.src_s3_bucket_name : null
+    s3_secret          = var.use_s3 ? var.src_s3_secret_name : null
+    rds_secret         = var.use_rds ? var.src_rds_secret_name : null
+    mlmdb_name         = var.mlmdb_name
+    minio_service_host = var.minio_service_host
+    user_pool          = var.use_cognito ? var.user_pool_id : null
+    user_pool_arn      = var.use_cognito ? var.cognito_user_pool_arn : null
+    user_pool_domain   = var.use_cognito ? var.cognito_user_pool_domain : null
+    certificate        = var.certificate_arn
+    load_balancer      = var.load_balancer_scheme
+    telemetry          = var.enable_aws_telemetry
+    notebook_culling   = var.notebook_enable_culling
   }
 }
 
-output "kubeflow_platform_domain" {
-  value = local.platform_domain
-}
-
-# the upstream deployment spells this output "kubelow_alias"; kept as it is for compatibility
-output "kubelow_alias" {
-  value = var.use_alb_redirect ? "${var.redirect_alias}.${var.subdomain}" : ""
-}
-
-output "eks_cluster_name" {
-  value = terraform_data.eks_cluster.output.name
-}
-
-output "vpc_id" {
-  value = var.src_vpc_id
-}
-
-output "rds_endpoint" {
-  value     = var.src_rds_endpoint
-  sensitive = true
+module "alb_redirection" {
+  source = "./stage"
+  count  = var.use_alb_redirect ? 1 : 0
+  input = {
+    alias     = "${var.redirect_alias}.${var.aws_route53_subdomain_zone_name}"
+    target    = local.platform_domain
+    src_stage = var.src_stage
+  }
 }

@@ -190,7 +190,8 @@ export function seedProfile(store: ObjectStore, s: Scenario, p: ProfileSpec, nod
   const profile = store.create({
     apiVersion: 'kubeflow.org/v1',
     kind: 'Profile',
-    metadata: { name: p.name },
+    // the profile controller's finalizer (profile_controller.go PROFILEFINALIZER), which it adds on its first reconcile
+    metadata: { name: p.name, finalizers: ['profile-finalizer'] },
     spec: {
       owner: { kind: 'User', name: p.owner },
       plugins: [{ kind: 'AwsIamForServiceAccount', spec: { awsIamRole: p.roleArn } }],

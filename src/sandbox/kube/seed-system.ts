@@ -130,7 +130,7 @@ function velero(s: Scenario): KubeObject[] {
     deployment(ns, 'velero', 'velero/velero:v1.11.1', {
       labels: { component: 'velero', deploy: 'velero' },
       serviceAccount: 'velero-server',
-      args: ['server', '--uploader-type=kopia', '--default-volumes-to-fs-backup=false'],
+      args: ['server', '--uploader-type=kopia', `--default-volumes-to-fs-backup=${s.velero.defaultVolumesToFsBackup}`],
     }),
     {
       apiVersion: 'apps/v1',

@@ -1,7 +1,16 @@
-// The emulated ACK SageMaker controller of one sandbox cluster. Two behaviours matter to the
-// upgrade: deleting an Endpoint object deletes the real SageMaker endpoint unless the object
-// says `services.k8s.aws/deletion-policy: retain` (or lost its finalizer first), and an
-// AdoptedResource binds a new Endpoint object to an endpoint that already exists.
+// The emulated ACK SageMaker controller of one sandbox cluster, modelled on the ACK runtime
+// (aws-controllers-k8s/runtime, pkg/runtime/reconciler.go and, for AdoptedResource,
+// pkg/runtime/adoption_reconciler.go before its removal in runtime PR #209):
+//  - deleting a managed Endpoint object deletes the SageMaker endpoint when its deletion policy
+//    is "delete", and only then. The policy is the object's `services.k8s.aws/deletion-policy`
+//    annotation, else its namespace's `sagemaker.services.k8s.aws/deletion-policy` annotation,
+//    else the controller's --deletion-policy (default "delete"); any value other than "delete"
+//    keeps the endpoint. An object whose finalizer was removed first is not ACK's any more.
+//  - an AdoptedResource creates the Endpoint object for an endpoint that exists: named and placed
+//    by spec.kubernetes.metadata (else the AdoptedResource's own name and namespace), with its
+//    labels and annotations, `services.k8s.aws/adopted: "true"` and ACK's finalizer. An object
+//    that exists already is left as it is. ACK.Adopted turns True; on an error it is False with
+//    the error as message, and ACK tries again later (only True is final).
 import type { KubeObject, ObjectStore } from '../store-api.js';
 import { createIfAbsent, modify, refOf, rfc3339, Timers } from './util.js';
 import { safeList } from './resource-kinds.js';
@@ -22,16 +31,27 @@ export interface AckSageMakerBackend {
   describe(name: string): SageMakerEndpointInfo | undefined;
 }
 
+export type AckDeletionPolicy = 'delete' | 'retain';
+
 export interface AckControllerOptions {
   store: ObjectStore;
   sagemaker: AckSageMakerBackend;
+  /** the controller's --deletion-policy flag (default "delete", as ACK's pkg/config/config.go) */
+  deletionPolicy?: AckDeletionPolicy;
+  /** first delay before a failed adoption is tried again; it doubles up to 5 s (default 100 ms) */
+  retryMs?: number;
 }
 
 export const ENDPOINT_API = 'sagemaker.services.k8s.aws/v1alpha1';
 export const ADOPTED_API = 'services.k8s.aws/v1alpha1';
 export const ENDPOINT_FINALIZER = 'finalizers.sagemaker.services.k8s.aws/Endpoint';
+export const ADOPTED_FINALIZER = 'finalizers.services.k8s.aws/AdoptedResource';
 export const DELETION_POLICY = 'services.k8s.aws/deletion-policy';
-const ADOPTION_POLICY = 'services.k8s.aws/adoption-policy';
+/** a namespace's default for one service: `<service alias>.services.k8s.aws/deletion-policy` */
+export const NAMESPACE_DELETION_POLICY = 'sagemaker.services.k8s.aws/deletion-policy';
+export const ADOPTED_ANNOTATION = 'services.k8s.aws/adopted';
+/** the error ACK's ReadOne gives when the AWS resource does not exist (pkg/errors: NotFound) */
+const NOT_FOUND = 'resource not found';
 
 const iso = (t: number | string | Date | undefined): string => rfc3339(t === undefined ? new Date() : new Date(t));
 
@@ -52,75 +72,116 @@ export function endpointStatusFrom(info: SageMakerEndpointInfo): Record<string, 
 
 export function startAckController(opts: AckControllerOptions): () => void {
   const { store, sagemaker } = opts;
+  const controllerPolicy = opts.deletionPolicy ?? 'delete';
+  const retryMs = opts.retryMs ?? 100;
   const timers = new Timers();
   const pending = new Set<string>();
+  /** adoption retry delays by AdoptedResource uid */
+  const backoff = new Map<string, number>();
+
+  /** reconciler.go getDeletionPolicy: the object's annotation, its namespace's, the flag */
+  function deletionPolicyOf(ep: KubeObject): string {
+    const own = ep.metadata.annotations?.[DELETION_POLICY];
+    if (own !== undefined) return own;
+    const ns = ep.metadata.namespace ? store.get('v1', 'Namespace', ep.metadata.namespace) : undefined;
+    const nsPolicy = ns?.metadata.annotations?.[NAMESPACE_DELETION_POLICY];
+    if (nsPolicy !== undefined) return nsPolicy;
+    return controllerPolicy;
+  }
 
   function reconcileEndpoint(ref: ReturnType<typeof refOf>): void {
     const ep = store.get(ref.apiVersion, ref.kind, ref.name, ref.namespace);
+    // only objects that carry ACK's finalizer are managed; without it ACK does nothing
     if (!ep?.metadata.deletionTimestamp || !ep.metadata.finalizers?.includes(ENDPOINT_FINALIZER)) return;
-    const retain = (ep.metadata.annotations?.[DELETION_POLICY] ?? '').toLowerCase() === 'retain';
     const name = (ep.spec as { endpointName?: string } | undefined)?.endpointName ?? ep.metadata.name;
     // the accident the upgrade must avoid: the object goes, and takes the live endpoint with it
-    if (!retain && sagemaker.endpointExists(name)) sagemaker.deleteEndpoint(name);
+    if (deletionPolicyOf(ep) === 'delete' && sagemaker.endpointExists(name)) sagemaker.deleteEndpoint(name);
     modify(store, ref, (cur) => {
       cur.metadata.finalizers = (cur.metadata.finalizers ?? []).filter((f) => f !== ENDPOINT_FINALIZER);
     });
   }
 
-  function setAdopted(ar: KubeObject, status: 'True' | 'False', reason: string, message: string): void {
+  /** patchAdoptedCondition: Status, and the error as Message (no reason) */
+  function setAdopted(ar: KubeObject, error: string | undefined): void {
     modify(store, refOf(ar), (cur) => {
-      cur.status = { conditions: [{ type: 'ACK.Adopted', status, reason, message, lastTransitionTime: rfc3339() }] };
+      const conditions = ((cur.status as { conditions?: Record<string, unknown>[] } | undefined)?.conditions ?? []).filter((c) => c.type !== 'ACK.Adopted');
+      const before = ((cur.status as { conditions?: Record<string, unknown>[] } | undefined)?.conditions ?? []).find((c) => c.type === 'ACK.Adopted');
+      const next: Record<string, unknown> = error === undefined ? { type: 'ACK.Adopted', status: 'True' } : { type: 'ACK.Adopted', status: 'False', message: error };
+      if (before && before.status === next.status && before.message === next.message) return false;
+      cur.status = { ...(cur.status as Record<string, unknown> | undefined), conditions: [...conditions, next] };
     });
+  }
+
+  function retryLater(ar: KubeObject): void {
+    const uid = ar.metadata.uid ?? '';
+    const delay = backoff.get(uid) ?? retryMs;
+    backoff.set(uid, Math.min(delay * 2, 5000));
+    timers.after(delay, () => schedule(ar, reconcileAdopted));
   }
 
   function reconcileAdopted(ref: ReturnType<typeof refOf>): void {
     const ar = store.get(ref.apiVersion, ref.kind, ref.name, ref.namespace);
-    if (!ar || ar.metadata.deletionTimestamp) return;
-    const conds = ((ar.status as { conditions?: { type: string }[] } | undefined)?.conditions ?? []).filter((c) => c.type === 'ACK.Adopted');
-    if (conds.length) return; // adoption is attempted once, as ACK does for a given object
+    if (!ar) return;
     const spec = ar.spec as {
       aws: { nameOrID?: string; arn?: string };
-      kubernetes: { group: string; kind: string; metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } };
+      kubernetes: { group: string; kind: string; metadata?: { name?: string; namespace?: string; generateName?: string; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: unknown[] } };
     };
     // other ACK service controllers own other groups; this one only answers for SageMaker endpoints
     if (spec.kubernetes.group !== 'sagemaker.services.k8s.aws' || spec.kubernetes.kind !== 'Endpoint') return;
-    const awsName = spec.aws.nameOrID ?? spec.aws.arn?.split('/').pop();
-    if (!awsName) {
-      setAdopted(ar, 'False', 'InvalidSpec', 'spec.aws must give nameOrID or arn');
+    if (ar.metadata.deletionTimestamp) {
+      // cleanup: the adopted object stays, the AdoptedResource's own finalizer goes
+      modify(store, ref, (cur) => {
+        if (!cur.metadata.finalizers?.includes(ADOPTED_FINALIZER)) return false;
+        cur.metadata.finalizers = cur.metadata.finalizers.filter((f) => f !== ADOPTED_FINALIZER);
+      });
       return;
     }
-    const info = sagemaker.endpointExists(awsName) ? sagemaker.describe(awsName) : undefined;
+    const adopted = ((ar.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === 'ACK.Adopted');
+    if (adopted?.status === 'True') return; // isAdopted: True is final
+
+    // SetIdentifiers + ReadOne: the endpoint as SageMaker describes it
+    const awsName = spec.aws.nameOrID ?? spec.aws.arn?.split('/').pop();
+    const info = awsName && sagemaker.endpointExists(awsName) ? sagemaker.describe(awsName) : undefined;
     if (!info) {
-      setAdopted(ar, 'False', 'NotFound', `SageMaker endpoint "${awsName}" does not exist in this account and region`);
+      setAdopted(ar, NOT_FOUND);
+      retryLater(ar);
       return;
     }
     const meta = spec.kubernetes.metadata ?? {};
-    const name = meta.name ?? awsName;
-    const namespace = meta.namespace ?? ar.metadata.namespace ?? 'default';
     const target: KubeObject = {
       apiVersion: ENDPOINT_API,
       kind: 'Endpoint',
       metadata: {
-        name,
-        namespace,
-        labels: meta.labels,
-        annotations: { ...meta.annotations, [ADOPTION_POLICY]: 'adopt' },
+        name: meta.name || ar.metadata.name,
+        namespace: meta.namespace || ar.metadata.namespace || 'default',
+        // MarkAdopted adds its annotation to those asked for; MarkManaged adds the finalizer
+        annotations: { ...meta.annotations, [ADOPTED_ANNOTATION]: 'true' },
         finalizers: [ENDPOINT_FINALIZER],
       },
       spec: { endpointName: info.endpointName, endpointConfigName: info.endpointConfigName },
       status: endpointStatusFrom(info),
     };
-    if (!target.metadata.labels) delete target.metadata.labels;
-    if (!createIfAbsent(store, target)) {
-      setAdopted(ar, 'False', 'AlreadyExists', `Endpoint ${namespace}/${name} already exists in the cluster`);
+    if (meta.labels && Object.keys(meta.labels).length) target.metadata.labels = { ...meta.labels };
+    if (meta.ownerReferences?.length) target.metadata.ownerReferences = meta.ownerReferences;
+    try {
+      // only created when absent: an Endpoint object of that name is left as it is
+      createIfAbsent(store, target);
+    } catch (e) {
+      setAdopted(ar, e instanceof Error ? e.message : String(e));
+      retryLater(ar);
       return;
     }
-    setAdopted(ar, 'True', 'Adopted', `adopted SageMaker endpoint ${info.endpointArn}`);
+    modify(store, ref, (cur) => {
+      if (cur.metadata.finalizers?.includes(ADOPTED_FINALIZER)) return false;
+      cur.metadata.finalizers = [...(cur.metadata.finalizers ?? []), ADOPTED_FINALIZER];
+    });
+    backoff.delete(ar.metadata.uid ?? '');
+    setAdopted(ar, undefined);
   }
 
   const schedule = (o: KubeObject, fn: (ref: ReturnType<typeof refOf>) => void) => {
     const key = `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`;
-    if (pending.has(key)) return;
+    if (pending.has(key) || timers.stopped) return;
     pending.add(key);
     // act outside the store's call stack, as a controller's work queue does
     timers.after(0, () => {

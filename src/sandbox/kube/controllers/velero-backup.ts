@@ -1,11 +1,15 @@
 // What a Velero backup takes from a cluster: the selected objects, and a PodVolumeBackup for
-// every pod volume that goes to the file-system backup (opt-in by pod annotation, or every
-// volume with defaultVolumesToFsBackup).
+// every pod volume that goes to the file-system backup (opt-in by pod annotation, or opt-out:
+// every volume not excluded, with defaultVolumesToFsBackup).
 import type { BackupItem } from '../../bucket.js';
 import type { KubeObject, ObjectStore } from '../store-api.js';
 import { resourceName, safeList, type ResourceKind } from './resource-kinds.js';
 import { hex, nameSuffix, rfc3339 } from './util.js';
 import { clusterScoped, explicitlyIncluded, labelsMatch, namespaceFilter, resourceFilter, type Scoping } from './velero-select.js';
+
+/** Velero's pod annotations (pkg/apis/velero/v1 VolumesToBackupAnnotation, VolumesToExcludeAnnotation) */
+export const BACKUP_VOLUMES = 'backup.velero.io/backup-volumes';
+export const BACKUP_VOLUMES_EXCLUDES = 'backup.velero.io/backup-volumes-excludes';
 
 export interface BackupSpec extends Scoping {
   storageLocation?: string;
@@ -46,19 +50,31 @@ export function collectBackupItems(store: ObjectStore, kinds: ResourceKind[], sp
   return out;
 }
 
-/** volumes a pod sends to the file-system backup */
+/**
+ * Volumes a pod sends to the file-system backup, as Velero's GetVolumesByPod decides
+ * (vmware-tanzu/velero pkg/util/podvolume/pod_volume.go; pkg/podvolume/util.go in v1.11, alike):
+ *  - opt-in mode (defaultVolumesToFsBackup false): exactly the volumes the pod's
+ *    `backup.velero.io/backup-volumes` annotation lists;
+ *  - opt-out mode (true): every volume except hostPath, secret, configMap, projected and
+ *    downwardAPI volumes, volumes named default-token*, and those the
+ *    `backup.velero.io/backup-volumes-excludes` annotation lists. The opt-in annotation is not
+ *    read at all in this mode.
+ * Names that match no volume of the pod are dropped, as the pod volume backupper skips them
+ * (pkg/podvolume/backupper.go: "No volume named ... found in pod").
+ */
 export function fsBackupVolumes(pod: KubeObject, defaultVolumesToFsBackup: boolean): string[] {
   const annotations = pod.metadata.annotations ?? {};
   const volumes = ((pod.spec as { volumes?: Record<string, unknown>[] } | undefined)?.volumes ?? []) as Record<string, unknown>[];
   const names = new Set(volumes.map((v) => String(v.name)));
-  const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
-  const optIn = annotations['backup.velero.io/backup-volumes'];
-  if (optIn !== undefined) return list(optIn).filter((n) => names.has(n));
-  if (!defaultVolumesToFsBackup) return [];
-  const excluded = new Set(list(annotations['backup.velero.io/backup-volumes-excludes']));
-  // volumes whose content the cluster recreates are never copied
+  const list = (s: string | undefined) => (s ?? '').split(',').filter(Boolean);
+  if (!defaultVolumesToFsBackup) return [...new Set(list(annotations[BACKUP_VOLUMES]))].filter((n) => names.has(n));
+  const excluded = new Set(list(annotations[BACKUP_VOLUMES_EXCLUDES]));
+  // their content comes from the cluster's own objects (or the node), not from the volume
   const skipped = ['hostPath', 'secret', 'configMap', 'projected', 'downwardAPI'];
-  return volumes.filter((v) => !skipped.some((t) => t in v) && !excluded.has(String(v.name))).map((v) => String(v.name));
+  return volumes
+    .filter((v) => !skipped.some((t) => v[t] !== undefined && v[t] !== null))
+    .map((v) => String(v.name))
+    .filter((n) => !excluded.has(n) && !n.startsWith('default-token'));
 }
 
 export interface PvbContext {

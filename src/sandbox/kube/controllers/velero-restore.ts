@@ -1,6 +1,9 @@
 // A Velero restore: recreate the selected objects from a backup in the bucket, in Velero's
-// order (namespaces and volumes before the pods that use them), skipping what already exists.
-import type { BackupItem, VeleroBucket } from '../../bucket.js';
+// order (namespaces and volumes before the pods that use them). An object that already exists
+// is never overwritten (pkg/restore/restore.go restoreItem): skipped quietly when it is the same
+// as the backed-up one, merged for ServiceAccounts, and otherwise skipped with a warning (or
+// patched when the Restore asks for existingResourcePolicy: update).
+import type { BackupItem, RestoreResults, VeleroBucket, VeleroResult } from '../../bucket.js';
 import { StoreError, type KubeObject, type ObjectStore } from '../store-api.js';
 import { findKind, type ResourceKind } from './resource-kinds.js';
 import { nameSuffix, rfc3339 } from './util.js';
@@ -9,6 +12,8 @@ import { clusterScoped, labelsMatch, namespaceFilter, resourceFilter, type Scopi
 export interface RestoreSpec extends Scoping {
   backupName?: string;
   namespaceMapping?: Record<string, string>;
+  /** "none" (the default) or "update" */
+  existingResourcePolicy?: string | null;
 }
 
 export interface RestoreResult {
@@ -16,7 +21,72 @@ export interface RestoreResult {
   itemsRestored: number;
   warnings: string[];
   errors: string[];
+  /** the same messages grouped as Velero's results file groups them */
+  results: RestoreResults;
   podVolumeRestores: number;
+}
+
+/** Result.Add: cluster-scoped messages (namespace "") under cluster, the others under their namespace */
+function addTo(r: VeleroResult, namespace: string | undefined, message: string): void {
+  if (!namespace) (r.cluster ??= []).push(message);
+  else ((r.namespaces ??= {})[namespace] ??= []).push(message);
+}
+
+const VELERO_LABELS = ['velero.io/backup-name', 'velero.io/restore-name'];
+
+/**
+ * Is the in-cluster object the backed-up one? Velero compares both after dropping status and
+ * the server-set metadata (resetMetadataAndStatus), with the restore's labels put on the
+ * in-cluster copy. The sandbox compares labels, annotations and everything outside metadata
+ * and status (it leaves finalizers and managedFields out of the comparison).
+ */
+function sameAsBackedUp(live: KubeObject, target: KubeObject): boolean {
+  const view = (o: KubeObject, labels: Record<string, string>) => {
+    const { metadata, status: _s, ...rest } = o;
+    return JSON.stringify(sortKeys({ ...rest, labels, annotations: metadata.annotations ?? {} }));
+  };
+  const liveLabels = { ...live.metadata.labels };
+  for (const l of VELERO_LABELS) if (target.metadata.labels?.[l] !== undefined) liveLabels[l] = target.metadata.labels[l];
+  return view(live, liveLabels) === view(target, target.metadata.labels ?? {});
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (!v || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+}
+
+/**
+ * Velero's mergeServiceAccounts (pkg/restore/merge_service_account.go): the in-cluster account
+ * keeps what it has and gains the backed-up secrets, image pull secrets, labels and annotations
+ * it lacks. Returns undefined when nothing is to be added.
+ */
+function mergedServiceAccount(live: KubeObject, backedUp: KubeObject): KubeObject | undefined {
+  const out = structuredClone(live);
+  let changed = false;
+  const mergeRefs = (field: 'secrets' | 'imagePullSecrets') => {
+    const mine = ((out[field] as { name?: string }[] | undefined) ?? []).slice();
+    for (const r of (backedUp[field] as { name?: string }[] | undefined) ?? []) {
+      if (!mine.some((m) => m.name === r.name)) {
+        mine.push(r);
+        changed = true;
+      }
+    }
+    if (mine.length) out[field] = mine;
+  };
+  mergeRefs('secrets');
+  mergeRefs('imagePullSecrets');
+  for (const key of ['labels', 'annotations'] as const) {
+    const mine = { ...out.metadata[key] };
+    for (const [k, v] of Object.entries(backedUp.metadata[key] ?? {})) {
+      if (!(k in mine)) {
+        mine[k] = v;
+        changed = true;
+      }
+    }
+    out.metadata[key] = mine;
+  }
+  return changed ? out : undefined;
 }
 
 /** kinds Velero refuses to restore */
@@ -107,7 +177,16 @@ export function runRestore(ctx: RestoreContext, selected: { item: BackupItem; ki
   const restoreName = ctx.restore.metadata.name;
   const mapping = spec.namespaceMapping ?? {};
   const mapNs = (ns: string) => mapping[ns] ?? ns;
-  const result: RestoreResult = { totalItems: selected.length, itemsRestored: 0, warnings: [], errors: [], podVolumeRestores: 0 };
+  const results: RestoreResults = { warnings: {}, errors: {} };
+  const result: RestoreResult = { totalItems: selected.length, itemsRestored: 0, warnings: [], errors: [], results, podVolumeRestores: 0 };
+  const warn = (namespace: string | undefined, message: string) => {
+    result.warnings.push(message);
+    addTo(results.warnings, namespace, message);
+  };
+  const fail = (namespace: string | undefined, message: string) => {
+    result.errors.push(message);
+    addTo(results.errors, namespace, message);
+  };
   const backedUpNamespaces = new Map(
     ctx.bucket
       .objects(backupName)
@@ -127,10 +206,52 @@ export function runRestore(ctx: RestoreContext, selected: { item: BackupItem; ki
     }
   };
 
+  /** the object is there already: never overwritten, only skipped, merged or (policy update) patched */
+  const existing = (target: KubeObject, backedUp: KubeObject, namespace: string | undefined) => {
+    const m = target.metadata;
+    const live = ctx.store.get(target.apiVersion, target.kind, m.name, m.namespace);
+    if (!live) {
+      warn(namespace, `could not restore, ${target.kind} "${m.name}" already exists but could not be read back`);
+      return;
+    }
+    if (sameAsBackedUp(live, target)) return; // "skipped: it already exists in the cluster and is the same as the backed up version"
+    if (target.kind === 'ServiceAccount' && target.apiVersion === 'v1') {
+      const merged = mergedServiceAccount(live, backedUp);
+      if (!merged) return;
+      try {
+        ctx.store.update(merged);
+      } catch (e) {
+        warn(namespace, `${e instanceof Error ? e.message : String(e)}`);
+      }
+      return;
+    }
+    const policy = spec.existingResourcePolicy;
+    if (policy === 'update') {
+      const patched = structuredClone(live);
+      patched.metadata.labels = { ...live.metadata.labels, ...target.metadata.labels };
+      patched.metadata.annotations = { ...live.metadata.annotations, ...target.metadata.annotations };
+      for (const [k, v] of Object.entries(target)) if (k !== 'metadata' && k !== 'status' && k !== 'apiVersion' && k !== 'kind') patched[k] = structuredClone(v);
+      try {
+        ctx.store.update(patched);
+      } catch (e) {
+        warn(namespace, `could not restore, ${target.kind} "${m.name}" already exists and could not be updated: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      return;
+    }
+    // the messages of pkg/restore/restore.go, with and without an explicit policy "none"
+    warn(
+      namespace,
+      policy === 'none'
+        ? `could not restore, ${target.kind} "${m.name}" already exists. Warning: the in-cluster version is different than the backed-up version`
+        : `could not restore, ${target.kind}:${m.name} already exists. Warning: the in-cluster version is different than the backed-up version`,
+    );
+  };
+
   for (const { item, kind, object } of selected) {
     const what = `${item.resource} ${item.namespace ? item.namespace + '/' : ''}${item.name}`;
+    const namespace = item.namespace !== undefined ? mapNs(item.namespace) : undefined;
     if (!kind) {
-      result.errors.push(`${what}: the cluster has no resource type ${item.resource}`);
+      fail(namespace, `${what}: the cluster has no resource type ${item.resource}`);
       continue;
     }
     const target = forRestore(object, backupName, restoreName, mapNs);
@@ -143,10 +264,11 @@ export function runRestore(ctx: RestoreContext, selected: { item: BackupItem; ki
       }
     } catch (e) {
       if (e instanceof StoreError && e.code === 409) {
+        // Velero counts a skipped item as processed (progress.itemsRestored)
         result.itemsRestored++;
-        result.warnings.push(`${what}: already exists in the cluster, not restored`);
+        existing(target, object, namespace);
       } else {
-        result.errors.push(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+        fail(namespace, `error restoring ${what}: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
   }

@@ -19,6 +19,11 @@ export interface VeleroControllerOptions {
   scenarioFaults?: () => ScenarioFaults;
   /** the namespace Velero runs in (default "velero") */
   namespace?: string;
+  /**
+   * the server's --default-volumes-to-fs-backup (default true, as the EKS Blueprints add-on
+   * installs Velero); a Backup without spec.defaultVolumesToFsBackup gets it written into its spec
+   */
+  defaultVolumesToFsBackup?: boolean;
 }
 
 const API = 'velero.io/v1';
@@ -31,7 +36,9 @@ export function startVeleroController(opts: VeleroControllerOptions): () => void
   const { store, bucket, side } = opts;
   const ns = opts.namespace ?? 'velero';
   const phaseMs = opts.timing?.phaseMs ?? 200;
+  // the server's --backup-sync-period (Velero's default is 1m; the sandbox's is short)
   const syncMs = opts.timing?.syncMs ?? 300;
+  const serverFsBackupDefault = opts.defaultVolumesToFsBackup ?? true;
   const faults = opts.scenarioFaults ?? ((): ScenarioFaults => ({}));
   const timers = new Timers();
   /** uids of Backups and Restores already taken up, so that MODIFIED events do not restart them */
@@ -57,6 +64,27 @@ export function startVeleroController(opts: VeleroControllerOptions): () => void
   // ---- backups ----
 
   function startBackup(b: KubeObject): void {
+    // the server's defaults go into the Backup's spec before anything else, as Velero's backup
+    // controller does (pkg/controller/backup_controller.go prepareBackupRequest; defaults of
+    // pkg/cmd/server/server.go in v1.11): ttl 720h, csiSnapshotTimeout 10m, itemOperationTimeout
+    // 1h, a nil defaultVolumesToFsBackup takes the server's --default-volumes-to-fs-backup, and an
+    // empty storageLocation the default location
+    const given = (b.spec ?? {}) as BackupSpec & { csiSnapshotTimeout?: string; itemOperationTimeout?: string };
+    const zero = (d: string | undefined) => !d || parseDuration(d) === 0;
+    const defaults: Record<string, unknown> = {};
+    if (zero(given.ttl)) defaults.ttl = '720h0m0s';
+    if (zero(given.csiSnapshotTimeout)) defaults.csiSnapshotTimeout = '10m0s';
+    if (zero(given.itemOperationTimeout)) defaults.itemOperationTimeout = '1h0m0s';
+    if (given.defaultVolumesToFsBackup === undefined || given.defaultVolumesToFsBackup === null) defaults.defaultVolumesToFsBackup = serverFsBackupDefault;
+    if (!given.storageLocation) defaults.storageLocation = location(undefined).name;
+    if (Object.keys(defaults).length) {
+      const resolved = modify(store, refOf(b), (cur) => {
+        if (cur.metadata.uid !== b.metadata.uid) return false;
+        cur.spec = { ...(cur.spec as Record<string, unknown> | undefined), ...defaults };
+      });
+      if (!resolved) return;
+      b = resolved;
+    }
     const spec = (b.spec ?? {}) as BackupSpec;
     const loc = location(spec.storageLocation);
     const errors = validateScoping(spec);
@@ -171,6 +199,8 @@ export function startVeleroController(opts: VeleroControllerOptions): () => void
       const current = store.get(API, 'Restore', r.metadata.name, ns);
       if (!current || current.metadata.uid !== r.metadata.uid) return;
       const result = runRestore({ store, bucket, kinds, restore: current, veleroNamespace: ns }, selected);
+      // the messages go to the bucket, the counts to the status (pkg/controller/restore_controller.go)
+      bucket.putRestoreResults(current.metadata.name, result.results);
       setStatus(r, {
         phase: result.errors.length ? 'PartiallyFailed' : 'Completed',
         completionTimestamp: rfc3339(),
@@ -183,6 +213,22 @@ export function startVeleroController(opts: VeleroControllerOptions): () => void
 
   // ---- sync with the bucket ----
 
+  /** when each location last synced (ms); its status.lastSyncedTime says the same to seconds */
+  const lastSynced = new Map<string, number>();
+
+  /** the location's own spec.backupSyncPeriod, else the server's; 0 turns its sync off */
+  function periodOf(loc: KubeObject): number {
+    const own = (loc.spec as { backupSyncPeriod?: string | null }).backupSyncPeriod;
+    if (own === undefined || own === null) return syncMs;
+    const d = parseDuration(own);
+    // a negative or unreadable period falls back to the server's (backup_sync_controller.go locationFilterFunc)
+    return d === undefined ? syncMs : d;
+  }
+
+  // Velero's backup sync controller (pkg/controller/backup_sync_controller.go): each available
+  // location, when its sync period has passed since its lastSyncedTime, brings the bucket's
+  // backups that this cluster lacks in as Backup objects, and drops completed ones the bucket
+  // no longer has. So a backup blue's Velero writes shows on green only at green's next sync.
   function sync(): void {
     for (const loc of safeList(store, API, 'BackupStorageLocation', ns)) {
       const spec = loc.spec as { objectStorage?: { bucket?: string } };
@@ -197,7 +243,17 @@ export function startVeleroController(opts: VeleroControllerOptions): () => void
         });
       }
       if (!ours || current === 'Unavailable') continue;
-      syncLocation(loc.metadata.name);
+      const period = periodOf(loc);
+      if (period === 0) continue;
+      const name = loc.metadata.name;
+      const last = lastSynced.get(name);
+      const now = Date.now();
+      // a tick can come a little early; syncing then is what Velero's one-minute requeue also does
+      if (last !== undefined && now - last < period - 5) continue;
+      lastSynced.set(name, now);
+      syncLocation(name);
+      const stamp = rfc3339(new Date(now));
+      if ((loc.status as Status | undefined)?.lastSyncedTime !== stamp) setStatus(loc, { lastSyncedTime: stamp });
     }
   }
 
@@ -209,7 +265,8 @@ export function startVeleroController(opts: VeleroControllerOptions): () => void
         apiVersion: API,
         kind: 'Backup',
         metadata: { name: stored.name, namespace: ns, labels: { [LOCATION_LABEL]: locName } },
-        spec: stored.spec,
+        // the location's name here may differ from the writer's (backup_sync_controller.go)
+        spec: { ...stored.spec, storageLocation: locName },
         status: stored.status,
       });
       for (const pvb of bucket.podVolumeBackups(stored.name)) {
