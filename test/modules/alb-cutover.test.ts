@@ -2,7 +2,8 @@
 // after), run with the INSYNC wait, a second run, the fail-back through kfup rollback, faults,
 // a slow DNS change with Ctrl-C, and the preconditions that must stop it before any change.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox } from '../helpers/sandbox.js';
 import { normalizeDnsName } from '../../src/sandbox/aws/index.js';
 import { rollbackRun } from '../../src/runner/rollback.js';
 import { readJournal } from '../../src/runner/journal.js';

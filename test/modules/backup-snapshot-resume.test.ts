@@ -2,7 +2,8 @@
 // AWS, a resumed run waits on those same jobs (no second StartBackupJob), a resume after the
 // jobs finished is `ok` with their recovery points, and revert only tells how to restore.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox } from '../helpers/sandbox.js';
 import { readJournal } from '../../src/runner/journal.js';
 import { rollbackRun } from '../../src/runner/rollback.js';
 import { CollectingReporter, runTasks } from '../helpers/run.js';

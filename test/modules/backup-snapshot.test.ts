@@ -1,7 +1,8 @@
 // backup-snapshot against the sandbox's AWS Backup: dry-run, check (read-only), run, failed
 // jobs, throttling, and the bad inputs a playbook can give it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox } from '../helpers/sandbox.js';
 import { runTasks } from '../helpers/run.js';
 import { readJournal } from '../../src/runner/journal.js';
 import type { Targets } from '../../src/runner/types.js';

@@ -1,7 +1,8 @@
 // irsa-trust against the sandbox: roles found on blue (Profiles, annotated service accounts),
 // IAM trust policies (URL-encoded on the wire), green's OIDC provider, and rollback.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox } from '../helpers/sandbox.js';
 import { oidcIssuer, oidcProviderArn } from '../../src/sandbox/scenario.js';
 import { rollbackRun } from '../../src/runner/rollback.js';
 import { CollectingReporter, runTasks } from '../helpers/run.js';

@@ -3,7 +3,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox } from '../helpers/sandbox.js';
 import { rollbackRun } from '../../src/runner/rollback.js';
 import { CollectingReporter, runTasks } from '../helpers/run.js';
 import { configDomain } from '../../src/sandbox/kube/seed-system.js';

@@ -1,8 +1,8 @@
 // velero-annotate against the sandbox: blue's notebooks mount an EFS workspace (and every other
 // notebook an EBS data volume, which must NOT be annotated).
 import { beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { useSandbox } from '../helpers/sandbox.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, useSandbox } from '../helpers/sandbox.js';
 import { rollbackRun } from '../../src/runner/rollback.js';
 import { CollectingReporter, runTasks } from '../helpers/run.js';
 import type { KubeObject } from '../../src/sandbox/kube/store-api.js';

@@ -15,7 +15,7 @@ beforeAll(async () => {
   f = await startAws();
 });
 afterAll(async () => {
-  await f.emulator.stop();
+  await f.stop();
 });
 
 describe('STS', () => {
