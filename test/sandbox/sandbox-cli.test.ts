@@ -40,6 +40,24 @@ describe('kfup sandbox up', () => {
     expect(out).toMatch(/kfup sandbox stopped/);
   });
 
+  it('judges AWS requests by the service models unless --lenient is given; --strict and --lenient exclude each other', async () => {
+    const banner = async (...flags: string[]): Promise<{ out: string; code: number | null }> => {
+      const child = spawn(process.execPath, [kfupBin, 'sandbox', 'up', '--dir', tempDir('kfup-sbup-'), '--profiles', '0', ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      for (let i = 0; i < 100 && !out.includes('Ctrl-C stops the sandbox') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
+      if (child.exitCode === null) child.kill('SIGINT');
+      return { out, code: await exited };
+    };
+    expect((await banner()).out).toMatch(/AWS endpoint .*\(strict: requests checked against the AWS service models\)/);
+    expect((await banner('--lenient')).out).toMatch(/AWS endpoint .*\(lenient: requests not checked/);
+    const both = await banner('--strict', '--lenient');
+    expect(both.code).toBe(2);
+    expect(both.out).toMatch(/--strict and --lenient exclude each other/);
+  });
+
   it('rejects a bad fault spec as invalid input', async () => {
     const r = await new Promise<{ code: number | null; err: string }>((res) => {
       const c = spawn(process.execPath, [kfupBin, 'sandbox', 'up', '--dir', tempDir(), '--faults', 'throttle:2'], { stdio: ['ignore', 'pipe', 'pipe'] });
