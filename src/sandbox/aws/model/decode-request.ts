@@ -8,7 +8,9 @@
 // Scalars read from text stay text: the validator knows which protocols send text.
 import type { AwsRequest } from '../service.js';
 import { parseXml, type XmlNode } from '../wire.js';
+import { fromJson } from './json-shape.js';
 import type { MemberRef, Operation, ServiceModel, Shape } from './types.js';
+import { fromXml } from './xml-shape.js';
 
 export interface DecodedInput {
   value: Record<string, unknown>;
@@ -29,7 +31,7 @@ export function decodeRequest(model: ServiceModel, op: Operation, req: AwsReques
     case 'json': {
       const body = parseJson(req.body);
       if (body === undefined) return undefined;
-      return { value: fromJson(model, shape, body) as Record<string, unknown>, unknown: [], jsonBody: true };
+      return { value: fromJson(model, shape, body, []) as Record<string, unknown>, unknown: [], jsonBody: true };
     }
     case 'rest-json':
     case 'rest-xml':
@@ -116,26 +118,6 @@ function parseJson(body: string): unknown {
   }
 }
 
-/** JSON as sent, with wire names turned into member names (values of other types are kept, for the validator to refuse) */
-function fromJson(model: ServiceModel, shape: Shape, v: unknown): unknown {
-  if (v === null || typeof v !== 'object') return v;
-  if (shape.type === 'list' && Array.isArray(v)) return v.map((x) => fromJson(model, model.shapes[shape.member!.shape], x));
-  if (shape.type === 'map' && !Array.isArray(v)) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fromJson(model, model.shapes[shape.value!.shape], x)]));
-  }
-  if (shape.type === 'structure' && !Array.isArray(v)) {
-    const obj = v as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const [name, ref] of Object.entries(shape.members ?? {})) {
-      if (ref.location) continue;
-      const wire = ref.locationName ?? name;
-      if (obj[wire] !== undefined) out[name] = fromJson(model, model.shapes[ref.shape], obj[wire]);
-    }
-    return out;
-  }
-  return v;
-}
-
 // ---------------------------------------------------------------------------------------------
 // rest-json and rest-xml
 
@@ -171,6 +153,7 @@ function decodeRest(model: ServiceModel, op: Operation, shape: Shape, req: AwsRe
   const xml = model.metadata.protocol === 'rest-xml';
   const out: Record<string, unknown> = {};
   const bound = new Set<string>();
+  let queryMap: string | undefined;
   for (const [name, ref] of Object.entries(shape.members ?? {})) {
     const wire = ref.locationName ?? name;
     const s = model.shapes[ref.shape];
@@ -180,11 +163,8 @@ function decodeRest(model: ServiceModel, op: Operation, shape: Shape, req: AwsRe
       if (s.type === 'list') {
         const all = req.query.getAll(wire);
         if (all.length) out[name] = all;
-      } else if (s.type === 'map') {
-        // a map bound to the query string takes every parameter no other member names
-        bound.add('*map*');
-        out[name] = '*map*';
-      } else if (req.query.has(wire)) out[name] = req.query.get(wire);
+      } else if (s.type === 'map') queryMap = name;
+      else if (req.query.has(wire)) out[name] = req.query.get(wire);
       bound.add(wire);
     } else if (ref.location === 'header') {
       const h = req.headers[wire.toLowerCase()];
@@ -195,12 +175,10 @@ function decodeRest(model: ServiceModel, op: Operation, shape: Shape, req: AwsRe
       if (Object.keys(m).length) out[name] = m;
     }
   }
-  for (const [name, v] of Object.entries(out)) {
-    if (v !== '*map*') continue;
-    const m: Record<string, unknown> = {};
-    for (const k of new Set(req.query.keys())) if (!bound.has(k)) m[k] = req.query.get(k);
-    if (Object.keys(m).length) out[name] = m;
-    else delete out[name];
+  if (queryMap) {
+    // a map bound to the query string takes every parameter no other member names
+    const m = Object.fromEntries([...new Set(req.query.keys())].filter((k) => !bound.has(k)).map((k) => [k, req.query.get(k)]));
+    if (Object.keys(m).length) out[queryMap] = m;
   }
   // the body: one payload member, or every member not bound elsewhere
   const payload = shape.payload;
@@ -212,7 +190,7 @@ function decodeRest(model: ServiceModel, op: Operation, shape: Shape, req: AwsRe
       const body = readBody(req.body, xml);
       if (body === null) return undefined;
       if (body !== undefined) {
-        out[payload] = xml ? fromXml(model, s, body as XmlNode, []) : fromJson(model, s, body);
+        out[payload] = xml ? fromXml(model, s, body as XmlNode, []) : fromJson(model, s, body, []);
         jsonBody = !xml;
       }
     } else if (req.body) out[payload] = req.body;
@@ -221,7 +199,7 @@ function decodeRest(model: ServiceModel, op: Operation, shape: Shape, req: AwsRe
     if (body === null) return undefined;
     if (body !== undefined) {
       const bodyShape: Shape = { ...shape, members: Object.fromEntries(Object.entries(shape.members ?? {}).filter(([, m]) => !m.location)) };
-      Object.assign(out, xml ? fromXml(model, bodyShape, body as XmlNode, []) : fromJson(model, bodyShape, body));
+      Object.assign(out, xml ? fromXml(model, bodyShape, body as XmlNode, []) : fromJson(model, bodyShape, body, []));
       jsonBody = !xml;
     }
   }
@@ -236,59 +214,5 @@ function readBody(body: string, xml: boolean): unknown {
     return parseXml(body).children[0] ?? null;
   } catch {
     return null;
-  }
-}
-
-/**
- * An XML element read into a shape's value, directed by the model: element names from
- * locationName, list items named by the member's locationName ("member" by default), maps as
- * `entry` elements. Elements the model does not know are listed in `unknown` (by path).
- */
-export function fromXml(model: ServiceModel, shape: Shape, node: XmlNode, unknown: string[], path = ''): unknown {
-  switch (shape.type) {
-    case 'structure': {
-      const out: Record<string, unknown> = {};
-      const known = new Set<string>();
-      for (const [name, ref] of Object.entries(shape.members ?? {})) {
-        if (ref.location || ref.xmlAttribute) continue;
-        const wire = ref.locationName ?? name;
-        const s = model.shapes[ref.shape];
-        if (s.type === 'list' && (ref.flattened || s.flattened)) {
-          const item = s.member!.locationName ?? wire;
-          known.add(item);
-          const items = node.children.filter((c) => c.name === item);
-          if (items.length) out[name] = items.map((c) => fromXml(model, model.shapes[s.member!.shape], c, unknown, `${path}${wire}.`));
-          continue;
-        }
-        known.add(wire);
-        const child = node.children.find((c) => c.name === wire);
-        if (child) out[name] = fromXml(model, s, child, unknown, `${path}${wire}.`);
-      }
-      for (const c of node.children) if (!known.has(c.name)) unknown.push(`${path}${c.name}`);
-      return out;
-    }
-    case 'list': {
-      const item = shape.member!.locationName ?? 'member';
-      for (const c of node.children) if (c.name !== item) unknown.push(`${path}${c.name}`);
-      return node.children.filter((c) => c.name === item).map((c) => fromXml(model, model.shapes[shape.member!.shape], c, unknown, `${path}${item}.`));
-    }
-    case 'map': {
-      const out: Record<string, unknown> = {};
-      const k = shape.key!.locationName ?? 'key';
-      const v = shape.value!.locationName ?? 'value';
-      for (const e of node.children) {
-        if (e.name !== 'entry') {
-          unknown.push(`${path}${e.name}`);
-          continue;
-        }
-        const key = e.children.find((c) => c.name === k)?.text ?? '';
-        const val = e.children.find((c) => c.name === v);
-        out[key] = val ? fromXml(model, model.shapes[shape.value!.shape], val, unknown, `${path}entry.`) : undefined;
-      }
-      return out;
-    }
-    default:
-      if (node.children.length) return { elements: node.children.map((c) => c.name) };
-      return shape.type === 'string' || shape.type === 'blob' ? node.text : node.text.trim();
   }
 }

@@ -4,9 +4,10 @@
 // hiding a sandbox mistake). The test helpers run this on every answer; any problem fails the test.
 import type { AwsReply } from '../emulator.js';
 import { parseXml, type XmlNode } from '../wire.js';
-import { fromXml } from './decode-request.js';
+import { fromJson } from './json-shape.js';
 import { serviceModel } from './load.js';
-import type { ServiceModel, Shape } from './types.js';
+import type { Shape } from './types.js';
+import { fromXml } from './xml-shape.js';
 import { validateShape } from './validate.js';
 
 /** problems of one successful answer, each naming service, operation and member; [] when it fits the model */
@@ -41,7 +42,7 @@ export function checkResponse(reply: AwsReply): string[] {
       }
       case 'json':
         text = false;
-        value = jsonValue(model, shape, JSON.parse(reply.body || '{}'), unknown, '') as Record<string, unknown>;
+        value = fromJson(model, shape, JSON.parse(reply.body || '{}'), unknown, '') as Record<string, unknown>;
         break;
       case 'rest-json':
       case 'rest-xml': {
@@ -53,10 +54,10 @@ export function checkResponse(reply: AwsReply): string[] {
         if (payload) {
           const ps = model.shapes[payload.shape];
           if (ps.type === 'structure' && reply.body) {
-            body = { [shape.payload!]: xml ? fromXml(model, ps, parseXml(reply.body).children[0], unknown) : jsonValue(model, ps, JSON.parse(reply.body), unknown, '') };
+            body = { [shape.payload!]: xml ? fromXml(model, ps, parseXml(reply.body).children[0], unknown) : fromJson(model, ps, JSON.parse(reply.body), unknown, '') };
           }
         } else if (reply.body) {
-          body = (xml ? fromXml(model, bodyShape, parseXml(reply.body).children[0], unknown) : jsonValue(model, bodyShape, JSON.parse(reply.body), unknown, '')) as Record<string, unknown>;
+          body = (xml ? fromXml(model, bodyShape, parseXml(reply.body).children[0], unknown) : fromJson(model, bodyShape, JSON.parse(reply.body), unknown, '')) as Record<string, unknown>;
         }
         value = { ...body, ...fromHeaders(shape, reply) };
         break;
@@ -86,28 +87,6 @@ function fromHeaders(shape: Shape, reply: AwsReply): Record<string, unknown> {
     } else if (ref.location === 'statusCode') out[name] = String(reply.status);
   }
   return out;
-}
-
-/** a JSON answer with wire names turned into member names; keys the model does not know are listed */
-function jsonValue(model: ServiceModel, shape: Shape, v: unknown, unknown: string[], path: string): unknown {
-  if (v === null || typeof v !== 'object') return v;
-  if (shape.type === 'list' && Array.isArray(v)) return v.map((x, i) => jsonValue(model, model.shapes[shape.member!.shape], x, unknown, `${path}[${i}]`));
-  if (shape.type === 'map' && !Array.isArray(v)) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonValue(model, model.shapes[shape.value!.shape], x, unknown, `${path}.${k}`)]));
-  }
-  if (shape.type === 'structure' && !Array.isArray(v)) {
-    const obj = v as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    const known = new Set<string>();
-    for (const [name, ref] of Object.entries(shape.members ?? {})) {
-      const wire = ref.locationName ?? name;
-      known.add(wire);
-      if (obj[wire] !== undefined && obj[wire] !== null) out[name] = jsonValue(model, model.shapes[ref.shape], obj[wire], unknown, path ? `${path}.${wire}` : wire);
-    }
-    for (const k of Object.keys(obj)) if (!known.has(k)) unknown.push(path ? `${path}.${k}` : k);
-    return out;
-  }
-  return v;
 }
 
 /** a checker for the `onResponse` option: collects every problem of every answer */
