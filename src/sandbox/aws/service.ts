@@ -104,7 +104,7 @@ export function restService(def: Omit<ServiceDef, 'resolve' | 'operations'>, rou
 }
 
 /** a malformed percent-escape is kept as sent rather than failing the request before it is logged */
-function safeDecode(v: string): string {
+export function safeDecode(v: string): string {
   try {
     return decodeURIComponent(v);
   } catch {

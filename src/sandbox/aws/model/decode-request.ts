@@ -6,7 +6,7 @@
 //  - rest-json / rest-xml: members bound to the URI, query string and headers by their `location`,
 //    the rest from the JSON body or the XML root element.
 // Scalars read from text stay text: the validator knows which protocols send text.
-import type { AwsRequest } from '../service.js';
+import { safeDecode, type AwsRequest } from '../service.js';
 import { parseXml, type XmlNode } from '../wire.js';
 import { fromJson } from './json-shape.js';
 import type { MemberRef, Operation, ServiceModel, Shape } from './types.js';
@@ -137,14 +137,6 @@ function uriLabels(template: string, path: string): Record<string, string> | und
   const m = new RegExp(`^${source}/?$`).exec(path);
   if (!m) return undefined;
   return Object.fromEntries(names.map((n, i) => [n, safeDecode(m[i + 1])]));
-}
-
-function safeDecode(v: string): string {
-  try {
-    return decodeURIComponent(v);
-  } catch {
-    return v;
-  }
 }
 
 function decodeRest(model: ServiceModel, op: Operation, shape: Shape, req: AwsRequest): DecodedInput | undefined {
