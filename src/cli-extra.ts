@@ -73,7 +73,9 @@ export function registerExtraCommands(into: ((program: Command) => void)[]): voi
       .option('--latency <ms>', 'added to every request', '0')
       .option('--faults <spec>', 'e.g. throttle:0.1,kube/conflict:0.05,backup-fail:efs,velero-partial:*,dns-slow:5000')
       .option('--seed <n>', 'seed for fault injection', '1')
-      .action(async (flags: { dir: string; profiles: string; notebooks: string; latency: string; faults?: string; seed: string }) => {
+      .option('--strict', 'refuse AWS requests that break the official service models, as AWS does (the default)')
+      .option('--lenient', 'for experiments: accept AWS requests without checking them against the service models')
+      .action(async (flags: { dir: string; profiles: string; notebooks: string; latency: string; faults?: string; seed: string; strict?: boolean; lenient?: boolean }) => {
         const { sandboxUp } = await import('./sandbox/cli.js');
         await sandboxUp(flags);
       });

@@ -9,7 +9,10 @@ const int = (name: string, v: string, min: number, max: number): number => {
   return n;
 };
 
-export async function sandboxUp(flags: { dir: string; profiles: string; notebooks: string; latency: string; faults?: string; seed: string }): Promise<void> {
+export async function sandboxUp(flags: { dir: string; profiles: string; notebooks: string; latency: string; faults?: string; seed: string; strict?: boolean; lenient?: boolean }): Promise<void> {
+  if (flags.strict && flags.lenient) throw new UserError('--strict and --lenient exclude each other');
+  // strict unless asked otherwise: a rehearsal is only worth what its judge is
+  const strict = !flags.lenient;
   const profiles = int('profiles', flags.profiles, 0, 5000);
   const notebooks = int('notebooks', flags.notebooks, 0, 100);
   const latencyMs = int('latency', flags.latency, 0, 60_000);
@@ -21,10 +24,10 @@ export async function sandboxUp(flags: { dir: string; profiles: string; notebook
       throw new UserError(`--faults: ${(e as Error).message}`);
     }
   }
-  const sb = await startSandbox({ dir: flags.dir, profiles, notebooks, latencyMs, faults: flags.faults, seed });
+  const sb = await startSandbox({ dir: flags.dir, profiles, notebooks, latencyMs, faults: flags.faults, seed, strict });
   const out = process.stdout;
   out.write(`kfup sandbox is up (AWS account ${sb.scenario.accountId}, ${sb.scenario.region})\n`);
-  out.write(`  AWS endpoint   ${sb.awsEndpoint}\n`);
+  out.write(`  AWS endpoint   ${sb.awsEndpoint}   (${strict ? 'strict: requests checked against the AWS service models' : 'lenient: requests not checked against the AWS service models'})\n`);
   out.write(`  blue cluster   ${sb.clusters.blue.url}   (context sandbox-blue, ${profiles} profiles)\n`);
   out.write(`  green cluster  ${sb.clusters.green.url}   (context sandbox-green, freshly deployed)\n`);
   out.write(`  kubeconfig     ${sb.kubeconfigPath}\n`);

@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../runner/state/fs-atomic.js';
 import { productionState } from './tfstate.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AwsEmulator, seedAws } from './aws/index.js';
+import { AwsEmulator, seedAws, type AwsReply } from './aws/index.js';
 import { VeleroBucket } from './bucket.js';
 import { startAckController, sagemakerBackend, type AckDeletionPolicy } from './kube/controllers/ack.js';
 import { iamTrustBackend, startProfileIamController } from './kube/controllers/profile-iam.js';
@@ -53,6 +53,13 @@ export interface SandboxOptions {
   veleroDefaultVolumesToFsBackup?: boolean;
   /** the ACK SageMaker controllers' --deletion-policy (default "delete", ACK's own default) */
   ackDeletionPolicy?: AckDeletionPolicy;
+  /**
+   * The AWS endpoint judges each request by the official service models and refuses a malformed
+   * one as AWS would (default true; `kfup sandbox up --lenient` turns it off for experiments).
+   */
+  strict?: boolean;
+  /** called with every answer the AWS endpoint sends (the test helpers check each against the models) */
+  onAwsResponse?: (reply: AwsReply) => void;
 }
 
 export interface SandboxCluster {
@@ -96,7 +103,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   mkdirSync(dir, { recursive: true });
   const timing = opts.timing ?? {};
 
-  const aws = new AwsEmulator({ traffic, scenario, timing: { backupJobMs: timing.backupJobMs, dnsChangeMs: timing.dnsChangeMs } });
+  const aws = new AwsEmulator({
+    traffic,
+    scenario,
+    timing: { backupJobMs: timing.backupJobMs, dnsChangeMs: timing.dnsChangeMs },
+    strict: opts.strict,
+    onResponse: opts.onAwsResponse,
+  });
   seedAws(aws.state, scenario);
   if (opts.trustPolicyQuota !== undefined) aws.state.iam.trustPolicyQuota = opts.trustPolicyQuota;
   const bucket = new VeleroBucket(scenario.velero.bucket);

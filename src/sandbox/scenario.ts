@@ -77,7 +77,7 @@ export function makeScenario(opts: ScenarioOptions = {}): Scenario {
       publicSubnets: ['subnet-0pub00000000000a1', 'subnet-0pub00000000000b2', 'subnet-0pub00000000000c3'],
       clusterSecurityGroup: 'sg-0c1u2s3t4e5r6s7g8',
     },
-    efs: { id: 'fs-0e1f2s3a4b5c6d7e8', name: 'kubeflow-efs' },
+    efs: { id: 'fs-0e1f2a3a4b5c6d7e8', name: 'kubeflow-efs' },
     s3: { bucket: 'kubeflow-artifacts-sandbox', secretName: 'kubeflow/s3-secret' },
     rds: { instanceId: 'kubeflow-db', secretName: 'kubeflow/rds-secret', endpoint: 'kubeflow-db.cabcdefghijk.us-west-2.rds.amazonaws.com' },
     velero: { namespace: 'velero', bucket: 'kubeflow-velero-sandbox', storageLocation: 'default', defaultVolumesToFsBackup: opts.veleroDefaultVolumesToFsBackup ?? true },

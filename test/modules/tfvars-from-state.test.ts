@@ -9,6 +9,7 @@ import { AwsEmulator } from '../../src/sandbox/aws/index.js';
 import { makeScenario, type Scenario } from '../../src/sandbox/scenario.js';
 import { Traffic } from '../../src/sandbox/traffic.js';
 import { runTasks, tempDir, type TaskRun } from '../helpers/run.js';
+import { awsModelChecker } from '../helpers/aws-model-check.js';
 
 const fx = join(import.meta.dirname, '..', 'fixtures', 'terraform');
 const PLANTED = ['PLANTED-db-Pw-9f8e7d6c', 'AKIAPLANTED0EXAMPLE7', 'PLANTEDsecretKey/0123456789abcdefghijABCDEFG', 'PLANTED-client-secret-77aa', 'LS0tLS1CRUdJTiBQTEFOVEVELUNB', 'PLANTED-tfvars-Pw-31xy'];
@@ -265,11 +266,12 @@ describe('tfvars-from-state: cluster source (sandbox AWS)', () => {
   let emulator: AwsEmulator;
   let traffic: Traffic;
   let scenario: Scenario;
+  const checker = awsModelChecker();
   const saved = { ...process.env };
   beforeAll(async () => {
     traffic = new Traffic();
     scenario = makeScenario();
-    emulator = new AwsEmulator({ traffic, scenario });
+    emulator = new AwsEmulator({ traffic, scenario, onResponse: checker.onResponse });
     process.env.AWS_ENDPOINT_URL = await emulator.start();
     process.env.AWS_ACCESS_KEY_ID = 'test';
     process.env.AWS_SECRET_ACCESS_KEY = 'test';
@@ -277,6 +279,7 @@ describe('tfvars-from-state: cluster source (sandbox AWS)', () => {
   });
   afterAll(async () => {
     await emulator.stop();
+    checker.assertClean();
     for (const k of ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION']) {
       if (saved[k] === undefined) delete process.env[k];
       else process.env[k] = saved[k];

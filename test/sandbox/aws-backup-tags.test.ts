@@ -15,7 +15,7 @@ beforeAll(async () => {
   f = await startAws({ backupJobMs: 60 });
 });
 afterAll(async () => {
-  await f.emulator.stop();
+  await f.stop();
 });
 
 const role = () => `arn:aws:iam::${f.scenario.accountId}:role/service-role/${f.scenario.backup.roleName}`;

@@ -45,7 +45,7 @@ describe.skipIf(!awsPresent)('aws CLI v1 against the sandbox (skipped when aws i
     f = await startAws({ backupJobMs: 200 });
   });
   afterAll(async () => {
-    await f?.emulator.stop();
+    await f?.stop();
   });
 
   it('eks describe-cluster', async () => {

@@ -19,7 +19,7 @@ afterEach(() => {
   f.traffic.setFaults([]);
 });
 afterAll(async () => {
-  await f.emulator.stop();
+  await f.stop();
 });
 
 /** a signed-looking raw request, to see the bytes the SDK would parse */

@@ -1,8 +1,10 @@
 // Shared set-up for the AWS sandbox tests: one emulator per file, SDK clients pointed at it.
+// Every answer it sends is checked against the official models; stop() throws on a departure.
 
 import { AwsEmulator } from '../../src/sandbox/aws/index.js';
 import { makeScenario, type Scenario } from '../../src/sandbox/scenario.js';
 import { Traffic } from '../../src/sandbox/traffic.js';
+import { awsModelChecker } from '../helpers/aws-model-check.js';
 
 export const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -13,14 +15,27 @@ export interface AwsFixture {
   endpoint: string;
   /** client config for `new XClient(cfg())` */
   cfg: (extra?: Record<string, unknown>) => { endpoint: string; region: string; credentials: typeof credentials } & Record<string, unknown>;
+  /** stops the emulator, then throws if any answer departed from the service models */
+  stop: () => Promise<void>;
 }
 
-export async function startAws(timing?: { backupJobMs?: number; dnsChangeMs?: number }): Promise<AwsFixture> {
+export async function startAws(timing?: { backupJobMs?: number; dnsChangeMs?: number }, opts: { strict?: boolean } = {}): Promise<AwsFixture> {
   const traffic = new Traffic();
   const scenario = makeScenario();
-  const emulator = new AwsEmulator({ traffic, scenario, timing });
+  const checker = awsModelChecker();
+  const emulator = new AwsEmulator({ traffic, scenario, timing, strict: opts.strict, onResponse: checker.onResponse });
   const endpoint = await emulator.start();
-  return { emulator, traffic, scenario, endpoint, cfg: (extra = {}) => ({ endpoint, region: scenario.region, credentials, ...extra }) };
+  return {
+    emulator,
+    traffic,
+    scenario,
+    endpoint,
+    cfg: (extra = {}) => ({ endpoint, region: scenario.region, credentials, ...extra }),
+    stop: async () => {
+      await emulator.stop();
+      checker.assertClean();
+    },
+  };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

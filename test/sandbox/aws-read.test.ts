@@ -15,7 +15,7 @@ beforeAll(async () => {
   f = await startAws();
 });
 afterAll(async () => {
-  await f.emulator.stop();
+  await f.stop();
 });
 
 describe('STS', () => {
@@ -90,7 +90,7 @@ describe('EFS', () => {
     const one = await efs.send(new DescribeFileSystemsCommand({ FileSystemId: f.scenario.efs.id }));
     expect(one.FileSystems?.[0]?.Name).toBe(f.scenario.efs.name);
     expect(one.FileSystems?.[0]?.Tags).toContainEqual({ Key: 'Name', Value: f.scenario.efs.name });
-    const err = await efs.send(new DescribeFileSystemsCommand({ FileSystemId: 'fs-missing' })).catch((e) => e);
+    const err = await efs.send(new DescribeFileSystemsCommand({ FileSystemId: 'fs-0000000000deadbeef' })).catch((e) => e);
     expect(err).toBeInstanceOf(FileSystemNotFound);
   });
 });

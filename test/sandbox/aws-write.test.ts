@@ -16,7 +16,7 @@ beforeAll(async () => {
   f = await startAws({ backupJobMs: 300, dnsChangeMs: 400 });
 });
 afterAll(async () => {
-  await f.emulator.stop();
+  await f.stop();
 });
 
 describe('AWS Backup jobs', () => {

@@ -40,6 +40,39 @@ describe('kfup sandbox up', () => {
     expect(out).toMatch(/kfup sandbox stopped/);
   });
 
+  it('judges AWS requests by the service models unless --lenient is given; --strict and --lenient exclude each other', async () => {
+    /** starts `kfup sandbox up FLAGS`, sends IAM GetRole with a 65-character name (roleNameType: max 64), stops it */
+    const tryIt = async (...flags: string[]): Promise<{ out: string; code: number | null; answer?: string }> => {
+      const child = spawn(process.execPath, [kfupBin, 'sandbox', 'up', '--dir', tempDir('kfup-sbup-'), '--profiles', '0', ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      for (let i = 0; i < 100 && !out.includes('Ctrl-C stops the sandbox') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
+      let answer: string | undefined;
+      const endpoint = /AWS endpoint\s+(http:\/\/\S+)/.exec(out)?.[1];
+      if (endpoint) {
+        const res = await fetch(endpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iam/aws4_request' },
+          body: `Action=GetRole&Version=2010-05-08&RoleName=${'r'.repeat(65)}`,
+        });
+        answer = /<Code>([^<]+)<\/Code>/.exec(await res.text())?.[1];
+      }
+      if (child.exitCode === null) child.kill('SIGINT');
+      return { out, code: await exited, answer };
+    };
+    const strict = await tryIt();
+    expect(strict.out).toMatch(/AWS endpoint .*\(strict: requests checked against the AWS service models\)/);
+    expect(strict.answer).toBe('ValidationError');
+    const lenient = await tryIt('--lenient');
+    expect(lenient.out).toMatch(/AWS endpoint .*\(lenient: requests not checked/);
+    expect(lenient.answer).toBe('NoSuchEntity');
+    const both = await tryIt('--strict', '--lenient');
+    expect(both.code).toBe(2);
+    expect(both.out).toMatch(/--strict and --lenient exclude each other/);
+  });
+
   it('rejects a bad fault spec as invalid input', async () => {
     const r = await new Promise<{ code: number | null; err: string }>((res) => {
       const c = spawn(process.execPath, [kfupBin, 'sandbox', 'up', '--dir', tempDir(), '--faults', 'throttle:2'], { stdio: ['ignore', 'pipe', 'pipe'] });

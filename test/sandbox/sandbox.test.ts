@@ -5,7 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
 import { EKSClient, DescribeClusterCommand } from '@aws-sdk/client-eks';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox } from '../helpers/sandbox.js';
 
 let sb: Sandbox;
 let restoreEnv: () => void;

@@ -21,16 +21,34 @@ import { route53, route53ItemName } from './services/route53.js';
 import { sagemaker } from './services/sagemaker.js';
 import { secretsmanager } from './services/secretsmanager.js';
 import { sts } from './services/sts.js';
+import { checkRequest } from './model/request-check.js';
 import { AwsState, type AwsTiming } from './state.js';
 import { AwsError, requestId, toXml, xmlEscape } from './wire.js';
 
 export const SERVICES: ServiceDef[] = [sts, backup, eks, ec2, efs, secretsmanager, iam, route53, elbv2, sagemaker, rds, fsx];
 const BY_SIGNING_NAME = new Map(SERVICES.map((s) => [s.signingName, s]));
 
+/** one answer the endpoint sent, as `onResponse` sees it */
+export interface AwsReply {
+  service: string;
+  operation: string;
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
 export interface AwsEmulatorOptions {
   traffic: Traffic;
   scenario: Scenario;
   timing?: AwsTiming;
+  /**
+   * Judge every request by its operation's input shape in the official AWS model and refuse a
+   * malformed one as the service would (default true). False (`kfup sandbox up --lenient`)
+   * leaves requests to the handlers alone, for experiments.
+   */
+  strict?: boolean;
+  /** called with every answer sent; the test helpers check each against the model's output shape */
+  onResponse?: (reply: AwsReply) => void;
 }
 
 /** Describe*, List* and Get* read; everything else writes */
@@ -136,11 +154,15 @@ function faultError(fault: Exclude<TransportFault, 'drop' | 'conflict'>, svc: Se
 export class AwsEmulator {
   readonly state: AwsState;
   private readonly traffic: Traffic;
+  private readonly strict: boolean;
+  private readonly onResponse?: (reply: AwsReply) => void;
   private server?: Server;
   private readonly sockets = new Set<Socket>();
 
   constructor(opts: AwsEmulatorOptions) {
     this.traffic = opts.traffic;
+    this.strict = opts.strict ?? true;
+    this.onResponse = opts.onResponse;
     this.state = seedAws(new AwsState(opts.scenario.accountId, opts.scenario.region, () => opts.traffic.scenario, opts.timing ?? {}), opts.scenario);
   }
 
@@ -214,6 +236,8 @@ export class AwsEmulator {
       reply = failure(svc.protocol, svc.xmlns, faultError(fault, svc), rid);
     } else {
       try {
+        const refused = this.strict ? checkRequest(svc.name, operation, awsReq) : undefined;
+        if (refused) throw refused;
         reply = success(svc, operation, resolved.run(), rid);
       } catch (e) {
         const err = e instanceof AwsError ? e : new AwsError(svc.protocol === 'ec2' ? 'InternalError' : 'InternalFailure', `sandbox error: ${(e as Error).message}`, 500);
@@ -221,6 +245,7 @@ export class AwsEmulator {
       }
     }
     this.traffic.log.add({ ...base, status: reply.status, fault: fault === 'conflict' ? undefined : fault });
+    this.onResponse?.({ service: svc.name, operation, status: reply.status, headers: reply.headers, body: reply.body });
     this.send(res, reply);
   }
 

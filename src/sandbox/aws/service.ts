@@ -40,18 +40,21 @@ export interface ServiceDef {
   xmlns?: string;
   /** query protocol: the element name of a list's items, when the service names them (default "member") */
   itemName?: (listKey: string) => string;
+  /** the operations it answers (each must have its model in aws-models/operations.json) */
+  operations: string[];
   resolve(req: AwsRequest, state: AwsState): Resolved;
 }
 
 /** A service of the query or JSON protocols: operations by name, each given its decoded input. */
 export function rpcService(
-  def: Omit<ServiceDef, 'resolve'>,
+  def: Omit<ServiceDef, 'resolve' | 'operations'>,
   operations: Record<string, (input: any, state: AwsState) => unknown>,
   operationOf: (req: AwsRequest) => string | undefined,
   inputOf: (req: AwsRequest) => unknown,
 ): ServiceDef {
   return {
     ...def,
+    operations: Object.keys(operations),
     resolve(req, state) {
       const operation = operationOf(req) ?? 'Unknown';
       const handler = Object.hasOwn(operations, operation) ? operations[operation] : undefined;
@@ -78,9 +81,10 @@ export interface Route {
 }
 
 /** A REST service: routes by method and path. */
-export function restService(def: Omit<ServiceDef, 'resolve'>, routes: Route[]): ServiceDef {
+export function restService(def: Omit<ServiceDef, 'resolve' | 'operations'>, routes: Route[]): ServiceDef {
   return {
     ...def,
+    operations: [...new Set(routes.map((r) => r.operation))],
     resolve(req, state) {
       for (const r of routes) {
         if (r.method !== req.method) continue;
@@ -100,7 +104,7 @@ export function restService(def: Omit<ServiceDef, 'resolve'>, routes: Route[]): 
 }
 
 /** a malformed percent-escape is kept as sent rather than failing the request before it is logged */
-function safeDecode(v: string): string {
+export function safeDecode(v: string): string {
   try {
     return decodeURIComponent(v);
   } catch {

@@ -19,8 +19,9 @@ export const fsx = rpcService(
       const tags = state.backup.serviceBackupTags(arn, 'fsx');
       if (!tags) throw E('ResourceNotFound', `The resource ${arn} does not exist`, arn);
       const all = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-      const start = Number(input.NextToken ?? 0) || 0;
-      return { Tags: all.slice(start, start + max), NextToken: start + max < all.length ? String(start + max) : undefined };
+      // the model holds NextToken to base64 text: the next index, encoded
+      const start = input.NextToken ? Number(Buffer.from(String(input.NextToken), 'base64').toString('utf8')) || 0 : 0;
+      return { Tags: all.slice(start, start + max), NextToken: start + max < all.length ? Buffer.from(String(start + max)).toString('base64') : undefined };
     },
   },
   (req) => String(req.headers['x-amz-target'] ?? '').split('.')[1],
