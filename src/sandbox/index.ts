@@ -14,6 +14,7 @@ import { startVeleroController } from './kube/controllers/velero.js';
 import { writeKubeconfig } from './kube/kubeconfig.js';
 import { seedCluster } from './kube/seed.js';
 import { KubeApiServer } from './kube/server.js';
+import { MemoryStore } from './kube/store.js';
 import { makeScenario, type Scenario } from './scenario.js';
 import { parseFaultSpec, Traffic, type FaultRule, type RequestLog, type ScenarioFaults } from './traffic.js';
 import { sandboxEnvironment, writeSandboxFiles } from './environment.js';
@@ -43,6 +44,13 @@ export interface SandboxOptions {
   /** seed for fault injection (default 1) */
   seed?: number;
   timing?: SandboxTiming;
+  /**
+   * Kubernetes: how many change events each cluster keeps (its etcd compaction / watch cache
+   * window). A watch or a list continue token older than that gets 410 Gone (default 10000).
+   */
+  kubeHistorySize?: number;
+  /** false: built-in Kubernetes kinds are not checked against the official schemas (lenient) */
+  strict?: boolean;
 }
 
 export interface SandboxCluster {
@@ -92,7 +100,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const stops: (() => void)[] = [];
   const servers = {} as Record<'blue' | 'green', KubeApiServer>;
   for (const side of ['blue', 'green'] as const) {
-    const server = new KubeApiServer({ name: side, traffic });
+    const server = new KubeApiServer({ name: side, traffic, store: new MemoryStore({ historySize: opts.kubeHistorySize, strict: opts.strict }) });
     seedCluster(server.store, scenario, side);
     stops.push(
       startVeleroController({

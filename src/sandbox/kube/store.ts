@@ -5,6 +5,7 @@
 // of the public ObjectStore methods always get deep copies.
 import { randomUUID } from 'node:crypto';
 import { KindRegistry, kindKey, splitApiVersion, joinApiVersion, type KindInfo } from './kinds.js';
+import { checkOfficialSchema } from './official-schemas.js';
 import { pruneAndValidate } from './schema.js';
 import { parseLabelSelector, type Predicate } from './selectors.js';
 import { StoreError, type KubeObject, type ObjectStore, type StoreListener, type WatchEventType } from './store-api.js';
@@ -36,6 +37,8 @@ export interface WriteOptions {
 export interface MemoryStoreOptions {
   /** how many events are kept for watches that start from an older resourceVersion */
   historySize?: number;
+  /** validate built-in kinds against the official schemas (default true; false = lenient) */
+  strict?: boolean;
 }
 
 const clone = <T>(o: T): T => JSON.parse(JSON.stringify(o)) as T;
@@ -69,8 +72,11 @@ export class MemoryStore implements ObjectStore {
   private listeners = new Map<StoreListener, Set<string> | undefined>();
   private rawListeners = new Set<(e: StoreEvent) => void>();
 
+  private readonly strict: boolean;
+
   constructor(opts: MemoryStoreOptions = {}) {
     this.historySize = opts.historySize ?? 10_000;
+    this.strict = opts.strict ?? true;
   }
 
   /** the latest resourceVersion of the whole cluster */
@@ -134,8 +140,12 @@ export class MemoryStore implements ObjectStore {
     return new StoreError(404, 'NotFound', `${this.resourceName(info)} "${name}" not found`);
   }
 
-  /** prunes and validates a custom resource against its version's schema; registers CRDs */
+  /**
+   * validates a built-in object against its official OpenAPI schema (and an Istio policy against
+   * Istio's own), prunes and validates a custom resource against its version's CRD schema
+   */
   private admit(info: KindInfo, obj: KubeObject, opts: WriteOptions): void {
+    if (this.strict) checkOfficialSchema(obj, info.group);
     if (!info.builtin) {
       const { version } = splitApiVersion(obj.apiVersion);
       const schema = info.schemas.get(version);
