@@ -6,12 +6,15 @@ import { parse as parseYaml } from 'yaml';
 import type { Traffic, TransportFault } from '../traffic.js';
 import { AGGREGATED_V2, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { joinApiVersion, type KindInfo } from './kinds.js';
-import { openApiDocument } from './openapi.js';
+import { checkOfficialSchema } from './official-schemas.js';
+import { openApiDocument, openApiV2 } from './openapi.js';
+import { decodeProtobuf, isProtobuf } from './protobuf.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { allOf, fieldSelectorEquals, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { status, statusOf, type Status } from './status.js';
 import { MemoryStore, type WriteOptions } from './store.js';
 import { StoreError, type KubeObject } from './store-api.js';
+import { toTable, wantsTable } from './table.js';
 import { serveWatch } from './watch.js';
 
 export interface KubeApiServerOptions {
@@ -51,20 +54,29 @@ function segments(pathname: string): string[] {
     .map((s) => decodeURIComponent(s));
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
 
-function parseBody(text: string, contentType: string): unknown {
-  if (/protobuf|cbor/i.test(contentType)) {
-    // typed client-go clients (e.g. `kubectl create namespace`) may send protobuf; only JSON and YAML are spoken here
-    throw fail(415, `the sandbox API server accepts JSON and YAML bodies, not ${contentType.split(';')[0]}; use kubectl create -f / apply -f or a JSON client`, 'UnsupportedMediaType');
+function parseBody(raw: Buffer, contentType: string): unknown {
+  if (isProtobuf(contentType)) {
+    // typed client-go clients (e.g. `kubectl create namespace`) send built-in kinds as protobuf
+    if (raw.length === 0) return undefined;
+    try {
+      return decodeProtobuf(raw);
+    } catch (e) {
+      throw fail(400, `the request body could not be decoded: ${(e as Error).message}`, 'BadRequest');
+    }
   }
+  if (/cbor/i.test(contentType)) {
+    throw fail(415, `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`, 'UnsupportedMediaType');
+  }
+  const text = raw.toString('utf8');
   if (text.trim() === '') return undefined;
   try {
     return /yaml/i.test(contentType) ? parseYaml(text) : JSON.parse(text);
@@ -213,7 +225,13 @@ export class KubeApiServer {
         }
       }
       const body = WRITE_VERBS.has(verb) ? parseBody(await readBody(req), req.headers['content-type'] ?? '') : undefined;
-      const [code, out] = this.serve(route, verb, method, q, body, req.headers['content-type'] ?? '', writeOpts);
+      let [code, out] = this.serve(route, verb, method, q, body, req.headers['content-type'] ?? '', writeOpts);
+      if ((verb === 'get' || verb === 'list') && code === 200 && wantsTable(req.headers.accept ?? '') && route.info) {
+        // kubectl get: the columns a real server prints for this kind
+        const one = verb === 'get' ? (out as KubeObject) : undefined;
+        const listed = out as { metadata: Record<string, unknown>; items: KubeObject[] };
+        out = toTable(route.info, route.version, one ? { resourceVersion: one.metadata.resourceVersion } : listed.metadata, one ? [one] : listed.items, q.get('includeObject'));
+      }
       // the API server's way of reporting pruned fields under fieldValidation=Warn
       const headers: Record<string, string> = warnings.length ? { Warning: warnings.map((w) => `299 - "${w.replace(/"/g, "'")}"`).join(', ') } : {};
       this.send(res, code, out, headers);
@@ -275,6 +293,11 @@ export class KubeApiServer {
       const doc = apiResourceList(kinds, segs[1], segs[2]);
       if (doc) return [200, doc, json];
     }
+    if (path === 'openapi/v2') {
+      // the protobuf form (application/com.github.proto-openapi.spec.v2...) is not served
+      if (!/application\/json|\*\/\*/.test(accept)) return [406, status(406, 'only application/json is served for /openapi/v2', 'NotAcceptable'), json];
+      return [200, openApiV2(kinds), json];
+    }
     if (segs[0] === 'openapi') {
       const doc = openApiDocument(kinds, segs.slice(1));
       if (doc) return [200, doc, json];
@@ -321,6 +344,8 @@ export class KubeApiServer {
     if (verb === 'create' && route.name !== undefined) throw fail(405, `the server does not allow this method on the requested resource`, 'MethodNotAllowed');
     if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) throw fail(405, `the server does not allow this method on the requested resource`, 'MethodNotAllowed');
     if ((verb === 'update' || verb === 'patch') && route.name === undefined) throw fail(405, 'the server does not allow this method on the requested resource', 'MethodNotAllowed');
+    if (!info.verbs.includes(verb)) throw fail(405, 'the server does not allow this method on the requested resource', 'MethodNotAllowed');
+    if (info.group === 'authorization.k8s.io' && info.kind === 'SelfSubjectAccessReview') return [201, this.accessReview(info, route, body)];
     switch (verb) {
       case 'get':
         return [200, this.present(this.getOrFail(info, route), route)];
@@ -349,6 +374,16 @@ export class KubeApiServer {
       default:
         throw fail(405, 'the server does not allow this method on the requested resource', 'MethodNotAllowed');
     }
+  }
+
+  /**
+   * `kubectl auth can-i`: the sandbox has no RBAC (every client is cluster-admin), so every
+   * review is allowed. The review is checked against its official schema as a real one is.
+   */
+  private accessReview(info: KindInfo, route: ResourceRoute, body: unknown): KubeObject {
+    const review = this.checkBody(info, route, body);
+    checkOfficialSchema(review, info.group);
+    return { ...review, metadata: { ...review.metadata, creationTimestamp: undefined } as KubeObject['metadata'], status: { allowed: true, reason: 'the sandbox API server has no RBAC: every request is allowed' } };
   }
 
   private list(info: KindInfo, route: ResourceRoute, q: URLSearchParams): Record<string, unknown> {
