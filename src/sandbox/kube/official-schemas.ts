@@ -187,5 +187,5 @@ export function checkOfficialSchema(obj: KubeObject, group: string): void {
   const causes = errors.map((e) => causeOf(obj, e, custom)).filter((c) => !seen.has(`${c.field}|${c.message}`) && seen.add(`${c.field}|${c.message}`));
   const msg = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
   const what = custom ? `${obj.kind}.${group}` : obj.kind;
-  throw new StoreError(422, 'Invalid', `${what} "${obj.metadata?.name ?? ''}" is invalid: ${causes.length > 1 ? `[${msg}]` : msg}`, causes);
+  throw new StoreError(422, 'Invalid', `${what} "${obj.metadata?.name ?? ''}" is invalid: ${causes.length > 1 ? `[${msg}]` : msg}`, causes, obj.metadata?.name);
 }

@@ -90,7 +90,7 @@ const encodeContinue = (key: string, rv: string) => Buffer.from(JSON.stringify({
 function decodeContinue(token: string): { k: string; rv: string } {
   try {
     const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (typeof v.k === 'string') return v;
+    if (typeof v.k === 'string' && typeof v.rv === 'string' && /^\d+$/.test(v.rv)) return v;
   } catch {
     // fall through
   }
@@ -399,11 +399,23 @@ export class KubeApiServer {
     } else {
       items = this.store.listRaw(info, info.namespaced ? ns : undefined, pred);
     }
-    const rv = this.store.resourceVersion;
+    let rv = this.store.resourceVersion;
     const token = q.get('continue');
     if (token) {
-      const after = decodeContinue(token).k;
-      items = items.filter((o) => objKey(o) > after);
+      // a later page comes from the first page's revision (etcd's consistent paging), while the
+      // store still keeps it; after that, 410 Expired with the apiserver's own message
+      // (apiserver pkg/storage/etcd3 store.go, apimachinery errors.NewResourceExpired)
+      const { k: after, rv: tokenRv } = decodeContinue(token);
+      const snapshot = this.store.listAt(info, Number(tokenRv), info.namespaced ? ns : undefined, pred);
+      if (!snapshot) {
+        throw fail(
+          410,
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+          'Expired',
+        );
+      }
+      rv = tokenRv;
+      items = snapshot.filter((o) => objKey(o) > after);
     }
     const limit = Number(q.get('limit') ?? 0);
     const metadata: Record<string, unknown> = { resourceVersion: rv };

@@ -161,7 +161,7 @@ export class MemoryStore implements ObjectStore {
         if (opts.fieldValidation === 'Warn') for (const f of causes.pruned) opts.warnings?.push(`unknown field "${f}"`);
         if (causes.length) {
           const msg = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
-          throw new StoreError(422, 'Invalid', `${info.kind}.${info.group} "${obj.metadata.name}" is invalid: ${causes.length > 1 ? `[${msg}]` : msg}`, causes);
+          throw new StoreError(422, 'Invalid', `${info.kind}.${info.group} "${obj.metadata.name}" is invalid: ${causes.length > 1 ? `[${msg}]` : msg}`, causes, obj.metadata.name);
         }
       }
     }
@@ -430,6 +430,31 @@ export class MemoryStore implements ObjectStore {
       else hi = mid;
     }
     return this.history.slice(lo);
+  }
+
+  /**
+   * The objects of a kind as they were at resourceVersion `rv` (sorted by namespace then name),
+   * rebuilt by undoing the later events; undefined when those events are no longer kept. This is
+   * what etcd gives a paged list: every page of one list comes from the same revision, until
+   * compaction removes it (then 410 Expired).
+   */
+  listAt(info: KindInfo, rv: number, namespace: string | undefined, pred?: Predicate): KubeObject[] | undefined {
+    const later = this.eventsSince(rv);
+    if (!later) return undefined;
+    const key = kindKey(info.group, info.kind);
+    const at = new Map<string, KubeObject>();
+    const k = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    for (const o of this.listRaw(info, undefined)) at.set(k(o), o);
+    for (let i = later.length - 1; i >= 0; i--) {
+      const ev = later[i];
+      if (ev.key !== key) continue;
+      if (ev.type === 'ADDED') at.delete(k(ev.object));
+      else at.set(k(ev.object), ev.old ?? ev.object);
+    }
+    return [...at.entries()]
+      .filter(([, o]) => (!info.namespaced || namespace === undefined || o.metadata.namespace === namespace) && (!pred || pred(o)))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, o]) => o);
   }
 
   /** the oldest resourceVersion a watch can still start from */
