@@ -219,6 +219,8 @@ export class MemoryStore implements ObjectStore {
     this.admit(info, obj, opts);
     this.checkCrd(obj, opts.dryRun === true);
     if (info.group === '' && info.kind === 'Namespace') obj.status = { phase: 'Active', ...(obj.status as object) };
+    // the API server's defaulting (kubernetes pkg/apis/core/v1/defaults.go SetDefaults_Secret)
+    if (info.group === '' && info.kind === 'Secret' && !obj.type) obj.type = 'Opaque';
     delete meta.deletionTimestamp;
     delete meta.resourceVersion;
     meta.uid = randomUUID();
