@@ -2,7 +2,7 @@
 // when kubectl is not on PATH). kubectl sends built-in kinds as protobuf
 // (application/vnd.kubernetes.protobuf, decoded with the official .proto files), asks for
 // server-side tables, reviews its own access and reads the OpenAPI documents.
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeflowCrds } from '../../src/sandbox/kube/crds/kubeflow.js';
@@ -72,6 +72,30 @@ describe.skipIf(!hasKubectl)('kubectl everyday commands (skipped without kubectl
     expect(await ok('get', 'configmaps', '-n', 'rehearsal')).toMatch(/^NAME\s+DATA\s+AGE\n(?:.*\n)*c\s+2\s+\d+s/);
     expect(await ok('get', 'secrets', '-n', 'rehearsal')).toMatch(/^NAME\s+TYPE\s+DATA\s+AGE\ns\s+Opaque\s+1\s/);
     expect(await ok('get', 'namespace', 'rehearsal')).toMatch(/^NAME\s+STATUS\s+AGE\nrehearsal\s+Active\s/);
+  });
+
+  it('kubectl get -w prints each change as a row of the same table', async () => {
+    const child = spawn('kubectl', ['--kubeconfig', sb.kubeconfig, '--context', 'sandbox-blue', '--cache-dir', join(dirname(sb.kubeconfig), 'cache'), 'get', 'pods', '-n', 'rehearsal', '-w']);
+    let out = '';
+    const rows = (n: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => out.split('\n').filter((l) => l.startsWith('web ')).length >= n && resolve();
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          check();
+        });
+        check();
+      });
+    try {
+      await rows(1);
+      await ok('label', 'pod', 'web', '-n', 'rehearsal', 'watched=yes');
+      await rows(2);
+    } finally {
+      child.kill();
+    }
+    const lines = out.trim().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
+    expect(lines.slice(1).every((l) => /^web\s+0\/1\s+Pending\s+0\s+\d+s$/.test(l))).toBe(true);
   });
 
   it("kubectl get of a custom resource shows its CRD's additionalPrinterColumns", async () => {

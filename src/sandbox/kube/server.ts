@@ -217,6 +217,10 @@ export class KubeApiServer {
             allowBookmarks: q.get('allowWatchBookmarks') === 'true',
             sendInitialEvents: q.get('sendInitialEvents') === 'true',
             present: (o) => this.present(o, route!),
+            // kubectl get -w: each event carries a one-row Table
+            ...(wantsTable(req.headers.accept ?? '')
+              ? { render: (o: KubeObject) => toTable(info, route!.version, { resourceVersion: o.metadata.resourceVersion }, [o], q.get('includeObject')) }
+              : {}),
           });
           this.watches.add(stop);
           res.on('close', () => this.watches.delete(stop));
