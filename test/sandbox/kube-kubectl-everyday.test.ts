@@ -57,6 +57,20 @@ describe.skipIf(!hasKubectl)('kubectl everyday commands (skipped without kubectl
     expect(sb.server.store.get('v1', 'ConfigMap', 'c', 'rehearsal')?.data).toEqual({ a: 'b', n: '1' });
   });
 
+  it('kubectl create deployment / service (apps/v1 and IntOrString in protobuf) and kubectl scale (the /scale subresource)', async () => {
+    expect(await ok('create', 'deployment', 'api', '-n', 'rehearsal', '--image=nginx', '--replicas=0', '--port=8080')).toContain('deployment.apps/api created');
+    const d = sb.server.store.get('apps/v1', 'Deployment', 'api', 'rehearsal')!;
+    // an explicit 0 is kept; a zero time (the template's creationTimestamp) is null, as Go writes it
+    expect(d.spec).toMatchObject({ replicas: 0, selector: { matchLabels: { app: 'api' } }, template: { metadata: { creationTimestamp: null, labels: { app: 'api' } } } });
+    expect((d.spec as any).template.spec.containers[0]).toMatchObject({ name: 'nginx', image: 'nginx', ports: [{ containerPort: 8080 }] });
+    expect(await ok('create', 'service', 'clusterip', 'api', '-n', 'rehearsal', '--tcp=80:http')).toContain('service/api created');
+    expect((sb.server.store.get('v1', 'Service', 'api', 'rehearsal')!.spec as any).ports[0]).toMatchObject({ port: 80, targetPort: 'http', protocol: 'TCP' });
+    expect(await ok('scale', 'deployment', 'api', '-n', 'rehearsal', '--replicas=3')).toContain('deployment.apps/api scaled');
+    expect(await ok('get', 'deployment', 'api', '-n', 'rehearsal', '-o', 'jsonpath={.spec.replicas}')).toBe('3');
+    const bad = await kubectl('patch', 'deployment', 'api', '-n', 'rehearsal', '--subresource=scale', '--type=merge', '-p', '{"spec":{"replicas":-1}}');
+    expect(bad.err).toContain('The Scale "api" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0');
+  });
+
   it('kubectl auth can-i: a SelfSubjectAccessReview, always allowed (the sandbox has no RBAC)', async () => {
     expect((await ok('auth', 'can-i', 'get', 'pods')).trim()).toBe('yes');
     expect((await ok('auth', 'can-i', 'delete', 'namespaces', '--all-namespaces')).trim()).toBe('yes');

@@ -36,6 +36,11 @@ export interface PrinterColumn {
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
+/** the built-in kinds with a /scale subresource (autoscaling/v1 Scale), as `kubectl scale` uses it */
+export function hasScale(info: KindInfo): boolean {
+  return info.builtin && info.group === 'apps' && ['Deployment', 'StatefulSet', 'ReplicaSet'].includes(info.kind);
+}
+
 export function kindKey(group: string, kind: string): string {
   return `${group}/${kind}`;
 }

@@ -75,13 +75,17 @@ function goDuration(ns: number): string {
   return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${Number(s.toFixed(9))}s`;
 }
 
+const isEmpty = (msg: Record<string, unknown>) => !Object.keys(msg).some((k) => Object.prototype.hasOwnProperty.call(msg, k) && msg[k] !== undefined);
+
 /** the JSON form of the few types whose JSON is not their message shape */
 function special(typeName: string, msg: Record<string, unknown>): { value: unknown } | undefined {
   switch (typeName) {
+    // Go writes a zero time as an empty message and reads it back as zero, whose JSON is null
+    // (apimachinery pkg/apis/meta/v1 time_proto.go)
     case `${META}.Time`:
-      return { value: rfc3339(toNumber(msg.seconds ?? 0)) };
+      return { value: isEmpty(msg) ? null : rfc3339(toNumber(msg.seconds ?? 0)) };
     case `${META}.MicroTime`:
-      return { value: rfc3339(toNumber(msg.seconds ?? 0), Math.floor(toNumber(msg.nanos ?? 0) / 1000)) };
+      return { value: isEmpty(msg) ? null : rfc3339(toNumber(msg.seconds ?? 0), Math.floor(toNumber(msg.nanos ?? 0) / 1000)) };
     case `${META}.Duration`:
       return { value: goDuration(toNumber(msg.duration ?? 0)) };
     case 'k8s.io.apimachinery.pkg.api.resource.Quantity':
@@ -133,7 +137,7 @@ function toJson(type: protobuf.Type, msg: Record<string, unknown>): unknown {
       out[field.name] = (v as unknown[]).map((x) => value(field, x));
     } else {
       if (v === '') continue;
-      out[field.name] = value(field, v);
+      out[field.name] = value(field, v); // may be null: a zero time
     }
   }
   return out;

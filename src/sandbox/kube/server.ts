@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import type { Traffic, TransportFault } from '../traffic.js';
 import { AGGREGATED_V2, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
-import { joinApiVersion, type KindInfo } from './kinds.js';
+import { hasScale, joinApiVersion, type KindInfo } from './kinds.js';
 import { checkOfficialSchema } from './official-schemas.js';
 import { openApiDocument, openApiV2 } from './openapi.js';
 import { decodeProtobuf, isProtobuf } from './protobuf.js';
@@ -312,7 +312,7 @@ export class KubeApiServer {
 
   private kindOrFail(route: ResourceRoute): KindInfo {
     if (!route.info) throw fail(404, 'the server could not find the requested resource', 'NotFound');
-    if (route.sub !== undefined && !(route.sub === 'status' && (route.info.statusSubresource || route.info.builtin))) {
+    if (route.sub !== undefined && !(route.sub === 'status' && (route.info.statusSubresource || route.info.builtin)) && !(route.sub === 'scale' && hasScale(route.info))) {
       throw fail(404, 'the server could not find the requested resource', 'NotFound');
     }
     return route.info;
@@ -350,6 +350,7 @@ export class KubeApiServer {
     if ((verb === 'update' || verb === 'patch') && route.name === undefined) throw fail(405, 'the server does not allow this method on the requested resource', 'MethodNotAllowed');
     if (!info.verbs.includes(verb)) throw fail(405, 'the server does not allow this method on the requested resource', 'MethodNotAllowed');
     if (info.group === 'authorization.k8s.io' && info.kind === 'SelfSubjectAccessReview') return [201, this.accessReview(info, route, body)];
+    if (route.sub === 'scale') return [200, this.scale(info, route, verb, body, contentType, opts)];
     switch (verb) {
       case 'get':
         return [200, this.present(this.getOrFail(info, route), route)];
@@ -388,6 +389,50 @@ export class KubeApiServer {
     const review = this.checkBody(info, route, body);
     checkOfficialSchema(review, info.group);
     return { ...review, metadata: { ...review.metadata, creationTimestamp: undefined } as KubeObject['metadata'], status: { allowed: true, reason: 'the sandbox API server has no RBAC: every request is allowed' } };
+  }
+
+  /**
+   * The /scale subresource (`kubectl scale`): an autoscaling/v1 Scale read from, and written to,
+   * the object's spec.replicas (kubernetes pkg/registry/apps/deployment/storage ScaleREST).
+   */
+  private scale(info: KindInfo, route: ResourceRoute, verb: Verb, body: unknown, contentType: string, opts: WriteOptions): KubeObject {
+    const current = this.getOrFail(info, route);
+    const scaleOf = (o: KubeObject): KubeObject => {
+      const spec = (o.spec ?? {}) as { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+      const { name, namespace, uid, resourceVersion, creationTimestamp } = o.metadata;
+      return {
+        apiVersion: 'autoscaling/v1',
+        kind: 'Scale',
+        metadata: { name, namespace, uid, resourceVersion, creationTimestamp },
+        spec: { replicas: spec.replicas ?? 1 },
+        status: {
+          replicas: ((o.status ?? {}) as { replicas?: number }).replicas ?? 0,
+          selector: Object.entries(spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
+        },
+      };
+    };
+    if (verb === 'get') return scaleOf(current);
+    if (verb !== 'update' && verb !== 'patch') throw fail(405, 'the server does not allow this method on the requested resource', 'MethodNotAllowed');
+    let next: any;
+    if (verb === 'update') next = body;
+    else {
+      const type = contentType.split(';')[0].trim().toLowerCase();
+      if (type === 'application/json-patch+json') next = jsonPatch(scaleOf(current), body);
+      else if (type === 'application/strategic-merge-patch+json') next = strategicMergePatch(scaleOf(current), body);
+      else if (type === 'application/merge-patch+json' || type === 'application/apply-patch+yaml') next = mergePatch(scaleOf(current), body);
+      else throw fail(415, `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES}, application/strategic-merge-patch+json`, 'UnsupportedMediaType');
+    }
+    const replicas = next?.spec?.replicas;
+    if (!Number.isInteger(replicas) || replicas < 0) {
+      const cause = { field: 'spec.replicas', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` };
+      throw fail(422, `Scale.autoscaling "${route.name}" is invalid: ${cause.field}: ${cause.message}`, 'Invalid', { name: route.name, group: 'autoscaling', kind: 'Scale', causes: [cause] });
+    }
+    const rv = verb === 'update' ? next?.metadata?.resourceVersion : undefined;
+    const updated = this.store.updateOwned(
+      { ...current, metadata: { ...current.metadata, resourceVersion: rv || current.metadata.resourceVersion }, spec: { ...(current.spec as object), replicas } },
+      opts,
+    );
+    return scaleOf(updated);
   }
 
   private list(info: KindInfo, route: ResourceRoute, q: URLSearchParams): Record<string, unknown> {
