@@ -15,6 +15,7 @@ import { startVeleroController } from './kube/controllers/velero.js';
 import { writeKubeconfig } from './kube/kubeconfig.js';
 import { seedCluster } from './kube/seed.js';
 import { KubeApiServer } from './kube/server.js';
+import { MemoryStore } from './kube/store.js';
 import { makeScenario, type Scenario } from './scenario.js';
 import { parseFaultSpec, Traffic, type FaultRule, type RequestLog, type ScenarioFaults } from './traffic.js';
 import { sandboxEnvironment, writeSandboxFiles } from './environment.js';
@@ -54,12 +55,18 @@ export interface SandboxOptions {
   /** the ACK SageMaker controllers' --deletion-policy (default "delete", ACK's own default) */
   ackDeletionPolicy?: AckDeletionPolicy;
   /**
-   * The AWS endpoint judges each request by the official service models and refuses a malformed
-   * one as AWS would (default true; `kfup sandbox up --lenient` turns it off for experiments).
+   * Strict (default true): the AWS endpoint judges each request by the official service models,
+   * and the clusters check built-in kinds against the official Kubernetes schemas, refusing what
+   * the real services refuse. `kfup sandbox up --lenient` turns both off for experiments.
    */
   strict?: boolean;
   /** called with every answer the AWS endpoint sends (the test helpers check each against the models) */
   onAwsResponse?: (reply: AwsReply) => void;
+  /**
+   * Kubernetes: how many change events each cluster keeps (its etcd compaction / watch cache
+   * window). A watch or a list continue token older than that gets 410 Gone (default 10000).
+   */
+  kubeHistorySize?: number;
 }
 
 export interface SandboxCluster {
@@ -116,7 +123,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const stops: (() => void)[] = [];
   const servers = {} as Record<'blue' | 'green', KubeApiServer>;
   for (const side of ['blue', 'green'] as const) {
-    const server = new KubeApiServer({ name: side, traffic });
+    const server = new KubeApiServer({ name: side, traffic, store: new MemoryStore({ historySize: opts.kubeHistorySize, strict: opts.strict }) });
     seedCluster(server.store, scenario, side);
     stops.push(
       startVeleroController({

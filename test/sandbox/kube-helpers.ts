@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { KubeApiServer } from '../../src/sandbox/kube/server.js';
+import { MemoryStore } from '../../src/sandbox/kube/store.js';
 import { writeKubeconfig } from '../../src/sandbox/kube/kubeconfig.js';
 import { Traffic } from '../../src/sandbox/traffic.js';
 import type { KubeObject } from '../../src/sandbox/kube/store-api.js';
@@ -17,9 +18,10 @@ export interface Sandbox {
   kc: KubeConfig;
 }
 
-export async function startSandbox(): Promise<Sandbox> {
+/** historySize: how many change events the cluster keeps (older watches and continue tokens get 410) */
+export async function startSandbox(opts: { historySize?: number } = {}): Promise<Sandbox> {
   const traffic = new Traffic();
-  const server = new KubeApiServer({ name: 'blue', traffic });
+  const server = new KubeApiServer({ name: 'blue', traffic, store: new MemoryStore({ historySize: opts.historySize }) });
   const url = await server.start();
   const dir = mkdtempSync(join(tmpdir(), 'kfup-kube-'));
   const kubeconfig = join(dir, 'kubeconfig');

@@ -57,7 +57,7 @@ spec:
     write('nginx:2');
     expect(await ok('apply', '-f', manifest)).toContain('configured');
     expect(await ok('get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}')).toBe('nginx:2');
-    expect(await ok('get', 'deployments')).toMatch(/NAME\s+AGE[\s\S]*web/);
+    expect(await ok('get', 'deployments')).toMatch(/NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\n(web)\s+0\/1\s/);
 
     // kubectl patch defaults to a strategic merge patch: the container list merges by name
     await ok('patch', 'deploy', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"side","image":"envoy"}]}}}}');

@@ -6,6 +6,9 @@ import { jsonPatch, mergePatch, strategicMergePatch } from '../../src/sandbox/ku
 
 const cm = (name: string, ns = 'default', extra: Partial<KubeObject> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, ...extra });
 
+// a Deployment the official schema accepts (selector and template are required)
+const DEPLOYMENT_SPEC = { selector: { matchLabels: { app: 'd' } }, template: { metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } };
+
 function storeWithNs(...names: string[]): MemoryStore {
   const s = new MemoryStore();
   for (const n of names) s.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } });
@@ -29,7 +32,7 @@ describe('MemoryStore', () => {
     input.data = { k: 'changed' };
     a.data = { k: 'changed too' };
     expect(s.get('v1', 'ConfigMap', 'a', 'default')?.data).toEqual({ k: 'v' });
-    const b = s.create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'default' }, spec: {} });
+    const b = s.create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'default' }, spec: DEPLOYMENT_SPEC });
     expect(Number(b.metadata.resourceVersion)).toBe(Number(a.metadata.resourceVersion) + 1);
     expect(a.metadata.generation).toBe(1);
     expect(a.metadata.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -40,12 +43,12 @@ describe('MemoryStore', () => {
 
   it('bumps generation only for changes outside metadata and status; rejects stale updates', () => {
     const s = storeWithNs('default');
-    const d = s.create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'default' }, spec: { replicas: 1 } });
+    const d = s.create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'default' }, spec: { ...DEPLOYMENT_SPEC, replicas: 1 } });
     const labelled = s.update({ ...d, metadata: { ...d.metadata, labels: { a: 'b' } }, status: { ready: 1 } });
     expect(labelled.metadata.generation).toBe(1);
-    const scaled = s.update({ ...labelled, spec: { replicas: 2 } });
+    const scaled = s.update({ ...labelled, spec: { ...DEPLOYMENT_SPEC, replicas: 2 } });
     expect(scaled.metadata.generation).toBe(2);
-    expect(reasonOf(() => s.update({ ...d, spec: { replicas: 5 } }))).toBe('Conflict');
+    expect(reasonOf(() => s.update({ ...d, spec: { ...DEPLOYMENT_SPEC, replicas: 5 } }))).toBe('Conflict');
     // a no-op write does not move the resourceVersion
     expect(s.update(scaled).metadata.resourceVersion).toBe(scaled.metadata.resourceVersion);
   });
@@ -125,7 +128,7 @@ describe('MemoryStore', () => {
   it('scales: 2,000 pods in 200 namespaces, namespace lists stay cheap', () => {
     const s = new MemoryStore();
     for (let n = 0; n < 200; n++) s.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `ns-${n}` } });
-    for (let i = 0; i < 2000; i++) s.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p-${i}`, namespace: `ns-${i % 200}`, labels: { i: String(i % 7) } }, spec: {} });
+    for (let i = 0; i < 2000; i++) s.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p-${i}`, namespace: `ns-${i % 200}`, labels: { i: String(i % 7) } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
     const t0 = performance.now();
     for (let n = 0; n < 200; n++) expect(s.list('v1', 'Pod', `ns-${n}`)).toHaveLength(10);
     expect(s.list('v1', 'Pod', undefined, { labelSelector: 'i=3' })).toHaveLength(286);

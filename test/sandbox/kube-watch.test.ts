@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Watch } from '@kubernetes/client-node';
 import { startSandbox } from './kube-helpers.js';
 
-const pod = (name: string, ns: string, phase: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, spec: {}, status: { phase } });
+const pod = (name: string, ns: string, phase: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, spec: { containers: [{ name: 'c', image: 'busybox' }] }, status: { phase } });
 
 describe('watch', () => {
   it('turns selector transitions into ADDED/DELETED, across namespaces, and ends on server stop', async () => {

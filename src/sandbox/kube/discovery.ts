@@ -2,7 +2,7 @@
 // aggregated discovery (apidiscovery.k8s.io/v2) that kubectl 1.32 asks for first. All are built
 // from the kind registry on each request, so CRDs show up as soon as they are created.
 import type { KindInfo, KindRegistry } from './kinds.js';
-import { joinApiVersion } from './kinds.js';
+import { hasScale, joinApiVersion } from './kinds.js';
 
 export const AGGREGATED_V2 = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 
@@ -57,6 +57,9 @@ export function apiResourceList(kinds: KindRegistry, group: string, version: str
     if (k.statusSubresource) {
       resources.push({ name: `${k.plural}/status`, singularName: '', namespaced: k.namespaced, kind: k.kind, verbs: ['get', 'patch', 'update'] });
     }
+    if (hasScale(k)) {
+      resources.push({ name: `${k.plural}/scale`, singularName: '', namespaced: k.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
+    }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: joinApiVersion(group, version), resources };
 }
@@ -71,7 +74,14 @@ function discoveryResource(k: KindInfo, version: string): Record<string, unknown
     verbs: k.verbs,
     ...(k.shortNames.length ? { shortNames: k.shortNames } : {}),
     ...(k.categories.length ? { categories: k.categories } : {}),
-    ...(k.statusSubresource ? { subresources: [{ subresource: 'status', responseKind, verbs: ['get', 'patch', 'update'] }] } : {}),
+    ...(k.statusSubresource || hasScale(k)
+      ? {
+          subresources: [
+            ...(k.statusSubresource ? [{ subresource: 'status', responseKind, verbs: ['get', 'patch', 'update'] }] : []),
+            ...(hasScale(k) ? [{ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] }] : []),
+          ],
+        }
+      : {}),
   };
 }
 

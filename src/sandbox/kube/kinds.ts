@@ -21,9 +21,25 @@ export interface KindInfo {
   statusSubresource: boolean;
   /** openAPIV3Schema per version (custom resources only) */
   schemas: Map<string, Record<string, unknown>>;
+  /** additionalPrinterColumns per version (custom resources only), for `kubectl get` tables */
+  printerColumns?: Map<string, PrinterColumn[]>;
+}
+
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  format?: string;
+  description?: string;
+  priority?: number;
 }
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+/** the built-in kinds with a /scale subresource (autoscaling/v1 Scale), as `kubectl scale` uses it */
+export function hasScale(info: KindInfo): boolean {
+  return info.builtin && info.group === 'apps' && ['Deployment', 'StatefulSet', 'ReplicaSet'].includes(info.kind);
+}
 
 export function kindKey(group: string, kind: string): string {
   return `${group}/${kind}`;
@@ -39,7 +55,7 @@ export function joinApiVersion(group: string, version: string): string {
   return group ? `${group}/${version}` : version;
 }
 
-type BuiltinSpec = [group: string, version: string, kind: string, plural: string, namespaced: boolean, shortNames: string[]];
+type BuiltinSpec = [group: string, version: string, kind: string, plural: string, namespaced: boolean, shortNames: string[], verbs?: string[]];
 
 /** the kinds `kubectl get all` shows */
 const CATEGORY_ALL = new Set(['pods', 'services', 'deployments', 'statefulsets', 'daemonsets', 'replicasets']);
@@ -62,6 +78,8 @@ const BUILTINS: BuiltinSpec[] = [
   ['apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, ['crd', 'crds']],
   ['networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, ['ing']],
   ['storage.k8s.io', 'v1', 'StorageClass', 'storageclasses', false, ['sc']],
+  // `kubectl auth can-i` asks this; it is answered, never stored (server.ts)
+  ['authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, [], ['create']],
 ];
 
 export class KindRegistry {
@@ -69,7 +87,7 @@ export class KindRegistry {
   private byPlural = new Map<string, KindInfo>();
 
   constructor() {
-    for (const [group, version, kind, plural, namespaced, shortNames] of BUILTINS) {
+    for (const [group, version, kind, plural, namespaced, shortNames, verbs] of BUILTINS) {
       this.add({
         group,
         versions: [version],
@@ -80,7 +98,7 @@ export class KindRegistry {
         shortNames,
         categories: CATEGORY_ALL.has(plural) ? ['all'] : [],
         namespaced,
-        verbs: ALL_VERBS,
+        verbs: verbs ?? ALL_VERBS,
         builtin: true,
         statusSubresource: false,
         schemas: new Map(),
@@ -156,6 +174,8 @@ export class KindRegistry {
     versions.sort((a, b) => Number(Boolean(b.storage)) - Number(Boolean(a.storage)));
     const schemas = new Map<string, Record<string, unknown>>();
     for (const v of versions) if (v.schema?.openAPIV3Schema) schemas.set(v.name, v.schema.openAPIV3Schema);
+    const printerColumns = new Map<string, PrinterColumn[]>();
+    for (const v of versions) if (Array.isArray(v.additionalPrinterColumns)) printerColumns.set(v.name, v.additionalPrinterColumns);
     const old = this.byKind.get(kindKey(spec.group, names.kind));
     if (old?.builtin) throw new Error(`spec.names.kind: Invalid value: ${names.kind} is a built-in kind of group "${spec.group}"`);
     if (old) this.remove(spec.group, names.kind);
@@ -173,6 +193,7 @@ export class KindRegistry {
       builtin: false,
       statusSubresource: versions.some((v) => v.subresources?.status !== undefined),
       schemas,
+      printerColumns,
     };
     this.add(info);
     return info;

@@ -160,7 +160,10 @@ function createNotebook(store: ObjectStore, s: Scenario, p: ProfileSpec, nb: str
       phase: 'Running',
       podIP: `10.0.${32 + (octet % 64)}.${octet}`,
       conditions: [{ type: 'Ready', status: 'True' }],
-      containerStatuses: [{ name: nb, ready: true, restartCount: 0, image: NOTEBOOK_IMAGE, state: { running: { startedAt: SEEDED_AT } } }],
+      // the kubelet reports the digest it pulled (imageID is required by the official schema)
+      containerStatuses: [
+        { name: nb, ready: true, restartCount: 0, image: NOTEBOOK_IMAGE, imageID: `${NOTEBOOK_IMAGE.split(':')[0]}@sha256:${stable(NOTEBOOK_IMAGE, 64)}`, state: { running: { startedAt: SEEDED_AT } } },
+      ],
     },
   });
 }

@@ -143,7 +143,7 @@ function velero(s: Scenario): KubeObject[] {
           spec: { serviceAccountName: 'velero-server', containers: [{ name: 'node-agent', image: 'velero/velero:v1.11.1', command: ['/velero'], args: ['node-agent', 'server'] }] },
         },
       },
-      status: { desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 3, numberAvailable: 3, updatedNumberScheduled: 3 },
+      status: { desiredNumberScheduled: 3, currentNumberScheduled: 3, numberMisscheduled: 0, numberReady: 3, numberAvailable: 3, updatedNumberScheduled: 3 },
     },
     {
       apiVersion: 'velero.io/v1',
@@ -293,7 +293,22 @@ function nodes(side: Side): KubeObject[] {
       },
     },
     spec: { providerID: `aws:///us-west-2${'abc'[i % 3]}/i-0${stable(`i:${side}:${i}`, 16)}` },
-    status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }], nodeInfo: { kubeletVersion: side === 'blue' ? 'v1.24.13-eks-0a21954' : 'v1.25.9-eks-0a21954' } },
+    status: {
+      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }],
+      // what a kubelet reports; the official schema requires every field of NodeSystemInfo
+      nodeInfo: {
+        machineID: stable(`machine:${side}:${i}`, 32),
+        systemUUID: stable(`uuid:${side}:${i}`, 32),
+        bootID: stable(`boot:${side}:${i}`, 32),
+        kernelVersion: '5.10.184-175.731.amzn2.x86_64',
+        osImage: 'Amazon Linux 2',
+        containerRuntimeVersion: 'containerd://1.6.19',
+        kubeletVersion: side === 'blue' ? 'v1.24.13-eks-0a21954' : 'v1.25.9-eks-0a21954',
+        kubeProxyVersion: side === 'blue' ? 'v1.24.13-eks-0a21954' : 'v1.25.9-eks-0a21954',
+        operatingSystem: 'linux',
+        architecture: 'amd64',
+      },
+    },
   }));
 }
 

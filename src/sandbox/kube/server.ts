@@ -5,13 +5,16 @@ import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import type { Traffic, TransportFault } from '../traffic.js';
 import { AGGREGATED_V2, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
-import { joinApiVersion, type KindInfo } from './kinds.js';
-import { openApiDocument } from './openapi.js';
+import { hasScale, joinApiVersion, type KindInfo } from './kinds.js';
+import { checkOfficialSchema } from './official-schemas.js';
+import { openApiDocument, openApiV2 } from './openapi.js';
+import { decodeProtobuf, isProtobuf } from './protobuf.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { allOf, fieldSelectorEquals, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { status, statusOf, type Status } from './status.js';
 import { MemoryStore, type WriteOptions } from './store.js';
 import { StoreError, type KubeObject } from './store-api.js';
+import { toTable, wantsTable } from './table.js';
 import { serveWatch } from './watch.js';
 
 export interface KubeApiServerOptions {
@@ -51,20 +54,29 @@ function segments(pathname: string): string[] {
     .map((s) => decodeURIComponent(s));
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
 
-function parseBody(text: string, contentType: string): unknown {
-  if (/protobuf|cbor/i.test(contentType)) {
-    // typed client-go clients (e.g. `kubectl create namespace`) may send protobuf; only JSON and YAML are spoken here
-    throw fail(415, `the sandbox API server accepts JSON and YAML bodies, not ${contentType.split(';')[0]}; use kubectl create -f / apply -f or a JSON client`, 'UnsupportedMediaType');
+function parseBody(raw: Buffer, contentType: string): unknown {
+  if (isProtobuf(contentType)) {
+    // typed client-go clients (e.g. `kubectl create namespace`) send built-in kinds as protobuf
+    if (raw.length === 0) return undefined;
+    try {
+      return decodeProtobuf(raw);
+    } catch (e) {
+      throw fail(400, `the request body could not be decoded: ${(e as Error).message}`, 'BadRequest');
+    }
   }
+  if (/cbor/i.test(contentType)) {
+    throw fail(415, `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`, 'UnsupportedMediaType');
+  }
+  const text = raw.toString('utf8');
   if (text.trim() === '') return undefined;
   try {
     return /yaml/i.test(contentType) ? parseYaml(text) : JSON.parse(text);
@@ -78,7 +90,7 @@ const encodeContinue = (key: string, rv: string) => Buffer.from(JSON.stringify({
 function decodeContinue(token: string): { k: string; rv: string } {
   try {
     const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (typeof v.k === 'string') return v;
+    if (typeof v.k === 'string' && typeof v.rv === 'string' && /^\d+$/.test(v.rv)) return v;
   } catch {
     // fall through
   }
@@ -205,6 +217,10 @@ export class KubeApiServer {
             allowBookmarks: q.get('allowWatchBookmarks') === 'true',
             sendInitialEvents: q.get('sendInitialEvents') === 'true',
             present: (o) => this.present(o, route!),
+            // kubectl get -w: each event carries a one-row Table
+            ...(wantsTable(req.headers.accept ?? '')
+              ? { render: (o: KubeObject) => toTable(info, route!.version, { resourceVersion: o.metadata.resourceVersion }, [o], q.get('includeObject')) }
+              : {}),
           });
           this.watches.add(stop);
           res.on('close', () => this.watches.delete(stop));
@@ -213,7 +229,13 @@ export class KubeApiServer {
         }
       }
       const body = WRITE_VERBS.has(verb) ? parseBody(await readBody(req), req.headers['content-type'] ?? '') : undefined;
-      const [code, out] = this.serve(route, verb, method, q, body, req.headers['content-type'] ?? '', writeOpts);
+      let [code, out] = this.serve(route, verb, method, q, body, req.headers['content-type'] ?? '', writeOpts);
+      if ((verb === 'get' || verb === 'list') && code === 200 && wantsTable(req.headers.accept ?? '') && route.info) {
+        // kubectl get: the columns a real server prints for this kind
+        const one = verb === 'get' ? (out as KubeObject) : undefined;
+        const listed = out as { metadata: Record<string, unknown>; items: KubeObject[] };
+        out = toTable(route.info, route.version, one ? { resourceVersion: one.metadata.resourceVersion } : listed.metadata, one ? [one] : listed.items, q.get('includeObject'));
+      }
       // the API server's way of reporting pruned fields under fieldValidation=Warn
       const headers: Record<string, string> = warnings.length ? { Warning: warnings.map((w) => `299 - "${w.replace(/"/g, "'")}"`).join(', ') } : {};
       this.send(res, code, out, headers);
@@ -275,6 +297,11 @@ export class KubeApiServer {
       const doc = apiResourceList(kinds, segs[1], segs[2]);
       if (doc) return [200, doc, json];
     }
+    if (path === 'openapi/v2') {
+      // the protobuf form (application/com.github.proto-openapi.spec.v2...) is not served
+      if (!/application\/json|\*\/\*/.test(accept)) return [406, status(406, 'only application/json is served for /openapi/v2', 'NotAcceptable'), json];
+      return [200, openApiV2(kinds), json];
+    }
     if (segs[0] === 'openapi') {
       const doc = openApiDocument(kinds, segs.slice(1));
       if (doc) return [200, doc, json];
@@ -285,7 +312,7 @@ export class KubeApiServer {
 
   private kindOrFail(route: ResourceRoute): KindInfo {
     if (!route.info) throw fail(404, 'the server could not find the requested resource', 'NotFound');
-    if (route.sub !== undefined && !(route.sub === 'status' && (route.info.statusSubresource || route.info.builtin))) {
+    if (route.sub !== undefined && !(route.sub === 'status' && (route.info.statusSubresource || route.info.builtin)) && !(route.sub === 'scale' && hasScale(route.info))) {
       throw fail(404, 'the server could not find the requested resource', 'NotFound');
     }
     return route.info;
@@ -321,6 +348,9 @@ export class KubeApiServer {
     if (verb === 'create' && route.name !== undefined) throw fail(405, `the server does not allow this method on the requested resource`, 'MethodNotAllowed');
     if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) throw fail(405, `the server does not allow this method on the requested resource`, 'MethodNotAllowed');
     if ((verb === 'update' || verb === 'patch') && route.name === undefined) throw fail(405, 'the server does not allow this method on the requested resource', 'MethodNotAllowed');
+    if (!info.verbs.includes(verb)) throw fail(405, 'the server does not allow this method on the requested resource', 'MethodNotAllowed');
+    if (info.group === 'authorization.k8s.io' && info.kind === 'SelfSubjectAccessReview') return [201, this.accessReview(info, route, body)];
+    if (route.sub === 'scale') return [200, this.scale(info, route, verb, body, contentType, opts)];
     switch (verb) {
       case 'get':
         return [200, this.present(this.getOrFail(info, route), route)];
@@ -351,6 +381,60 @@ export class KubeApiServer {
     }
   }
 
+  /**
+   * `kubectl auth can-i`: the sandbox has no RBAC (every client is cluster-admin), so every
+   * review is allowed. The review is checked against its official schema as a real one is.
+   */
+  private accessReview(info: KindInfo, route: ResourceRoute, body: unknown): KubeObject {
+    const review = this.checkBody(info, route, body);
+    checkOfficialSchema(review, info.group);
+    return { ...review, metadata: { ...review.metadata, creationTimestamp: undefined } as KubeObject['metadata'], status: { allowed: true, reason: 'the sandbox API server has no RBAC: every request is allowed' } };
+  }
+
+  /**
+   * The /scale subresource (`kubectl scale`): an autoscaling/v1 Scale read from, and written to,
+   * the object's spec.replicas (kubernetes pkg/registry/apps/deployment/storage ScaleREST).
+   */
+  private scale(info: KindInfo, route: ResourceRoute, verb: Verb, body: unknown, contentType: string, opts: WriteOptions): KubeObject {
+    const current = this.getOrFail(info, route);
+    const scaleOf = (o: KubeObject): KubeObject => {
+      const spec = (o.spec ?? {}) as { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+      const { name, namespace, uid, resourceVersion, creationTimestamp } = o.metadata;
+      return {
+        apiVersion: 'autoscaling/v1',
+        kind: 'Scale',
+        metadata: { name, namespace, uid, resourceVersion, creationTimestamp },
+        spec: { replicas: spec.replicas ?? 1 },
+        status: {
+          replicas: ((o.status ?? {}) as { replicas?: number }).replicas ?? 0,
+          selector: Object.entries(spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
+        },
+      };
+    };
+    if (verb === 'get') return scaleOf(current);
+    if (verb !== 'update' && verb !== 'patch') throw fail(405, 'the server does not allow this method on the requested resource', 'MethodNotAllowed');
+    let next: any;
+    if (verb === 'update') next = body;
+    else {
+      const type = contentType.split(';')[0].trim().toLowerCase();
+      if (type === 'application/json-patch+json') next = jsonPatch(scaleOf(current), body);
+      else if (type === 'application/strategic-merge-patch+json') next = strategicMergePatch(scaleOf(current), body);
+      else if (type === 'application/merge-patch+json' || type === 'application/apply-patch+yaml') next = mergePatch(scaleOf(current), body);
+      else throw fail(415, `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES}, application/strategic-merge-patch+json`, 'UnsupportedMediaType');
+    }
+    const replicas = next?.spec?.replicas;
+    if (!Number.isInteger(replicas) || replicas < 0) {
+      const cause = { field: 'spec.replicas', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` };
+      throw fail(422, `Scale.autoscaling "${route.name}" is invalid: ${cause.field}: ${cause.message}`, 'Invalid', { name: route.name, group: 'autoscaling', kind: 'Scale', causes: [cause] });
+    }
+    const rv = verb === 'update' ? next?.metadata?.resourceVersion : undefined;
+    const updated = this.store.updateOwned(
+      { ...current, metadata: { ...current.metadata, resourceVersion: rv || current.metadata.resourceVersion }, spec: { ...(current.spec as object), replicas } },
+      opts,
+    );
+    return scaleOf(updated);
+  }
+
   private list(info: KindInfo, route: ResourceRoute, q: URLSearchParams): Record<string, unknown> {
     const pred = this.predicate(q);
     const fs = q.get('fieldSelector') ?? undefined;
@@ -364,11 +448,23 @@ export class KubeApiServer {
     } else {
       items = this.store.listRaw(info, info.namespaced ? ns : undefined, pred);
     }
-    const rv = this.store.resourceVersion;
+    let rv = this.store.resourceVersion;
     const token = q.get('continue');
     if (token) {
-      const after = decodeContinue(token).k;
-      items = items.filter((o) => objKey(o) > after);
+      // a later page comes from the first page's revision (etcd's consistent paging), while the
+      // store still keeps it; after that, 410 Expired with the apiserver's own message
+      // (apiserver pkg/storage/etcd3 store.go, apimachinery errors.NewResourceExpired)
+      const { k: after, rv: tokenRv } = decodeContinue(token);
+      const snapshot = this.store.listAt(info, Number(tokenRv), info.namespaced ? ns : undefined, pred);
+      if (!snapshot) {
+        throw fail(
+          410,
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+          'Expired',
+        );
+      }
+      rv = tokenRv;
+      items = snapshot.filter((o) => objKey(o) > after);
     }
     const limit = Number(q.get('limit') ?? 0);
     const metadata: Record<string, unknown> = { resourceVersion: rv };

@@ -39,7 +39,7 @@ export function status(code: number, message: string, reason = REASON_BY_CODE[co
 /** an error thrown while serving, as the HTTP status and Status body to answer with */
 export function statusOf(err: unknown, ctx: { name?: string; group?: string; kind?: string } = {}): Status {
   if (err instanceof StoreError) {
-    const details = { ...ctx, ...(err.causes.length ? { causes: err.causes } : {}) };
+    const details = { ...ctx, ...(err.objectName ? { name: err.objectName } : {}), ...(err.causes.length ? { causes: err.causes } : {}) };
     return status(err.code, err.message, err.reason, Object.keys(details).length ? details : undefined);
   }
   return status(500, `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);

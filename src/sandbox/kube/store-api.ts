@@ -35,6 +35,8 @@ export class StoreError extends Error {
     readonly reason: 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid' | 'BadRequest' | 'MethodNotAllowed',
     message: string,
     readonly causes: { field: string; message: string; reason?: string }[] = [],
+    /** the object refused, for the Status details (an Invalid create names it though the URL does not) */
+    readonly objectName?: string,
   ) {
     super(message);
   }

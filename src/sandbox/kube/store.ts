@@ -5,6 +5,7 @@
 // of the public ObjectStore methods always get deep copies.
 import { randomUUID } from 'node:crypto';
 import { KindRegistry, kindKey, splitApiVersion, joinApiVersion, type KindInfo } from './kinds.js';
+import { checkOfficialSchema } from './official-schemas.js';
 import { pruneAndValidate } from './schema.js';
 import { parseLabelSelector, type Predicate } from './selectors.js';
 import { StoreError, type KubeObject, type ObjectStore, type StoreListener, type WatchEventType } from './store-api.js';
@@ -36,6 +37,8 @@ export interface WriteOptions {
 export interface MemoryStoreOptions {
   /** how many events are kept for watches that start from an older resourceVersion */
   historySize?: number;
+  /** validate built-in kinds against the official schemas (default true; false = lenient) */
+  strict?: boolean;
 }
 
 const clone = <T>(o: T): T => JSON.parse(JSON.stringify(o)) as T;
@@ -69,8 +72,11 @@ export class MemoryStore implements ObjectStore {
   private listeners = new Map<StoreListener, Set<string> | undefined>();
   private rawListeners = new Set<(e: StoreEvent) => void>();
 
+  private readonly strict: boolean;
+
   constructor(opts: MemoryStoreOptions = {}) {
     this.historySize = opts.historySize ?? 10_000;
+    this.strict = opts.strict ?? true;
   }
 
   /** the latest resourceVersion of the whole cluster */
@@ -134,8 +140,12 @@ export class MemoryStore implements ObjectStore {
     return new StoreError(404, 'NotFound', `${this.resourceName(info)} "${name}" not found`);
   }
 
-  /** prunes and validates a custom resource against its version's schema; registers CRDs */
+  /**
+   * validates a built-in object against its official OpenAPI schema (and an Istio policy against
+   * Istio's own), prunes and validates a custom resource against its version's CRD schema
+   */
   private admit(info: KindInfo, obj: KubeObject, opts: WriteOptions): void {
+    if (this.strict) checkOfficialSchema(obj, info.group);
     if (!info.builtin) {
       const { version } = splitApiVersion(obj.apiVersion);
       const schema = info.schemas.get(version);
@@ -151,7 +161,7 @@ export class MemoryStore implements ObjectStore {
         if (opts.fieldValidation === 'Warn') for (const f of causes.pruned) opts.warnings?.push(`unknown field "${f}"`);
         if (causes.length) {
           const msg = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
-          throw new StoreError(422, 'Invalid', `${info.kind}.${info.group} "${obj.metadata.name}" is invalid: ${causes.length > 1 ? `[${msg}]` : msg}`, causes);
+          throw new StoreError(422, 'Invalid', `${info.kind}.${info.group} "${obj.metadata.name}" is invalid: ${causes.length > 1 ? `[${msg}]` : msg}`, causes, obj.metadata.name);
         }
       }
     }
@@ -209,6 +219,8 @@ export class MemoryStore implements ObjectStore {
     this.admit(info, obj, opts);
     this.checkCrd(obj, opts.dryRun === true);
     if (info.group === '' && info.kind === 'Namespace') obj.status = { phase: 'Active', ...(obj.status as object) };
+    // the API server's defaulting (kubernetes pkg/apis/core/v1/defaults.go SetDefaults_Secret)
+    if (info.group === '' && info.kind === 'Secret' && !obj.type) obj.type = 'Opaque';
     delete meta.deletionTimestamp;
     delete meta.resourceVersion;
     meta.uid = randomUUID();
@@ -420,6 +432,31 @@ export class MemoryStore implements ObjectStore {
       else hi = mid;
     }
     return this.history.slice(lo);
+  }
+
+  /**
+   * The objects of a kind as they were at resourceVersion `rv` (sorted by namespace then name),
+   * rebuilt by undoing the later events; undefined when those events are no longer kept. This is
+   * what etcd gives a paged list: every page of one list comes from the same revision, until
+   * compaction removes it (then 410 Expired).
+   */
+  listAt(info: KindInfo, rv: number, namespace: string | undefined, pred?: Predicate): KubeObject[] | undefined {
+    const later = this.eventsSince(rv);
+    if (!later) return undefined;
+    const key = kindKey(info.group, info.kind);
+    const at = new Map<string, KubeObject>();
+    const k = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    for (const o of this.listRaw(info, undefined)) at.set(k(o), o);
+    for (let i = later.length - 1; i >= 0; i--) {
+      const ev = later[i];
+      if (ev.key !== key) continue;
+      if (ev.type === 'ADDED') at.delete(k(ev.object));
+      else at.set(k(ev.object), ev.old ?? ev.object);
+    }
+    return [...at.entries()]
+      .filter(([, o]) => (!info.namespaced || namespace === undefined || o.metadata.namespace === namespace) && (!pred || pred(o)))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, o]) => o);
   }
 
   /** the oldest resourceVersion a watch can still start from */

@@ -19,6 +19,8 @@ export interface WatchRequest {
   sendInitialEvents: boolean;
   /** sets the apiVersion of the objects sent (the version the client asked for) */
   present: (o: KubeObject) => KubeObject;
+  /** what an event carries for an object, when not the object itself (a Table row for `kubectl get -w`) */
+  render?: (o: KubeObject) => unknown;
 }
 
 const BOOKMARK_EVERY_MS = 15_000;
@@ -31,6 +33,7 @@ export function serveWatch(store: MemoryStore, res: ServerResponse, w: WatchRequ
   const timers: NodeJS.Timeout[] = [];
   let unsubscribe = () => {};
 
+  const out = (o: KubeObject) => (w.render ? w.render(w.present(o)) : w.present(o));
   const send = (type: string, object: unknown) => {
     if (!closed) res.write(`${JSON.stringify({ type, object })}\n`);
   };
@@ -65,7 +68,7 @@ export function serveWatch(store: MemoryStore, res: ServerResponse, w: WatchRequ
     }
   }
   // single-threaded: nothing can be written to the store between these lines and the subscribe
-  if (fromNow) for (const o of store.listRaw(w.info, w.info.namespaced ? w.namespace : undefined, w.pred)) send('ADDED', w.present(o));
+  if (fromNow) for (const o of store.listRaw(w.info, w.info.namespaced ? w.namespace : undefined, w.pred)) send('ADDED', out(o));
   // as the watch cache does with selectors: an object that starts matching is ADDED for this
   // watch, one that stops matching is DELETED
   const deliver = (ev: StoreEvent) => {
@@ -73,11 +76,11 @@ export function serveWatch(store: MemoryStore, res: ServerResponse, w: WatchRequ
     const now = wanted(ev.object);
     const before = ev.old !== undefined && wanted(ev.old);
     if (ev.type === 'ADDED') {
-      if (now) send('ADDED', w.present(ev.object));
+      if (now) send('ADDED', out(ev.object));
     } else if (ev.type === 'DELETED') {
-      if (now || before) send('DELETED', w.present(ev.object));
-    } else if (now) send(before || ev.old === undefined ? 'MODIFIED' : 'ADDED', w.present(ev.object));
-    else if (before) send('DELETED', w.present(ev.object));
+      if (now || before) send('DELETED', out(ev.object));
+    } else if (now) send(before || ev.old === undefined ? 'MODIFIED' : 'ADDED', out(ev.object));
+    else if (before) send('DELETED', out(ev.object));
   };
   for (const ev of backlog) deliver(ev);
   if (w.sendInitialEvents && w.allowBookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });

@@ -1,0 +1,167 @@
+// The sandbox refuses malformed built-in objects (and Istio AuthorizationPolicies) as the real API
+// server does, judged by the official schemas (kubernetes-models, @kubernetes-models/istio; see
+// src/sandbox/kube/official-schemas.ts for the apimachinery sources of each answer), on create,
+// update and patch (the patched object is judged), through client-node and kubectl.
+import { execFile, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiException, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { servingCrds } from '../../src/sandbox/kube/crds/serving.js';
+import { startSandbox, type Sandbox } from './kube-helpers.js';
+
+const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+if (!hasKubectl) console.warn('kube-oracle kubectl tests skipped: kubectl is not on PATH');
+
+let sb: Sandbox;
+let core: CoreV1Api;
+let objects: KubernetesObjectApi;
+let custom: CustomObjectsApi;
+
+beforeAll(async () => {
+  sb = await startSandbox();
+  for (const crd of servingCrds()) sb.server.store.create(crd);
+  core = sb.kc.makeApiClient(CoreV1Api);
+  objects = KubernetesObjectApi.makeApiClient(sb.kc);
+  custom = sb.kc.makeApiClient(CustomObjectsApi);
+});
+afterAll(async () => {
+  await sb?.server.stop();
+});
+
+/** the Status a rejected call answered with */
+async function statusOf(p: Promise<unknown>): Promise<{ code: number; reason: string; message: string; details?: any }> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof ApiException) return JSON.parse(String(e.body));
+    throw e;
+  }
+  throw new Error('the call was accepted');
+}
+
+const pod = (name: string, container: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [container] } });
+
+describe('the official schemas judge built-in kinds (client-node)', () => {
+  it('refuses a Pod whose container has no name: 422 Invalid with the field cause (apimachinery NewInvalid, field.Required)', async () => {
+    const st = await statusOf(objects.create(pod('bad', { image: 'nginx' })));
+    expect(st).toMatchObject({
+      code: 422,
+      reason: 'Invalid',
+      message: 'Pod "bad" is invalid: spec.containers[0].name: Required value',
+      details: { name: 'bad', kind: 'Pod', causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.containers[0].name' }] },
+    });
+    expect(await core.listNamespacedPod({ namespace: 'default' }).then((l) => l.items.length)).toBe(0);
+  });
+
+  it('refuses a ConfigMap with a non-string data value while decoding: 400 BadRequest, as encoding/json reports it', async () => {
+    const st = await statusOf(objects.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'default' }, data: { a: 1 } } as never));
+    expect(st).toMatchObject({
+      code: 400,
+      reason: 'BadRequest',
+      message: 'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data of type string',
+    });
+  });
+
+  it('refuses values outside an enum with FieldValueNotSupported, every problem as its own cause', async () => {
+    const st = await statusOf(objects.create({ ...pod('enum', { name: 'c', image: 'nginx', imagePullPolicy: 'Sometimes' }), spec: { restartPolicy: 'Sometimes', containers: [{ name: 'c', image: 'nginx', imagePullPolicy: 'Sometimes' }] } } as never));
+    expect(st.code).toBe(422);
+    expect(st.message).toMatch(/^Pod "enum" is invalid: \[/);
+    expect(st.details.causes).toEqual(
+      expect.arrayContaining([
+        { field: 'spec.restartPolicy', reason: 'FieldValueNotSupported', message: 'Unsupported value: "Sometimes": supported values: "Always", "Never", "OnFailure"' },
+        expect.objectContaining({ field: 'spec.containers[0].imagePullPolicy', reason: 'FieldValueNotSupported' }),
+      ]),
+    );
+  });
+
+  it('judges the object an update (PUT) would store', async () => {
+    const made = await core.createNamespacedPod({ namespace: 'default', body: pod('web', { name: 'web', image: 'nginx' }) as never });
+    const body = { ...made, spec: { ...made.spec!, containers: [{ image: 'nginx:2' }] } };
+    const st = await statusOf(core.replaceNamespacedPod({ name: 'web', namespace: 'default', body: body as never }));
+    expect(st).toMatchObject({ code: 422, reason: 'Invalid', message: 'Pod "web" is invalid: spec.containers[0].name: Required value' });
+  });
+
+  it('judges the merged object of a patch, not the patch (a merge patch replaces the containers list)', async () => {
+    const st = await statusOf(
+      core.patchNamespacedPod({ name: 'web', namespace: 'default', body: { spec: { containers: [{ image: 'nginx:3' }] } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
+    );
+    expect(st).toMatchObject({ code: 422, message: 'Pod "web" is invalid: spec.containers[0].name: Required value' });
+    // a strategic merge patch merges by name, so the same image change is fine
+    const ok = await core.patchNamespacedPod(
+      { name: 'web', namespace: 'default', body: { spec: { containers: [{ name: 'web', image: 'nginx:3' }] } } },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+    expect(ok.spec?.containers[0]).toMatchObject({ name: 'web', image: 'nginx:3' });
+  });
+
+  it('refuses an AuthorizationPolicy with a bad action enum, and a shape only Istio\'s own schema knows (@kubernetes-models/istio)', async () => {
+    const policy = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'security.istio.io/v1beta1', kind: 'AuthorizationPolicy', metadata: { name, namespace: 'default' }, spec });
+    const bad = await statusOf(custom.createNamespacedCustomObject({ group: 'security.istio.io', version: 'v1beta1', namespace: 'default', plural: 'authorizationpolicies', body: policy('ap', { action: 'PERMIT' }) }));
+    expect(bad).toMatchObject({
+      code: 422,
+      reason: 'Invalid',
+      message: 'AuthorizationPolicy.security.istio.io "ap" is invalid: spec.action: Unsupported value: "PERMIT": supported values: "ALLOW", "DENY", "AUDIT", "CUSTOM"',
+      details: { causes: [{ field: 'spec.action', reason: 'FieldValueNotSupported' }] },
+    });
+    // the sandbox's own CRD leaves rules opaque; Istio's schema says `from` is a list
+    const shape = await statusOf(
+      custom.createNamespacedCustomObject({ group: 'security.istio.io', version: 'v1beta1', namespace: 'default', plural: 'authorizationpolicies', body: policy('ap2', { action: 'ALLOW', rules: [{ from: { source: {} } }] }) }),
+    );
+    expect(shape).toMatchObject({ code: 422, message: 'AuthorizationPolicy.security.istio.io "ap2" is invalid: spec.rules[0].from: Invalid value: "object": spec.rules[0].from in body must be of type array: "object"' });
+    const good = await custom.createNamespacedCustomObject({
+      group: 'security.istio.io',
+      version: 'v1beta1',
+      namespace: 'default',
+      plural: 'authorizationpolicies',
+      body: policy('ap3', { action: 'ALLOW', rules: [{ from: [{ source: { principals: ['cluster.local/ns/kubeflow/sa/ml-pipeline'] } }] }] }),
+    });
+    expect(good.metadata.name).toBe('ap3');
+  });
+});
+
+function kubectl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile('kubectl', ['--kubeconfig', sb.kubeconfig, '--context', 'sandbox-blue', '--cache-dir', join(dirname(sb.kubeconfig), 'cache'), ...args], { encoding: 'utf8', timeout: 20_000 }, (e, out, err) => {
+      resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err });
+    });
+  });
+}
+
+describe.skipIf(!hasKubectl)('the official schemas judge what kubectl sends (skipped without kubectl)', () => {
+  const manifest = (name: string, text: string) => {
+    const p = join(dirname(sb.kubeconfig), name);
+    writeFileSync(p, text);
+    return p;
+  };
+
+  it('kubectl create -f: a Pod container without a name is "invalid" with its field', async () => {
+    const r = await kubectl('create', '-f', manifest('bad-pod.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: { name: nameless, namespace: default }\nspec:\n  containers:\n  - image: nginx\n'));
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('The Pod "nameless" is invalid: spec.containers[0].name: Required value');
+  });
+
+  it('kubectl apply -f: a ConfigMap with a number in data is BadRequest', async () => {
+    const r = await kubectl('apply', '-f', manifest('bad-cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: numbers, namespace: default }\ndata:\n  a: 1\n'));
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('Error from server (BadRequest)');
+    expect(r.err).toContain('cannot unmarshal number into Go struct field ConfigMap.data of type string');
+  });
+
+  it('kubectl apply -f: an AuthorizationPolicy with a bad action is "invalid"', async () => {
+    const r = await kubectl(
+      'apply',
+      '-f',
+      manifest('bad-ap.yaml', 'apiVersion: security.istio.io/v1beta1\nkind: AuthorizationPolicy\nmetadata: { name: permit, namespace: default }\nspec:\n  action: PERMIT\n'),
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('The AuthorizationPolicy "permit" is invalid: spec.action: Unsupported value: "PERMIT": supported values: "ALLOW", "DENY", "AUDIT", "CUSTOM"');
+  });
+
+  it('kubectl patch: the patched object is judged', async () => {
+    await core.createNamespacedPod({ namespace: 'default', body: pod('patched', { name: 'c', image: 'nginx' }) as never });
+    const r = await kubectl('patch', 'pod', 'patched', '--type=merge', '-p', '{"spec":{"restartPolicy":"Sometimes"}}');
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('The Pod "patched" is invalid: spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "Never", "OnFailure"');
+  });
+});
