@@ -3,7 +3,7 @@
 // Each is read on the first request to its service, then kept.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { packagePath } from '../../../runner/package-root.js';
+import { packagePath } from '../../../runner/load/package-root.js';
 import type { ServiceModel } from './types.js';
 
 const cache = new Map<string, ServiceModel | null>();
