@@ -3,7 +3,6 @@
 // JSON Schemas. At run time a validator is used only when the schema it was built from is
 // unchanged (same hash); otherwise the schema is compiled as before.
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { Ajv } from 'ajv';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { writeFileAtomic } from '../dist/runner/state/fs-atomic.js';

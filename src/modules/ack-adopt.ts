@@ -13,6 +13,7 @@ import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagema
 import {
   TaskError,
   defineTask,
+  getOrUndefined,
   isAlreadyExists,
   isKubeNotFound,
   isMissing,
@@ -63,8 +64,8 @@ const retryOpts = (ctx: Ctx): KubeRetryOptions => ({
   onRetry: ({ status, delayMs, message }) => ctx.log(`Kubernetes ${status ?? 'connection'} (${message}); retrying in ${Math.round(delayMs)} ms`),
 });
 
-/** the value of a Kubernetes read, or undefined when the object does not exist */
-async function unlessKubeNotFound<T>(read: Promise<T>): Promise<T | undefined> {
+/** a read inside withKubeRetry (which retries it), undefined when the object does not exist; alone, reads use the kit's getOrUndefined */
+async function readInRetry<T>(read: Promise<T>): Promise<T | undefined> {
   try {
     return await read;
   } catch (e) {
@@ -145,10 +146,9 @@ async function describeEndpoints(ctx: Pick<Context, 'aws'>, eps: EndpointObject[
 }
 
 /** whether the AdoptedResource must be created on the target cluster (false: the endpoint is there already) */
-async function planAdopt(ctx: Pick<Context, 'signal' | 'log' | 'mode'>, target: KubeClients, targetName: string, obj: AdoptedResourceObject, notes: string[]): Promise<boolean> {
+async function planAdopt(ctx: Pick<Context, 'signal' | 'mode'>, target: KubeClients, targetName: string, obj: AdoptedResourceObject, notes: string[]): Promise<boolean> {
   const { namespace, name } = obj.metadata;
-  const r = retryOpts(ctx);
-  const ns = await unlessKubeNotFound(withKubeRetry(() => target.core.readNamespace({ name: namespace }), r));
+  const ns = await getOrUndefined(() => target.core.readNamespace({ name: namespace }), ctx.signal);
   if (!ns) {
     // in a check of the whole playbook the restore before this task has not run yet
     if (ctx.mode === 'check') {
@@ -157,8 +157,9 @@ async function planAdopt(ctx: Pick<Context, 'signal' | 'log' | 'mode'>, target: 
     }
     throw new TaskError(`namespace ${namespace} does not exist on ${targetName}`, { code: 'noNamespace', hint: 'restore the profile namespaces to the target cluster (velero-restore) before adopting their endpoints' });
   }
-  const cur = (await unlessKubeNotFound(
-    withKubeRetry(() => target.custom.getNamespacedCustomObject({ group: ADOPTED.group, version: ADOPTED.version, plural: ADOPTED.plural, namespace, name }), r),
+  const cur = (await getOrUndefined(
+    () => target.custom.getNamespacedCustomObject({ group: ADOPTED.group, version: ADOPTED.version, plural: ADOPTED.plural, namespace, name }),
+    ctx.signal,
   )) as AdoptedResourceObject | undefined;
   if (cur) {
     if (cur.spec?.aws?.nameOrID !== obj.spec.aws.nameOrID) {
@@ -172,8 +173,9 @@ async function planAdopt(ctx: Pick<Context, 'signal' | 'log' | 'mode'>, target: 
     return false;
   }
   // a 404 for the object could also mean the CRD is missing: the collection tells them apart
-  const collection = await unlessKubeNotFound<unknown>(
-    withKubeRetry(() => target.custom.listNamespacedCustomObject({ group: ADOPTED.group, version: ADOPTED.version, plural: ADOPTED.plural, namespace, limit: 1 }), r),
+  const collection = await getOrUndefined<unknown>(
+    () => target.custom.listNamespacedCustomObject({ group: ADOPTED.group, version: ADOPTED.version, plural: ADOPTED.plural, namespace, limit: 1 }),
+    ctx.signal,
   );
   if (collection === undefined) {
     throw new TaskError(`the AdoptedResource CRD (${ADOPTED.plural}.${ADOPTED.group}) is not installed on ${targetName}`, {
@@ -182,7 +184,7 @@ async function planAdopt(ctx: Pick<Context, 'signal' | 'log' | 'mode'>, target: 
     });
   }
   // an Endpoint object of that name already there means the endpoint is carried over already
-  if (await unlessKubeNotFound(withKubeRetry(() => getEndpoint(target, namespace, name), r))) {
+  if (await getOrUndefined(() => getEndpoint(target, namespace, name), ctx.signal)) {
     notes.push(`${namespace}/${name}: an Endpoint object exists on ${targetName} already; no AdoptedResource needed`);
     return false;
   }
@@ -314,7 +316,7 @@ export default defineTask<AckAdoptParams, AckAdoptOutputs, Op[], Persisted, Prot
         ctx.progress(`${cluster}: ${key}: ${protectSummary(op.method)}`);
         await withKubeRetry(async () => {
           // re-read inside the retry: a conflict means someone changed it, so decide again
-          const cur = await unlessKubeNotFound(getEndpoint(kube, op.namespace, op.name));
+          const cur = await readInRetry(getEndpoint(kube, op.namespace, op.name));
           if (!cur) throw this.error('disappeared', { key, cluster }, { retryable: true });
           if (cur.metadata.deletionTimestamp) throw this.error('beingDeleted', { key, cluster });
           if (isProtected(cur, op.method)) return;
@@ -366,10 +368,9 @@ export default defineTask<AckAdoptParams, AckAdoptOutputs, Op[], Persisted, Prot
       const restore: ProtectedRecord[] = [];
       if (!recs.length) return { changes, data: restore };
       const kube = ctx.kube(cluster);
-      const r = retryOpts(ctx);
       for (const rec of recs) {
         const key = `${rec.namespace}/${rec.name}`;
-        const cur = await unlessKubeNotFound(withKubeRetry(() => getEndpoint(kube, rec.namespace, rec.name), r));
+        const cur = await getOrUndefined(() => getEndpoint(kube, rec.namespace, rec.name), ctx.signal);
         if (!cur) {
           notes.push(`${key} is gone from ${cluster}; nothing to restore`);
           continue;
@@ -398,7 +399,7 @@ export default defineTask<AckAdoptParams, AckAdoptOutputs, Op[], Persisted, Prot
       for (const rec of plan.data ?? []) {
         await withKubeRetry(async () => {
           // re-read inside the retry: after a conflict the decision is made again on fresh state
-          const fresh = await unlessKubeNotFound(getEndpoint(kube, rec.namespace, rec.name));
+          const fresh = await readInRetry(getEndpoint(kube, rec.namespace, rec.name));
           const again = fresh && !fresh.metadata.deletionTimestamp ? restorePatch(rec, fresh) : undefined;
           if (!again) return;
           await kube.custom.patchNamespacedCustomObject(

@@ -255,21 +255,21 @@ const backupSnapshot = defineTask<Params, Outputs, PlanData, Persisted>({
     // Data stores are not rolled back automatically: restoring replaces live data and is a
     // decision for a person. The plan changes nothing and says where the snapshot is and how to
     // restore from it.
-    async check(record) {
+    check(record) {
       const recorded = record.outputs?.recovery_points ?? {};
       const points: Partial<Record<ResourceKind, string>> = {};
       for (const kind of RESOURCE_KINDS) {
         const arn = recorded[kind];
         if (typeof arn === 'string') points[kind] = arn;
       }
-      if (!Object.keys(points).length) return { changes: [], notes: ['backup-snapshot: no recovery points were recorded; nothing to restore from'] };
-      return {
+      if (!Object.keys(points).length) return Promise.resolve({ changes: [], notes: ['backup-snapshot: no recovery points were recorded; nothing to restore from'] });
+      return Promise.resolve({
         changes: [],
         notes: [
           `backup-snapshot: data stores are not rolled back automatically; the recovery points of run ${record.runId} stay in vault ${record.params.vault}:`,
           ...restoreHints(points, record.params.vault, record.params.role_arn),
         ],
-      };
+      });
     },
     async apply() {
       // nothing to undo: see check

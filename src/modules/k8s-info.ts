@@ -49,7 +49,8 @@ export default defineTask<K8SInfoParams, K8SInfoOutputs>({
       throw this.error('readFailed', { kind: p.kind, where, message: kubeMessage(e) }, { retryable: isRetryable(e), cause: e });
     }
   },
-  async apply() {
-    return {};
+  apply() {
+    // check read everything; there is nothing to apply
+    return Promise.resolve({});
   },
 });

@@ -2,7 +2,6 @@
 // domain (config-domain holds exactly the platform subdomain as its key), and optionally creates
 // the ALB ingress for serving and the Istio AuthorizationPolicies KServe predictors need in profile
 // namespaces. Check shows field diffs; apply is compare-and-set; revert restores what it replaced.
-import type { V1Ingress } from '@kubernetes/client-node';
 import {
   applyMergePatch,
   defineTask,
@@ -113,7 +112,7 @@ async function writeObj(kube: KubeClients, o: ObjPlan, live: JsonObject | undefi
     const api = kube.networking;
     const res = live
       ? await api.patchNamespacedIngress({ namespace: o.namespace, name: o.name, body: owned(o.manifest) }, kube.patchAs.merge)
-      : await api.createNamespacedIngress({ namespace: o.namespace, body: o.manifest as unknown as V1Ingress });
+      : await api.createNamespacedIngress({ namespace: o.namespace, body: o.manifest });
     return plain(res);
   }
   const res: unknown = live
@@ -177,7 +176,8 @@ export default defineTask<KnativeConfigParams, KnativeConfigOutputs, Data, Persi
     const wanted: { kind: Kind; namespace: string; name: string; manifest: JsonObject }[] = [];
     const add = (kind: Kind, manifest: JsonObject) => {
       const md = isObj(manifest.metadata) ? manifest.metadata : {};
-      wanted.push({ kind, namespace: String(md.namespace), name: String(md.name), manifest });
+      // the templates always render both
+      wanted.push({ kind, namespace: typeof md.namespace === 'string' ? md.namespace : '', name: typeof md.name === 'string' ? md.name : '', manifest });
     };
     if (p.ingress) {
       markSecrets(ctx, p.ingress.header_values);

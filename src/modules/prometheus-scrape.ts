@@ -140,7 +140,7 @@ export default defineTask<PrometheusScrapeParams, PrometheusScrapeOutputs, Data,
       : jobsFromYaml(String(renderString(readFileSync(packagePath('templates', 'prometheus', 'scrape-jobs.yaml.hbs'), 'utf8'), p.job_vars)), 'templates/prometheus/scrape-jobs.yaml.hbs');
     const seen = new Set<string>();
     for (const j of jobs) {
-      const job = String(j.value.job_name);
+      const job = typeof j.value.job_name === 'string' ? j.value.job_name : JSON.stringify(j.value.job_name);
       if (seen.has(job)) throw this.error('duplicateJob', { job }, { hint: 'job names are unique in a Prometheus config' });
       seen.add(job);
     }

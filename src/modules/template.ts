@@ -1,6 +1,6 @@
 // template: renders a Handlebars file (or inline content) to a local file. Check compares with what
 // is on disk and shows a unified diff; apply writes atomically and keeps the old content as a backup.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { defineTask, packagePath, renderString, TaskError, Unknown, type TaskContext } from './kit/index.js';
 import type { TemplateOutputs, TemplateParams } from './generated/template.js';
@@ -22,13 +22,15 @@ export default defineTask<TemplateParams, TemplateOutputs, Data>({
     else {
       const src = params.src ?? '';
       const file = src.startsWith('kfup:') ? packagePath('templates', src.slice(5)) : ctx.resolvePath(src);
-      if (!existsSync(file)) throw this.error('notFound', { file }, { hint: 'src is relative to the playbook directory; kfup:<path> names a template shipped under templates/' });
-      after = String(renderString(readFileSync(file, 'utf8'), { ...(params.vars ?? {}) }));
+      const text = await readFile(file, 'utf8').catch(() => undefined);
+      if (text === undefined) throw this.error('notFound', { file }, { hint: 'src is relative to the playbook directory; kfup:<path> names a template shipped under templates/' });
+      after = String(renderString(text, { ...(params.vars ?? {}) }));
     }
-    const exists = existsSync(dest);
-    const before = exists ? readFileSync(dest, 'utf8') : undefined;
+    const current = await stat(dest).catch(() => undefined);
+    const exists = current !== undefined;
+    const before = exists ? await readFile(dest, 'utf8') : undefined;
     const wantMode = modeOf(params);
-    const modeDiffers = exists && wantMode !== undefined && (statSync(dest).mode & 0o777) !== wantMode;
+    const modeDiffers = exists && wantMode !== undefined && (current.mode & 0o777) !== wantMode;
     if (before === after && !modeDiffers) return { changes: [], outputs: { path: dest, backup: null } };
     const lines = (s: string) => s.split('\n').length;
     return {
@@ -46,11 +48,12 @@ export default defineTask<TemplateParams, TemplateOutputs, Data>({
       data: after,
     };
   },
-  async apply(params, ctx, plan) {
+  // writing is synchronous (ctx.writeFile: a temporary file, then a rename)
+  apply(params, ctx, plan) {
     const dest = destOf(params, ctx);
-    if (plan.data === undefined) throw new TaskError(`no rendered content for ${dest} in the plan`, { code: 'noContent' });
+    if (plan.data === undefined) return Promise.reject(new TaskError(`no rendered content for ${dest} in the plan`, { code: 'noContent' }));
     const backup = ctx.writeFile(dest, plan.data, { backup: params.backup, mode: modeOf(params) });
     if (backup) ctx.log(`previous content kept in ${backup}`);
-    return { path: dest, backup: backup ?? null };
+    return Promise.resolve({ path: dest, backup: backup ?? null });
   },
 });

@@ -211,7 +211,8 @@ export default defineTask<TfvarsParams, Outputs, Planned>({
     };
     return { changes, outputs, notes, data: { writes } };
   },
-  async apply(params, ctx, plan) {
+  // writing is synchronous (ctx.writeFile: a temporary file, then a rename)
+  apply(params, ctx, plan) {
     const backups: string[] = [];
     for (const w of plan.data?.writes ?? []) {
       const backup = ctx.writeFile(w.path, w.content, { backup: params.backup });
@@ -220,6 +221,6 @@ export default defineTask<TfvarsParams, Outputs, Planned>({
         ctx.log(`previous ${w.path} kept as ${backup}`);
       }
     }
-    return { backups };
+    return Promise.resolve({ backups });
   },
 });

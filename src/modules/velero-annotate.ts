@@ -117,7 +117,7 @@ export default defineTask<VeleroAnnotateParams, VeleroAnnotateOutputs, PodVolume
           ctx.signal,
           () => retries++,
         );
-        if (written !== 'unchanged') previous[podKey(x)] = { before: previous[podKey(x)]?.before ?? null, after: written };
+        if (written.written) previous[podKey(x)] = { before: previous[podKey(x)]?.before ?? null, after: written.value };
         if (++done % 50 === 0 || done === todo.length) ctx.progress(`annotated ${done}/${todo.length} pods`);
         return written;
       },

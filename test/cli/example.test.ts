@@ -38,7 +38,7 @@ describe('kfup CLI on the example playbook', () => {
     expect(r.stdout).toMatch(/RECAP \(dry-run, run \S+, .*\)\s+ok=0\s+changed=0\s+skipped=0\s+failed=0\s+planned=9/);
     expect(existsSync(join(dir, 'out'))).toBe(false);
     expect(existsSync(join(dir, '.kfup'))).toBe(false);
-    expect(r.stdout).not.toMatch(/\u001b/);
+    expect(r.stdout).not.toContain('\u001b');
   });
 
   it('check --diff shows the file it would write, and --detailed-exitcode says changes are pending', async () => {
@@ -80,11 +80,11 @@ describe('kfup CLI on the example playbook', () => {
   it('--output json writes one JSON event per line', async () => {
     const r = await kfup(['run', playbook, ...env, '--check', '--output', 'json'], { cwd: dir });
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; counts?: Record<string, number> });
     expect(events[0].type).toBe('run-start');
-    expect(events.at(-1).type).toBe('recap');
+    expect(events.at(-1)?.type).toBe('recap');
     expect(events.filter((e) => e.type === 'task-end').length).toBeGreaterThanOrEqual(10);
-    expect(events.at(-1).counts.failed).toBe(0);
+    expect(events.at(-1)?.counts?.failed).toBe(0);
   });
 
   it('--format markdown writes the plan for review', async () => {
@@ -112,11 +112,11 @@ describe('kfup CLI on the example playbook', () => {
 describe('kfup CLI: schema, modules and errors', () => {
   it('prints one combined schema that the example validates against', async () => {
     const r = await kfup(['schema']);
-    const schema = JSON.parse(r.stdout);
+    const schema = JSON.parse(r.stdout) as { definitions: Record<string, unknown> };
     expect(Object.keys(schema.definitions)).toEqual(expect.arrayContaining(['task-assert', 'task-pause', 'task-set-vars', 'task-template']));
     const ajv = new Ajv({ strict: false, allowUnionTypes: true });
     const validate = ajv.compile(schema);
-    const example = parse(readFileSync(join(repoRoot, 'playbooks/examples/example.yaml'), 'utf8'));
+    const example = parse(readFileSync(join(repoRoot, 'playbooks/examples/example.yaml'), 'utf8')) as { tasks: Record<string, unknown>[] };
     expect(validate(example), JSON.stringify(validate.errors)).toBe(true);
     example.tasks[0].asert = example.tasks[0].assert;
     expect(validate(example)).toBe(false);
@@ -138,7 +138,7 @@ describe('kfup CLI: schema, modules and errors', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: unknown task type "asert"/);
     expect(r.stderr).toMatch(/--> .*unknown-task-type\.yaml:7:5/);
-    expect(r.stderr).toMatch(/7 \|     asert: \{that: \[true\]\}\n\s+\|     \^/);
+    expect(r.stderr).toMatch(/7 \| {5}asert: \{that: \[true\]\}\n\s+\| {5}\^/);
     expect(r.stderr).toMatch(/hint: did you mean "assert"\?/);
     expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
   });

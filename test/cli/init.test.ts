@@ -13,7 +13,7 @@ describe('kfup init', () => {
     expect(r.code).toBe(0);
     const file = join(dir, 'staging.yaml');
     const text = readFileSync(file, 'utf8');
-    const env = parse(text);
+    const env = parse(text) as { vars: Record<string, unknown>; targets: { clusters: { green: { context?: string } } } };
     const names = variableDocs().flatMap((g) => g.vars.map((v) => v.name));
     expect(Object.keys(env.vars).sort()).toEqual([...names].sort());
     for (const g of variableDocs()) for (const v of g.vars) expect(text).toContain(`# Where to find it: ${v.where}`);

@@ -46,7 +46,7 @@ export function toJsonSchema(s: unknown, opts: ConvertOptions = {}, root = true)
   }
   if (src.nullable === true) {
     if (typeof out.type === 'string') out.type = [out.type, 'null'];
-    if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+    if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...(out.enum as unknown[]), null];
   }
   const preserve = src['x-kubernetes-preserve-unknown-fields'] === true || src['x-kubernetes-embedded-resource'] === true;
   const combined = 'allOf' in src || 'anyOf' in src || 'oneOf' in src;

@@ -66,21 +66,22 @@ export const probe = defineTask<ProbeParams, ProbeOutputs, undefined, { created:
     if (world.items.has(p.item)) return { changes: [], outputs };
     return { changes: [{ action: 'create', target: `item ${p.item}`, summary: `create ${p.item}`, before: undefined, after: { item: p.item } }], outputs: { item: p.item } };
   },
-  async apply(p, ctx) {
+  apply(p, ctx) {
     world.items.add(p.item);
     world.applies.set(p.item, (world.applies.get(p.item) ?? 0) + 1);
     ctx.persist('created', p.item);
-    return { item: p.item, value: p.output ?? `${p.item}-value` };
+    return Promise.resolve({ item: p.item, value: p.output ?? `${p.item}-value` });
   },
   revert: {
-    async check(record) {
+    check(record) {
       const item = record.persisted.created;
-      return { changes: item && world.items.has(item) ? [{ action: 'delete' as const, target: `item ${item}`, summary: `delete ${item}` }] : [] };
+      return Promise.resolve({ changes: item && world.items.has(item) ? [{ action: 'delete' as const, target: `item ${item}`, summary: `delete ${item}` }] : [] });
     },
-    async apply(record) {
+    apply(record) {
       const item = record.persisted.created;
-      if (item && world.failReverts.delete(item)) throw new Error(`probe: reverting ${item} failed`);
+      if (item && world.failReverts.delete(item)) return Promise.reject(new Error(`probe: reverting ${item} failed`));
       if (item) world.items.delete(item);
+      return Promise.resolve();
     },
   },
 });

@@ -74,11 +74,11 @@ describe('alb-cutover edges', () => {
 
   it('a slow DNS change shows progress and stops on the task timeout, naming the submitted change', async () => {
     sb.traffic.scenario = { slowDnsMs: 60_000 };
-    const started = Date.now();
     const r = await runTasks({ tasks: [{ ...task(params()), timeout: '1s' }], targets: targets() });
     const end = r.reporter.end('cut');
     expect(end.status).toBe('failed');
-    expect(Date.now() - started).toBeLessThan(5000);
+    // the task's own time (not the process loading the SDK on a busy machine): stopped at once
+    expect(end.durationMs).toBeLessThan(3000);
     expect(r.reporter.events.some((e) => e.type === 'task-progress' && /Route 53 change .*PENDING/.test(JSON.stringify(e)))).toBe(true);
     // the records were changed; the journal has what was replaced, so rollback still works
     expect(record(wildcard(), 'CNAME')?.ResourceRecords).toEqual([{ Value: greenHost() }]);

@@ -12,7 +12,8 @@ import type { Targets } from '../../src/runner/types.js';
 let sb: Sandbox;
 let restore: () => void;
 let targets: Targets;
-const JOB_MS = 2000;
+// long enough that a busy machine still starts both jobs before the task's timeout cuts the wait
+const JOB_MS = 3000;
 
 beforeAll(async () => {
   sb = await startSandbox({ profiles: 1, timing: { backupJobMs: JOB_MS } });
@@ -50,7 +51,7 @@ const persistedJobs = (stateDir: string, runId: string) =>
 /** a run whose task times out while its jobs are still running */
 async function interruptedRun() {
   const mark = sb.requestLog.mark();
-  const r = await runTasks({ tasks: [task({ timeout: '700ms' })], targets });
+  const r = await runTasks({ tasks: [task({ timeout: '1500ms' })], targets });
   return { r, mark };
 }
 
@@ -59,7 +60,7 @@ describe('backup-snapshot interrupted and resumed', () => {
     const { r, mark } = await interruptedRun();
     const end = r.reporter.end('snap');
     expect(end.status).toBe('failed');
-    expect(end.message).toMatch(/timed out after 700ms/);
+    expect(end.message).toMatch(/timed out after 1.5s/);
     expect(startCount(mark)).toBe(2);
     const jobs = persistedJobs(r.stateDir, r.result.runId)!;
     expect(Object.keys(jobs).sort()).toEqual(['efs', 's3']);
@@ -88,7 +89,9 @@ describe('backup-snapshot interrupted and resumed', () => {
   it('a resume after the jobs completed is ok and outputs their recovery points', async () => {
     const { r } = await interruptedRun();
     const jobs = persistedJobs(r.stateDir, r.result.runId)!;
-    await new Promise((res) => setTimeout(res, JOB_MS + 100));
+    // until AWS has finished both jobs
+    const endsAt = Math.max(...[jobs.efs.jobId, jobs.s3.jobId].map((id) => sb.aws.state.backup.jobs.get(id)!.endsAt));
+    await new Promise((res) => setTimeout(res, Math.max(0, endsAt - Date.now()) + 50));
     const mark = sb.requestLog.mark();
     const resumed = await runTasks({ tasks: [task()], targets, dir: r.dir, resume: r.result.runId });
     const end = resumed.reporter.end('snap');
@@ -97,7 +100,7 @@ describe('backup-snapshot interrupted and resumed', () => {
     const outputs = readJournal(resumed.stateDir, r.result.runId).filter((x) => x.t === 'task-end' && x.name === 'snap').pop() as unknown as { outputs: { recovery_points: Record<string, string>; jobs: Record<string, string> } };
     expect(outputs.outputs.jobs).toEqual({ efs: jobs.efs.jobId, s3: jobs.s3.jobId });
     expect(outputs.outputs.recovery_points.efs).toBe(sb.aws.state.backup.jobs.get(jobs.efs.jobId)?.RecoveryPointArn);
-  }, 10_000);
+  }, 20_000);
 
   it('a retried task whose job failed starts one new job (a fresh token), not the failed one again', async () => {
     sb.traffic.scenario = { failBackupJobs: [':s3:::'] };
@@ -111,7 +114,7 @@ describe('backup-snapshot interrupted and resumed', () => {
     const retry = r.reporter.events.filter((e) => e.type === 'task-plan').pop() as { changes: { action: string; summary: string }[] };
     expect(retry.changes).toHaveLength(1);
     expect(retry.changes[0].summary).toMatch(/start a new s3 backup .* ended FAILED/);
-  }, 10_000);
+  }, 20_000);
 
   it('revert changes nothing and notes how to restore each recovery point', async () => {
     const r = await runTasks({ tasks: [task()], targets });
@@ -127,5 +130,5 @@ describe('backup-snapshot interrupted and resumed', () => {
     const lines = end.notes.join('\n');
     expect(lines).toMatch(/not rolled back automatically/);
     expect(lines).toMatch(/aws backup start-restore-job --recovery-point-arn arn:aws:backup:/);
-  }, 10_000);
+  }, 20_000);
 });

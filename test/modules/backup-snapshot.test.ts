@@ -1,7 +1,7 @@
 // backup-snapshot's table for the conformance tester, against the sandbox's AWS Backup. Each case
 // names a snapshot_key: the second check (a new run) then finds the recovery points by their tag
 // and plans nothing. Without a key every run takes its own snapshot (backup-snapshot-key.test.ts);
-// runs, failed jobs, throttling and check-time refusals: backup-snapshot-runs.test.ts; an
+// runs, failed jobs, throttling and check-time refusals: backup-snapshot.edges.test.ts; an
 // interrupted wait, resume and rollback: backup-snapshot-resume.test.ts.
 import { expect } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';

@@ -81,6 +81,7 @@ taskTester({
     { name: 'no green cluster', params: (s) => ({ blue_cluster: s.scenario.blue.clusterName, discover_from: 'blue' }), error: /green_cluster/ },
     { name: 'an empty blue cluster name', params: (s) => ({ ...base(s), blue_cluster: '', discover_from: 'blue' }), error: /blue_cluster/ },
     { name: 'roles as one string', params: (s) => ({ ...base(s), roles: 'kf-velero' }), error: /roles/ },
+    { name: 'a role that is neither a name nor a role ARN', params: (s) => ({ ...base(s), roles: ['kf-velero', 'not a role'] }), error: /roles.*1.* has an invalid value "not a role"/ },
     { name: 'a parameter irsa-trust does not have (namespace for namespaces)', params: (s) => ({ ...base(s), discover_from: 'blue', namespace: 'team-000' }), error: /namespace/ },
   ],
 });

@@ -8,7 +8,6 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rollbackRun } from '../../src/runner/engine/rollback.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { configDomain } from '../../src/sandbox/kube/seed-system.js';
-import type { KubeObject } from '../../src/sandbox/kube/store-api.js';
 import { CollectingReporter, runTasks } from '../helpers/run.js';
 import { testTasks } from '../helpers/registry.js';
 import { sandboxTargets, useSandbox } from '../helpers/sandbox.js';
@@ -31,7 +30,7 @@ beforeAll(() => {
 });
 beforeEach(() => {
   sb.traffic.setFaults([]);
-  green().update({ ...cm(), data: configDomain().data } as KubeObject);
+  green().update({ ...cm(), data: configDomain().data });
   if (ingress()) green().delete('networking.k8s.io/v1', 'Ingress', 'istio-ingress-api', 'istio-system');
   for (const p of green().list('security.istio.io/v1beta1', 'AuthorizationPolicy')) {
     if (p.metadata.name?.startsWith('allow-')) green().delete('security.istio.io/v1beta1', 'AuthorizationPolicy', p.metadata.name, p.metadata.namespace);
@@ -58,7 +57,7 @@ function allText(dir: string): string {
 describe('knative-config edges', () => {
   it('retries 409, 429 and 5xx on green', async () => {
     for (const fault of ['conflict', 'throttle', 'error500', 'error503'] as const) {
-      green().update({ ...cm(), data: configDomain().data } as KubeObject);
+      green().update({ ...cm(), data: configDomain().data });
       if (ingress()) green().delete('networking.k8s.io/v1', 'Ingress', 'istio-ingress-api', 'istio-system');
       sb.traffic.setFaults([{ fault, target: 'green', times: fault === 'throttle' ? 1 : 3 }]);
       const r = await runTasks({ tasks: [fullTask()], targets: sandboxTargets(sb), ...secretRun });

@@ -23,6 +23,8 @@ const green = (sb: Sandbox) => sb.clusters.green.server.store;
 const cm = (sb: Sandbox) => green(sb).get('v1', 'ConfigMap', 'config-domain', 'knative-serving')!;
 const ingress = (sb: Sandbox) => green(sb).get('networking.k8s.io/v1', 'Ingress', 'istio-ingress-api', 'istio-system');
 const policy = (sb: Sandbox, ns: string, name = 'allow-predictor') => green(sb).get('security.istio.io/v1beta1', 'AuthorizationPolicy', name, ns);
+/** config-domain's data as seeded: only `_example` */
+const seededDomain = () => configDomain().data as Record<string, string>;
 const spec = (o: KubeObject | undefined): unknown => (o as { spec?: unknown } | undefined)?.spec;
 
 /** what knative-config changes on green: config-domain's data, the ingress, the policies */
@@ -43,12 +45,12 @@ function state(sb: Sandbox): unknown {
 function resetGreen(sb: Sandbox): void {
   const store = green(sb);
   for (const name of NAMESPACES) if (!store.get('v1', 'Namespace', name)) store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  store.update({ ...cm(sb), data: configDomain().data } as KubeObject);
+  store.update({ ...cm(sb), data: configDomain().data });
   if (ingress(sb)) store.delete('networking.k8s.io/v1', 'Ingress', 'istio-ingress-api', 'istio-system');
   for (const p of store.list('security.istio.io/v1beta1', 'AuthorizationPolicy')) {
     if (p.metadata.name?.startsWith('allow-')) store.delete('security.istio.io/v1beta1', 'AuthorizationPolicy', p.metadata.name, p.metadata.namespace);
   }
-  for (const p of store.list('kubeflow.org/v1', 'Profile')) store.delete('kubeflow.org/v1', 'Profile', p.metadata.name!);
+  for (const p of store.list('kubeflow.org/v1', 'Profile')) store.delete('kubeflow.org/v1', 'Profile', p.metadata.name);
 }
 
 const full = (sb: Sandbox) => ({
@@ -107,7 +109,7 @@ taskTester({
       name: 'keeps other keys unless replace, and reports another default domain it keeps',
       setup: (sb) => {
         resetGreen(sb);
-        green(sb).update({ ...cm(sb), data: { ...configDomain().data, 'old.example.org': '', 'svc.example.org': 'selector:\n  app: internal\n' } } as KubeObject);
+        green(sb).update({ ...cm(sb), data: { ...seededDomain(), 'old.example.org': '', 'svc.example.org': 'selector:\n  app: internal\n' } });
       },
       params: { cluster: 'green', domain: DOMAIN },
       state,
@@ -120,7 +122,7 @@ taskTester({
       name: 'replace: true leaves the domain as the only key',
       setup: (sb) => {
         resetGreen(sb);
-        green(sb).update({ ...cm(sb), data: { ...configDomain().data, 'old.example.org': '' } } as KubeObject);
+        green(sb).update({ ...cm(sb), data: { ...seededDomain(), 'old.example.org': '' } });
       },
       params: { cluster: 'green', domain: DOMAIN, replace: true },
       state,
@@ -131,7 +133,7 @@ taskTester({
       setup: (sb) => {
         resetGreen(sb);
         for (const ns of NAMESPACES) {
-          green(sb).create({ apiVersion: 'kubeflow.org/v1', kind: 'Profile', metadata: { name: ns }, spec: { owner: { kind: 'User', name: `${ns}@example.com` } } } as KubeObject);
+          green(sb).create({ apiVersion: 'kubeflow.org/v1', kind: 'Profile', metadata: { name: ns }, spec: { owner: { kind: 'User', name: `${ns}@example.com` } } });
         }
       },
       params: { cluster: 'green', domain: DOMAIN, authorization_policy: true },
@@ -151,7 +153,7 @@ taskTester({
       setup: (sb) => {
         resetGreen(sb);
         const store = green(sb);
-        store.update({ ...cm(sb), data: { [DOMAIN]: '' } } as KubeObject);
+        store.update({ ...cm(sb), data: { [DOMAIN]: '' } });
         // the ingress as an earlier run left it, then changed by hand
         store.create({
           apiVersion: 'networking.k8s.io/v1',
@@ -162,7 +164,7 @@ taskTester({
             annotations: { 'alb.ingress.kubernetes.io/scheme': 'internal', 'team/owner': 'ml-platform' },
           },
           spec: { ingressClassName: 'alb', rules: [{ http: { paths: [{ path: '/*', pathType: 'ImplementationSpecific', backend: { service: { name: 'istio-ingressgateway', port: { number: 80 } } } }] } }] },
-        } as KubeObject);
+        });
       },
       params: (sb) => ({ cluster: 'green', domain: DOMAIN, ingress: full(sb).ingress }),
       state,
@@ -176,7 +178,7 @@ taskTester({
       name: 'a cluster already configured is ok',
       setup: (sb) => {
         resetGreen(sb);
-        green(sb).update({ ...cm(sb), data: { [DOMAIN]: '' } } as KubeObject);
+        green(sb).update({ ...cm(sb), data: { [DOMAIN]: '' } });
       },
       params: { cluster: 'green', domain: DOMAIN },
       expect: 'ok',

@@ -36,13 +36,13 @@ const get = (n: Name): Loose => {
 };
 const promYml = () => get('cm').data!['prometheus.yml'];
 const jobNames = (text: string) => (parse(text) as { scrape_configs: { job_name: string }[] }).scrape_configs.map((j) => j.job_name);
-const setYml = (text: string) => green().update({ ...get('cm'), data: { ...get('cm').data, 'prometheus.yml': text } } as KubeObject);
+const setYml = (text: string) => green().update({ ...get('cm'), data: { ...get('cm').data, 'prometheus.yml': text } });
 // an emptied annotation map and no map are the same to Kubernetes
 const owned = (o: Loose) => ({ labels: o.metadata.labels ?? {}, annotations: o.metadata.annotations ?? {}, data: o.data, spec: o.spec });
 
 let seed: Record<Name, Loose>;
 function reset(): void {
-  for (const n of Object.keys(objs) as Name[]) green().update({ ...seed[n], metadata: { ...seed[n].metadata, resourceVersion: get(n).metadata.resourceVersion } } as KubeObject);
+  for (const n of Object.keys(objs) as Name[]) green().update({ ...seed[n], metadata: { ...seed[n].metadata, resourceVersion: get(n).metadata.resourceVersion } });
 }
 beforeAll(() => {
   seed = Object.fromEntries((Object.keys(objs) as Name[]).map((n) => [n, structuredClone(get(n))])) as Record<Name, Loose>;

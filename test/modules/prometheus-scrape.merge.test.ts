@@ -4,9 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { mergeScrapeJobs, ScrapeConfigError } from '../../src/modules/prometheus/scrape-merge.js';
 import { strategicMerge as smp } from '../../src/modules/prometheus/strategic-merge.js';
+import { plainJson } from '../../src/modules/kit/index.js';
 
 // fixtures are plain JSON; the function's parameter type is stricter than TypeScript infers for them
-const strategicMerge = (kind: string, target: object, patch: object) => smp(kind, target as never, patch as never);
+const strategicMerge = (kind: string, target: object, patch: object) => smp(kind, plainJson(target), plainJson(patch));
+/** the job names of a prometheus.yml */
+const names = (text: string) => (parse(text) as { scrape_configs: { job_name: string }[] }).scrape_configs.map((j) => j.job_name);
 
 const job = (name: string, target = `${name}.kubeflow.svc:8080`) => ({ value: { job_name: name, static_configs: [{ targets: [target] }] } });
 
@@ -17,7 +20,7 @@ describe('mergeScrapeJobs', () => {
     expect(r.added).toEqual(['c']);
     expect(r.text.startsWith(text)).toBe(true);
     expect(r.text.slice(text.length)).toBe('- job_name: c\n  static_configs:\n    - targets:\n        - c.kubeflow.svc:8080\n');
-    expect(parse(r.text).scrape_configs.map((j: any) => j.job_name)).toEqual(['a', 'b', 'c']);
+    expect(names(r.text)).toEqual(['a', 'b', 'c']);
   });
 
   it('replaces a job in place and leaves its neighbours alone', () => {
@@ -34,7 +37,7 @@ describe('mergeScrapeJobs', () => {
 
   it('falls back to the Document for a flow list or a missing scrape_configs', () => {
     const flow = mergeScrapeJobs('global: {}\nscrape_configs: [{job_name: a}]\n', [job('b')]);
-    expect(parse(flow.text).scrape_configs.map((j: any) => j.job_name)).toEqual(['a', 'b']);
+    expect(names(flow.text)).toEqual(['a', 'b']);
     const none = mergeScrapeJobs('global:\n  scrape_interval: 5s # keep\n', [job('a')]);
     expect(none.text).toContain('# keep');
     expect(parse(none.text)).toEqual({ global: { scrape_interval: '5s' }, scrape_configs: [job('a').value] });

@@ -1,10 +1,9 @@
 // velero-annotate's table for the conformance tester, against the sandbox: blue's notebooks mount
 // an EFS workspace (and every other notebook an EBS data volume, which must NOT be annotated).
 // The tester reverts every case and compares the annotations with those before the run.
-// Rollback beside later edits, faults and 2,000 pods: velero-annotate-behaviour.test.ts.
+// Rollback beside later edits, faults and 2,000 pods: velero-annotate.edges.test.ts.
 import { expect } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import type { KubeObject } from '../../src/sandbox/kube/store-api.js';
 import { taskTester } from '../kit/task-tester.js';
 
 const KEY = 'backup.velero.io/backup-volumes';
@@ -16,7 +15,7 @@ function setAnnotation(sb: Sandbox, ns: string, name: string, v: string | undefi
   const annotations = { ...p.metadata.annotations };
   if (v === undefined) delete annotations[KEY];
   else annotations[KEY] = v;
-  store.update({ ...p, metadata: { ...p.metadata, annotations } } as KubeObject);
+  store.update({ ...p, metadata: { ...p.metadata, annotations } });
 }
 
 /** every team pod's annotation, "ns/pod=value" */

@@ -2,7 +2,7 @@
 // the Backups it creates (checked against the real Velero CRD when ../shared has it), watched to
 // Completed, with their outputs; a second check of the same name plans nothing. Waiting on a
 // backup in progress, failed phases, storage locations, faults and timeouts:
-// velero-backup-waits.test.ts.
+// velero-backup.edges.test.ts.
 import { expect } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { readJournal } from '../../src/runner/state/journal.js';
@@ -67,7 +67,7 @@ taskTester({
         ttl: '1h',
         labels: { a: 'b' },
       }),
-      after: ({ sb, run }) => {
+      after: ({ sb }) => {
         const name = current;
         const obj = backupObj(sb, name)!;
         expect(obj.spec).toEqual({

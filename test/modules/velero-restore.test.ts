@@ -1,7 +1,7 @@
 // velero-restore's table for the conformance tester, and with it the whole Velero path end to
 // end: annotate and back up blue, restore the backup (synced through the shared bucket) into
 // green. Sync timeouts, failed phases, faults and check-time refusals:
-// velero-restore-failures.test.ts.
+// velero-restore.edges.test.ts.
 import { expect } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { readJournal } from '../../src/runner/state/journal.js';

@@ -132,7 +132,7 @@ describe('run mode', () => {
     expect(r.result.interrupted).toBe(true);
     expect(r.reporter.end('long').message).toMatch(/interrupted/);
     expect(world.items.has('after')).toBe(false);
-    const meta = JSON.parse(readFileSync(join(r.stateDir, 'runs', r.result.runId, 'meta.json'), 'utf8'));
+    const meta = JSON.parse(readFileSync(join(r.stateDir, 'runs', r.result.runId, 'meta.json'), 'utf8')) as { status: string };
     expect(meta.status).toBe('interrupted');
   });
 });
@@ -147,7 +147,7 @@ describe('journal and resume', () => {
     const r1 = await runTasks({ tasks });
     expect(r1.reporter.end('second').status).toBe('failed');
     const runDir = join(r1.stateDir, 'runs', r1.result.runId);
-    const lines = readFileSync(join(runDir, 'journal.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(runDir, 'journal.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: string; name?: string; status?: string });
     expect(lines.filter((l) => l.t === 'task-end').map((l) => [l.name, l.status])).toEqual([['first', 'changed'], ['second', 'failed']]);
     expect(lines.find((l) => l.t === 'persist')).toMatchObject({ key: '1', k: 'created', v: 'a' });
 
@@ -157,7 +157,7 @@ describe('journal and resume', () => {
     expect(world.attempts.get('a')).toBe(1); // not checked again
     expect(r2.reporter.end('second').status).toBe('changed');
     expect(world.items.has('A-c')).toBe(true); // the restored registered output was used
-    const meta = JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8'));
+    const meta = JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')) as unknown;
     expect(meta).toMatchObject({ status: 'completed', resumes: 1 });
     expect(readdirSync(join(r1.stateDir, 'runs'))).toHaveLength(1);
   });
@@ -243,11 +243,11 @@ describe('secret parameters', () => {
       name: 'secretive',
       schema: { type: 'object', properties: { token: { type: 'string', 'x-kfup-secret': true }, keys: { type: 'array', items: { type: 'string', 'x-kfup-secret': true } }, label: { type: 'string' } }, 'x-kfup-outputs': { echoed: { type: 'string' } } },
       describe: () => [],
-      async check(p) {
-        return { changes: [{ action: 'update', target: p.label, summary: `set token ${p.token}`, before: 'old', after: p.token }], outputs: { echoed: p.token } };
+      check(p) {
+        return Promise.resolve({ changes: [{ action: 'update', target: p.label, summary: `set token ${p.token}`, before: 'old', after: p.token }], outputs: { echoed: p.token } });
       },
-      async apply(p) {
-        return { echoed: p.token };
+      apply(p) {
+        return Promise.resolve({ echoed: p.token });
       },
     });
     const r = await runTasks({ registry: withTasks(secretive), diff: true, tasks: [{ name: 's', secretive: { token: 'PLAINTEXT-TOKEN-9x', keys: ['KEY-ONE-77'], label: 'visible-label' } }] });

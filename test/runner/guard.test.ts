@@ -101,8 +101,8 @@ describe('check mode guard', () => {
         await ctx.aws(IAMClient).send(new UpdateAssumeRolePolicyCommand({ RoleName: p.role, PolicyDocument: '{}' }));
         return { changes: [], outputs: {} };
       },
-      async apply() {
-        return {};
+      apply() {
+        return Promise.resolve({});
       },
     });
     const mark = sb.requestLog.mark();

@@ -78,14 +78,14 @@ describe('retries', () => {
       name: 'failing',
       schema: { type: 'object', properties: { n: { type: 'string' } } },
       describe: () => [],
-      async check(p, ctx) {
+      check(p, ctx) {
         world.attempts.set(p.n, (world.attempts.get(p.n) ?? 0) + 1);
         // a write in check mode is refused by the guard
         if (retryable === 'guard') ctx.writeFile(join(tempDir(), 'x'), 'x');
-        throw new TaskError('it failed', { retryable: retryable === true });
+        return Promise.reject(new TaskError('it failed', { retryable: retryable === true }));
       },
-      async apply() {
-        return {};
+      apply() {
+        return Promise.resolve({});
       },
     });
 

@@ -87,7 +87,7 @@ export function resolvePatch(spec: PatchSpec, ctx: Pick<TaskContext, 'resolvePat
     ['metadata.name', name, md.name],
     ['metadata.namespace', namespace, md.namespace],
   ] as const) {
-    if (got !== undefined && got !== want) throw new TaskError(`patch ${source}: its ${field} "${String(got)}" does not match the target's "${want}"`, { code: 'invalidPatch' });
+    if (got !== undefined && got !== want) throw new TaskError(`patch ${source}: its ${field} ${JSON.stringify(got)} does not match the target's "${want}"`, { code: 'invalidPatch' });
   }
   return { kind, namespace, name, patch, source };
 }

@@ -21,6 +21,12 @@ export interface MergeResult {
 
 export class ScrapeConfigError extends Error {}
 
+/** a job's job_name (a string: the schema and jobsFromYaml make sure of it) */
+const nameOf = (job: ScrapeJob): string => {
+  const n = job.value.job_name;
+  return typeof n === 'string' ? n : JSON.stringify(n);
+};
+
 const colOf = (text: string, pos: number): number => pos - (text.lastIndexOf('\n', pos - 1) + 1);
 
 /** first line as is, the following ones shifted right by `col` (blank lines stay blank) */
@@ -36,7 +42,7 @@ export function jobsFromYaml(text: string, where: string): ScrapeJob[] {
   if (doc.errors.length) throw new ScrapeConfigError(`${where}: invalid YAML: ${doc.errors[0].message.split('\n')[0]}`);
   if (!isSeq(doc.contents)) throw new ScrapeConfigError(`${where}: expected a list of scrape jobs`);
   return doc.contents.items.map((item, i) => {
-    const value = (item as { toJSON(): unknown }).toJSON() as unknown;
+    const value = (item as { toJSON(): unknown }).toJSON();
     if (!isObj(value) || typeof value.job_name !== 'string') throw new ScrapeConfigError(`${where}: item ${i + 1} has no job_name`);
     const range = (item as { range?: [number, number, number] }).range;
     if (!range) return { value };
@@ -68,18 +74,18 @@ export function mergeScrapeJobs(text: string, jobs: ScrapeJob[]): MergeResult {
   const replaced: { index: number; job: ScrapeJob }[] = [];
   const appended: ScrapeJob[] = [];
   for (const job of jobs) {
-    const name = job.value.job_name;
+    const name = nameOf(job);
     const i = merged.findIndex((j) => isObj(j) && j.job_name === name);
     if (i < 0) {
       merged.push(job.value);
       appended.push(job);
-      added.push(String(name));
+      added.push(name);
     } else if (!jsonEqual(merged[i], job.value)) {
       merged[i] = job.value;
       replaced.push({ index: i, job });
     }
   }
-  const result = { added, replaced: replaced.map((r) => String(r.job.value.job_name)) };
+  const result = { added, replaced: replaced.map((r) => nameOf(r.job)) };
   if (!added.length && !replaced.length) return { text, ...result };
   const expected = { ...data, scrape_configs: merged };
 
@@ -134,11 +140,9 @@ function viaDocument(doc: Document.Parsed, replaced: { index: number; job: Scrap
     root = new YAMLMap();
     copy.contents = root;
   }
-  let seq = root.get('scrape_configs', true);
-  if (!isSeq(seq)) {
-    seq = new YAMLSeq();
-    root.set('scrape_configs', seq);
-  }
+  const found: unknown = root.get('scrape_configs', true);
+  const seq = isSeq(found) ? found : new YAMLSeq();
+  if (seq !== found) root.set('scrape_configs', seq);
   seq.flow = false;
   for (const { index, job } of replaced) seq.items[index] = copy.createNode(job.value);
   for (const job of appended) seq.add(copy.createNode(job.value));

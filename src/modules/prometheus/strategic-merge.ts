@@ -60,7 +60,7 @@ function mergeList(kind: string, orig: Json | undefined, patch: Json[], path: st
   const key = mergeKey(kind, field, path.slice(0, -1));
   if (!key || !patch.every(isObj) || patch.some((p) => isObj(p) && p.$patch === 'replace')) return strip(patch.filter((p) => !(isObj(p) && p.$patch === 'replace' && Object.keys(p).length === 1)));
   const out = Array.isArray(orig) ? [...orig] : [];
-  for (const p of patch as JsonObject[]) {
+  for (const p of patch) {
     const i = out.findIndex((o) => isObj(o) && o[key] === p[key]);
     if (p.$patch === 'delete') {
       if (i >= 0) out.splice(i, 1);

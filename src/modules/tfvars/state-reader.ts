@@ -124,7 +124,7 @@ function isSensitive(inst: StateInstance, segs: PathSeg[]): boolean {
     const steps = Array.isArray(entry) ? entry : (entry as { path?: unknown[] })?.path;
     if (!Array.isArray(steps) || !steps.length) continue;
     const first = (steps[0] as { value?: unknown })?.value;
-    const top = first && typeof first === 'object' && 'value' in first ? (first as { value: unknown }).value : first;
+    const top = first && typeof first === 'object' && 'value' in first ? first.value : first;
     if (String(top) === String(segs[0])) return true;
   }
   return false;
@@ -157,7 +157,7 @@ export function loadState(path: string): StateDoc {
       hint: 'format 4 is what Terraform 0.12 and later write; run `terraform state pull > prod.tfstate` with a current Terraform to get one',
     });
   }
-  return doc as StateDoc;
+  return doc;
 }
 
 function lookup(doc: StateDoc, name: string, rule: MappingRule, list: boolean): { values: unknown[]; from: string[]; secret: boolean } | string {
@@ -193,12 +193,13 @@ function lookup(doc: StateDoc, name: string, rule: MappingRule, list: boolean): 
     if (distinct.size > 1) return `matches ${hits.length} instances with different values (${hits.map((h) => h.address).join(', ')}); make the pattern more specific`;
     return { values: [hits[0].value], from: [`${hits[0].address} attribute ${rule.attribute}`], secret: hits.some((h) => h.secret) };
   }
-  return { values: hits.flatMap((h) => (Array.isArray(h.value) ? h.value : [h.value])), from: hits.map((h) => `${h.address}`), secret: hits.some((h) => h.secret) };
+  return { values: hits.flatMap((h): unknown[] => (Array.isArray(h.value) ? (h.value as unknown[]) : [h.value])), from: hits.map((h) => `${h.address}`), secret: hits.some((h) => h.secret) };
 }
 
 /** the value of every mapped variable that the state holds, and what was searched for the others */
 export function readStateValues(path: string, mappings: Record<string, VariableMapping>): StateValues {
-  let doc: StateDoc | undefined = loadState(path);
+  // only the mapped values leave this function: the rest of the state (secrets too) is dropped with it
+  const doc = loadState(path);
   const found = new Map<string, Found>();
   const missing = new Map<string, string[]>();
   for (const [name, m] of Object.entries(mappings)) {
@@ -216,7 +217,5 @@ export function readStateValues(path: string, mappings: Record<string, VariableM
     if (hit) found.set(name, hit);
     else missing.set(name, searched.length ? searched : ['no rules']);
   }
-  const terraformVersion = doc.terraform_version;
-  doc = undefined; // nothing else from the state is kept
-  return { found, missing, terraformVersion };
+  return { found, missing, terraformVersion: doc.terraform_version };
 }

@@ -7,7 +7,10 @@ export const PARTIAL = 'PartiallyFailed';
 export const FAILED_PHASES = new Set(['Failed', 'FailedValidation']);
 export const FINAL_PHASES = new Set([SUCCESS, PARTIAL, ...FAILED_PHASES]);
 
-export const phaseOf = (o: VeleroObject | undefined): string => String(o?.status?.phase ?? '') || 'New';
+export function phaseOf(o: VeleroObject | undefined): string {
+  const phase = o?.status?.phase;
+  return typeof phase === 'string' && phase ? phase : 'New';
+}
 export const isFinal = (o: VeleroObject | undefined): boolean => FINAL_PHASES.has(phaseOf(o));
 
 export interface Counts {
@@ -22,7 +25,7 @@ export interface Counts {
 }
 
 export function countsOf(o: VeleroObject): Counts {
-  const s = (o.status ?? {}) as Record<string, unknown>;
+  const s = o.status ?? {};
   const progress = (s.progress ?? {}) as Record<string, unknown>;
   const num = (v: unknown) => (typeof v === 'number' ? v : 0);
   const c: Counts = {

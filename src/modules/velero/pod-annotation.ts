@@ -18,12 +18,15 @@ export interface AnnotationWrite {
   compute: (current: string | undefined) => string | null;
 }
 
-/** the value written (null when removed); 'unchanged' when compute kept it; throws when the pod is gone */
-export async function writeAnnotation(kube: KubeClients, w: AnnotationWrite, signal: AbortSignal, onRetry?: () => void): Promise<string | null | 'unchanged'> {
+/** what a write came to: the value written (null: removed), or nothing written because compute kept the value */
+export type AnnotationWritten = { written: true; value: string | null } | { written: false };
+
+/** writes the annotation unless compute keeps it; throws when the pod is gone */
+export async function writeAnnotation(kube: KubeClients, w: AnnotationWrite, signal: AbortSignal, onRetry?: () => void): Promise<AnnotationWritten> {
   // the first attempt trusts check's copy of the pod (one request instead of two per pod)
   let first = w.resourceVersion !== undefined;
   return withKubeRetry(
-    async (): Promise<string | null | 'unchanged'> => {
+    async (): Promise<AnnotationWritten> => {
       let rv = w.resourceVersion;
       let current = w.current;
       if (!first) {
@@ -33,7 +36,7 @@ export async function writeAnnotation(kube: KubeClients, w: AnnotationWrite, sig
       }
       first = false;
       const next = w.compute(current);
-      if ((next ?? undefined) === current) return 'unchanged';
+      if ((next ?? undefined) === current) return { written: false };
       // one small merge patch per pod, thousands per run: the lean request path
       await kubeRequest(kube, 'PATCH', `/api/v1/namespaces/${encodeURIComponent(w.namespace)}/pods/${encodeURIComponent(w.pod)}`, {
         body: { metadata: { resourceVersion: rv, annotations: { [BACKUP_VOLUMES]: next } } },
@@ -41,7 +44,7 @@ export async function writeAnnotation(kube: KubeClients, w: AnnotationWrite, sig
         signal,
         ignoreBody: true,
       });
-      return next;
+      return { written: true, value: next };
     },
     {
       signal,

@@ -3,7 +3,6 @@
 // 409/429/5xx on reads and patches, and 2,000 pods with paginated reads and bounded concurrency.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import type { KubeObject } from '../../src/sandbox/kube/store-api.js';
 import { rollbackRun } from '../../src/runner/engine/rollback.js';
 import { builtinTasks } from '../../src/modules/index.js';
 import { useSandbox } from '../helpers/sandbox.js';
@@ -22,7 +21,7 @@ const setAnnotation = (ns: string, name: string, v: string | undefined) => {
   const annotations = { ...p.metadata.annotations };
   if (v === undefined) delete annotations[KEY];
   else annotations[KEY] = v;
-  store().update({ ...p, metadata: { ...p.metadata, annotations } } as KubeObject);
+  store().update({ ...p, metadata: { ...p.metadata, annotations } });
 };
 const allAnnotated = () =>
   store()
@@ -38,6 +37,14 @@ beforeEach(() => {
 });
 
 const task = (params: Record<string, unknown> = {}) => ({ name: 'annotate', 'velero-annotate': { cluster: 'blue', ...params }, register: 'ann' });
+
+
+/** a task's end: its status, and its message and hint matching */
+function expectEnd(end: { status: string; message?: string; hint?: string }, status: string, message?: RegExp | string, hint?: RegExp): void {
+  expect(end.status, end.message).toBe(status);
+  if (message !== undefined) expect(end.message ?? '').toMatch(message);
+  if (hint) expect(end.hint ?? '').toMatch(hint);
+}
 
 describe('velero-annotate', () => {
   it('rollback plans what it would put back, and leaves a pod edited after kfup alone', async () => {
@@ -69,9 +76,9 @@ describe('velero-annotate', () => {
 
   it('refuses namespaces together with a selector, and an unknown cluster', async () => {
     const both = await runTasks({ tasks: [task({ namespaces: ['team-000'], namespace_selector: 'a=b' })], targets: targets(), mode: 'check' });
-    expect(both.reporter.end('annotate')).toMatchObject({ status: 'failed', message: expect.stringMatching(/namespaces or namespace_selector/) });
+    expectEnd(both.reporter.end('annotate'), 'failed', /namespaces or namespace_selector/);
     const unknown = await runTasks({ tasks: [task({ cluster: 'purple' })], targets: targets(), mode: 'check' });
-    expect(unknown.reporter.end('annotate')).toMatchObject({ status: 'failed', message: expect.stringMatching(/unknown cluster "purple"/) });
+    expectEnd(unknown.reporter.end('annotate'), 'failed', /unknown cluster "purple"/);
   });
 
   it('retries 409 conflicts and 429 throttling on the patches', async () => {
