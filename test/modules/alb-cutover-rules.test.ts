@@ -6,7 +6,8 @@
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listRecords } from '../../src/modules/alb/records.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox } from '../helpers/sandbox.js';
 import type { LoadBalancer } from '../../src/sandbox/aws/state.js';
 import type { Targets } from '../../src/runner/types.js';
 import { runTasks } from '../helpers/run.js';

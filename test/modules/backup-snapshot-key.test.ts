@@ -5,7 +5,8 @@
 // Backup's ListTags refuses them, in the sandbox as on AWS); their clients load only when needed.
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox } from '../helpers/sandbox.js';
 import { readJournal } from '../../src/runner/state/journal.js';
 import { SNAPSHOT_KEY_TAG } from '../../src/modules/backup/snapshot-key.js';
 import { runTasks } from '../helpers/run.js';

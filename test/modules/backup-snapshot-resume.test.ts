@@ -3,7 +3,8 @@
 // jobs finished is `ok` with their recovery points, and revert only tells how to restore.
 import { testTasks } from '../helpers/registry.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox } from '../helpers/sandbox.js';
 import { readJournal } from '../../src/runner/state/journal.js';
 import { rollbackRun } from '../../src/runner/engine/rollback.js';
 import { CollectingReporter, runTasks } from '../helpers/run.js';

@@ -5,7 +5,8 @@
 // (InvalidRequestException), the least convenient reading. kfup derives its token from the
 // snapshot key, the resource and a generation, not from the rest of the request.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox } from '../helpers/sandbox.js';
 import type { Targets } from '../../src/runner/types.js';
 import { runTasks } from '../helpers/run.js';
 

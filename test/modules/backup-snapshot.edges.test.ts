@@ -2,7 +2,8 @@
 // without snapshot_key that starts every job before it reads any, wait: false, failed jobs,
 // throttling, and the refusals only a live read can make (vault, role, the role's path).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox } from '../helpers/sandbox.js';
 import { runTasks } from '../helpers/run.js';
 import { readJournal } from '../../src/runner/state/journal.js';
 import type { Targets } from '../../src/runner/types.js';

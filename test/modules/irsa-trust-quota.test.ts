@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { irsaTrustPolicy } from '../../src/sandbox/aws/seed.js';
 import { policySize } from '../../src/sandbox/aws/services/iam-policy.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox } from '../helpers/sandbox.js';
 import type { Targets } from '../../src/runner/types.js';
 import { runTasks } from '../helpers/run.js';
 

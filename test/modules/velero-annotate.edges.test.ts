@@ -2,7 +2,8 @@
 // what kfup wrote (a pod edited since keeps its value), failures a live read finds, retried
 // 409/429/5xx on reads and patches, and 2,000 pods with paginated reads and bounded concurrency.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox } from '../helpers/sandbox.js';
 import { rollbackRun } from '../../src/runner/engine/rollback.js';
 import { builtinTasks } from '../../src/modules/index.js';
 import { useSandbox } from '../helpers/sandbox.js';
