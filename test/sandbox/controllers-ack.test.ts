@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsState } from '../../src/sandbox/aws/state.js';
 import { seedAws } from '../../src/sandbox/aws/seed.js';
-import { ENDPOINT_FINALIZER, sagemakerBackend, startAckController } from '../../src/sandbox/kube/controllers/ack.js';
+import { ENDPOINT_FINALIZER, runtimeHasDeletionPolicy, sagemakerBackend, startAckController } from '../../src/sandbox/kube/controllers/ack.js';
 import { seedCluster } from '../../src/sandbox/kube/seed.js';
 import { MemoryStore } from '../../src/sandbox/kube/store.js';
 import type { KubeObject } from '../../src/sandbox/kube/store-api.js';
@@ -89,6 +89,18 @@ describe('deletion policy: annotation, then namespace annotation, then the contr
     blue.delete(EP, 'Endpoint', ep0.name, ep0.ns);
     await waitFor('the object to go', gone(blue, ep0.ns, ep0.name));
     expect(aws.sagemaker.endpoints.has(ep0.name)).toBe(true);
+  });
+
+  it('an old controller (sagemaker-controller v0.5.1, runtime v0.21.0, before deletion policies) deletes despite retain', async () => {
+    expect([runtimeHasDeletionPolicy('x/sagemaker-controller:v0.5.1'), runtimeHasDeletionPolicy('x/sagemaker-controller:v0.6.0'), runtimeHasDeletionPolicy('x/sagemaker-controller:latest')]).toEqual([false, true, true]);
+    const d = blue.get('apps/v1', 'Deployment', 'ack-sagemaker-controller-sagemaker-chart', 'ack-system')!;
+    (d.spec as any).template.spec.containers[0].image = 'public.ecr.aws/aws-controllers-k8s/sagemaker-controller:v0.5.1';
+    blue.update(d);
+    const ep = blue.get(EP, 'Endpoint', ep0.name, ep0.ns)!;
+    blue.update({ ...ep, metadata: { ...ep.metadata, annotations: { 'services.k8s.aws/deletion-policy': 'retain' } } });
+    blue.delete(EP, 'Endpoint', ep0.name, ep0.ns);
+    await waitFor('the object to go', gone(blue, ep0.ns, ep0.name));
+    expect(aws.sagemaker.endpoints.has(ep0.name)).toBe(false);
   });
 
   it('any value other than exactly "delete" keeps the endpoint (the policy is compared with "delete")', async () => {

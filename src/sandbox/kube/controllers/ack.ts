@@ -6,11 +6,14 @@
 //    annotation, else its namespace's `sagemaker.services.k8s.aws/deletion-policy` annotation,
 //    else the controller's --deletion-policy (default "delete"); any value other than "delete"
 //    keeps the endpoint. An object whose finalizer was removed first is not ACK's any more.
+//    Runtimes before v0.22.0 (runtime PR #107) have no deletion policy and always delete: the
+//    cluster's sagemaker-controller image tag says which runtime runs (see runtimeHasDeletionPolicy).
 //  - an AdoptedResource creates the Endpoint object for an endpoint that exists: named and placed
 //    by spec.kubernetes.metadata (else the AdoptedResource's own name and namespace), with its
 //    labels and annotations, `services.k8s.aws/adopted: "true"` and ACK's finalizer. An object
 //    that exists already is left as it is. ACK.Adopted turns True; on an error it is False with
 //    the error as message, and ACK tries again later (only True is final).
+import semver from 'semver';
 import type { KubeObject, ObjectStore } from '../store-api.js';
 import { createIfAbsent, modify, refOf, rfc3339, Timers } from './util.js';
 import { safeList } from './resource-kinds.js';
@@ -53,6 +56,29 @@ export const ADOPTED_ANNOTATION = 'services.k8s.aws/adopted';
 /** the error ACK's ReadOne gives when the AWS resource does not exist (pkg/errors: NotFound) */
 const NOT_FOUND = 'resource not found';
 
+/**
+ * Does the sagemaker-controller release in this image run on an ACK runtime with deletion
+ * policies? Each release's go.mod (aws-controllers-k8s/sagemaker-controller) names its runtime:
+ * v0.5.1 and earlier are on runtime v0.21.0 or older, v0.6.0 is the first on v0.23.0 (no
+ * release used v0.22.x), and the deletion policy arrived in runtime v0.22.0. An image whose tag
+ * is not a version (or no controller Deployment at all) counts as a current release.
+ */
+export function runtimeHasDeletionPolicy(image: string | undefined): boolean {
+  const tag = image?.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : undefined;
+  const v = tag ? semver.valid(semver.coerce(tag)) : null;
+  return !v || semver.gte(v, '0.6.0');
+}
+
+/** the image of the cluster's ACK SageMaker controller, as its Deployment in ack-system says */
+function controllerImage(store: ObjectStore): string | undefined {
+  for (const d of safeList(store, 'apps/v1', 'Deployment', 'ack-system')) {
+    const containers = (d.spec as { template?: { spec?: { containers?: { image?: string }[] } } } | undefined)?.template?.spec?.containers ?? [];
+    const image = containers.find((c) => c.image?.includes('/sagemaker-controller:'))?.image;
+    if (image) return image;
+  }
+  return undefined;
+}
+
 const iso = (t: number | string | Date | undefined): string => rfc3339(t === undefined ? new Date() : new Date(t));
 
 /** the status ACK writes after reading the endpoint from SageMaker */
@@ -81,6 +107,7 @@ export function startAckController(opts: AckControllerOptions): () => void {
 
   /** reconciler.go getDeletionPolicy: the object's annotation, its namespace's, the flag */
   function deletionPolicyOf(ep: KubeObject): string {
+    if (!runtimeHasDeletionPolicy(controllerImage(store))) return 'delete';
     const own = ep.metadata.annotations?.[DELETION_POLICY];
     if (own !== undefined) return own;
     const ns = ep.metadata.namespace ? store.get('v1', 'Namespace', ep.metadata.namespace) : undefined;
