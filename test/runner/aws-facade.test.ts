@@ -32,7 +32,8 @@ describe("the context's AWS clients", () => {
     const mark = sb.requestLog.mark();
     const cmd = new UpdateAssumeRolePolicyCommand({ RoleName: 'x', PolicyDocument: '{}' });
     await expect(iam.send(cmd)).rejects.toBeInstanceOf(GuardError);
-    await expect(IAMClient.prototype.send.call(iam, cmd)).rejects.toBeInstanceOf(GuardError);
+    const classSend = IAMClient.prototype.send as (this: IAMClient, c: typeof cmd) => Promise<unknown>;
+    await expect(classSend.call(iam, cmd)).rejects.toBeInstanceOf(GuardError);
     expect(sb.requestLog.since(mark).filter((e) => e.mutating)).toEqual([]);
   });
 });
