@@ -8,7 +8,7 @@ import { defineTask, hclValue, MissingProgramError, parseDuration, TaskError, Un
 import type { TerraformApplyOutputs, TerraformApplyParams } from './generated/terraform-apply.js';
 import { checkVersion, errorLines, summarize, terraformVersion, tf, type PlanJson, type TfRunner } from './terraform/cli.js';
 
-/** every root output of the configuration, by name (the schema's x-kfup-outputs-additional) */
+/** every root output of the configuration, by name (declared as "*" in the schema's x-kfup-outputs) */
 type Outputs = TerraformApplyOutputs & Record<string, unknown>;
 type Ctx = TaskContext;
 

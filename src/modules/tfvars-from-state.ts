@@ -11,7 +11,7 @@ import { DEFAULT_MAPPINGS, effectiveMappings, GROUPS, type Group } from './tfvar
 import { readStateValues, type Found } from './tfvars/state-reader.js';
 
 type Switch = 'auto' | boolean;
-/** the declared outputs, and every variable written under its own name (x-kfup-outputs-additional) */
+/** the declared outputs, and every variable written under its own name ("*" in x-kfup-outputs) */
 type Outputs = TfvarsFromStateOutputs & Record<string, unknown>;
 type Ctx = TaskContext;
 

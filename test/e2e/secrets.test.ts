@@ -38,14 +38,14 @@ describe('secrets', () => {
     const { sb, done } = await sandbox();
     try {
       // plant the markers where production keeps secrets
-      const rds = sb.aws.state.secrets.find(sb.scenario.rds.secretName)!;
-      rds.SecretString = JSON.stringify({ ...JSON.parse(rds.SecretString!), password: MARKERS.rdsPassword, host: MARKERS.rdsHost });
-      const s3 = sb.aws.state.secrets.find(sb.scenario.s3.secretName)!;
-      s3.SecretString = JSON.stringify({ ...JSON.parse(s3.SecretString!), secretkey: MARKERS.s3Key });
-      const state = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/terraform/states/cognito-rds-s3.tfstate'), 'utf8'));
+      const rds = sb.aws.state.secrets.find(sb.scenario.rds.secretName);
+      rds.SecretString = JSON.stringify({ ...JSON.parse(rds.SecretString), password: MARKERS.rdsPassword, host: MARKERS.rdsHost });
+      const s3 = sb.aws.state.secrets.find(sb.scenario.s3.secretName);
+      s3.SecretString = JSON.stringify({ ...JSON.parse(s3.SecretString), secretkey: MARKERS.s3Key });
+      const state = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/terraform/states/cognito-rds-s3.tfstate'), 'utf8')) as unknown;
       const stateFile = join(sb.dir, 'blue.tfstate');
       writeFileSync(stateFile, JSON.stringify(state).replace(/PLANTED-[A-Za-z0-9-]+/g, MARKERS.statePassword));
-      const env = parse(readFileSync(sb.environmentFile, 'utf8'));
+      const env = parse(readFileSync(sb.environmentFile, 'utf8')) as { vars: Record<string, unknown>; secrets?: string[] };
       env.vars.serving_api_keys = [MARKERS.apiKey];
       env.secrets = ['serving_api_keys'];
       const envFile = join(sb.dir, 'secret-env.yaml');

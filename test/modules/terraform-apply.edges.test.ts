@@ -139,6 +139,6 @@ describe('terraform-apply', () => {
     expect(existsSync(lock)).toBe(false);
     expect(Date.now() - t0).toBeLessThan(28_000); // well before the 30s sleep would have ended
     const state = join(dir, 'tf', 'terraform.tfstate');
-    if (existsSync(state)) expect(JSON.parse(readFileSync(state, 'utf8')).version).toBe(4);
+    if (existsSync(state)) expect((JSON.parse(readFileSync(state, 'utf8')) as { version: number }).version).toBe(4);
   }, 40_000);
 });

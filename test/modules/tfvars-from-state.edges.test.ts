@@ -174,7 +174,7 @@ describe('tfvars-from-state: statefile source', () => {
     expect(missing.message).toMatch(/^Terraform state file not found: .*nope\.tfstate$/);
     expect(missing.hint).toMatch(/terraform state pull/);
 
-    const v3 = JSON.parse(read(dir, 'prod.tfstate'));
+    const v3 = JSON.parse(read(dir, 'prod.tfstate')) as { version: number };
     v3.version = 3;
     writeFileSync(join(dir, 'old.tfstate'), JSON.stringify(v3));
     const old = (await runTasks({ dir, mode: 'check', tasks: [collect({ statefile: 'old.tfstate' })] })).reporter.end('collect');
@@ -329,7 +329,7 @@ describe('tfvars-from-state: cluster source (sandbox AWS)', () => {
     expect(text).toContain(`certificate_arn = "${scenario.cognito.certificateArn}"\n`);
     expect(text).toContain('src_stage = ""\n');
     // the RDS secret's other fields are never written or shown; the endpoint only in the files
-    const secretValue = JSON.parse(emulator.state.secrets.secrets.get(scenario.rds.secretName)!.SecretString!) as Record<string, string>;
+    const secretValue = JSON.parse(emulator.state.secrets.secrets.get(scenario.rds.secretName)!.SecretString) as Record<string, string>;
     for (const r of [check, run]) {
       expect(visible(r)).not.toContain(scenario.rds.endpoint);
       expect(visible(r)).not.toContain(secretValue.password);

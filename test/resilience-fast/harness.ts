@@ -88,7 +88,7 @@ export function problem(o: Outcome): string | undefined {
 
 /** runs fn over items, `limit` at a time (spawned cases: the CPU, not the cases, is the limit) */
 export async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
+  const out = new Array<R>(items.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {

@@ -132,13 +132,10 @@ export function applyOp(text: string, op: Op): string {
       return structural(text, op.pick, (doc, path) => setAt(doc, path, 'x{{'.repeat(Math.ceil(op.size / 3)).slice(0, op.size)));
     case 'add-key':
       return structural(text, op.pick, (doc, path) => {
-        let parent = path.length ? path.slice(0, -1) : path;
+        const parent = path.length ? path.slice(0, -1) : path;
         let o: unknown = doc;
         for (const k of parent) o = (o as Record<string | number, unknown>)[k];
-        if (!o || typeof o !== 'object' || Array.isArray(o)) {
-          parent = [];
-          o = doc;
-        }
+        if (!o || typeof o !== 'object' || Array.isArray(o)) o = doc;
         if (!o || typeof o !== 'object' || Array.isArray(o)) return doc;
         // defineProperty: a "__proto__" key becomes a real key, as a YAML parser would read it
         Object.defineProperty(o, op.key, { value: op.value, enumerable: true, configurable: true, writable: true });
@@ -169,5 +166,5 @@ export const applyCase = (text: string, c: Case): string => c.ops.reduce(applyOp
 
 /** a short description of a case for failure messages (long values elided) */
 export function describeCase(c: Case): string {
-  return JSON.stringify(c, (_k, v) => (typeof v === 'string' && v.length > 40 ? `${v.slice(0, 40)}...(${v.length})` : v));
+  return JSON.stringify(c, (_k, v: unknown) => (typeof v === 'string' && v.length > 40 ? `${v.slice(0, 40)}...(${v.length})` : v));
 }

@@ -2,7 +2,6 @@
 // each checked (no writes) and resumed to completion, each ending in the same state as an
 // undisturbed run with no duplicate side effect.
 import { describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import { upgradeEndState } from '../../src/sandbox/summary.js';
 import { comparable, expectUpgraded, runStarted, sandbox, upgrade, upgradeCli } from '../e2e/helpers.js';
 

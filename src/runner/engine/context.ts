@@ -106,23 +106,26 @@ function makeAws(svc: RunServices, ClientClass: new (config: AwsClientConfig) =>
     svc.awsClients.set(key, client);
   }
   const real = client;
-  // Modules see only send(): the client's middleware stack and config stay out of reach.
-  const facade = {
-    send(cmd: SdkCommand, opts: Record<string, unknown> = {}) {
-      // StartBackupJobCommand -> StartBackupJob (a bundler that renames a clashing class appends digits)
-      const op = cmd.constructor.name.replace(/\d+$/, '').replace(/Command$/, '');
-      if (svc.mode === 'check' && !READ_ONLY_AWS.test(op)) {
-        return Promise.reject(new GuardError(`check mode is read-only: refused AWS ${op}`));
-      }
-      // a request in flight is let finish (a write cut off half-way leaves its outcome unknown);
-      // Ctrl-C and timeouts stop the task at its next wait instead. Reads may pass abortSignal.
-      return real.send(cmd, opts);
-    },
-    destroy() {
-      /* shared for the run; the runner destroys clients at the end */
-    },
+  // The facade is an instance of the client's own class (its prototype is the client), so the
+  // SDK's paginators and waiters, which check `client instanceof XClient`, accept it; its own
+  // send() adds the check-mode refusal, and the middleware guard above stands behind it for any
+  // path that reaches the client's send directly. destroy() is a no-op: clients are shared for
+  // the run and the runner destroys them at its end.
+  const send = (cmd: SdkCommand, opts: Record<string, unknown> = {}) => {
+    // StartBackupJobCommand -> StartBackupJob (a bundler that renames a clashing class appends digits)
+    const op = cmd.constructor.name.replace(/\d+$/, '').replace(/Command$/, '');
+    if (svc.mode === 'check' && !READ_ONLY_AWS.test(op)) {
+      return Promise.reject(new GuardError(`check mode is read-only: refused AWS ${op}`));
+    }
+    // a request in flight is let finish (a write cut off half-way leaves its outcome unknown);
+    // Ctrl-C and timeouts stop the task at its next wait instead. Reads may pass abortSignal.
+    return real.send(cmd, opts);
   };
-  return facade as unknown as SdkClient;
+  const facade: SdkClient = Object.create(real, {
+    send: { value: send },
+    destroy: { value: () => undefined },
+  });
+  return facade;
 }
 
 function kubeconfigPath(svc: RunServices, cluster: string): string {
