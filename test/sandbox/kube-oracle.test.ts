@@ -120,6 +120,44 @@ describe('the official schemas judge built-in kinds (client-node)', () => {
   });
 });
 
+describe('unknown fields of built-in kinds, judged by the official protobuf definitions (client-node)', () => {
+  const typo = (name: string) => ({ ...pod(name, { name: 'c', image: 'nginx', imagePullPolicyy: 'Always' }) });
+
+  it('drops them and warns by default (fieldValidation=Warn, the server default since 1.27)', async () => {
+    const made = await objects.create(typo('typo-warn') as never);
+    expect((made as any).spec.containers[0]).toEqual(expect.objectContaining({ name: 'c', image: 'nginx' }));
+    expect((made as any).spec.containers[0].imagePullPolicyy).toBeUndefined();
+    expect((sb.server.store.get('v1', 'Pod', 'typo-warn', 'default')!.spec as any).containers[0].imagePullPolicyy).toBeUndefined();
+    // the Warning header, as the API server sends it
+    const res = await fetch(`${sb.server.url}/api/v1/namespaces/default/pods`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(typo('typo-header')) });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('warning')).toBe('299 - "unknown field \'spec.containers[0].imagePullPolicyy\'"');
+  });
+
+  it('refuses them with fieldValidation=Strict: 400 "strict decoding error"', async () => {
+    // client-node's typed serializer would drop the unknown field itself, so this is plain HTTP
+    const res = await fetch(`${sb.server.url}/api/v1/namespaces/default/pods?fieldValidation=Strict`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(typo('typo-strict')) });
+    const st = await res.json();
+    expect(st).toMatchObject({ code: 400, reason: 'BadRequest', message: 'Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].imagePullPolicyy"' });
+  });
+
+  it('knows the fields Go inlines (a volume\'s emptyDir, a probe\'s httpGet, a key selector\'s name)', async () => {
+    const body = {
+      ...pod('inline', {
+        name: 'c',
+        image: 'nginx',
+        readinessProbe: { httpGet: { path: '/', port: 80 } },
+        env: [{ name: 'K', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
+        volumeMounts: [{ name: 'scratch', mountPath: '/tmp' }],
+      }),
+    };
+    (body.spec as any).volumes = [{ name: 'scratch', emptyDir: {} }];
+    const made = await core.createNamespacedPod({ namespace: 'default', body: body as never, fieldValidation: 'Strict' });
+    expect((made as any).spec.volumes).toEqual([{ name: 'scratch', emptyDir: {} }]);
+    expect((made as any).spec.containers[0].env[0].valueFrom.secretKeyRef).toEqual({ name: 's', key: 'k' });
+  });
+});
+
 function kubectl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
     execFile('kubectl', ['--kubeconfig', sb.kubeconfig, '--context', 'sandbox-blue', '--cache-dir', join(dirname(sb.kubeconfig), 'cache'), ...args], { encoding: 'utf8', timeout: 20_000 }, (e, out, err) => {
@@ -156,6 +194,12 @@ describe.skipIf(!hasKubectl)('the official schemas judge what kubectl sends (ski
     );
     expect(r.code).not.toBe(0);
     expect(r.err).toContain('The AuthorizationPolicy "permit" is invalid: spec.action: Unsupported value: "PERMIT": supported values: "ALLOW", "DENY", "AUDIT", "CUSTOM"');
+  });
+
+  it('kubectl apply -f: a misspelled field is a strict decoding error (kubectl sends fieldValidation=Strict)', async () => {
+    const r = await kubectl('apply', '-f', manifest('typo.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: typo, namespace: default }\ndatta: { a: b }\n'));
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "datta"');
   });
 
   it('kubectl patch: the patched object is judged', async () => {
