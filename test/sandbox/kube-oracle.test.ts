@@ -8,6 +8,11 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiException, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { servingCrds } from '../../src/sandbox/kube/crds/serving.js';
+import { unknownFields } from '../../src/sandbox/kube/known-fields.js';
+import { checkOfficialSchema } from '../../src/sandbox/kube/official-schemas.js';
+import { seedCluster } from '../../src/sandbox/kube/seed.js';
+import { MemoryStore } from '../../src/sandbox/kube/store.js';
+import { makeScenario } from '../../src/sandbox/scenario.js';
 import { startSandbox, type Sandbox } from './kube-helpers.js';
 
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
@@ -155,6 +160,35 @@ describe('unknown fields of built-in kinds, judged by the official protobuf defi
     const made = await core.createNamespacedPod({ namespace: 'default', body: body as never, fieldValidation: 'Strict' });
     expect((made as any).spec.volumes).toEqual([{ name: 'scratch', emptyDir: {} }]);
     expect((made as any).spec.containers[0].env[0].valueFrom.secretKeyRef).toEqual({ name: 's', key: 'k' });
+  });
+});
+
+describe('the sandbox\'s own objects', () => {
+  it('seed data of both sides: every built-in object passes its official schema and has no unknown field (in-process writes would drop them silently)', () => {
+    for (const side of ['blue', 'green'] as const) {
+      const lenient = new MemoryStore({ strict: false });
+      seedCluster(lenient, makeScenario({}), side);
+      const problems: string[] = [];
+      for (const info of lenient.kinds.all()) {
+        for (const o of lenient.listRaw(info, undefined)) {
+          const where = `${side} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+          for (const f of unknownFields(structuredClone(o), false)) problems.push(`${where}: unknown field ${f}`);
+          try {
+            checkOfficialSchema(structuredClone(o), info.group);
+          } catch (e) {
+            problems.push(`${where}: ${(e as Error).message}`);
+          }
+        }
+      }
+      expect(problems).toEqual([]);
+    }
+  });
+
+  it('strict: false (lenient, for experiments) stores what the schemas refuse', () => {
+    const lenient = new MemoryStore({ strict: false });
+    lenient.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
+    expect(lenient.create(pod('nameless', { image: 'nginx' })).metadata.uid).toBeTruthy();
+    expect(() => new MemoryStore().create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n' }, spec: { finalizers: 'kubernetes' } })).toThrow(/cannot be handled as a Namespace/);
   });
 });
 
