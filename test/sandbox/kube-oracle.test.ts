@@ -68,6 +68,20 @@ describe('the official schemas judge built-in kinds (client-node)', () => {
     });
   });
 
+  // the texts real clusters answered, as quoted in github.com/neondatabase/helm-charts/pull/71
+  // and github.com/lablabs/ansible-role-rke2/pull/201
+  it('names the innermost Go struct, the field path and the Go type in a decoding error, as encoding/json does', async () => {
+    const template = (container: Record<string, unknown>) => ({ metadata: { labels: { app: 'x' } }, spec: { containers: [container] } });
+    const env = await statusOf(
+      objects.create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'env', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'x' } }, template: template({ name: 'c', image: 'i', env: [{ name: 'PORT', value: 8080 }] }) } } as never),
+    );
+    expect(env.message).toBe('Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal number into Go struct field EnvVar.spec.template.spec.containers.env.value of type string');
+    const port = await statusOf(
+      objects.create({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'port', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'x' } }, template: template({ name: 'c', image: 'i', ports: [{ containerPort: '8080' }] }) } } as never),
+    );
+    expect(port.message).toBe('DaemonSet in version "v1" cannot be handled as a DaemonSet: json: cannot unmarshal string into Go struct field ContainerPort.spec.template.spec.containers.ports.containerPort of type int32');
+  });
+
   it('refuses values outside an enum with FieldValueNotSupported, every problem as its own cause', async () => {
     const st = await statusOf(objects.create({ ...pod('enum', { name: 'c', image: 'nginx', imagePullPolicy: 'Sometimes' }), spec: { restartPolicy: 'Sometimes', containers: [{ name: 'c', image: 'nginx', imagePullPolicy: 'Sometimes' }] } } as never));
     expect(st.code).toBe(422);

@@ -104,3 +104,49 @@ export function unknownFields(obj: KubeObject, remove: boolean): string[] {
   if (type) walk(obj, type, '', out, remove);
   return out;
 }
+
+const SCALAR_GO: Record<string, string> = { string: 'string', int32: 'int32', int64: 'int64', bool: 'bool', bytes: '[]uint8', double: 'float64', float: 'float32', uint32: 'uint32', uint64: 'uint64' };
+
+/** a message's Go type as Go prints it: k8s.io.api.core.v1.PodSpec -> v1.PodSpec, ...resource.Quantity -> resource.Quantity */
+function goTypeName(field: protobuf.Field): string {
+  const t = field.resolvedType;
+  if (t instanceof protobuf.Type) {
+    const pkg = t.fullName.replace(/^\./, '').split('.');
+    return `${pkg[pkg.length - 2]}.${t.name}`;
+  }
+  return SCALAR_GO[field.type] ?? field.type;
+}
+
+/**
+ * Where a JSON value sits in the Go types, for encoding/json's UnmarshalTypeError text
+ * (`Go struct field EnvVar.spec.template.spec.containers.env.value of type string`): the
+ * innermost struct, the field path without indexes or map keys, and the Go type of the value.
+ */
+export function goFieldOf(apiVersion: string, kind: string, segs: string[]): { struct: string; path: string[]; goType: string } | undefined {
+  let type = typeOf(apiVersion, kind);
+  if (!type) return undefined;
+  let struct = type.name;
+  const path: string[] = [];
+  let goType = '';
+  let pending: protobuf.Field | undefined; // a list or map whose element comes next
+  for (const seg of segs) {
+    if (pending) {
+      // an index or a map key: the element's type, the same field name
+      const elem = pending.resolvedType;
+      goType = goTypeName(pending);
+      pending = undefined;
+      if (elem instanceof protobuf.Type) type = elem;
+      continue;
+    }
+    if (!type) return undefined;
+    const field = cachedField(type, seg);
+    if (!field) return undefined;
+    struct = type.name;
+    path.push(seg);
+    const elem = goTypeName(field);
+    goType = field.map ? `map[string]${elem}` : field.repeated ? `[]${elem}` : elem;
+    if (field.map || field.repeated) pending = field;
+    else type = field.resolvedType instanceof protobuf.Type ? field.resolvedType : undefined;
+  }
+  return { struct, path, goType };
+}
