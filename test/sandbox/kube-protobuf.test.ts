@@ -23,7 +23,7 @@ function envelope(apiVersion: string, kind: string, message: string, body: Recor
 }
 
 const post = (path: string, body: Buffer) =>
-  fetch(`${sb.server.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf', Accept: 'application/vnd.kubernetes.protobuf,application/json' }, body });
+  fetch(`${sb.server.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf', Accept: 'application/vnd.kubernetes.protobuf,application/json' }, body: new Uint8Array(body) });
 
 describe('protobuf request bodies', () => {
   it('decodes a Secret: bytes become base64, the envelope gives apiVersion and kind', async () => {

@@ -145,14 +145,17 @@ export function checkOfficialSchema(obj: KubeObject, group: string): void {
   const Model = MODELS.get(`${obj.apiVersion}/${obj.kind}`);
   if (!Model) return;
   let errors: AjvError[] = [];
+  const custom = CUSTOM.has(`${obj.apiVersion}/${obj.kind}`);
   try {
-    new Model(obj).validate();
+    // kubernetes-models' validate() reads `this` only: called on the object itself, it spares the
+    // deep copy the constructor makes. The Istio models (an older base) need an instance.
+    if (custom) new Model(obj).validate();
+    else Model.prototype.validate.call(obj);
     return;
   } catch (e) {
     errors = ((e as { errors?: AjvError[] }).errors ?? []).filter((x) => x.keyword !== 'oneOf' && x.keyword !== 'anyOf' && x.keyword !== 'if');
     if (!errors.length) errors = [{ instancePath: '', keyword: 'schema', params: {}, message: (e as Error).message }];
   }
-  const custom = CUSTOM.has(`${obj.apiVersion}/${obj.kind}`);
   const version = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[1] : obj.apiVersion;
   const typeError = errors.find((e) => e.keyword === 'type');
   if (typeError && !custom) {
