@@ -8,6 +8,11 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiException, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { servingCrds } from '../../src/sandbox/kube/crds/serving.js';
+import { unknownFields } from '../../src/sandbox/kube/known-fields.js';
+import { checkOfficialSchema } from '../../src/sandbox/kube/official-schemas.js';
+import { seedCluster } from '../../src/sandbox/kube/seed.js';
+import { MemoryStore } from '../../src/sandbox/kube/store.js';
+import { makeScenario } from '../../src/sandbox/scenario.js';
 import { startSandbox, type Sandbox } from './kube-helpers.js';
 
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
@@ -61,6 +66,20 @@ describe('the official schemas judge built-in kinds (client-node)', () => {
       reason: 'BadRequest',
       message: 'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data of type string',
     });
+  });
+
+  // the texts real clusters answered, as quoted in github.com/neondatabase/helm-charts/pull/71
+  // and github.com/lablabs/ansible-role-rke2/pull/201
+  it('names the innermost Go struct, the field path and the Go type in a decoding error, as encoding/json does', async () => {
+    const template = (container: Record<string, unknown>) => ({ metadata: { labels: { app: 'x' } }, spec: { containers: [container] } });
+    const env = await statusOf(
+      objects.create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'env', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'x' } }, template: template({ name: 'c', image: 'i', env: [{ name: 'PORT', value: 8080 }] }) } } as never),
+    );
+    expect(env.message).toBe('Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal number into Go struct field EnvVar.spec.template.spec.containers.env.value of type string');
+    const port = await statusOf(
+      objects.create({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'port', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'x' } }, template: template({ name: 'c', image: 'i', ports: [{ containerPort: '8080' }] }) } } as never),
+    );
+    expect(port.message).toBe('DaemonSet in version "v1" cannot be handled as a DaemonSet: json: cannot unmarshal string into Go struct field ContainerPort.spec.template.spec.containers.ports.containerPort of type int32');
   });
 
   it('refuses values outside an enum with FieldValueNotSupported, every problem as its own cause', async () => {
@@ -120,6 +139,73 @@ describe('the official schemas judge built-in kinds (client-node)', () => {
   });
 });
 
+describe('unknown fields of built-in kinds, judged by the official protobuf definitions (client-node)', () => {
+  const typo = (name: string) => ({ ...pod(name, { name: 'c', image: 'nginx', imagePullPolicyy: 'Always' }) });
+
+  it('drops them and warns by default (fieldValidation=Warn, the server default since 1.27)', async () => {
+    const made = await objects.create(typo('typo-warn') as never);
+    expect((made as any).spec.containers[0]).toEqual(expect.objectContaining({ name: 'c', image: 'nginx' }));
+    expect((made as any).spec.containers[0].imagePullPolicyy).toBeUndefined();
+    expect((sb.server.store.get('v1', 'Pod', 'typo-warn', 'default')!.spec as any).containers[0].imagePullPolicyy).toBeUndefined();
+    // the Warning header, as the API server sends it
+    const res = await fetch(`${sb.server.url}/api/v1/namespaces/default/pods`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(typo('typo-header')) });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('warning')).toBe('299 - "unknown field \'spec.containers[0].imagePullPolicyy\'"');
+  });
+
+  it('refuses them with fieldValidation=Strict: 400 "strict decoding error"', async () => {
+    // client-node's typed serializer would drop the unknown field itself, so this is plain HTTP
+    const res = await fetch(`${sb.server.url}/api/v1/namespaces/default/pods?fieldValidation=Strict`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(typo('typo-strict')) });
+    const st = await res.json();
+    expect(st).toMatchObject({ code: 400, reason: 'BadRequest', message: 'Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].imagePullPolicyy"' });
+  });
+
+  it('knows the fields Go inlines (a volume\'s emptyDir, a probe\'s httpGet, a key selector\'s name)', async () => {
+    const body = {
+      ...pod('inline', {
+        name: 'c',
+        image: 'nginx',
+        readinessProbe: { httpGet: { path: '/', port: 80 } },
+        env: [{ name: 'K', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
+        volumeMounts: [{ name: 'scratch', mountPath: '/tmp' }],
+      }),
+    };
+    (body.spec as any).volumes = [{ name: 'scratch', emptyDir: {} }];
+    const made = await core.createNamespacedPod({ namespace: 'default', body: body as never, fieldValidation: 'Strict' });
+    expect((made as any).spec.volumes).toEqual([{ name: 'scratch', emptyDir: {} }]);
+    expect((made as any).spec.containers[0].env[0].valueFrom.secretKeyRef).toEqual({ name: 's', key: 'k' });
+  });
+});
+
+describe('the sandbox\'s own objects', () => {
+  it('seed data of both sides: every built-in object passes its official schema and has no unknown field (in-process writes would drop them silently)', () => {
+    for (const side of ['blue', 'green'] as const) {
+      const lenient = new MemoryStore({ strict: false });
+      seedCluster(lenient, makeScenario({}), side);
+      const problems: string[] = [];
+      for (const info of lenient.kinds.all()) {
+        for (const o of lenient.listRaw(info, undefined)) {
+          const where = `${side} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+          for (const f of unknownFields(structuredClone(o), false)) problems.push(`${where}: unknown field ${f}`);
+          try {
+            checkOfficialSchema(structuredClone(o), info.group);
+          } catch (e) {
+            problems.push(`${where}: ${(e as Error).message}`);
+          }
+        }
+      }
+      expect(problems).toEqual([]);
+    }
+  });
+
+  it('strict: false (lenient, for experiments) stores what the schemas refuse', () => {
+    const lenient = new MemoryStore({ strict: false });
+    lenient.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
+    expect(lenient.create(pod('nameless', { image: 'nginx' })).metadata.uid).toBeTruthy();
+    expect(() => new MemoryStore().create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n' }, spec: { finalizers: 'kubernetes' } })).toThrow(/cannot be handled as a Namespace/);
+  });
+});
+
 function kubectl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
     execFile('kubectl', ['--kubeconfig', sb.kubeconfig, '--context', 'sandbox-blue', '--cache-dir', join(dirname(sb.kubeconfig), 'cache'), ...args], { encoding: 'utf8', timeout: 20_000 }, (e, out, err) => {
@@ -156,6 +242,12 @@ describe.skipIf(!hasKubectl)('the official schemas judge what kubectl sends (ski
     );
     expect(r.code).not.toBe(0);
     expect(r.err).toContain('The AuthorizationPolicy "permit" is invalid: spec.action: Unsupported value: "PERMIT": supported values: "ALLOW", "DENY", "AUDIT", "CUSTOM"');
+  });
+
+  it('kubectl apply -f: a misspelled field is a strict decoding error (kubectl sends fieldValidation=Strict)', async () => {
+    const r = await kubectl('apply', '-f', manifest('typo.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: typo, namespace: default }\ndatta: { a: b }\n'));
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "datta"');
   });
 
   it('kubectl patch: the patched object is judged', async () => {

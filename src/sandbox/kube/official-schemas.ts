@@ -8,7 +8,7 @@
 // - a built-in object whose JSON does not decode into the Go type (a number where a string
 //   goes) is refused while decoding: 400 BadRequest, `ConfigMap in version "v1" cannot be
 //   handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data of
-//   type string` (no causes);
+//   type string` (no causes; the Go struct and type come from the official .proto files);
 // - everything else (a missing required field, a value outside an enum, a bad format) is 422
 //   Invalid, `Pod "x" is invalid: spec.containers[0].name: Required value`, with one
 //   details.causes entry {field, reason, message} per problem (field.ErrorTypeRequired ->
@@ -24,6 +24,7 @@ import { StorageClass } from 'kubernetes-models/storage.k8s.io/v1';
 import { SelfSubjectAccessReview } from 'kubernetes-models/authorization.k8s.io/v1';
 import { AuthorizationPolicy as AuthorizationPolicyV1 } from '@kubernetes-models/istio/security.istio.io/v1';
 import { AuthorizationPolicy as AuthorizationPolicyV1beta1 } from '@kubernetes-models/istio/security.istio.io/v1beta1';
+import { goFieldOf } from './known-fields.js';
 import type { FieldCause } from './schema.js';
 import { StoreError, type KubeObject } from './store-api.js';
 
@@ -101,43 +102,18 @@ function jsonTypeOf(v: unknown): string {
 }
 
 /** the Go type a field of this schema decodes into, for encoding/json's message */
-function goType(s: Record<string, any> | undefined): string {
-  if (!s) return 'interface {}';
-  const t = Array.isArray(s.type) ? s.type.find((x: string) => x !== 'null') : s.type;
-  if (t === 'string') return 'string';
-  if (t === 'boolean') return 'bool';
-  if (t === 'integer') return s.format === 'int64' ? 'int64' : 'int32';
-  if (t === 'number') return 'float64';
-  if (t === 'array') return `[]${goType(s.items)}`;
-  if (t === 'object') return s.additionalProperties && typeof s.additionalProperties === 'object' ? `map[string]${goType(s.additionalProperties)}` : 'struct';
-  return 'interface {}';
-}
 
 /**
- * encoding/json's UnmarshalTypeError text: `<struct>.<dotted path without indexes> of type <Go type>`.
- * Go names the innermost struct type; the models do not carry Go type names, so the kind stands
- * in for it (exact for top-level fields such as ConfigMap.data).
+ * encoding/json's UnmarshalTypeError text, `json: cannot unmarshal number into Go struct field
+ * ConfigMap.data of type string`: the innermost Go struct, the path without indexes, the Go
+ * type, all read from the official protobuf definitions (known-fields.ts goFieldOf).
  */
-function decodeMessage(kind: string, obj: unknown, e: AjvError): string {
-  const segs = e.instancePath.split('/').slice(1);
-  const names: string[] = [];
-  let at: unknown = obj;
-  for (const seg of segs) {
-    if (!Array.isArray(at)) names.push(seg);
-    at = at && typeof at === 'object' ? (at as Record<string, unknown>)[seg] : undefined;
-  }
-  // a map value's "field" is the map itself (ConfigMap.data), as encoding/json reports it
-  const path = isMapValue(obj, segs) ? names.slice(0, -1) : names;
-  return `json: cannot unmarshal ${jsonTypeOf(valueAt(obj, e.instancePath))} into Go struct field ${kind}.${path.join('.')} of type ${goType(e.parentSchema ?? { type: e.params.type })}`;
-}
-
-/** whether the last segment is a key of a free-form map (data, labels) rather than a struct field */
-function isMapValue(obj: unknown, segs: string[]): boolean {
-  const parent = valueAt(obj, '/' + segs.slice(0, -1).join('/'));
-  if (!parent || typeof parent !== 'object') return false;
-  if (segs.length < 2 || Array.isArray(parent)) return false;
-  const last = segs[segs.length - 2];
-  return ['data', 'stringData', 'labels', 'annotations', 'matchLabels', 'selector', 'nodeSelector', 'binaryData', 'parameters', 'capacity', 'limits', 'requests'].includes(last ?? '');
+function decodeMessage(obj: KubeObject, e: AjvError): string {
+  const segs = e.instancePath.split('/').slice(1).map((x) => x.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const at = goFieldOf(obj.apiVersion, obj.kind, segs);
+  const jsonType = jsonTypeOf(valueAt(obj, e.instancePath));
+  if (!at) return `json: cannot unmarshal ${jsonType} into Go value of type ${e.params.type}`;
+  return `json: cannot unmarshal ${jsonType} into Go struct field ${at.struct}.${at.path.join('.')} of type ${at.goType}`;
 }
 
 function causeOf(obj: unknown, e: AjvError, custom: boolean): FieldCause {
@@ -169,19 +145,22 @@ export function checkOfficialSchema(obj: KubeObject, group: string): void {
   const Model = MODELS.get(`${obj.apiVersion}/${obj.kind}`);
   if (!Model) return;
   let errors: AjvError[] = [];
+  const custom = CUSTOM.has(`${obj.apiVersion}/${obj.kind}`);
   try {
-    new Model(obj).validate();
+    // kubernetes-models' validate() reads `this` only: called on the object itself, it spares the
+    // deep copy the constructor makes. The Istio models (an older base) need an instance.
+    if (custom) new Model(obj).validate();
+    else Model.prototype.validate.call(obj);
     return;
   } catch (e) {
     errors = ((e as { errors?: AjvError[] }).errors ?? []).filter((x) => x.keyword !== 'oneOf' && x.keyword !== 'anyOf' && x.keyword !== 'if');
     if (!errors.length) errors = [{ instancePath: '', keyword: 'schema', params: {}, message: (e as Error).message }];
   }
-  const custom = CUSTOM.has(`${obj.apiVersion}/${obj.kind}`);
   const version = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[1] : obj.apiVersion;
   const typeError = errors.find((e) => e.keyword === 'type');
   if (typeError && !custom) {
     // the Go decoder stops at the first field it cannot decode
-    throw new StoreError(400, 'BadRequest', `${obj.kind} in version "${version}" cannot be handled as a ${obj.kind}: ${decodeMessage(obj.kind, obj, typeError)}`);
+    throw new StoreError(400, 'BadRequest', `${obj.kind} in version "${version}" cannot be handled as a ${obj.kind}: ${decodeMessage(obj, typeError)}`);
   }
   const seen = new Set<string>();
   const causes = errors.map((e) => causeOf(obj, e, custom)).filter((c) => !seen.has(`${c.field}|${c.message}`) && seen.add(`${c.field}|${c.message}`));

@@ -32,7 +32,7 @@ const FILES = [
 let root: protobuf.Root | undefined;
 
 /** parsed on the first protobuf request: the core/v1 file alone is 300 kB */
-function protoRoot(): protobuf.Root {
+export function protoRoot(): protobuf.Root {
   if (root) return root;
   const dir = protoDir();
   const r = new protobuf.Root();
@@ -47,11 +47,28 @@ function protoRoot(): protobuf.Root {
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
 
 /** the protobuf message name of apiVersion+kind: core/v1 Namespace -> k8s.io.api.core.v1.Namespace */
-function messageName(apiVersion: string, kind: string): string {
+export function messageName(apiVersion: string, kind: string): string {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   // options and other meta kinds travel in every group (DeleteOptions in a DELETE body)
   if (['DeleteOptions', 'CreateOptions', 'PatchOptions', 'UpdateOptions', 'ListOptions', 'Status'].includes(kind)) return `${META}.${kind}`;
   return `k8s.io.api.${group ? group.split('.')[0] : 'core'}.${version}.${kind}`;
+}
+
+/**
+ * Go structs embedded with `json:",inline"`: protobuf nests them as one field, JSON spreads their
+ * fields into the parent (Volume's emptyDir is volumeSource.emptyDir on the wire)
+ */
+const INLINE = new Map([
+  ['volumeSource', 'VolumeSource'],
+  ['persistentVolumeSource', 'PersistentVolumeSource'],
+  ['localObjectReference', 'LocalObjectReference'],
+  ['ephemeralContainerCommon', 'EphemeralContainerCommon'],
+  ['ingressRuleValue', 'IngressRuleValue'],
+  ['handler', 'ProbeHandler'],
+]);
+
+export function isInline(f: protobuf.Field): boolean {
+  return f.resolvedType instanceof protobuf.Type && INLINE.get(f.name) === f.resolvedType.name;
 }
 
 export class ProtobufError extends Error {}
@@ -135,6 +152,8 @@ function toJson(type: protobuf.Type, msg: Record<string, unknown>): unknown {
     } else if (field.repeated) {
       if (!(v as unknown[]).length) continue;
       out[field.name] = (v as unknown[]).map((x) => value(field, x));
+    } else if (isInline(field)) {
+      Object.assign(out, value(field, v));
     } else {
       if (v === '') continue;
       out[field.name] = value(field, v); // may be null: a zero time

@@ -181,7 +181,8 @@ export class KubeApiServer {
     const dryRun = q.getAll('dryRun').includes('All');
     const fv = q.get('fieldValidation');
     const warnings: string[] = [];
-    const writeOpts: WriteOptions = { dryRun, fieldValidation: fv === 'Strict' || fv === 'Warn' ? fv : 'Ignore', warnings };
+    // Warn is the API server's default since 1.27 (https://kubernetes.io/docs/reference/using-api/api-concepts/#setting-the-field-validation-level)
+    const writeOpts: WriteOptions = { dryRun, fieldValidation: fv === 'Strict' || fv === 'Ignore' ? fv : 'Warn', warnings };
     const mutating = route !== undefined && WRITE_VERBS.has(verb) && !dryRun;
     const service = group || 'core';
 

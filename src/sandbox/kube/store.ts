@@ -5,6 +5,7 @@
 // of the public ObjectStore methods always get deep copies.
 import { randomUUID } from 'node:crypto';
 import { KindRegistry, kindKey, splitApiVersion, joinApiVersion, type KindInfo } from './kinds.js';
+import { unknownFields } from './known-fields.js';
 import { checkOfficialSchema } from './official-schemas.js';
 import { pruneAndValidate } from './schema.js';
 import { parseLabelSelector, type Predicate } from './selectors.js';
@@ -145,6 +146,7 @@ export class MemoryStore implements ObjectStore {
    * Istio's own), prunes and validates a custom resource against its version's CRD schema
    */
   private admit(info: KindInfo, obj: KubeObject, opts: WriteOptions): void {
+    if (this.strict && info.builtin) this.dropUnknownFields(obj, opts);
     if (this.strict) checkOfficialSchema(obj, info.group);
     if (!info.builtin) {
       const { version } = splitApiVersion(obj.apiVersion);
@@ -165,6 +167,18 @@ export class MemoryStore implements ObjectStore {
         }
       }
     }
+  }
+
+  /** what the API server's decoder does with fields a built-in kind does not have (known-fields.ts) */
+  private dropUnknownFields(obj: KubeObject, opts: WriteOptions): void {
+    const strict = opts.fieldValidation === 'Strict';
+    const unknown = unknownFields(obj, !strict);
+    if (!unknown.length) return;
+    if (strict) {
+      const version = splitApiVersion(obj.apiVersion).version;
+      throw new StoreError(400, 'BadRequest', `${obj.kind} in version "${version}" cannot be handled as a ${obj.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+    }
+    if (opts.fieldValidation === 'Warn') for (const f of unknown) opts.warnings?.push(`unknown field "${f}"`);
   }
 
   private checkCrd(obj: KubeObject, dryRun: boolean): void {
