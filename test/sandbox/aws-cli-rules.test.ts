@@ -40,6 +40,16 @@ describe.skipIf(!awsPresent)('service rules through the aws CLI (skipped when aw
     expect(err).toMatch(/\(InvalidChangeBatch\).*the alias target name does not lie within the target zone/);
   });
 
+  it('route53: a CNAME at the apex is refused; list-resource-record-sets pages through the whole zone (ListResourceRecordSets reference)', async () => {
+    const batch = JSON.stringify({ Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: f.scenario.subdomain, Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: f.scenario.green.ingressHost }] } }] });
+    const err = await awsError('route53', 'change-resource-record-sets', '--hosted-zone-id', f.scenario.hostedZone.id, '--change-batch', batch);
+    expect(err).toMatch(/\(InvalidChangeBatch\).*is not permitted at apex/);
+    // botocore's paginator follows NextRecordName / NextRecordType across the 300-record pages
+    const all = await aws('route53', 'list-resource-record-sets', '--hosted-zone-id', f.scenario.hostedZone.id);
+    expect(all.ResourceRecordSets.length).toBe(f.emulator.state.route53.zone(f.scenario.hostedZone.id).records.length);
+    expect(all.ResourceRecordSets.length).toBeGreaterThan(300);
+  });
+
   it('elbv2 modify-rule with two redirects: InvalidLoadBalancerAction (Action reference)', async () => {
     const rule = [...f.emulator.state.elbv2.rules.values()].find((r) => !r.IsDefault)!;
     const redirect = (host: string, order: number) => ({ Type: 'redirect', Order: order, RedirectConfig: { Protocol: 'HTTPS', Port: '443', Host: host, Path: '/#{path}', Query: '#{query}', StatusCode: 'HTTP_302' } });
