@@ -14,7 +14,7 @@ const NAME = 'probe-keys';
 describe('adding a task type', () => {
   it('scaffolds a probe type: file, schema, one registry line, README section, table test; it type-checks and passes the tester', { timeout: 180_000 }, () => {
     const copy = tempDir('kfup-scaffold-');
-    for (const part of ['src', 'schemas', 'scripts', 'templates', 'test/kit', 'test/helpers', 'package.json', 'tsconfig.json', 'vitest.config.ts', 'README.md']) {
+    for (const part of ['src', 'schemas', 'scripts', 'templates', 'playbooks/sandbox', 'test/kit', 'test/helpers', 'package.json', 'tsconfig.json', 'vitest.config.ts', 'README.md']) {
       cpSync(join(repoRoot, part), join(copy, part), { recursive: true, filter: (f) => !f.includes('/src/modules/generated') });
     }
     symlinkSync(join(repoRoot, 'node_modules'), join(copy, 'node_modules'));

@@ -13,9 +13,15 @@ describe('assert', () => {
     expect(bad.result.failed).toBe(true);
   });
 
-  it('is known after apply in check mode when a condition needs a later value', async () => {
-    const r = await runTasks({ mode: 'check', tasks: [{ name: 's', 'set-vars': { x: 1 }, register: 's' }, { name: 'a', assert: { that: ['{{s.outputs.later}}'] } }] });
+  it('is known after apply in check mode when a condition needs a value only apply gives', async () => {
+    // the probe type's `value` output is known only once it has created its item
+    const r = await runTasks({ mode: 'check', tasks: [{ name: 'p', probe: { item: 'control-later' }, register: 'p' }, { name: 'a', assert: { that: ['{{p.outputs.value}}'] } }] });
     expect(r.reporter.end('a').status).toBe('deferred');
+  });
+
+  it("refuses, at validation, a set-vars output that does not exist (its outputs are its values, known before the run)", async () => {
+    const r = await runTasks({ mode: 'check', tasks: [{ name: 's', 'set-vars': { x: 1 }, register: 's' }, { name: 'a', assert: { that: ['{{s.outputs.later}}'] } }] }).catch((e: unknown) => e);
+    expect(String((r as Error).message)).toMatch(/undefined variable "s\.outputs\.later"/);
   });
 });
 

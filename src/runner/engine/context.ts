@@ -121,11 +121,11 @@ function makeAws(svc: RunServices, ClientClass: new (config: AwsClientConfig) =>
     // Ctrl-C and timeouts stop the task at its next wait instead. Reads may pass abortSignal.
     return real.send(cmd, opts);
   };
-  const facade: SdkClient = Object.create(real, {
+  // Object.create is typed any: what it makes is the client with two methods shadowed
+  return Object.create(real, {
     send: { value: send },
     destroy: { value: () => undefined },
-  });
-  return facade;
+  }) as SdkClient;
 }
 
 function kubeconfigPath(svc: RunServices, cluster: string): string {
@@ -306,8 +306,8 @@ export function createContext(
     aws<C extends AwsSdkClient>(ClientClass: new (config: AwsClientConfig) => C, overrides?: { region?: string }): C {
       if (offline) refuseOffline(`AWS ${ClientClass.name}`);
       const region = overrides?.region ?? svc.targets.aws?.region;
-      // every SDK v3 client has a middleware stack (for the check-mode guard); the task gets back a
-      // facade with only send(), typed as its own client so that send() keeps its command types
+      // every SDK v3 client has a middleware stack (for the check-mode guard); the task gets back an
+      // instance of its own client class (makeAws' facade), so send() keeps its command types
       return makeAws(svc, ClientClass as unknown as new (config: AwsClientConfig) => SdkClient, region) as unknown as C;
     },
     kube(cluster) {

@@ -45,7 +45,9 @@ class Simulator implements Evaluator {
     // before it has run, a task's result fields are unknown, but their names are fixed
     const u = unknownTree(t.register ?? t.name);
     const fields = Object.fromEntries(Object.keys(resultFields(o.status, [])).map((k) => [k, u]));
-    return { ...fields, outputs: outputsBeforeApply(this.registry, t.type!, {}, `${t.register}.outputs`), results: u };
+    // a set-vars task's outputs are its parameters, known now when they do not wait on a later value
+    const known = exportsVars(this.registry, t.type!) ? o.outputs : {};
+    return { ...fields, outputs: outputsBeforeApply(this.registry, t.type!, known, `${t.register}.outputs`), results: u };
   }
 
   exports(t: TaskDef, o: Outcome): Outputs | undefined {

@@ -5,7 +5,7 @@
 export type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
 export async function mapPool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>, signal?: AbortSignal): Promise<Settled<R>[]> {
-  const results: Settled<R>[] = new Array(items.length);
+  const results = new Array<Settled<R>>(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

@@ -16,7 +16,7 @@ export class KubeRequestError extends Error {
     readonly headers: Record<string, string | string[] | undefined>,
     path: string,
   ) {
-    super(`HTTP-Code: ${code} Message: ${typeof body === 'object' && body && 'message' in body ? String((body as { message: unknown }).message) : 'request failed'} (${path})`);
+    super(`HTTP-Code: ${code} Message: ${typeof body === 'object' && body && 'message' in body ? String(body.message) : 'request failed'} (${path})`);
   }
 }
 
@@ -26,7 +26,8 @@ export async function kubeRequest<T = unknown>(
   path: string,
   opts: { body?: unknown; contentType?: string; signal?: AbortSignal; /** a write whose answer is not needed: a 2xx body is not parsed */ ignoreBody?: boolean } = {},
 ): Promise<T> {
-  const fetchOpts = (await kube.config.applyToFetchOptions({ method } as never)) as unknown as { agent?: Agent; headers: Headers };
+  const request: Parameters<KubeClients['config']['applyToFetchOptions']>[0] = { method };
+  const fetchOpts = (await kube.config.applyToFetchOptions(request)) as unknown as { agent?: Agent; headers: Headers };
   const cluster = kube.config.getCurrentCluster();
   if (!cluster) throw new Error(`no cluster in the kubeconfig context ${kube.context}`);
   const url = new URL(path, cluster.server);

@@ -3,6 +3,7 @@
 // connection. The API server's Retry-After header is honoured (capped), otherwise the delay grows
 // exponentially with jitter. The call is made again from scratch, so a caller that updates an
 // object must re-read it inside `fn` for a conflict retry to make sense.
+import { sleep } from '../../../runner/engine/abort.js';
 
 export interface KubeRetryOptions {
   /** attempts in all, the first included (default 6) */
@@ -90,20 +91,6 @@ export function isRetryable(e: unknown, retryConflict = true): boolean {
   return status === 409 && retryConflict && kubeReason(e) !== 'AlreadyExists';
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason ?? new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** runs `fn`, again after a pause when it fails for a passing reason; the last error is thrown */
 export async function withKubeRetry<T>(fn: () => Promise<T>, opts: KubeRetryOptions = {}): Promise<T> {
