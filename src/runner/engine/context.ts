@@ -106,11 +106,12 @@ function makeAws(svc: RunServices, ClientClass: new (config: AwsClientConfig) =>
     svc.awsClients.set(key, client);
   }
   const real = client;
-  // The facade is an instance of the client's own class (its prototype is the client), so the
-  // SDK's paginators and waiters, which check `client instanceof XClient`, accept it; its own
-  // send() adds the check-mode refusal, and the middleware guard above stands behind it for any
-  // path that reaches the client's send directly. destroy() is a no-op: clients are shared for
-  // the run and the runner destroys them at its end.
+  // The facade is an instance of the client's class (its prototype is the class's prototype,
+  // not the client), so the SDK's paginators, which check `client instanceof XClient` and then
+  // call send, accept it; but it holds nothing of the client: no middleware stack to take the
+  // guard out of, no config. Its send() refuses writes in check mode, and the middleware guard
+  // above stands behind it. destroy() is a no-op: clients are shared for the run and the runner
+  // destroys them at its end.
   const send = (cmd: SdkCommand, opts: Record<string, unknown> = {}) => {
     // StartBackupJobCommand -> StartBackupJob (a bundler that renames a clashing class appends digits)
     const op = cmd.constructor.name.replace(/\d+$/, '').replace(/Command$/, '');
@@ -121,8 +122,8 @@ function makeAws(svc: RunServices, ClientClass: new (config: AwsClientConfig) =>
     // Ctrl-C and timeouts stop the task at its next wait instead. Reads may pass abortSignal.
     return real.send(cmd, opts);
   };
-  // Object.create is typed any: what it makes is the client with two methods shadowed
-  return Object.create(real, {
+  // Object.create is typed any: what it makes is an empty instance of the client's class with two methods
+  return Object.create(Object.getPrototypeOf(real) as object, {
     send: { value: send },
     destroy: { value: () => undefined },
   }) as SdkClient;
