@@ -170,17 +170,13 @@ describe('green: fresh platform', () => {
 });
 
 describe('seeding', () => {
-  it('seeds 100 profiles x 2 notebooks well under a second', () => {
+  it('seeds 100 profiles x 2 notebooks, each with its claims and volumes', () => {
+    // how fast seeding is belongs to the benchmarks (npm run bench), not to a timed unit test
     const big = makeScenario({ profiles: 100, notebooks: 2 });
-    // once per process, the official schemas compile and the .proto files load: not seeding's cost
-    seedCluster(new MemoryStore(), makeScenario({ profiles: 1, notebooks: 1 }), 'blue');
     const store = new MemoryStore();
-    const t0 = performance.now();
     seedCluster(store, big, 'blue');
-    const ms = performance.now() - t0;
     expect(store.list('kubeflow.org/v1', 'Notebook')).toHaveLength(200);
     expect(store.list('v1', 'PersistentVolume')).toHaveLength(300);
-    expect(ms).toBeLessThan(1000);
   });
 
   it('is deterministic: the same scenario seeds the same volume names and handles', () => {
