@@ -1,7 +1,7 @@
 // The run journal: .kfup/runs/<run-id>/journal.ndjson, one JSON record per line, written as it
 // goes so that a killed process loses at most the task in flight; meta.json (the run's
 // identity and status) is replaced atomically. Everything is redacted before it is written.
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './fs-atomic.js';
 import { checkIsDirectory } from './location.js';
@@ -83,7 +83,11 @@ export class Journal {
     checkIsDirectory(this.dir, 'the run directory');
     // meta.json first: a run is listed (and resumable) from the moment it exists
     this.writeMeta();
-    this.fd = openSync(join(this.dir, 'journal.ndjson'), 'a');
+    const file = join(this.dir, 'journal.ndjson');
+    const before = readStateFile(file, 'journal');
+    // a last line cut short by a kill is dropped, so that the next record starts a line of its own
+    if (before && !before.endsWith('\n')) truncateSync(file, Buffer.byteLength(before.slice(0, before.lastIndexOf('\n') + 1)));
+    this.fd = openSync(file, 'a');
   }
 
   writeMeta(): void {
