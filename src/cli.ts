@@ -203,11 +203,17 @@ export function buildProgram(): Command {
     .command('runs')
     .description('list runs recorded for a playbook (in .kfup beside it), newest first, and which can be rolled back')
     .argument('[playbook]', 'the playbook whose runs to list')
+    .option('-e, --env <name|file>', 'the environment (its runs are in S3 when it sets state.s3)')
     .option('--state-dir <dir>', 'where runs are kept (default: .kfup beside the playbook, or $KFUP_STATE_DIR)')
-    .action(async (playbook: string | undefined, flags: { stateDir?: string }) => {
+    .action(async (playbook: string | undefined, flags: { env?: string; stateDir?: string }) => {
       const { formatRuns } = await import('./runner/report/runs-report.js');
-      const { stateDirFor } = await import('./runner/state/location.js');
-      process.stdout.write(formatRuns(stateDirFor(playbook, flags.stateDir)));
+      const { openBackend } = await import('./runner/state/backend.js');
+      const { envFileFor } = await import('./runner/index.js');
+      const { canonicalPath } = await import('./runner/state/location.js');
+      const file = playbook ? canonicalPath(playbook) : undefined;
+      const backend = await openBackend(file, file ? envFileFor(file, flags.env) : undefined, flags.stateDir);
+      await backend.pull();
+      process.stdout.write(formatRuns(backend.dir, backend.where));
     });
 
   for (const extra of extraCommands) extra(program);

@@ -13,8 +13,8 @@ import { closeServices, createServices, loadKubeLibrary } from './engine/context
 import { Redactor } from './engine/redact.js';
 import { execute, type RunResult } from './engine/execute.js';
 import { Journal, listRuns, readMeta, resumeState, type RunMeta } from './state/journal.js';
-import { RunLock } from './state/lock.js';
-import { canonicalPath, stateDirFor } from './state/location.js';
+import { canonicalPath } from './state/location.js';
+import { fileKey, openBackend, type HeldLock, type StateBackend } from './state/backend.js';
 import { inputDifferences, runInputs } from './state/inputs.js';
 import { makeReporter } from './report/index.js';
 import type { Reporter, TaskRef } from './report/events.js';
@@ -138,6 +138,30 @@ export interface RunOutcome extends RunResult {
   runId: string;
 }
 
+/**
+ * Uploads of a run's files to a shared backend as they change, in the background; flush() waits
+ * for the last and reports a failure (the run's record would otherwise be missing from the bucket).
+ */
+export class SharedUploads {
+  private last: Promise<void> = Promise.resolve();
+  constructor(
+    private backend: StateBackend,
+    private runId: string,
+  ) {}
+  readonly changed = (): void => {
+    if (!this.backend.shared) return;
+    this.last = this.backend.push(this.runId).catch(() => {
+      /* retried by the next change, and by flush() */
+    });
+  };
+  async flush(): Promise<void> {
+    if (!this.backend.shared) return;
+    await this.last;
+    // the final upload carries everything: an earlier one that failed no longer matters
+    await this.backend.push(this.runId);
+  }
+}
+
 /** the canonical environment file a --env names (undefined without one), as the lock keys it */
 export function envFileFor(playbookFile: string, env: string | undefined): string | undefined {
   return env ? canonicalPath(environmentPath(dirname(playbookFile), env)) : undefined;
@@ -154,27 +178,29 @@ export function storableVarArgs(vars: string[] | undefined, secrets: Set<string>
   });
 }
 
-const sameEnv = (m: RunMeta, envFile: string | undefined): boolean => (m.inputs ? m.inputs.env?.path : m.env) === envFile || (m.env ?? '') === (envFile ?? '');
-
-function pickResume(stateDir: string, req: RunRequest, playbookFile: string, envFile: string | undefined): RunMeta {
+function pickResume(backend: StateBackend, req: RunRequest, playbookFile: string, envFile: string | undefined): RunMeta {
+  const stateDir = backend.dir;
   let runId = req.resume!;
+  const key = (p: string | undefined) => fileKey(backend, p);
   if (runId === 'last') {
-    const runs = listRuns(stateDir).filter((r) => r.kind === 'run' && r.playbook === playbookFile && sameEnv(r, envFile));
+    const runs = listRuns(stateDir).filter((r) => r.kind === 'run' && key(r.playbook) === key(playbookFile) && key(r.inputs?.env?.path ?? r.env) === key(envFile));
     if (!runs.length) throw new UserError(`--resume last: no earlier run of ${req.playbook}${req.env ? ` with environment ${req.env}` : ''} in ${stateDir}`, { hint: 'list runs with `kfup runs`' });
     runId = runs[0].runId;
   }
   const meta = readMeta(stateDir, runId);
   if (!meta) throw new UserError(`--resume: no run "${runId}" in ${stateDir}/runs`, { hint: 'list runs with `kfup runs`' });
   if (meta.kind !== 'run') throw new UserError(`--resume: ${runId} is a rollback; resume it with \`kfup rollback ${meta.rollbackOf}\``);
-  if (meta.playbook !== playbookFile && !req.force) throw new UserError(`--resume: run ${runId} was of ${meta.playbook}, not ${playbookFile}`, { hint: 'pass that playbook, or --force to resume anyway' });
+  if (key(meta.playbook) !== key(playbookFile) && !req.force) throw new UserError(`--resume: run ${runId} was of ${meta.playbook}, not ${playbookFile}`, { hint: 'pass that playbook, or --force to resume anyway' });
   return meta;
 }
 
 export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
   if (req.resume && req.mode !== 'run') throw new UserError('--resume continues a real run; it cannot be combined with --check or --dry-run');
   const playbookFile = canonicalPath(req.playbook);
-  const stateDir = stateDirFor(playbookFile, req.stateDir);
-  const prior = req.resume && req.mode === 'run' ? pickResume(stateDir, req, playbookFile, envFileFor(playbookFile, req.env)) : undefined;
+  const backend = await openBackend(playbookFile, envFileFor(playbookFile, req.env), req.stateDir);
+  const stateDir = backend.dir;
+  if (req.mode === 'run') await backend.pull();
+  const prior = req.resume && req.mode === 'run' ? pickResume(backend, req, playbookFile, envFileFor(playbookFile, req.env)) : undefined;
   const resume = prior ? resumeState(stateDir, prior.runId) : undefined;
   const runId = prior?.runId ?? newRunId();
   const started = prior?.started ?? new Date().toISOString();
@@ -183,7 +209,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
   const envFile = loaded.inputs.envFile ? canonicalPath(loaded.inputs.envFile) : undefined;
   const inputs = req.mode === 'run' ? runInputs(playbookFile, envFile, loaded.inputs.vars) : undefined;
   if (prior) {
-    const diffs = prior.inputs ? inputDifferences(prior.inputs, playbookFile, envFile, loaded.inputs.vars) : (prior.env ?? '') !== (req.env ?? '') ? [`the environment: the run used ${prior.env ?? 'none'}`] : [];
+    const diffs = prior.inputs ? inputDifferences(prior.inputs, playbookFile, envFile, loaded.inputs.vars, backend.shared) : (prior.env ?? '') !== (req.env ?? '') ? [`the environment: the run used ${prior.env ?? 'none'}`] : [];
     if (diffs.length && !req.force) {
       throw new UserError(`--resume ${prior.runId}: this is not the run it continues; it differs in\n  - ${diffs.join('\n  - ')}`, {
         hint: 'pass the same playbook, --env, --var and --vars-file values as the run; --force resumes anyway (finished tasks whose parameters changed are checked again)',
@@ -201,10 +227,11 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
     redactor,
   });
 
-  let lock: RunLock | undefined;
+  let lock: HeldLock | undefined;
   let journal: Journal | undefined;
+  const uploads = new SharedUploads(backend, runId);
   if (req.mode === 'run') {
-    lock = RunLock.acquire(stateDir, { runId, playbook: playbookFile, env: envFile }, { breakLock: req.breakLock, notice: req.notice ?? stderrNotice });
+    lock = await backend.lock({ runId, playbook: playbookFile, env: envFile }, { breakLock: req.breakLock, notice: req.notice ?? stderrNotice });
     journal = new Journal(
       stateDir,
       {
@@ -224,6 +251,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
         inputs: prior?.inputs ?? inputs,
       },
       redactor,
+      uploads.changed,
     );
   }
   const signal = req.signal ?? new AbortController().signal;
@@ -235,7 +263,11 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
     await reporter.close?.();
     closeServices(svc);
     journal?.finish(result === undefined ? 'failed' : result.interrupted ? 'interrupted' : result.failed ? 'failed' : 'completed');
-    lock?.release();
+    try {
+      if (journal) await uploads.flush();
+    } finally {
+      await lock?.release();
+    }
   }
   return { ...result, runId };
 }

@@ -7,11 +7,12 @@
 import { createInterface } from 'node:readline/promises';
 import { hostname } from 'node:os';
 import { UserError } from '../errors.js';
-import { envFileFor, load, newRunId, stderrNotice, storableVarArgs } from '../index.js';
+import { envFileFor, load, newRunId, SharedUploads, stderrNotice, storableVarArgs } from '../index.js';
+import { fileKey, openBackend, type HeldLock, type StateBackend } from '../state/backend.js';
 import { flatten, type Playbook, type TaskDef } from '../load/playbook.js';
 import { listRuns, readJournal, readMeta, resumeState, Journal, type JournalRecord, type ResumeState } from '../state/journal.js';
-import { processAlive, RunLock } from '../state/lock.js';
-import { canonicalPath, stateDirFor } from '../state/location.js';
+import { processAlive } from '../state/lock.js';
+import { canonicalPath } from '../state/location.js';
 import type { RunMeta } from '../state/journal.js';
 import { closeServices, createServices, loadKubeLibrary } from './context.js';
 import { execute } from './execute.js';
@@ -127,13 +128,15 @@ export function rollbackState(stateDir: string, runs: RunMeta[], m: RunMeta): 'y
   }
 }
 
-function pickRun(stateDir: string, req: RollbackRequest): string {
+function pickRun(backend: StateBackend, req: RollbackRequest): string {
+  const stateDir = backend.dir;
   if (req.runId !== 'last') return req.runId;
   if (!req.playbook) throw new UserError('rollback last: which playbook? pass it: kfup rollback last PLAYBOOK --env ENV', { hint: 'or name the run: kfup runs lists them' });
   const playbook = canonicalPath(req.playbook);
   const envFile = envFileFor(playbook, req.env);
   const runs = listRuns(stateDir);
-  const ofThis = runs.filter((r) => r.kind === 'run' && r.playbook === playbook && (r.inputs?.env?.path ?? r.env) === envFile);
+  const key = (p: string | undefined) => fileKey(backend, p);
+  const ofThis = runs.filter((r) => r.kind === 'run' && key(r.playbook) === key(playbook) && key(r.inputs?.env?.path ?? r.env) === key(envFile));
   // the newest run that changed something reversible and is not rolled back yet: a later no-op
   // run (or one of another playbook or environment) is not what "last" means
   const run = ofThis.find((r) => !rolledBack(runs, r.runId) && appliedSteps(stateDir, r.runId).length > 0);
@@ -196,9 +199,12 @@ function unfinishedRollback(stateDir: string, target: string): ResumeState | und
 }
 
 export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome> {
-  const stateDir = stateDirFor(req.playbook, req.stateDir);
+  const playbookFile = req.playbook ? canonicalPath(req.playbook) : undefined;
+  const backend = await openBackend(playbookFile, playbookFile ? envFileFor(playbookFile, req.env) : undefined, req.stateDir);
+  const stateDir = backend.dir;
+  await backend.pull();
   const notice = req.notice ?? stderrNotice;
-  const target = pickRun(stateDir, req);
+  const target = pickRun(backend, req);
   const meta = readMeta(stateDir, target);
   if (!meta) throw new UserError(`no run "${target}" in ${stateDir}/runs`, { hint: 'list runs with `kfup runs`' });
   if (meta.kind !== 'run') throw new UserError(`run ${target} is itself a rollback; roll back the original run instead (${meta.rollbackOf})`);
@@ -211,7 +217,13 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
   // targets (region, kubeconfigs) come from the same playbook and variables the run used; a
   // secret --var was not stored, so it is given again
   const vars = [...meta.vars, ...(req.vars ?? [])];
-  const loaded = await load({ playbook: meta.playbook, env: meta.env, varsFiles: [...meta.varsFiles, ...(req.varsFiles ?? [])], vars, registry: req.registry }, req.mode);
+  // with shared state the run may come from another machine: its paths are not this machine's,
+  // so the playbook and environment given here are loaded
+  const here = backend.shared && playbookFile !== undefined;
+  const loaded = await load(
+    { playbook: here ? playbookFile : meta.playbook, env: here ? req.env : meta.env, varsFiles: [...(here ? [] : meta.varsFiles), ...(req.varsFiles ?? [])], vars, registry: req.registry },
+    req.mode,
+  );
   const resume = req.mode === 'run' ? unfinishedRollback(stateDir, target) : undefined;
   const runId = resume?.runId ?? newRunId();
   const prior = resume ? readMeta(stateDir, resume.runId) : undefined;
@@ -245,10 +257,11 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
   const pb: Playbook = { ...loaded.pb, name: `rollback of ${meta.playbookName} (run ${target})`, tasks: steps };
   const refs: TaskRef[] = steps.map((t) => ({ key: String(t.index), index: t.index, name: t.name, type: t.type, where: `${pb.src.path}:${t.pos.line}` }));
 
-  let lock: RunLock | undefined;
+  let lock: HeldLock | undefined;
   let journal: Journal | undefined;
+  const uploads = new SharedUploads(backend, runId);
   if (req.mode === 'run') {
-    lock = RunLock.acquire(stateDir, { runId, playbook: meta.playbook, env: meta.inputs?.env?.path ?? meta.env }, { breakLock: req.breakLock, notice });
+    lock = await backend.lock({ runId, playbook: meta.playbook, env: meta.inputs?.env?.path ?? meta.env }, { breakLock: req.breakLock, notice });
     journal = new Journal(
       stateDir,
       {
@@ -268,6 +281,7 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
         resumes: (prior?.resumes ?? 0) + (resume ? 1 : 0),
       },
       loaded.redactor,
+      uploads.changed,
     );
   }
   if (req.mode !== 'dry-run' && Object.keys(loaded.targets.clusters ?? {}).length) await loadKubeLibrary();
@@ -279,7 +293,11 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
     await reporter.close?.();
     closeServices(svc);
     journal?.finish(result === undefined ? 'failed' : result.interrupted ? 'interrupted' : result.failed ? 'failed' : 'completed');
-    lock?.release();
+    try {
+      if (journal) await uploads.flush();
+    } finally {
+      await lock?.release();
+    }
   }
   return { runId, counts: result.counts, failed: result.failed, changesPending: result.changesPending, interrupted: result.interrupted, resumedFrom: resume?.runId };
 }

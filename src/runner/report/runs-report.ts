@@ -21,10 +21,10 @@ function tasksOf(dir: string, r: RunMeta): string {
   }
 }
 
-export function formatRuns(dir: string): string {
+export function formatRuns(dir: string, where = dir): string {
   const { runs, corrupt } = listRunsWithCorrupt(dir);
-  if (!runs.length && !corrupt.length) return `no runs recorded in ${dir}\n`;
-  const lines = [`runs in ${dir}`, 'RUN ID                  KIND      STATUS       ROLLBACK  STARTED                   TASKS  PLAYBOOK'];
+  if (!runs.length && !corrupt.length) return `no runs recorded in ${where}\n`;
+  const lines = [`runs in ${where}`, 'RUN ID                  KIND      STATUS       ROLLBACK  STARTED                   TASKS  PLAYBOOK'];
   for (const r of runs) {
     const env = r.inputs?.env?.path ?? r.env;
     lines.push(

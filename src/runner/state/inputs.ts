@@ -4,6 +4,7 @@
 // never stored, only a keyed hash of it), and the kfup version.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { packagePath } from '../load/package-root.js';
 import { canonicalPath } from './location.js';
 import type { VarEntry } from '../load/vars.js';
@@ -49,8 +50,16 @@ export function runInputs(playbookFile: string, envFile: string | undefined, var
 }
 
 /** how the inputs of a resume differ from the run's, one line each (none: the same run) */
-export function inputDifferences(was: RunInputs, playbookFile: string, envFile: string | undefined, vars: Map<string, VarEntry>): string[] {
+export function inputDifferences(was: RunInputs, playbookFile: string, envFile: string | undefined, vars: Map<string, VarEntry>, shared = false): string[] {
   const now = runInputs(playbookFile, envFile, vars, was.vars.salt);
+  was = structuredClone(was);
+  // state shared between machines: the same file has another path on each, so names are compared
+  if (shared) {
+    for (const r of [was, now]) {
+      r.playbook = { ...r.playbook, path: basename(r.playbook.path) };
+      if (r.env) r.env = { ...r.env, path: basename(r.env.path) };
+    }
+  }
   const out: string[] = [];
   if (was.playbook.path !== now.playbook.path) out.push(`the playbook: the run was of ${was.playbook.path}, this is ${now.playbook.path}`);
   else if (was.playbook.digest !== now.playbook.digest) out.push(`the playbook ${now.playbook.path} was edited since the run started`);

@@ -75,6 +75,8 @@ export class Journal {
     stateDir: string,
     readonly meta: RunMeta,
     private redactor: Redactor,
+    /** told after every write (the S3 backend uploads the run's files) */
+    private onWrite: () => void = () => {},
   ) {
     this.dir = join(runsDir(stateDir), meta.runId);
     checkIsDirectory(stateDir, 'the state directory');
@@ -92,6 +94,7 @@ export class Journal {
 
   writeMeta(): void {
     writeFileAtomic(join(this.dir, 'meta.json'), JSON.stringify(this.meta, null, 2) + '\n');
+    this.onWrite();
   }
 
   append(rec: JournalRecord): void {
@@ -101,6 +104,7 @@ export class Journal {
     // forced to disk, against a machine crash; the rest need not pay for an fsync.
     appendFileSync(this.fd, line);
     if (rec.t === 'persist' || (rec.t === 'task-end' && (rec.status === 'changed' || rec.status === 'failed'))) fsyncSync(this.fd);
+    this.onWrite();
   }
 
   finish(status: RunStatus): void {
