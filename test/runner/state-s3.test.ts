@@ -4,6 +4,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { repoRoot } from '../helpers/cli.js';
 import { stringify } from 'yaml';
 import { useSandbox } from '../helpers/sandbox.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
@@ -62,6 +65,35 @@ describe('state in S3', () => {
     const puts = sb.requestLog.since(mark).filter((e) => e.service === 's3' && e.operation === 'PutObject');
     expect(puts.filter((e) => e.status === 412).length).toBe(5);
   });
+
+  it('two processes race for the lock: exactly one wins, the other is told who holds it', async () => {
+    const compiled = join(repoRoot, 'dist', 'runner', 'state', 'backend.js');
+    if (!existsSync(compiled)) return void console.warn('skipped: run `npm run build` first (the racers run the compiled state backend)');
+    const copies = [workingCopy([], 'procs'), undefined].map((c, i, all) => c ?? clone(all[0]!.dir));
+    // each racer takes the lock, holds it for 3 s (longer than the two start apart), releases it
+    const script = (c: { dir: string; playbook: string }, i: number) => `
+      const { openBackend } = await import(${JSON.stringify(pathToFileURL(compiled).href)});
+      const env = ${JSON.stringify(join(c.dir, 'environments', 'prod.yaml'))};
+      const b = await openBackend(${JSON.stringify(c.playbook)}, env);
+      try {
+        const l = await b.lock({ runId: 'racer-${i}', playbook: ${JSON.stringify(c.playbook)}, env }, {});
+        console.log('won');
+        await new Promise((r) => setTimeout(r, 3000));
+        await l.release();
+      } catch (e) { console.log('lost: ' + e.message); }`;
+    const racers = copies.map(
+      (c, i) =>
+        new Promise<string>((res) => {
+          const child = spawn(process.execPath, ['--input-type=module', '-e', script(c, i)], { env: { ...process.env, ...sb.env }, stdio: ['ignore', 'pipe', 'inherit'] });
+          let out = '';
+          child.stdout.on('data', (d) => (out += d));
+          child.on('close', () => res(out.trim()));
+        }),
+    );
+    const outs = await Promise.all(racers);
+    expect(outs.filter((o) => o === 'won'), outs.join('\n')).toHaveLength(1);
+    expect(outs.find((o) => o !== 'won')).toMatch(/^lost: run racer-[01] \(pid \d+ on .*\) is already running/);
+  }, 30_000);
 
   it('a run failed in one working copy is listed, resumed and then rolled back from another (another state directory)', async () => {
     const tasks = [
