@@ -43,6 +43,9 @@ describe('rollback after kill -9 in the middle of the cut-over', () => {
       const back = await kfup(sb, ['rollback', 'last', upgradePlaybook, '--env', sb.environmentFile, '--yes', ...state]);
       expect(back.code, back.out.slice(-3000)).toBe(0);
       expect(back.out).toMatch(/revert: Send users to green \[alb-cutover\] \(interrupted part-way\)/);
+      // the data stores are not restored automatically: where the snapshots are and how to restore
+      // them is said in the plain output (and as task-end notes in --output json)
+      expect(back.out).toMatch(/aws backup start-restore-job --recovery-point-arn/);
       const after = upgradeEndState(sb);
       expect(after.albRedirectHost).toEqual(before.albRedirectHost);
       expect(after.records).toEqual(before.records);
