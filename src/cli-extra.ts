@@ -8,21 +8,29 @@ export function registerExtraCommands(into: ((program: Command) => void)[]): voi
     program
       .command('rollback')
       .description('fail back: revert every applied reversible task of a run, newest first')
-      .argument('<run-id>', 'the run to roll back, or "last"')
+      .argument('<run-id>', 'the run to roll back, or "last": the last run of PLAYBOOK and --env that changed something reversible')
+      .argument('[playbook]', 'the playbook (needed for "last"; its .kfup/ holds the runs)')
+      .option('-e, --env <name|file>', 'the environment the run used (for "last")')
+      .option('--vars-file <file>', 'a vars file the run used that was not recorded (secrets)', (v: string, p: string[] = []) => [...p, v])
+      .option('--var <key=value>', 'a --var the run used that was not recorded (secrets)', (v: string, p: string[] = []) => [...p, v])
       .option('--dry-run', 'list what would be reverted, touching nothing')
       .option('--check', 'read the live systems and show what reverting would change')
       .option('--diff', 'show before and after for every change')
-      .option('-y, --yes', 'approve without asking')
+      .option('-y, --yes', 'approve without asking (needed without a terminal)')
       .addOption(new Option('-o, --output <kind>', 'text or json').choices(['text', 'json']).default('text'))
-      .option('--break-lock', 'remove a stale lock left by a run that died')
-      .option('--state-dir <dir>', 'where runs are kept', '.kfup')
-      .action(async (runId: string, flags: { dryRun?: boolean; check?: boolean; diff?: boolean; yes?: boolean; output: 'text' | 'json'; stateDir: string; breakLock?: boolean }) => {
+      .option('--break-lock', 'roll back even though the run may still be going (another machine), and take its lock')
+      .option('--state-dir <dir>', 'where runs are kept (default: .kfup beside the playbook, or $KFUP_STATE_DIR)')
+      .action(async (runId: string, playbook: string | undefined, flags: { env?: string; varsFile?: string[]; var?: string[]; dryRun?: boolean; check?: boolean; diff?: boolean; yes?: boolean; output: 'text' | 'json'; stateDir?: string; breakLock?: boolean }) => {
         const { rollbackRun } = await import('./runner/engine/rollback.js');
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort(new Error('interrupted by Ctrl-C')));
         const { builtinTasks } = await import('./modules/index.js');
         const r = await rollbackRun({
           runId,
+          playbook,
+          env: flags.env,
+          varsFiles: flags.varsFile,
+          vars: flags.var,
           registry: builtinTasks,
           stateDir: flags.stateDir,
           mode: flags.dryRun ? 'dry-run' : flags.check ? 'check' : 'run',

@@ -45,6 +45,7 @@ interface RunFlags {
   format?: 'markdown';
   detailedExitcode?: boolean;
   resume?: string;
+  force?: boolean;
   breakLock?: boolean;
   stateDir?: string;
   verbose?: boolean;
@@ -52,6 +53,15 @@ interface RunFlags {
 
 function interruptible(): AbortController {
   const controller = new AbortController();
+  // `kfup run ... | head`: the reader went away. Stop the run as on Ctrl-C (the lock is released
+  // and the journal closed on the way out) instead of dying on the write error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      stream.write = () => true;
+      controller.abort(new Error('output closed (EPIPE)'));
+    });
+  }
   let count = 0;
   process.on('SIGINT', () => {
     count++;
@@ -92,6 +102,7 @@ async function runCommand(playbook: string, flags: RunFlags): Promise<number> {
     output: flags.output,
     format: flags.format,
     resume: flags.resume,
+    force: flags.force,
     breakLock: flags.breakLock,
     stateDir: flags.stateDir,
     verbose: flags.verbose,
@@ -134,8 +145,9 @@ export function buildProgram(): Command {
     .addOption(new Option('--format <kind>', 'markdown: write the plan for review (with --dry-run or --check)').choices(['markdown']))
     .option('--detailed-exitcode', 'with --check: exit 0 no changes, 2 changes pending, 1 error')
     .option('--resume <run-id>', 'continue an interrupted run ("last" for the latest of this playbook and environment)')
-    .option('--break-lock', 'remove a stale lock left by a run that died')
-    .option('--state-dir <dir>', 'where runs, journals and locks are kept', '.kfup')
+    .option('--force', 'with --resume: continue even though the playbook, environment, variables or kfup version differ')
+    .option('--break-lock', 'remove the lock of a run you are sure is gone (e.g. it ran on another machine)')
+    .option('--state-dir <dir>', 'where runs, journals and locks are kept (default: .kfup beside the playbook, or $KFUP_STATE_DIR)')
     .option('-v, --verbose', 'print each task\'s log lines')
     .action(async (playbook: string, flags: RunFlags) => {
       await exit(await runCommand(playbook, flags));
@@ -189,11 +201,19 @@ export function buildProgram(): Command {
 
   program
     .command('runs')
-    .description('list runs recorded under the state directory, newest first')
-    .option('--state-dir <dir>', 'where runs are kept', '.kfup')
-    .action(async (flags: { stateDir: string }) => {
+    .description('list runs recorded for a playbook (in .kfup beside it), newest first, and which can be rolled back')
+    .argument('[playbook]', 'the playbook whose runs to list')
+    .option('-e, --env <name|file>', 'the environment (its runs are in S3 when it sets state.s3)')
+    .option('--state-dir <dir>', 'where runs are kept (default: .kfup beside the playbook, or $KFUP_STATE_DIR)')
+    .action(async (playbook: string | undefined, flags: { env?: string; stateDir?: string }) => {
       const { formatRuns } = await import('./runner/report/runs-report.js');
-      process.stdout.write(formatRuns(flags.stateDir));
+      const { openBackend } = await import('./runner/state/backend.js');
+      const { envFileFor } = await import('./runner/index.js');
+      const { canonicalPath } = await import('./runner/state/location.js');
+      const file = playbook ? canonicalPath(playbook) : undefined;
+      const backend = await openBackend(file, file ? envFileFor(file, flags.env) : undefined, flags.stateDir);
+      await backend.pull();
+      process.stdout.write(formatRuns(backend.dir, backend.where));
     });
 
   for (const extra of extraCommands) extra(program);

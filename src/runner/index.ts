@@ -1,18 +1,21 @@
 // The runner's entry points: load → variables → templates → validate → plan → execute → journal
 // → report. The CLI, the demo and the tests call these; nothing here knows a module by name.
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { hostname } from 'node:os';
 import { UserError, UserErrors } from './errors.js';
 import { flatten, loadPlaybook, type Playbook } from './load/playbook.js';
 import { positionOf } from './load/source.js';
 import { validatePlaybook } from './engine/simulate.js';
-import { resolveInputs, Scope, type ResolvedInputs, type VarInputs } from './load/vars.js';
+import { environmentPath, parseVarArg, resolveInputs, Scope, type ResolvedInputs, type VarInputs } from './load/vars.js';
 import { renderDeep, TemplateError, findUnknown } from './template/template.js';
 import { closeServices, createServices, loadKubeLibrary } from './engine/context.js';
 import { Redactor } from './engine/redact.js';
 import { execute, type RunResult } from './engine/execute.js';
-import { Journal, listRuns, readMeta, resumeState, type ResumeState } from './state/journal.js';
-import { RunLock } from './state/lock.js';
+import { Journal, listRuns, readMeta, resumeState, type RunMeta } from './state/journal.js';
+import { canonicalPath } from './state/location.js';
+import { fileKey, openBackend, type HeldLock, type StateBackend } from './state/backend.js';
+import { inputDifferences, runInputs } from './state/inputs.js';
 import { makeReporter } from './report/index.js';
 import type { Reporter, TaskRef } from './report/events.js';
 import type { Mode, TaskRegistry, Targets } from './types.js';
@@ -30,6 +33,10 @@ export interface Loaded {
   redactor: Redactor;
   targets: Targets;
 }
+
+export const stderrNotice = (line: string): void => {
+  process.stderr.write(line + '\n');
+};
 
 export function newRunId(now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -114,42 +121,102 @@ export interface RunRequest extends LoadRequest {
   output?: 'text' | 'json';
   format?: 'markdown';
   verbose?: boolean;
-  /** where runs, journals and locks live; default .kfup in the current directory */
+  /** where runs, journals and locks live; default .kfup beside the playbook (or KFUP_STATE_DIR) */
   stateDir?: string;
   /** a run id, or "last" */
   resume?: string;
+  /** resume even though the playbook, environment, variables or kfup version differ */
+  force?: boolean;
   breakLock?: boolean;
   reporter?: Reporter;
   signal?: AbortSignal;
+  /** one-line notices (a dead run's lock taken over); default stderr */
+  notice?: (line: string) => void;
 }
 
 export interface RunOutcome extends RunResult {
   runId: string;
 }
 
-function pickResume(stateDir: string, req: RunRequest, playbookFile: string): ResumeState {
+/**
+ * Uploads of a run's files to a shared backend as they change, in the background; flush() waits
+ * for the last and reports a failure (the run's record would otherwise be missing from the bucket).
+ */
+export class SharedUploads {
+  private last: Promise<void> = Promise.resolve();
+  constructor(
+    private backend: StateBackend,
+    private runId: string,
+  ) {}
+  readonly changed = (): void => {
+    if (!this.backend.shared) return;
+    this.last = this.backend.push(this.runId).catch(() => {
+      /* retried by the next change, and by flush() */
+    });
+  };
+  async flush(): Promise<void> {
+    if (!this.backend.shared) return;
+    await this.last;
+    // the final upload carries everything: an earlier one that failed no longer matters
+    await this.backend.push(this.runId);
+  }
+}
+
+/** the canonical environment file a --env names (undefined without one), as the lock keys it */
+export function envFileFor(playbookFile: string, env: string | undefined): string | undefined {
+  return env ? canonicalPath(environmentPath(dirname(playbookFile), env)) : undefined;
+}
+
+/** the --var arguments that may be written to meta.json: a secret's value is never stored */
+export function storableVarArgs(vars: string[] | undefined, secrets: Set<string>): string[] {
+  return (vars ?? []).filter((a) => {
+    try {
+      return !secrets.has(parseVarArg(a)[0]);
+    } catch {
+      return false;
+    }
+  });
+}
+
+function pickResume(backend: StateBackend, req: RunRequest, playbookFile: string, envFile: string | undefined): RunMeta {
+  const stateDir = backend.dir;
   let runId = req.resume!;
+  const key = (p: string | undefined) => fileKey(backend, p);
   if (runId === 'last') {
-    const runs = listRuns(stateDir).filter((r) => r.kind === 'run' && r.playbook === playbookFile && (r.env ?? '') === (req.env ?? ''));
+    const runs = listRuns(stateDir).filter((r) => r.kind === 'run' && key(r.playbook) === key(playbookFile) && key(r.inputs?.env?.path ?? r.env) === key(envFile));
     if (!runs.length) throw new UserError(`--resume last: no earlier run of ${req.playbook}${req.env ? ` with environment ${req.env}` : ''} in ${stateDir}`, { hint: 'list runs with `kfup runs`' });
     runId = runs[0].runId;
   }
   const meta = readMeta(stateDir, runId);
   if (!meta) throw new UserError(`--resume: no run "${runId}" in ${stateDir}/runs`, { hint: 'list runs with `kfup runs`' });
-  if (meta.playbook !== playbookFile) throw new UserError(`--resume: run ${runId} was of ${meta.playbook}, not ${playbookFile}`);
-  return resumeState(stateDir, runId);
+  if (meta.kind !== 'run') throw new UserError(`--resume: ${runId} is a rollback; resume it with \`kfup rollback ${meta.rollbackOf}\``);
+  if (key(meta.playbook) !== key(playbookFile) && !req.force) throw new UserError(`--resume: run ${runId} was of ${meta.playbook}, not ${playbookFile}`, { hint: 'pass that playbook, or --force to resume anyway' });
+  return meta;
 }
 
 export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
-  const stateDir = resolve(req.stateDir ?? '.kfup');
-  const playbookFile = resolve(req.playbook);
-  const resume = req.resume && req.mode === 'run' ? pickResume(stateDir, req, playbookFile) : undefined;
   if (req.resume && req.mode !== 'run') throw new UserError('--resume continues a real run; it cannot be combined with --check or --dry-run');
-  const runId = resume?.runId ?? newRunId();
-  const prior = resume ? readMeta(stateDir, resume.runId) : undefined;
+  const playbookFile = canonicalPath(req.playbook);
+  const backend = await openBackend(playbookFile, envFileFor(playbookFile, req.env), req.stateDir);
+  const stateDir = backend.dir;
+  if (req.mode === 'run') await backend.pull();
+  const prior = req.resume && req.mode === 'run' ? pickResume(backend, req, playbookFile, envFileFor(playbookFile, req.env)) : undefined;
+  const resume = prior ? resumeState(stateDir, prior.runId) : undefined;
+  const runId = prior?.runId ?? newRunId();
   const started = prior?.started ?? new Date().toISOString();
   const loaded = await load(req, req.mode, runId, started);
   const { pb, scope, redactor, targets } = loaded;
+  const envFile = loaded.inputs.envFile ? canonicalPath(loaded.inputs.envFile) : undefined;
+  const inputs = req.mode === 'run' ? runInputs(playbookFile, envFile, loaded.inputs.vars) : undefined;
+  if (prior) {
+    const diffs = prior.inputs ? inputDifferences(prior.inputs, playbookFile, envFile, loaded.inputs.vars, backend.shared) : (prior.env ?? '') !== (req.env ?? '') ? [`the environment: the run used ${prior.env ?? 'none'}`] : [];
+    if (diffs.length && !req.force) {
+      throw new UserError(`--resume ${prior.runId}: this is not the run it continues; it differs in\n  - ${diffs.join('\n  - ')}`, {
+        hint: 'pass the same playbook, --env, --var and --vars-file values as the run; --force resumes anyway (finished tasks whose parameters changed are checked again)',
+      });
+    }
+    if (diffs.length) (req.notice ?? stderrNotice)(`kfup: resuming ${prior.runId} with different inputs (--force):\n  - ${diffs.join('\n  - ')}`);
+  }
   const reporter = req.reporter ?? (await makeReporter({ output: req.output ?? 'text', format: req.format, diff: req.diff ?? false, verbose: req.verbose }));
   const svc = createServices({
     mode: req.mode,
@@ -160,10 +227,11 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
     redactor,
   });
 
-  let lock: RunLock | undefined;
+  let lock: HeldLock | undefined;
   let journal: Journal | undefined;
+  const uploads = new SharedUploads(backend, runId);
   if (req.mode === 'run') {
-    lock = RunLock.acquire(stateDir, { runId, playbook: playbookFile, env: req.env }, req.breakLock);
+    lock = await backend.lock({ runId, playbook: playbookFile, env: envFile }, { breakLock: req.breakLock, notice: req.notice ?? stderrNotice });
     journal = new Journal(
       stateDir,
       {
@@ -171,15 +239,19 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
         kind: 'run',
         playbook: playbookFile,
         playbookName: pb.name,
-        env: req.env,
+        env: envFile,
         varsFiles: (req.varsFiles ?? []).map((f) => resolve(f)),
-        vars: req.vars ?? [],
+        vars: storableVarArgs(req.vars, loaded.inputs.secrets),
         started,
         status: 'running',
         pid: process.pid,
+        host: hostname(),
         resumes: (prior?.resumes ?? 0) + (resume ? 1 : 0),
+        // a resume keeps what the run was started from (with --force the differences were told)
+        inputs: prior?.inputs ?? inputs,
       },
       redactor,
+      uploads.changed,
     );
   }
   const signal = req.signal ?? new AbortController().signal;
@@ -191,7 +263,11 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
     await reporter.close?.();
     closeServices(svc);
     journal?.finish(result === undefined ? 'failed' : result.interrupted ? 'interrupted' : result.failed ? 'failed' : 'completed');
-    lock?.release();
+    try {
+      if (journal) await uploads.flush();
+    } finally {
+      await lock?.release();
+    }
   }
   return { ...result, runId };
 }

@@ -63,7 +63,7 @@ describe('the upgrade playbook against the sandbox', () => {
     expect(upgradeEndState(sb).albRedirectHost).toBe(sb.scenario.green.ingressHost);
 
     const reporter = new CollectingReporter();
-    const r = await rollbackRun({ registry: testTasks, runId, stateDir: `${sb.dir}/.kfup`, mode: 'run', reporter });
+    const r = await rollbackRun({ registry: testTasks, runId, stateDir: `${sb.dir}/.kfup`, mode: 'run', reporter, yes: true });
     expect(r.failed, JSON.stringify(reporter.ends().filter((e) => e.status === 'failed'))).toBe(false);
     const st = upgradeEndState(sb);
     expect(st.albRedirectHost).toBe(sb.scenario.blue.ingressHost);

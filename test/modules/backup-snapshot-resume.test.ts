@@ -78,7 +78,7 @@ describe('backup-snapshot interrupted and resumed', () => {
     const { r } = await interruptedRun();
     const jobs = persistedJobs(r.stateDir, r.result.runId)!;
     const mark = sb.requestLog.mark();
-    const resumed = await runTasks({ tasks: [task()], targets, dir: r.dir, resume: r.result.runId });
+    const resumed = await runTasks({ tasks: [task()], targets, dir: r.dir, resume: r.result.runId, force: true, notice: () => {} }); // the timeout was dropped: an edited playbook, so --force
     const end = resumed.reporter.end('snap');
     expect(end.status, end.message).toBe('changed');
     expect(end.changes.map((c) => c.action)).toEqual(['run', 'run']);
@@ -94,7 +94,7 @@ describe('backup-snapshot interrupted and resumed', () => {
     const endsAt = Math.max(...[jobs.efs.jobId, jobs.s3.jobId].map((id) => sb.aws.state.backup.jobs.get(id)!.endsAt));
     await new Promise((res) => setTimeout(res, Math.max(0, endsAt - Date.now()) + 50));
     const mark = sb.requestLog.mark();
-    const resumed = await runTasks({ tasks: [task()], targets, dir: r.dir, resume: r.result.runId });
+    const resumed = await runTasks({ tasks: [task()], targets, dir: r.dir, resume: r.result.runId, force: true, notice: () => {} }); // the timeout was dropped: an edited playbook, so --force
     const end = resumed.reporter.end('snap');
     expect(end.status, end.message).toBe('ok');
     expect(startCount(mark)).toBe(0);

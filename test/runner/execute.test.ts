@@ -171,7 +171,7 @@ describe('journal and resume', () => {
     expect(r1.reporter.end('second').status).toBe('failed');
     // the fix: a check added in front shifts every task's position
     const edited = [{ name: 'a new check', assert: { that: [true] } }, ...tasks, { name: 'third', probe: { item: '{{first.outputs.value}}-c' } }];
-    const r2 = await runTasks({ tasks: edited, dir: r1.dir, resume: 'last' });
+    const r2 = await runTasks({ tasks: edited, dir: r1.dir, resume: 'last', force: true, notice: () => {} });
     expect(r2.reporter.end('first').notes.join()).toMatch(/before the resume/);
     expect(world.attempts.get('a')).toBe(1);
     expect(r2.reporter.end('a new check').status).toBe('ok');
@@ -199,11 +199,11 @@ describe('rollback', () => {
     expect(check.ends().map((e) => e.task.name)).toEqual(['revert: make b', 'revert: make a']);
     expect(world.items.size).toBe(2);
 
-    const done = await rollbackRun({ registry: testTasks, runId: 'last', stateDir: r.stateDir, mode: 'run', reporter: new CollectingReporter() });
+    const done = await rollbackRun({ registry: testTasks, runId: 'last', playbook: r.playbook, stateDir: r.stateDir, mode: 'run', reporter: new CollectingReporter(), yes: true });
     expect(done.failed).toBe(false);
     expect(world.items.size).toBe(0);
     const again = new CollectingReporter();
-    await rollbackRun({ registry: testTasks, runId: r.result.runId, stateDir: r.stateDir, mode: 'run', reporter: again });
+    await rollbackRun({ registry: testTasks, runId: r.result.runId, stateDir: r.stateDir, mode: 'run', reporter: again, yes: true });
     expect(again.ends().map((e) => e.status)).toEqual(['ok', 'ok']);
   });
 });

@@ -4,12 +4,16 @@
 // same walker and executor as a run: a revert's check reads only (under the check-mode guard),
 // its apply does exactly that plan, with the original task's retries and timeout, a journal of
 // its own, and an interrupted rollback is continued by the next `kfup rollback` of the same run.
-import { resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { hostname } from 'node:os';
 import { UserError } from '../errors.js';
-import { load, newRunId } from '../index.js';
+import { envFileFor, load, newRunId, SharedUploads, stderrNotice, storableVarArgs } from '../index.js';
+import { fileKey, openBackend, type HeldLock, type StateBackend } from '../state/backend.js';
 import { flatten, type Playbook, type TaskDef } from '../load/playbook.js';
 import { listRuns, readJournal, readMeta, resumeState, Journal, type JournalRecord, type ResumeState } from '../state/journal.js';
-import { RunLock } from '../state/lock.js';
+import { processAlive } from '../state/lock.js';
+import { canonicalPath } from '../state/location.js';
+import type { RunMeta } from '../state/journal.js';
 import { closeServices, createServices, loadKubeLibrary } from './context.js';
 import { execute } from './execute.js';
 import { makeReporter } from '../report/index.js';
@@ -17,9 +21,20 @@ import type { Reporter, TaskRef, TaskStatus } from '../report/events.js';
 import type { Applied, Mode, TaskRegistry } from '../types.js';
 
 export interface RollbackRequest {
+  /** a run id, or "last": the last run of this playbook and environment that changed something reversible */
   runId: string;
   registry: TaskRegistry;
+  /** the playbook (needed for "last"; its .kfup/ is the default state directory) */
+  playbook?: string;
+  env?: string;
+  /** values the run was given that were not stored (secrets): given again for the rollback */
+  varsFiles?: string[];
+  vars?: string[];
   stateDir?: string;
+  /** asks on a terminal before changing anything; default: stdin when it is a terminal */
+  confirm?: (question: string) => Promise<boolean>;
+  /** where the plan and notices go; default stderr */
+  notice?: (line: string) => void;
   mode: Mode;
   diff?: boolean;
   yes?: boolean;
@@ -91,11 +106,68 @@ function appliedSteps(stateDir: string, runId: string): AppliedStep[] {
   return applied.reverse();
 }
 
-function pickRun(stateDir: string, runId: string): string {
-  if (runId !== 'last') return runId;
-  const runs = listRuns(stateDir).filter((r) => r.kind === 'run');
-  if (!runs.length) throw new UserError(`rollback last: no runs in ${stateDir}`, { hint: 'list runs with `kfup runs`' });
-  return runs[0].runId;
+/** whether a run's process may still be going: alive on this host, or on another host (unknowable) */
+function mayBeRunning(m: RunMeta): boolean {
+  if (m.status !== 'running') return false;
+  return m.host !== undefined && m.host !== hostname() ? true : processAlive(m.pid);
+}
+
+/** whether a completed rollback of this run exists (then it has nothing left to revert) */
+function rolledBack(runs: RunMeta[], runId: string): boolean {
+  return runs.some((r) => r.kind === 'rollback' && r.rollbackOf === runId && r.status === 'completed');
+}
+
+/** what `kfup runs` says about rolling a run back: "yes", "done" (rolled back), or "-" (nothing reversible) */
+export function rollbackState(stateDir: string, runs: RunMeta[], m: RunMeta): 'yes' | 'done' | '-' {
+  if (m.kind !== 'run') return '-';
+  if (rolledBack(runs, m.runId)) return 'done';
+  try {
+    return appliedSteps(stateDir, m.runId).length ? 'yes' : '-';
+  } catch {
+    return '-';
+  }
+}
+
+function pickRun(backend: StateBackend, req: RollbackRequest): string {
+  const stateDir = backend.dir;
+  if (req.runId !== 'last') return req.runId;
+  if (!req.playbook) throw new UserError('rollback last: which playbook? pass it: kfup rollback last PLAYBOOK --env ENV', { hint: 'or name the run: kfup runs lists them' });
+  const playbook = canonicalPath(req.playbook);
+  const envFile = envFileFor(playbook, req.env);
+  const runs = listRuns(stateDir);
+  const key = (p: string | undefined) => fileKey(backend, p);
+  const ofThis = runs.filter((r) => r.kind === 'run' && key(r.playbook) === key(playbook) && key(r.inputs?.env?.path ?? r.env) === key(envFile));
+  // the newest run that changed something reversible and is not rolled back yet: a later no-op
+  // run (or one of another playbook or environment) is not what "last" means
+  const run = ofThis.find((r) => !rolledBack(runs, r.runId) && appliedSteps(stateDir, r.runId).length > 0);
+  if (!run) {
+    throw new UserError(`rollback last: no run of ${playbook}${req.env ? ` with environment ${req.env}` : ''} has reversible changes left to roll back (in ${stateDir})`, {
+      hint: 'list runs with `kfup runs`',
+    });
+  }
+  return run.runId;
+}
+
+async function askOnTerminal(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [yes/no] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** the plan, one line per step: what will be reverted, and what a half-done task had changed */
+function planLines(target: string, steps: AppliedStep[], stateDir: string): string[] {
+  const ends = new Map(readJournal(stateDir, target).filter((r) => r.t === 'task-end').map((r) => [r.key, r]));
+  const lines = [`kfup rollback of run ${target}: ${steps.length} step(s), newest first`];
+  steps.forEach(({ key, record }, i) => {
+    const end = ends.get(key);
+    const partly = !end ? 'interrupted part-way' : end.status === 'failed' ? 'failed part-way' : undefined;
+    lines.push(`  ${i + 1}. revert: ${record.task} [${record.module}]${partly ? ` (${partly})` : ''}`);
+    if (partly) for (const k of Object.keys(record.persisted)) lines.push(`       had already changed: ${k}`);
+  });
+  return lines;
 }
 
 /** the rollback steps: one per applied task, at the original task's place, with its retries and timeout */
@@ -122,21 +194,36 @@ function rollbackSteps(pb: Playbook, steps: AppliedStep[]): TaskDef[] {
 /** the latest rollback of this run that did not finish: the next rollback continues it */
 function unfinishedRollback(stateDir: string, target: string): ResumeState | undefined {
   const earlier = listRuns(stateDir).find((r) => r.kind === 'rollback' && r.rollbackOf === target);
-  if (!earlier || earlier.status === 'completed' || earlier.status === 'running') return undefined;
+  if (!earlier || earlier.status === 'completed' || mayBeRunning(earlier)) return undefined;
   return resumeState(stateDir, earlier.runId);
 }
 
 export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome> {
-  const stateDir = resolve(req.stateDir ?? '.kfup');
-  const target = pickRun(stateDir, req.runId);
+  const playbookFile = req.playbook ? canonicalPath(req.playbook) : undefined;
+  const backend = await openBackend(playbookFile, playbookFile ? envFileFor(playbookFile, req.env) : undefined, req.stateDir);
+  const stateDir = backend.dir;
+  await backend.pull();
+  const notice = req.notice ?? stderrNotice;
+  const target = pickRun(backend, req);
   const meta = readMeta(stateDir, target);
   if (!meta) throw new UserError(`no run "${target}" in ${stateDir}/runs`, { hint: 'list runs with `kfup runs`' });
   if (meta.kind !== 'run') throw new UserError(`run ${target} is itself a rollback; roll back the original run instead (${meta.rollbackOf})`);
-  if (meta.status === 'running') {
-    throw new UserError(`run ${target} is still marked as running`, { hint: 'wait for it to end; if its process died, resume it with --resume or pass --break-lock' });
+  // a run whose process died (kill -9, a crash) can be rolled back: its lock is taken over below
+  if (mayBeRunning(meta) && !req.breakLock) {
+    throw new UserError(`run ${target} is still running (pid ${meta.pid}${meta.host ? ` on ${meta.host}` : ''})`, {
+      hint: 'wait for it to end, or stop it; if you are sure it is gone (it ran on another machine), pass --break-lock',
+    });
   }
-  // targets (region, kubeconfigs) come from the same playbook and variables the run used
-  const loaded = await load({ playbook: meta.playbook, env: meta.env, varsFiles: meta.varsFiles, vars: meta.vars, registry: req.registry }, req.mode);
+  // targets (region, kubeconfigs) come from the same playbook and variables the run used; a
+  // secret --var was not stored, so it is given again
+  const vars = [...meta.vars, ...(req.vars ?? [])];
+  // with shared state the run may come from another machine: its paths are not this machine's,
+  // so the playbook and environment given here are loaded
+  const here = backend.shared && playbookFile !== undefined;
+  const loaded = await load(
+    { playbook: here ? playbookFile : meta.playbook, env: here ? req.env : meta.env, varsFiles: [...(here ? [] : meta.varsFiles), ...(req.varsFiles ?? [])], vars, registry: req.registry },
+    req.mode,
+  );
   const resume = req.mode === 'run' ? unfinishedRollback(stateDir, target) : undefined;
   const runId = resume?.runId ?? newRunId();
   const prior = resume ? readMeta(stateDir, resume.runId) : undefined;
@@ -150,14 +237,31 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
     targets: loaded.targets,
     redactor: loaded.redactor,
   });
-  const steps = rollbackSteps(loaded.pb, appliedSteps(stateDir, target));
+  const applied = appliedSteps(stateDir, target);
+  const steps = rollbackSteps(loaded.pb, applied);
+  if (req.mode === 'run') {
+    // rollback changes live systems: its plan first, then a person's yes (or --yes without a terminal)
+    for (const l of planLines(target, applied, stateDir)) notice(l);
+    if (!req.yes && applied.length) {
+      const confirm = req.confirm ?? (process.stdin.isTTY ? askOnTerminal : undefined);
+      if (!confirm) {
+        closeServices(svc);
+        throw new UserError(`rollback of run ${target} changes live systems and there is no terminal to ask for approval`, { hint: 'pass --yes to approve it (see the plan above; --dry-run or --check to review it first)' });
+      }
+      if (!(await confirm(`roll back run ${target}?`))) {
+        closeServices(svc);
+        throw new UserError(`rollback of run ${target} not approved: nothing was changed`, { exitCode: 1 });
+      }
+    }
+  }
   const pb: Playbook = { ...loaded.pb, name: `rollback of ${meta.playbookName} (run ${target})`, tasks: steps };
   const refs: TaskRef[] = steps.map((t) => ({ key: String(t.index), index: t.index, name: t.name, type: t.type, where: `${pb.src.path}:${t.pos.line}` }));
 
-  let lock: RunLock | undefined;
+  let lock: HeldLock | undefined;
   let journal: Journal | undefined;
+  const uploads = new SharedUploads(backend, runId);
   if (req.mode === 'run') {
-    lock = RunLock.acquire(stateDir, { runId, playbook: meta.playbook, env: meta.env }, req.breakLock);
+    lock = await backend.lock({ runId, playbook: meta.playbook, env: meta.inputs?.env?.path ?? meta.env }, { breakLock: req.breakLock, notice });
     journal = new Journal(
       stateDir,
       {
@@ -168,13 +272,16 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
         playbookName: meta.playbookName,
         env: meta.env,
         varsFiles: meta.varsFiles,
-        vars: meta.vars,
+        vars: storableVarArgs(vars, loaded.inputs.secrets),
+        host: hostname(),
+        inputs: meta.inputs,
         started,
         status: 'running',
         pid: process.pid,
         resumes: (prior?.resumes ?? 0) + (resume ? 1 : 0),
       },
       loaded.redactor,
+      uploads.changed,
     );
   }
   if (req.mode !== 'dry-run' && Object.keys(loaded.targets.clusters ?? {}).length) await loadKubeLibrary();
@@ -186,7 +293,11 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
     await reporter.close?.();
     closeServices(svc);
     journal?.finish(result === undefined ? 'failed' : result.interrupted ? 'interrupted' : result.failed ? 'failed' : 'completed');
-    lock?.release();
+    try {
+      if (journal) await uploads.flush();
+    } finally {
+      await lock?.release();
+    }
   }
   return { runId, counts: result.counts, failed: result.failed, changesPending: result.changesPending, interrupted: result.interrupted, resumedFrom: resume?.runId };
 }

@@ -3,11 +3,12 @@
 // thing everywhere. What happens at a leaf is the evaluator's business: validate simulates
 // (renders and schema-checks, with registered results as declared-but-unknown outputs); the
 // other modes describe, check or apply (see execute.ts).
+import { createHash } from 'node:crypto';
 import { formatPos } from '../errors.js';
 import { flatten, type Playbook, type TaskDef } from '../load/playbook.js';
 import { positionOf } from '../load/source.js';
 import type { Scope } from '../load/vars.js';
-import { isTrue, renderDeep, renderString } from '../template/template.js';
+import { findUnknown, isTrue, renderDeep, renderString } from '../template/template.js';
 import { emptyCounts, type RunEvent, type TaskRef, type TaskStatus } from '../report/events.js';
 import { resumedKey, type Journal, type ResumeState } from '../state/journal.js';
 import { isUnknown, type Change, type Mode, type Outputs } from '../types.js';
@@ -154,6 +155,17 @@ export class Walker {
     this.emit({ type: 'task-end', task: ref, status, durationMs: Date.now() - t0, changes: [], notes: [`${kids.length} tasks${t.parallel ? ' in parallel' : ''}`] });
   }
 
+  /** the task's parameters as they render now (not for loops: they render per item) */
+  private renderedDigest(t: TaskDef): string | undefined {
+    if (t.loop !== undefined || t.params === undefined) return undefined;
+    try {
+      const p = renderDeep(t.params, this.scope.data());
+      return findUnknown(p) ? undefined : digest(p);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** a task finished in the run being resumed: restore what it registered and move on */
   private resumed(t: TaskDef, key: string, group?: string): boolean {
     const resume = this.opts.resume;
@@ -161,6 +173,11 @@ export class Walker {
     const priorKey = resumedKey(resume, key, t.name, t.type);
     const done = priorKey ? resume.done.get(priorKey) : undefined;
     if (!done || done.redacted) return false;
+    // a task edited since (its definition, or parameters that now render differently), or whose
+    // condition is now false, is not the task that finished: it is checked again, not trusted
+    if (done.def !== undefined && done.def !== taskDigest(t)) return false;
+    if (done.rendered !== undefined && done.rendered !== this.renderedDigest(t)) return false;
+    if (this.evalWhen(t)) return false;
     if (done.register) this.scope.register(done.register, { outputs: done.outputs ?? {}, ...resultFields(done.status, 0) });
     for (const [k, v] of Object.entries(done.exported ?? {})) this.scope.setVar(k, v, `task "${t.name}"`);
     const ref = this.ref(t, key, t.name, group);
@@ -250,6 +267,8 @@ export class Walker {
         redacted,
         exported,
         message: o.message,
+        def: taskDigest(t),
+        rendered: this.renderedDigest(t),
         durationMs,
         at: new Date().toISOString(),
       });
@@ -311,4 +330,11 @@ function itemLabel(item: unknown): string {
   if (typeof item === 'string') return item;
   if (typeof item === 'number' || typeof item === 'boolean' || typeof item === 'bigint') return String(item);
   return typeof item === 'undefined' ? 'undefined' : typeof item;
+}
+
+const digest = (v: unknown): string => createHash('sha256').update(JSON.stringify(v) ?? '').digest('hex').slice(0, 32);
+
+/** what defines a task in the playbook, for resume to notice it was edited */
+function taskDigest(t: TaskDef): string {
+  return digest({ type: t.type, params: t.params, when: t.when, loop: t.loop, register: t.register, ignoreErrors: t.ignoreErrors });
 }

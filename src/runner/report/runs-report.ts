@@ -1,21 +1,38 @@
-// `kfup runs`: the recorded runs, newest first, with their status.
-import { resolve } from 'node:path';
-import { listRuns, readJournal } from '../state/journal.js';
+// `kfup runs`: the recorded runs, newest first, with their status, whether each can be rolled
+// back, and any run whose metadata is corrupt (listed, never hidden).
+import { hostname } from 'node:os';
+import { basename } from 'node:path';
+import { listRunsWithCorrupt, readJournal, type RunMeta } from '../state/journal.js';
 import { processAlive } from '../state/lock.js';
+import { rollbackState } from '../engine/rollback.js';
 
-export function formatRuns(stateDir: string): string {
-  const dir = resolve(stateDir);
-  const runs = listRuns(dir);
-  if (!runs.length) return `no runs recorded in ${dir}\n`;
-  const lines = ['RUN ID                  KIND      STATUS       STARTED                   TASKS  PLAYBOOK'];
+/** a run still marked running whose process is gone was killed: it can be resumed or rolled back */
+function statusOf(r: RunMeta): string {
+  if (r.status !== 'running') return r.status;
+  if (r.host !== undefined && r.host !== hostname()) return 'running?';
+  return processAlive(r.pid) ? 'running' : 'killed';
+}
+
+function tasksOf(dir: string, r: RunMeta): string {
+  try {
+    return String(readJournal(dir, r.runId).filter((j) => j.t === 'task-end').length);
+  } catch {
+    return 'corrupt';
+  }
+}
+
+export function formatRuns(dir: string, where = dir): string {
+  const { runs, corrupt } = listRunsWithCorrupt(dir);
+  if (!runs.length && !corrupt.length) return `no runs recorded in ${where}\n`;
+  const lines = [`runs in ${where}`, 'RUN ID                  KIND      STATUS       ROLLBACK  STARTED                   TASKS  PLAYBOOK'];
   for (const r of runs) {
-    const ends = readJournal(dir, r.runId).filter((j) => j.t === 'task-end');
-    // a run still marked running whose process is gone was killed: say so, it can be resumed
-    const status = r.status === 'running' && !processAlive(r.pid) ? 'killed' : r.status;
+    const env = r.inputs?.env?.path ?? r.env;
     lines.push(
-      `${r.runId.padEnd(22)}  ${r.kind.padEnd(8)}  ${status.padEnd(11)}  ${r.started.padEnd(24)}  ${String(ends.length).padStart(5)}  ${r.playbookName}${r.env ? ` (env ${r.env})` : ''}${r.rollbackOf ? ` rollback of ${r.rollbackOf}` : ''}`,
+      `${r.runId.padEnd(22)}  ${r.kind.padEnd(8)}  ${statusOf(r).padEnd(11)}  ${rollbackState(dir, runs, r).padEnd(8)}  ${r.started.padEnd(24)}  ${tasksOf(dir, r).padStart(5)}  ${r.playbookName}${env ? ` (env ${basename(env).replace(/\.ya?ml$/, '')})` : ''}${r.rollbackOf ? ` rollback of ${r.rollbackOf}` : ''}`,
     );
   }
-  if (lines.some((l) => / killed /.test(l))) lines.push('', 'a killed run continues with: kfup run PLAYBOOK --resume RUN-ID (or --resume last)');
+  for (const c of corrupt) lines.push(`${c.runId.padEnd(22)}  ?         corrupt      -         ${c.corrupt}`);
+  if (runs.some((r) => statusOf(r) === 'killed')) lines.push('', 'a killed run continues with: kfup run PLAYBOOK --resume RUN-ID, or is undone with: kfup rollback RUN-ID PLAYBOOK');
+  if (runs.some((r) => rollbackState(dir, runs, r) === 'yes')) lines.push('ROLLBACK yes: the run changed something reversible; `kfup rollback last PLAYBOOK --env ENV` picks the newest such run');
   return lines.join('\n') + '\n';
 }

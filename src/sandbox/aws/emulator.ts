@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Scenario } from '../scenario.js';
 import type { Traffic, TransportFault } from '../traffic.js';
 import { seedAws } from './seed.js';
-import type { AwsRequest, Protocol, ServiceDef } from './service.js';
+import type { AwsRequest, Protocol, RestAnswer, ServiceDef } from './service.js';
 import { backup } from './services/backup.js';
 import { ec2 } from './services/ec2.js';
 import { efs } from './services/efs.js';
@@ -21,11 +21,12 @@ import { route53, route53ItemName } from './services/route53.js';
 import { sagemaker } from './services/sagemaker.js';
 import { secretsmanager } from './services/secretsmanager.js';
 import { sts } from './services/sts.js';
+import { s3 } from './services/s3.js';
 import { checkRequest } from './model/request-check.js';
 import { AwsState, type AwsTiming } from './state.js';
 import { AwsError, requestId, toXml, xmlEscape } from './wire.js';
 
-export const SERVICES: ServiceDef[] = [sts, backup, eks, ec2, efs, secretsmanager, iam, route53, elbv2, sagemaker, rds, fsx];
+export const SERVICES: ServiceDef[] = [sts, backup, eks, ec2, efs, secretsmanager, iam, route53, elbv2, sagemaker, rds, fsx, s3];
 const BY_SIGNING_NAME = new Map(SERVICES.map((s) => [s.signingName, s]));
 
 /** one answer the endpoint sent, as `onResponse` sees it */
@@ -97,7 +98,11 @@ function success(svc: ServiceDef, operation: string, result: unknown, rid: strin
       return { status: r.status ?? 200, headers: { 'content-type': 'application/json', 'x-amzn-requestid': rid }, body: JSON.stringify(r.body ?? {}) };
     }
     case 'restXml': {
-      const r = (result ?? {}) as { status?: number; body?: unknown; root?: string };
+      const r = (result ?? {}) as RestAnswer;
+      if (r.raw !== undefined || r.headers) {
+        return { status: r.status ?? 200, headers: { ...XML, ...(r.headers ?? {}), 'x-amzn-requestid': rid }, body: r.raw ?? '' };
+      }
+      if (r.status === 204) return { status: 204, headers: { 'x-amzn-requestid': rid }, body: '' };
       const root = r.root ?? `${operation}Response`;
       return {
         status: r.status ?? 200,

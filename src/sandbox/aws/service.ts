@@ -23,6 +23,10 @@ export interface RestAnswer {
   body?: unknown;
   /** restXml: the response's root element */
   root?: string;
+  /** a body sent as it is (S3's object payloads and flattened lists) */
+  raw?: string;
+  /** response headers the model binds output members to (ETag, Last-Modified) */
+  headers?: Record<string, string>;
 }
 
 export interface Resolved {

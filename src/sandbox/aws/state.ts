@@ -21,6 +21,7 @@
 // Record names are stored as Route 53 returns them: lower case, absolute (trailing dot), and a
 // leading "*" written as "\052".
 
+import { S3State } from './s3-state.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { ScenarioFaults } from '../traffic.js';
 import { AwsError } from './wire.js';
@@ -792,6 +793,7 @@ export class AwsState {
   readonly route53: Route53State;
   readonly elbv2 = new Elbv2State();
   readonly sagemaker: SageMakerState;
+  readonly s3 = new S3State();
 
   constructor(
     readonly accountId: string,
