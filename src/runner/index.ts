@@ -74,7 +74,7 @@ export async function load(req: LoadRequest, mode: Mode = 'dry-run', runId = new
     }
     const u = findUnknown(targets);
     if (u) throw new UserError(`targets.${u.path.join('.')} uses a value known only after apply; targets must be known before the run`);
-    await validatePlaybook(pb, scope, req.registry);
+    await validatePlaybook(pb, scope, req.registry, targets);
   } catch (e) {
     // a validation message may quote a rendered value: secrets never reach the terminal
     throw redactError(e, redactor);

@@ -4,6 +4,7 @@
 //  - check:   AWS commands other than Describe*/List*/Get* are refused, Kubernetes requests other
 //             than GET are refused, subprocesses not declared read-only are refused.
 // The SDK and client-node are imported lazily so that validate and dry-run stay fast.
+import { ownKey } from './cluster-params.js';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -83,6 +84,27 @@ type SdkClient = {
   middlewareStack: { add(mw: unknown, opts: Record<string, unknown>): void };
 };
 
+/**
+ * A network failure (a dropped connection, a refused one, a timeout) says only "socket hang up":
+ * the error is given the service and operation it happened in. The same error object is kept, so
+ * its name, code and the SDK's retry marks stay as they were.
+ */
+function nameOperation(e: unknown, service: string, op: string): unknown {
+  if (!(e instanceof Error)) return e;
+  const meta = (e as { $metadata?: { httpStatusCode?: number } }).$metadata;
+  // a service's own answer (it has an HTTP status) already names what went wrong
+  if (meta?.httpStatusCode) return e;
+  const prefix = `AWS ${service} ${op}: `;
+  if (!e.message.startsWith(prefix)) {
+    try {
+      e.message = prefix + e.message;
+    } catch {
+      return e;
+    }
+  }
+  return e;
+}
+
 function makeAws(svc: RunServices, ClientClass: new (config: AwsClientConfig) => SdkClient, region: string | undefined): SdkClient {
   const key = `${ClientClass.name}|${region ?? ''}`;
   let client = svc.awsClients.get(key) as SdkClient | undefined;
@@ -116,7 +138,9 @@ function makeAws(svc: RunServices, ClientClass: new (config: AwsClientConfig) =>
       }
       // a request in flight is let finish (a write cut off half-way leaves its outcome unknown);
       // Ctrl-C and timeouts stop the task at its next wait instead. Reads may pass abortSignal.
-      return real.send(cmd, opts);
+      return real.send(cmd, opts).catch((e: unknown) => {
+        throw nameOperation(e, ClientClass.name.replace(/\d+$/, '').replace(/Client$/, ''), op);
+      });
     },
     destroy() {
       /* shared for the run; the runner destroys clients at the end */
@@ -126,7 +150,7 @@ function makeAws(svc: RunServices, ClientClass: new (config: AwsClientConfig) =>
 }
 
 function kubeconfigPath(svc: RunServices, cluster: string): string {
-  const c = svc.targets.clusters?.[cluster];
+  const c = ownKey(svc.targets.clusters, cluster) ? svc.targets.clusters![cluster] : undefined;
   if (c?.kubeconfig) {
     const p = c.kubeconfig.replace(/^~(?=$|\/)/, homedir());
     return isAbsolute(p) ? p : resolve(svc.run.playbookDir, p);
@@ -138,7 +162,8 @@ function kubeconfigPath(svc: RunServices, cluster: string): string {
 function makeKube(svc: RunServices, cluster: string): KubeClients {
   const cached = svc.kubeClients.get(cluster);
   if (cached) return cached;
-  const target = svc.targets.clusters?.[cluster];
+  // own keys only: `constructor` or `__proto__` is never a cluster
+  const target = ownKey(svc.targets.clusters, cluster) ? svc.targets.clusters![cluster] : undefined;
   if (!target) {
     const known = Object.keys(svc.targets.clusters ?? {});
     throw new UserError(`unknown cluster "${cluster}"`, { hint: known.length ? `targets.clusters has: ${known.join(', ')}` : 'add it under targets.clusters with its kubeconfig and context' });

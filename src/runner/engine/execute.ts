@@ -2,7 +2,7 @@
 // schema, then describe (dry-run), check (check), or check and apply only what check planned
 // (run), with retries, timeouts and the journal. Rollback steps come through here too, as
 // operations on a task type's `revert` (see rollback.ts): same retries, timeouts and journal.
-import { UserError, UserErrors } from '../errors.js';
+import { UserError, UserErrors, didYouMean } from '../errors.js';
 import { describePath, type Playbook, type TaskDef } from '../load/playbook.js';
 import type { Scope } from '../load/vars.js';
 import { formatDuration } from '../load/duration.js';
@@ -14,6 +14,7 @@ import { createContext, readOnlyServices, type RunServices } from './context.js'
 import { failureOf, outcome, type Outcome } from './outcome.js';
 import { exportsVars, outputsBeforeApply } from './outputs.js';
 import { validateParams } from './params.js';
+import { checkClusterParams } from './cluster-params.js';
 import { registerSecretParams } from './secret-params.js';
 import { settleOrAbort, sleepUnlessAborted } from './settle.js';
 import { resultFields, Walker, type Evaluator, type LoopItem, type WalkResult } from './walker.js';
@@ -106,6 +107,8 @@ class Executor implements Evaluator {
     }
     const schema = this.registry.schema(t.type!);
     const { errors, value } = validateParams(this.pb, t, params, schema);
+    // a cluster name that was known only after an earlier task: checked as soon as it is known
+    if (!errors.length) errors.push(...checkClusterParams(this.pb, t, schema, value, this.svc.targets.clusters));
     if (errors.length) return failureOf(this.pb, new UserErrors(errors), t, t.type!);
     registerSecretParams(schema, value, this.svc.redactor);
     return this.operate(t, ref, taskOperation(module, value), value);
@@ -209,6 +212,31 @@ class Executor implements Evaluator {
   }
 }
 
+/** every tag the playbook's tasks carry, blocks and parallel groups included */
+function playbookTags(tasks: TaskDef[], into = new Set<string>()): Set<string> {
+  for (const t of tasks) {
+    t.tags.forEach((x) => into.add(x));
+    playbookTags([...(t.parallel ?? []), ...(t.block ?? [])], into);
+  }
+  return into;
+}
+
+/** --tags or --skip-tags naming a tag no task carries would run (or skip) nothing, silently: refused */
+function checkTags(pb: Playbook, opts: ExecuteOptions): void {
+  const known = playbookTags(pb.tasks);
+  const special = ['always', 'never'];
+  for (const [flag, list] of [['--tags', opts.tags], ['--skip-tags', opts.skipTags]] as const) {
+    for (const tag of list ?? []) {
+      if (known.has(tag) || special.includes(tag)) continue;
+      const names = [...known].sort();
+      const guess = didYouMean(tag, names);
+      throw new UserError(`${flag}: no task has the tag "${tag}"`, {
+        hint: `${guess ? guess + ' ' : ''}${names.length ? `the playbook's tags: ${names.join(', ')}` : 'no task in this playbook has tags'}`,
+      });
+    }
+  }
+}
+
 export async function execute(
   pb: Playbook,
   scope: Scope,
@@ -218,6 +246,7 @@ export async function execute(
   reporter: Reporter,
   allRefs: TaskRef[],
 ): Promise<RunResult> {
+  checkTags(pb, opts);
   const emit = (e: RunEvent) => reporter.handle(svc.redactor.redactDeep(e));
   const t0 = Date.now();
   emit({ type: 'run-start', playbook: pb.name, file: pb.src.path, mode: svc.mode, runId: svc.run.id, tasks: allRefs, resumedFrom: opts.resume?.runId });

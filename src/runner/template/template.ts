@@ -97,6 +97,19 @@ hb.registerHelper('coalesce', function (...args: unknown[]) {
   return undefined;
 });
 
+/**
+ * Own properties only: a user-given name (a variable, a helper, a path segment) never finds what
+ * every object inherits (`constructor`, `__proto__`, `toString`), so templates hand out no
+ * Object or Function. Unknown proxies answer for every name as their own.
+ */
+export const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
+const isHelperName = (name: string): boolean => hasOwn(hb.helpers, name) && !UNLISTED_HELPERS.has(name);
+// Handlebars' built-ins a playbook may not call: `log` would print its arguments (a secret
+// among them) to the console, past the redactor; `lookup` takes a computed name, past the checks
+const UNLISTED_HELPERS = new Set(['log', 'lookup', 'blockHelperMissing', 'helperMissing']);
+hb.unregisterHelper('log');
+hb.unregisterHelper('lookup');
+
 export const helperNames = (): string[] => Object.keys(hb.helpers).filter((h) => !h.startsWith('__') && !['blockHelperMissing', 'helperMissing', 'log', 'lookup', 'each', 'if', 'unless', 'with'].includes(h));
 
 const MARKER = '(known after apply)';
@@ -127,7 +140,7 @@ function resolves(data: object, parts: string[]): boolean {
   let cur: unknown = data;
   for (const part of parts) {
     if (cur === null || cur === undefined || (typeof cur !== 'object' && typeof cur !== 'function')) return false;
-    if (!(part in cur)) return false;
+    if (!hasOwn(cur, part)) return false;
     cur = (cur as Record<string, unknown>)[part];
   }
   return true;
@@ -138,7 +151,7 @@ function spellingHint(data: object, parts: string[]): string {
   let cur: unknown = data;
   let i = 0;
   for (; i < parts.length; i++) {
-    if (cur === null || cur === undefined || typeof cur !== 'object' || !(parts[i] in cur)) break;
+    if (cur === null || cur === undefined || typeof cur !== 'object' || !hasOwn(cur, parts[i])) break;
     cur = (cur as Record<string, unknown>)[parts[i]];
   }
   const known = cur && typeof cur === 'object' && !isUnknown(cur) ? Object.keys(cur) : [];
@@ -173,8 +186,8 @@ function checkVariables(source: string, data: object): void {
   const visitCall = (n: AstNode) => {
     const hasArgs = (n.params?.length ?? 0) > 0 || (n.hash?.pairs?.length ?? 0) > 0;
     const name = n.path?.original;
-    const isHelper = hasArgs || (name !== undefined && name in hb.helpers && !(name in data));
-    if (isHelper && name !== undefined && !(name in hb.helpers)) {
+    const isHelper = hasArgs || (name !== undefined && isHelperName(name) && !hasOwn(data, name));
+    if (isHelper && name !== undefined && !isHelperName(name)) {
       throw new TemplateError(`unknown template helper "${name}" in ${JSON.stringify(source)}`, `helpers: ${helperNames().join(', ')}`);
     }
     visitPath(n.path, isHelper);
@@ -238,7 +251,7 @@ export function renderString(source: string, data: object): unknown {
       captured = undefined;
       const expr = single[1].trim();
       // a bare path is captured as is; a helper call (or a lone helper name) as a sub-expression
-      const call = /\s/.test(expr) || (expr in hb.helpers && !(expr in data)) ? `(${expr})` : expr;
+      const call = /\s/.test(expr) || (isHelperName(expr) && !hasOwn(data, expr)) ? `(${expr})` : expr;
       compile(`{{__capture ${call}}}`)(data);
       const v = captured;
       captured = undefined;
