@@ -5,6 +5,7 @@ import Handlebars from 'handlebars';
 import { Unknown, isUnknown } from '../types.js';
 import { UserError, nearest } from '../errors.js';
 import { interpret, UNSUPPORTED, type AstNode } from './template-eval.js';
+import { BudgetError, budgeted, expectLength, measure, withBudget } from './budget.js';
 
 const hb = Handlebars.create();
 
@@ -46,13 +47,20 @@ const helpers: Record<string, (...args: unknown[]) => unknown> = {
   not: (a) => !truthy(a),
   join: (list, sep) => {
     if (!Array.isArray(list)) throw new TemplateError('join expects a list as its first argument');
-    return list.join(typeof sep === 'string' ? sep : ',');
+    const s = typeof sep === 'string' ? sep : ',';
+    expectLength(list.length * s.length);
+    return list.join(s);
   },
   json: (v) => JSON.stringify(v),
   lower: (s) => String(s).toLowerCase(),
   upper: (s) => String(s).toUpperCase(),
   trim: (s) => String(s).trim(),
-  replace: (s, from, to) => String(s).split(String(from)).join(String(to)),
+  replace: (s, from, to) => {
+    const parts = String(s).split(String(from));
+    const by = String(to);
+    expectLength(String(s).length + (parts.length - 1) * by.length);
+    return parts.join(by);
+  },
   split: (s, sep) => String(s).split(typeof sep === 'string' ? sep : ','),
   contains: (hay, needle) => (Array.isArray(hay) ? hay.includes(needle) : String(hay).includes(String(needle))),
   length: (v) => (Array.isArray(v) || typeof v === 'string' ? v.length : v && typeof v === 'object' ? Object.keys(v).length : 0),
@@ -109,6 +117,9 @@ const isHelperName = (name: string): boolean => hasOwn(hb.helpers, name) && !UNL
 const UNLISTED_HELPERS = new Set(['log', 'lookup', 'blockHelperMissing', 'helperMissing']);
 hb.unregisterHelper('log');
 hb.unregisterHelper('lookup');
+
+// every helper, Handlebars' own blocks (#each, #if, #with) included, runs within the render's budget
+for (const [name, fn] of Object.entries(hb.helpers)) hb.registerHelper(name, budgeted(fn as (...a: unknown[]) => unknown));
 
 export const helperNames = (): string[] => Object.keys(hb.helpers).filter((h) => !h.startsWith('__') && !['blockHelperMissing', 'helperMissing', 'log', 'lookup', 'each', 'if', 'unless', 'with'].includes(h));
 
@@ -236,12 +247,17 @@ function translate(e: unknown, source: string): TemplateError {
 /** renders one string; a string that is exactly one {{expression}} keeps the value's type */
 export function renderString(source: string, data: object): unknown {
   if (!hasTemplate(source)) return source;
+  return withBudget(() => renderBounded(source, data));
+}
+
+function renderBounded(source: string, data: object): unknown {
   const single = SINGLE.exec(source);
   try {
     checkVariables(source, data);
     try {
       const r = interpret(asts.get(source)!, data as Record<string, unknown>, hb.helpers as Record<string, (...a: unknown[]) => unknown>) as { value?: unknown; text?: string };
       if ('value' in r) return r.value;
+      measure(r.text!);
       if (r.text!.includes(MARKER)) return Object.assign(new Unknown(source), { text: r.text });
       return r.text;
     } catch (e) {
@@ -257,12 +273,13 @@ export function renderString(source: string, data: object): unknown {
       captured = undefined;
       return v;
     }
-    const out = compile(source)(data);
+    const out = measure(compile(source)(data));
     if (out.includes(MARKER)) return Object.assign(new Unknown(source), { text: out });
     return out;
   } catch (e) {
     // an error inside a variable's own template already names its place
     if (e instanceof UserError) throw e;
+    if (e instanceof BudgetError) throw new TemplateError(`template ${JSON.stringify(source.length > 80 ? source.slice(0, 77) + '...' : source)}: ${e.message}`, 'templates compute values, they do not generate data; write large content to a file and pass its path');
     throw translate(e, source);
   }
 }
