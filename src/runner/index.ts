@@ -10,6 +10,7 @@ import { resolveInputs, Scope, type ResolvedInputs, type VarInputs } from './loa
 import { renderDeep, TemplateError, findUnknown } from './template/template.js';
 import { closeServices, createServices, loadKubeLibrary } from './engine/context.js';
 import { Redactor } from './engine/redact.js';
+import { childRegistry, describeStray, strayChildren } from './engine/children.js';
 import { execute, type RunResult } from './engine/execute.js';
 import { Journal, listRuns, readMeta, resumeState, type ResumeState } from './state/journal.js';
 import { RunLock } from './state/lock.js';
@@ -158,7 +159,10 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
     run: { id: runId, started, playbookDir: pb.dir, workDir: process.cwd() },
     targets,
     redactor,
+    children: req.mode === 'dry-run' ? undefined : childRegistry(stateDir, runId),
   });
+  // programs a kfup killed with -9 left running are reported, never silently ignored
+  if (req.mode !== 'dry-run') for (const c of strayChildren(stateDir)) process.stderr.write(`kfup: warning: ${describeStray(c)}\n`);
 
   let lock: RunLock | undefined;
   let journal: Journal | undefined;

@@ -5,6 +5,7 @@
 //             than GET are refused, subprocesses not declared read-only are refused.
 // The SDK and client-node are imported lazily so that validate and dry-run stay fast.
 import { ownKey } from './cluster-params.js';
+import type { ChildRegistry } from './children.js';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -54,6 +55,8 @@ export interface RunServices {
   agents: { destroy(): void }[];
   /** the same run seen read-only (a revert's check in a run): its own guarded clients */
   readOnly?: RunServices;
+  /** where the programs the run starts are recorded while they run (see children.ts) */
+  children?: ChildRegistry;
 }
 
 /** the run's services as check mode has them: every client guarded, whatever the run's mode */
@@ -262,7 +265,27 @@ async function runExec(svc: RunServices, file: string, args: string[], opts: Exe
     killSignal: 'SIGINT',
     forceKillAfterDelay: opts.killGraceMs ?? 60_000,
     stripFinalNewline: true,
+    // its own process group: a timeout or an interrupt stops the whole tree (a grandchild that
+    // keeps stdout open would otherwise hold the task past its timeout), see killGroup below
+    detached: true,
   });
+  const forget = child.pid !== undefined ? svc.children?.add(child.pid, file) : undefined;
+  const killGroup = (sig: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      // the group has ended
+    }
+  };
+  let force: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    killGroup('SIGINT');
+    force = setTimeout(() => killGroup('SIGKILL'), opts.killGraceMs ?? 60_000);
+    force.unref();
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
   const split = (stream: 'stdout' | 'stderr') => {
     let rest = '';
     child[stream]?.on('data', (chunk: Buffer) => {
@@ -283,7 +306,16 @@ async function runExec(svc: RunServices, file: string, args: string[], opts: Exe
   };
   split('stdout');
   split('stderr');
-  const r = await child;
+  let r: Awaited<typeof child>;
+  try {
+    r = await child;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    // after an interrupt, whatever of the group is left goes with it
+    if (signal.aborted) killGroup('SIGKILL');
+    clearTimeout(force);
+    forget?.();
+  }
   if ((r as { code?: string }).code === 'ENOENT' || /ENOENT/.test(String((r as { originalMessage?: string }).originalMessage ?? ''))) {
     throw new MissingProgramError(file);
   }
