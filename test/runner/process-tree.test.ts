@@ -33,7 +33,7 @@ const spawner = defineTask<{ pidfile: string }, Record<string, never>>({
   describe: () => ['spawn'],
   async check(p, ctx) {
     await ctx.exec('sh', ['-c', `sleep 30 & echo $! > ${p.pidfile}; wait`], { readOnly: true, killGraceMs: 2000 });
-    return { changes: [] };
+    return { changes: [], outputs: {} };
   },
   apply: () => Promise.resolve({}),
 });
