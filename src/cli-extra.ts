@@ -16,13 +16,15 @@ export function registerExtraCommands(into: ((program: Command) => void)[]): voi
       .addOption(new Option('-o, --output <kind>', 'text or json').choices(['text', 'json']).default('text'))
       .option('--break-lock', 'remove a stale lock left by a run that died')
       .option('--state-dir <dir>', 'where runs are kept', '.kfup')
-      .action(async (runId: string, flags: { dryRun?: boolean; check?: boolean; diff?: boolean; yes?: boolean; output: 'text' | 'json'; stateDir: string; breakLock?: boolean }) => {
+      .option('--var <key=value>', 'a --var the run was given, again (kfup keeps only digests of their values)', (v: string, prev: string[] = []) => [...prev, v])
+      .action(async (runId: string, flags: { dryRun?: boolean; check?: boolean; diff?: boolean; yes?: boolean; output: 'text' | 'json'; stateDir: string; breakLock?: boolean; var?: string[] }) => {
         const { rollbackRun } = await import('./runner/engine/rollback.js');
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort(new Error('interrupted by Ctrl-C')));
         const { builtinTasks } = await import('./modules/index.js');
         const r = await rollbackRun({
           runId,
+          vars: flags.var,
           registry: builtinTasks,
           stateDir: flags.stateDir,
           mode: flags.dryRun ? 'dry-run' : flags.check ? 'check' : 'run',

@@ -11,6 +11,7 @@ import { renderDeep, TemplateError, findUnknown } from './template/template.js';
 import { closeServices, createServices, loadKubeLibrary } from './engine/context.js';
 import { Redactor } from './engine/redact.js';
 import { childRegistry, describeStray, strayChildren } from './engine/children.js';
+import { digestVars } from './engine/var-digests.js';
 import { execute, type RunResult } from './engine/execute.js';
 import { Journal, listRuns, readMeta, resumeState, type ResumeState } from './state/journal.js';
 import { RunLock } from './state/lock.js';
@@ -177,7 +178,8 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
         playbookName: pb.name,
         env: req.env,
         varsFiles: (req.varsFiles ?? []).map((f) => resolve(f)),
-        vars: req.vars ?? [],
+        // names and digests only: a --var value (a secret among them) is never written to disk
+        vars: digestVars(req.vars ?? []),
         started,
         status: 'running',
         pid: process.pid,

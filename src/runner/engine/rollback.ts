@@ -11,6 +11,7 @@ import { flatten, type Playbook, type TaskDef } from '../load/playbook.js';
 import { listRuns, readJournal, readMeta, resumeState, Journal, type JournalRecord, type ResumeState } from '../state/journal.js';
 import { RunLock } from '../state/lock.js';
 import { closeServices, createServices, loadKubeLibrary } from './context.js';
+import { varsFor } from './var-digests.js';
 import { execute } from './execute.js';
 import { makeReporter } from '../report/index.js';
 import type { Reporter, TaskRef, TaskStatus } from '../report/events.js';
@@ -28,6 +29,8 @@ export interface RollbackRequest {
   reporter?: Reporter;
   signal?: AbortSignal;
   breakLock?: boolean;
+  /** the run's --var arguments, given again (meta.json keeps only their digests) */
+  vars?: string[];
 }
 
 export interface RollbackOutcome {
@@ -136,7 +139,7 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
     throw new UserError(`run ${target} is still marked as running`, { hint: 'wait for it to end; if its process died, resume it with --resume or pass --break-lock' });
   }
   // targets (region, kubeconfigs) come from the same playbook and variables the run used
-  const loaded = await load({ playbook: meta.playbook, env: meta.env, varsFiles: meta.varsFiles, vars: meta.vars, registry: req.registry }, req.mode);
+  const loaded = await load({ playbook: meta.playbook, env: meta.env, varsFiles: meta.varsFiles, vars: varsFor(target, meta.vars, req.vars), registry: req.registry }, req.mode);
   const resume = req.mode === 'run' ? unfinishedRollback(stateDir, target) : undefined;
   const runId = resume?.runId ?? newRunId();
   const prior = resume ? readMeta(stateDir, resume.runId) : undefined;
