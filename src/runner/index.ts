@@ -7,7 +7,7 @@ import { flatten, loadPlaybook, type Playbook } from './load/playbook.js';
 import { positionOf } from './load/source.js';
 import { validatePlaybook } from './engine/simulate.js';
 import { resolveInputs, Scope, type ResolvedInputs, type VarInputs } from './load/vars.js';
-import { renderDeep, TemplateError, findUnknown } from './template/template.js';
+import { renderDeep, TemplateError, findUnknown, watchSecrets } from './template/template.js';
 import { closeServices, createServices, loadKubeLibrary } from './engine/context.js';
 import { Redactor } from './engine/redact.js';
 import { childRegistry, describeStray, strayChildren } from './engine/children.js';
@@ -59,6 +59,8 @@ export async function load(req: LoadRequest, mode: Mode = 'dry-run', runId = new
     };
     add(data[name]);
   }
+  // what a template helper makes of a secret ({{upper token}}, {{json token}}) is one too
+  watchSecrets(redactor);
   let targets: Targets;
   try {
     try {

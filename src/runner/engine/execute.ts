@@ -179,6 +179,8 @@ class Executor implements Evaluator {
     try {
       const plan = await settleOrAbort(op.check(checkCtx), timedOut, log);
       const notes = plan.notes ?? [];
+      // the old value of a secret being replaced is as secret as the new one
+      for (const c of plan.changes) this.svc.redactor.secretBefore(c.before, c.after);
       this.emit({ type: 'task-plan', task: ref, changes: plan.changes, notes });
       this.opts.journal?.append({ t: 'plan', key, changes: plan.changes, notes });
       if (plan.skip) return outcome('skipped', [plan.skip, ...notes], { outputs: plan.outputs });

@@ -118,8 +118,40 @@ const UNLISTED_HELPERS = new Set(['log', 'lookup', 'blockHelperMissing', 'helper
 hb.unregisterHelper('log');
 hb.unregisterHelper('lookup');
 
-// every helper, Handlebars' own blocks (#each, #if, #with) included, runs within the render's budget
-for (const [name, fn] of Object.entries(hb.helpers)) hb.registerHelper(name, budgeted(fn as (...a: unknown[]) => unknown));
+/** what the secrets of the run are: a value a helper computes from a secret becomes one too */
+export interface SecretSink {
+  touches(v: unknown): boolean;
+  add(v: unknown): void;
+}
+let secrets: SecretSink | undefined;
+/** the run's redactor, for the helpers: {{upper secret}} or {{json secret}} is redacted like the secret */
+export const watchSecrets = (sink: SecretSink | undefined): void => {
+  secrets = sink;
+};
+
+function tainting(fn: (...a: unknown[]) => unknown) {
+  return function (this: unknown, ...args: unknown[]) {
+    const r = fn.apply(this, args);
+    if (secrets && r !== undefined && r !== null && typeof r !== 'boolean' && args.slice(0, -1).some((a) => secrets!.touches(a))) {
+      const add = (v: unknown): void => {
+        if (typeof v === 'string' || typeof v === 'number') secrets!.add(v);
+        else if (Array.isArray(v)) v.forEach(add);
+        else if (v && typeof v === 'object') Object.values(v).forEach(add);
+      };
+      add(r);
+    }
+    return r;
+  };
+}
+
+// every helper, Handlebars' own blocks (#each, #if, #with) included, runs within the render's
+// budget; a helper's result computed from a secret is a secret
+// (a count or a test says nothing about the secret: `length`, `contains` and the comparisons stay plain)
+const NOT_TAINTING = new Set(['length', 'contains', 'eq', 'ne', 'gt', 'lt', 'gte', 'lte', 'and', 'or', 'not', 'bool', 'if', 'unless']);
+for (const [name, fn] of Object.entries(hb.helpers)) {
+  const h = fn as (...a: unknown[]) => unknown;
+  hb.registerHelper(name, budgeted(NOT_TAINTING.has(name) ? h : tainting(h)));
+}
 
 export const helperNames = (): string[] => Object.keys(hb.helpers).filter((h) => !h.startsWith('__') && !['blockHelperMissing', 'helperMissing', 'log', 'lookup', 'each', 'if', 'unless', 'with'].includes(h));
 
