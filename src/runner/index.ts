@@ -10,7 +10,7 @@ import { resolveInputs, Scope, type ResolvedInputs, type VarInputs } from './loa
 import { renderDeep, TemplateError, findUnknown, watchSecrets } from './template/template.js';
 import { closeServices, createServices, loadKubeLibrary } from './engine/context.js';
 import { Redactor } from './engine/redact.js';
-import { childRegistry, describeStray, strayChildren } from './engine/children.js';
+import { childRegistry, describeStray, strayChildren, sweepTempDirs } from './engine/children.js';
 import { digestVars } from './engine/var-digests.js';
 import { execute, type RunResult } from './engine/execute.js';
 import { Journal, listRuns, readMeta, resumeState, type ResumeState } from './state/journal.js';
@@ -166,6 +166,8 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
   });
   // programs a kfup killed with -9 left running are reported, never silently ignored
   if (req.mode !== 'dry-run') for (const c of strayChildren(stateDir)) process.stderr.write(`kfup: warning: ${describeStray(c)}\n`);
+  // and the temporary files (saved plans, with variable values in them) such a kfup left behind
+  if (req.mode !== 'dry-run') sweepTempDirs();
 
   let lock: RunLock | undefined;
   let journal: Journal | undefined;

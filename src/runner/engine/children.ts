@@ -6,6 +6,7 @@
 // Only the program's name is recorded, never its arguments (they may carry values).
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { tmpdir } from 'node:os';
 
 export interface ChildRecord {
   pid: number;
@@ -80,3 +81,29 @@ export function strayChildren(stateDir: string): ChildRecord[] {
 
 export const describeStray = (c: ChildRecord): string =>
   `${c.program} (pid ${c.pid}), started ${c.started} by run ${c.runId} of a kfup that is gone, is still running; stop it with \`kill -- -${c.pid}\` once it is safe, or wait for it`;
+
+/**
+ * Temporary directories a kfup killed before its cleanup left behind (kfup-<what>-<pid>-XXXXXX
+ * under the temp directory: saved Terraform plans and data directories, which hold variable
+ * values): removed by the next run once their kfup is gone. Returns what was removed.
+ */
+export function sweepTempDirs(dir = tmpdir()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const n of names) {
+    const m = /^kfup-[a-z]+-(\d+)-[A-Za-z0-9]{6}$/.exec(n);
+    if (!m || alive(Number(m[1]))) continue;
+    try {
+      rmSync(join(dir, n), { recursive: true, force: true });
+      removed.push(n);
+    } catch {
+      // another user's, or already gone
+    }
+  }
+  return removed;
+}

@@ -387,7 +387,7 @@ export function createContext(
         writeFileAtomic(abs, content, options.mode);
         return undefined;
       }
-      return replaceWithBackup(abs, content);
+      return replaceWithBackup(abs, content, options.mode);
     },
     resolvePath: (p) => (isAbsolute(p) ? p : resolve(svc.run.playbookDir, p)),
   };
