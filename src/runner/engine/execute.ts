@@ -2,6 +2,7 @@
 // schema, then describe (dry-run), check (check), or check and apply only what check planned
 // (run), with retries, timeouts and the journal. Rollback steps come through here too, as
 // operations on a task type's `revert` (see rollback.ts): same retries, timeouts and journal.
+import { setMaxListeners } from 'node:events';
 import { UserError, UserErrors, didYouMean } from '../errors.js';
 import { describePath, type Playbook, type TaskDef } from '../load/playbook.js';
 import type { Scope } from '../load/vars.js';
@@ -147,6 +148,8 @@ class Executor implements Evaluator {
 
   private async attempt(t: TaskDef, ref: TaskRef, op: Operation, persisted: Record<string, unknown>): Promise<Outcome> {
     const controller = new AbortController();
+    // the task's own requests and waits (one per concurrent request) listen to it
+    setMaxListeners(0, controller.signal);
     const onAbort = () => controller.abort(this.opts.signal.reason ?? new Error('interrupted'));
     this.opts.signal.addEventListener('abort', onAbort, { once: true });
     let timer: NodeJS.Timeout | undefined;
@@ -249,6 +252,9 @@ export async function execute(
   allRefs: TaskRef[],
 ): Promise<RunResult> {
   checkTags(pb, opts);
+  // every task in flight (a parallel group of many) listens to the run's signal: not a leak, so
+  // no MaxListenersExceededWarning in the output
+  setMaxListeners(0, opts.signal);
   const emit = (e: RunEvent) => reporter.handle(svc.redactor.redactDeep(e));
   const t0 = Date.now();
   emit({ type: 'run-start', playbook: pb.name, file: pb.src.path, mode: svc.mode, runId: svc.run.id, tasks: allRefs, resumedFrom: opts.resume?.runId });
