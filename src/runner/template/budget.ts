@@ -5,9 +5,9 @@
 // the runner reports as invalid input (exit 2) at the template's file:line:col.
 
 /** the most helper calls and block iterations one top-level render may take */
-export const MAX_STEPS = 50_000;
+export const MAX_STEPS = 20_000;
 /** the longest string (in characters) or list a template or a helper may produce */
-export const MAX_OUTPUT = 4 * 1024 * 1024;
+export const MAX_OUTPUT = 1024 * 1024;
 
 export class BudgetError extends Error {}
 
