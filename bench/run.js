@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // kfup's benchmarks against the alternatives, side by side in one process run.
 //   npm run bench                 every benchmark (builds first)
-//   node bench/run.js NAME...     only these (startup, per-task, annotate, wait, upgrade, memory)
+//   node bench/run.js NAME...     only these (startup, per-task, annotate, wait, upgrade, memory, large-playbook)
 //   node bench/run.js --reps 3    repetitions per side (default: each benchmark's own)
 // Prints a table per benchmark and writes bench/results/latest.json (earlier results of the
 // benchmarks not run this time are kept). What each compares and why it is fair: bench/README.md.
@@ -17,8 +17,9 @@ import annotate from './benchmarks/annotate.js';
 import wait from './benchmarks/wait.js';
 import upgrade from './benchmarks/upgrade.js';
 import memory from './benchmarks/memory.js';
+import largePlaybook from './benchmarks/large-playbook.js';
 
-const all = [startup, perTask, annotate, wait, upgrade, memory];
+const all = [startup, perTask, annotate, wait, upgrade, memory, largePlaybook];
 
 function parseArgs(argv) {
   const names = [];

@@ -33,3 +33,15 @@ export function formatError(err: unknown, debug: boolean): { text: string; code:
   const text = debug ? `kfup: internal error: ${e.stack ?? e.message}` : `kfup: internal error: ${e.message.split('\n')[0]}\n  hint: this is a bug in kfup; run again with --debug for the stack trace and report it`;
   return { text, code: 1 };
 }
+
+/**
+ * Errors as JSON events for --output json: one `error` event per problem (validation results
+ * included), then an `exit` event with the code, so a CI job reads them like the run's events.
+ */
+export function errorEvents(err: unknown, code: number): Record<string, unknown>[] {
+  const one = (e: UserError) => ({ type: 'error', message: e.message, where: e.pos ? formatPos(e.pos) : undefined, hint: e.hint, invalid: e.exitCode === 2 });
+  if (err instanceof UserErrors) return [...err.errors.map(one), { type: 'exit', code, problems: err.errors.length }];
+  if (err instanceof UserError) return [one(err), { type: 'exit', code }];
+  const e = err instanceof Error ? err : new Error(String(err));
+  return [{ type: 'error', message: `internal error: ${e.message.split('\n')[0]}`, internal: true }, { type: 'exit', code }];
+}

@@ -3,11 +3,17 @@
 //   with --check --detailed-exitcode: 0 no changes, 2 changes pending, 1 error (as terraform plan);
 //   130 interrupted.
 import { Command, Option } from 'commander';
-import { formatError } from './cli-errors.js';
+import { errorEvents, formatError } from './cli-errors.js';
 import { exit } from './exit.js';
 import type { Mode } from './runner/types.js';
 
 let debug = process.argv.includes('--debug');
+// under --detailed-exitcode, 2 means "changes pending": every error, invalid input included, is 1
+// (as terraform plan -detailed-exitcode)
+let detailed = process.argv.includes('--detailed-exitcode');
+// with --output json, errors (validation results included) are JSON events on stdout too
+let jsonOutput = false;
+const wantsJson = (argv: string[]): boolean => argv.some((a, i) => a === '--output=json' || a === '-ojson' || ((a === '--output' || a === '-o') && argv[i + 1] === 'json'));
 
 // The AWS SDK warns on every start under Node 20 that its releases after January 2027 will need
 // Node 22. kfup's lock file pins the SDK it was tested with, so the warning is noise in a run's
@@ -17,8 +23,17 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 async function fail(err: unknown): Promise<never> {
   const { text, code } = formatError(err, debug);
   process.stderr.write(text + '\n');
-  return exit(code);
+  if (jsonOutput) writeJsonLines(errorEvents(err, exitCode(code)));
+  return exit(exitCode(code));
 }
+
+/** the exit code, with invalid input (2) read as an error (1) under --detailed-exitcode */
+const exitCode = (code: number): number => (detailed && code === 2 ? 1 : code);
+
+function writeJsonLines(events: unknown[]): void {
+  for (const e of events) process.stdout.write(JSON.stringify(e) + '\n');
+}
+
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 const commaList = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -51,15 +66,20 @@ interface RunFlags {
   verbose?: boolean;
 }
 
+let stdoutClosed = false;
+
 function interruptible(): AbortController {
   const controller = new AbortController();
-  // `kfup run ... | head`: the reader went away. Stop the run as on Ctrl-C (the lock is released
-  // and the journal closed on the way out) instead of dying on the write error.
+  // `kfup run … | head`: once the reader is gone, the run stops as on Ctrl-C (the journal is
+  // finished, the lock released) and kfup ends quietly with 141 (128 + SIGPIPE), like a shell tool
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EPIPE') throw e;
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
       stream.write = () => true;
-      controller.abort(new Error('output closed (EPIPE)'));
+      if (!stdoutClosed) {
+        stdoutClosed = true;
+        controller.abort(new Error('the output was closed'));
+      }
     });
   }
   let count = 0;
@@ -108,8 +128,9 @@ async function runCommand(playbook: string, flags: RunFlags): Promise<number> {
     verbose: flags.verbose,
     signal: controller.signal,
   });
+  if (stdoutClosed) return 141;
   if (r.interrupted) return 130;
-  if (r.invalid) return 2;
+  if (r.invalid) return flags.detailedExitcode ? 1 : 2;
   if (r.failed) return 1;
   if (flags.detailedExitcode) return r.changesPending ? 2 : 0;
   return 0;
@@ -125,7 +146,7 @@ export function buildProgram(): Command {
   program.exitOverride((e) => {
     // commander's own usage errors are invalid input: exit 2
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
-    process.exit(2);
+    process.exit(exitCode(2));
   });
 
   varOptions(
@@ -153,13 +174,15 @@ export function buildProgram(): Command {
       await exit(await runCommand(playbook, flags));
     });
 
-  varOptions(program.command('validate').description('validate a playbook (envelope, task types, parameters, templates) without running anything').argument('<playbook>')).action(
-    async (playbook: string, flags: RunFlags) => {
+  varOptions(program.command('validate').description('validate a playbook (envelope, task types, parameters, templates) without running anything').argument('<playbook>'))
+    .addOption(new Option('-o, --output <kind>', 'text, or json for NDJSON events (problems as `error` events)').choices(['text', 'json']).default('text'))
+    .action(async (playbook: string, flags: RunFlags) => {
       const { load } = await import('./runner/index.js');
       const { pb } = await load({ playbook, env: flags.env, varsFiles: flags.varsFile, vars: flags.var, registry: await builtinRegistry() });
-      process.stdout.write(`${playbook}: valid (${pb.name}, ${countTasks(pb.tasks)} tasks)\n`);
-    },
-  );
+      const tasks = countTasks(pb.tasks);
+      if (flags.output === 'json') writeJsonLines([{ type: 'valid', playbook: pb.name, file: playbook, tasks }, { type: 'exit', code: 0 }]);
+      else process.stdout.write(`${playbook}: valid (${pb.name}, ${tasks} tasks)\n`);
+    });
 
   program
     .command('list-tasks')
@@ -229,6 +252,8 @@ function countTasks(tasks: { parallel?: unknown[] }[]): number {
 
 export async function main(argv = process.argv): Promise<void> {
   debug = argv.includes('--debug');
+  detailed = argv.includes('--detailed-exitcode');
+  jsonOutput = wantsJson(argv);
   const { registerExtraCommands } = await import('./cli-extra.js');
   registerExtraCommands(extraCommands);
   try {

@@ -3,7 +3,8 @@
 // streams to flush first.
 const flush = (stream: NodeJS.WriteStream): Promise<void> =>
   new Promise((resolve) => {
-    if (stream.writableLength === 0) return resolve();
+    // a closed pipe (`kfup … | head`) takes nothing more: nothing to wait for
+    if (stream.writableLength === 0 || stream.destroyed || stream.writableEnded) return resolve();
     stream.write('', () => resolve());
   });
 

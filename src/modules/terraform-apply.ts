@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineTask, hclValue, MissingProgramError, parseDuration, TaskError, Unknown, type Change, type TaskContext } from './kit/index.js';
+import { defineTask, hclValue, MissingProgramError, parseDuration, TaskError, Unknown, type Change, type Plan, type TaskContext } from './kit/index.js';
 import type { TerraformApplyOutputs, TerraformApplyParams } from './generated/terraform-apply.js';
 import { checkVersion, errorLines, summarize, terraformVersion, tf, type PlanJson, type TfRunner } from './terraform/cli.js';
 
@@ -71,6 +71,62 @@ function cleanup(dir: string | undefined): void {
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
+async function init(params: TerraformApplyParams, ctx: Ctx, r: TfRunner, notes: string[]): Promise<void> {
+  ctx.progress('terraform init');
+  const args = ['init', '-input=false', '-no-color'];
+  for (const [k, v] of Object.entries(params.backend_config ?? {})) args.push(`-backend-config=${k}=${v}`);
+  const lockFile = join(r.cwd, '.terraform.lock.hcl');
+  const hadLock = existsSync(lockFile);
+  // check mode must not change the dependency lock file
+  if (ctx.mode === 'check' && hadLock) args.push('-lockfile=readonly');
+  try {
+    const res = await tf(ctx, r, args, { readOnly: true, onLine: progress(ctx) });
+    if (res.exitCode !== 0) throw failed('terraform init', r.cwd, res.stdout, res.stderr);
+  } finally {
+    // where there was none, init writes one: check mode takes it away again
+    if (ctx.mode === 'check' && !hadLock && existsSync(lockFile)) {
+      rmSync(lockFile, { force: true });
+      notes.push('no .terraform.lock.hcl yet: a run records the provider versions in it');
+    }
+  }
+}
+
+/** init (when asked), plan to a private file, and the plan per resource address */
+async function plan(params: TerraformApplyParams, ctx: Ctx, r: TfRunner, notes: string[]): Promise<Plan<Outputs, Planned>> {
+  if (params.init) await init(params, ctx, r, notes);
+  // the plan file holds variable values (secrets too): a private temporary directory, removed after use
+  const planDir = mkdtempSync(join(tmpdir(), `kfup-tfplan-${process.pid}-`));
+  const planFile = join(planDir, 'tfplan');
+  let keep = false;
+  try {
+    ctx.progress('terraform plan');
+    const res = await tf(ctx, r, ['plan', '-input=false', '-no-color', '-detailed-exitcode', ...(ctx.mode === 'check' ? ['-lock=false'] : []), `-out=${planFile}`, ...varArgs(params, ctx.resolvePath)], { readOnly: true, onLine: progress(ctx) });
+    if (res.exitCode === 1 || (res.exitCode !== 0 && res.exitCode !== 2)) throw failed('terraform plan', r.cwd, res.stdout, res.stderr, 'fix the configuration or the variables; `terraform plan` in that directory shows the same');
+    const outputs: Outputs = await readOutputs(ctx, r);
+    if (res.exitCode === 0) return { changes: [], outputs, notes: [...notes, 'plan: no changes'] };
+
+    const show = await tf(ctx, r, ['show', '-json', '-no-color', planFile], { readOnly: true, quiet: true });
+    if (show.exitCode !== 0) throw failed('terraform show', r.cwd, '', show.stderr);
+    const summary = summarize(JSON.parse(show.stdout) as PlanJson);
+    const c = summary.counts;
+    notes.push(`plan: ${c.create} to create, ${c.update} to update, ${c.replace} to replace, ${c.delete} to delete${summary.outputs.length ? `, ${summary.outputs.length} output(s) to change` : ''}`);
+    const changes: Change[] = summary.resources.map((x) => ({
+      action: x.action === 'replace' ? 'update' : x.action,
+      target: x.address,
+      summary: x.action === 'replace' ? 'replace (destroy and create)' : x.action,
+    }));
+    if (!summary.resources.length && summary.outputs.length) {
+      changes.push({ action: 'update', target: `outputs of ${params.dir}`, summary: `change ${summary.outputs.join(', ')}` });
+    }
+    // what the plan changes is only known after apply
+    for (const o of summary.outputs) outputs[o] = new Unknown(`terraform output ${o}`);
+    keep = ctx.mode === 'run';
+    return { changes, outputs, notes, data: { planDir, planFile } };
+  } finally {
+    if (!keep) cleanup(planDir);
+  }
+}
+
 export default defineTask<TerraformApplyParams, Outputs, Planned>({
   name: 'terraform-apply',
   describe(p) {
@@ -100,51 +156,19 @@ export default defineTask<TerraformApplyParams, Outputs, Planned>({
     checkVersion(version, params.required_version, r.bin);
     const notes = [`Terraform ${version} in ${r.cwd}`];
 
-    if (params.init) {
-      ctx.progress('terraform init');
-      const args = ['init', '-input=false', '-no-color'];
-      for (const [k, v] of Object.entries(params.backend_config ?? {})) args.push(`-backend-config=${k}=${v}`);
-      // check mode must not change the dependency lock file; where there is none yet, init writes it
-      if (ctx.mode === 'check') {
-        if (existsSync(join(r.cwd, '.terraform.lock.hcl'))) args.push('-lockfile=readonly');
-        else notes.push('no .terraform.lock.hcl yet: init records the provider versions in it');
-      }
-      const res = await tf(ctx, r, args, { readOnly: true, onLine: progress(ctx) });
-      if (res.exitCode !== 0) throw failed('terraform init', r.cwd, res.stdout, res.stderr);
-    }
-
-    // the plan file holds variable values (secrets too): a private temporary directory, removed after use
-    const planDir = mkdtempSync(join(tmpdir(), 'kfup-tfplan-'));
-    const planFile = join(planDir, 'tfplan');
-    let keep = false;
+    // Check mode leaves the user's directory byte-identical: init works in a private temporary
+    // data directory (TF_DATA_DIR: modules.json, providers, the backend's settings) instead of
+    // .terraform, the lock file is read-only (one init creates where there was none is removed
+    // again), and plan takes no state lock (-lock=false: it writes no lock info file)
+    const checkData = ctx.mode === 'check' && params.init ? mkdtempSync(join(tmpdir(), `kfup-tfdata-${process.pid}-`)) : undefined;
+    if (checkData) r.env = { ...r.env, TF_DATA_DIR: checkData };
     try {
-      ctx.progress('terraform plan');
-      const res = await tf(ctx, r, ['plan', '-input=false', '-no-color', '-detailed-exitcode', `-out=${planFile}`, ...varArgs(params, ctx.resolvePath)], { readOnly: true, onLine: progress(ctx) });
-      if (res.exitCode === 1 || (res.exitCode !== 0 && res.exitCode !== 2)) throw failed('terraform plan', r.cwd, res.stdout, res.stderr, 'fix the configuration or the variables; `terraform plan` in that directory shows the same');
-      const outputs: Outputs = await readOutputs(ctx, r);
-      if (res.exitCode === 0) return { changes: [], outputs, notes: [...notes, 'plan: no changes'] };
-
-      const show = await tf(ctx, r, ['show', '-json', '-no-color', planFile], { readOnly: true, quiet: true });
-      if (show.exitCode !== 0) throw failed('terraform show', r.cwd, '', show.stderr);
-      const summary = summarize(JSON.parse(show.stdout) as PlanJson);
-      const c = summary.counts;
-      notes.push(`plan: ${c.create} to create, ${c.update} to update, ${c.replace} to replace, ${c.delete} to delete${summary.outputs.length ? `, ${summary.outputs.length} output(s) to change` : ''}`);
-      const changes: Change[] = summary.resources.map((x) => ({
-        action: x.action === 'replace' ? 'update' : x.action,
-        target: x.address,
-        summary: x.action === 'replace' ? 'replace (destroy and create)' : x.action,
-      }));
-      if (!summary.resources.length && summary.outputs.length) {
-        changes.push({ action: 'update', target: `outputs of ${params.dir}`, summary: `change ${summary.outputs.join(', ')}` });
-      }
-      // what the plan changes is only known after apply
-      for (const o of summary.outputs) outputs[o] = new Unknown(`terraform output ${o}`);
-      keep = ctx.mode === 'run';
-      return { changes, outputs, notes, data: { planDir, planFile } };
+      return await plan(params, ctx, r, notes);
     } finally {
-      if (!keep) cleanup(planDir);
+      cleanup(checkData);
     }
   },
+
   async apply(params, ctx, plan) {
     if (!plan.data) throw new TaskError('no saved plan from check', { code: 'noPlan' });
     const { planDir, planFile } = plan.data;

@@ -8,9 +8,11 @@ import { flatten, loadPlaybook, type Playbook } from './load/playbook.js';
 import { positionOf } from './load/source.js';
 import { validatePlaybook } from './engine/simulate.js';
 import { environmentPath, parseVarArg, resolveInputs, Scope, type ResolvedInputs, type VarInputs } from './load/vars.js';
-import { renderDeep, TemplateError, findUnknown } from './template/template.js';
+import { renderDeep, TemplateError, findUnknown, watchSecrets } from './template/template.js';
 import { closeServices, createServices, loadKubeLibrary } from './engine/context.js';
 import { Redactor } from './engine/redact.js';
+import { childRegistry, describeStray, strayChildren, sweepTempDirs } from './engine/children.js';
+import { digestVars } from './engine/var-digests.js';
 import { execute, type RunResult } from './engine/execute.js';
 import { Journal, listRuns, readMeta, resumeState, type RunMeta } from './state/journal.js';
 import { canonicalPath } from './state/location.js';
@@ -64,6 +66,8 @@ export async function load(req: LoadRequest, mode: Mode = 'dry-run', runId = new
     };
     add(data[name]);
   }
+  // what a template helper makes of a secret ({{upper token}}, {{json token}}) is one too
+  watchSecrets(redactor);
   let targets: Targets;
   try {
     try {
@@ -81,7 +85,7 @@ export async function load(req: LoadRequest, mode: Mode = 'dry-run', runId = new
     }
     const u = findUnknown(targets);
     if (u) throw new UserError(`targets.${u.path.join('.')} uses a value known only after apply; targets must be known before the run`);
-    await validatePlaybook(pb, scope, req.registry);
+    await validatePlaybook(pb, scope, req.registry, targets);
   } catch (e) {
     // a validation message may quote a rendered value: secrets never reach the terminal
     throw redactError(e, redactor);
@@ -167,17 +171,6 @@ export function envFileFor(playbookFile: string, env: string | undefined): strin
   return env ? canonicalPath(environmentPath(dirname(playbookFile), env)) : undefined;
 }
 
-/** the --var arguments that may be written to meta.json: a secret's value is never stored */
-export function storableVarArgs(vars: string[] | undefined, secrets: Set<string>): string[] {
-  return (vars ?? []).filter((a) => {
-    try {
-      return !secrets.has(parseVarArg(a)[0]);
-    } catch {
-      return false;
-    }
-  });
-}
-
 function pickResume(backend: StateBackend, req: RunRequest, playbookFile: string, envFile: string | undefined): RunMeta {
   const stateDir = backend.dir;
   let runId = req.resume!;
@@ -225,7 +218,12 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
     run: { id: runId, started, playbookDir: pb.dir, workDir: process.cwd() },
     targets,
     redactor,
+    children: req.mode === 'dry-run' ? undefined : childRegistry(stateDir, runId),
   });
+  // programs a kfup killed with -9 left running are reported, never silently ignored
+  if (req.mode !== 'dry-run') for (const c of strayChildren(stateDir)) process.stderr.write(`kfup: warning: ${describeStray(c)}\n`);
+  // and the temporary files (saved plans, with variable values in them) such a kfup left behind
+  if (req.mode !== 'dry-run') sweepTempDirs();
 
   let lock: HeldLock | undefined;
   let journal: Journal | undefined;
@@ -241,7 +239,8 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
         playbookName: pb.name,
         env: envFile,
         varsFiles: (req.varsFiles ?? []).map((f) => resolve(f)),
-        vars: storableVarArgs(req.vars, loaded.inputs.secrets),
+        // names and digests only: a --var value (a secret among them) is never written to disk
+        vars: digestVars(req.vars ?? []),
         started,
         status: 'running',
         pid: process.pid,

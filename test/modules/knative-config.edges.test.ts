@@ -75,8 +75,8 @@ describe('knative-config edges', () => {
     expect(m.message).toMatch(/config map knative-serving\/no-such-config not found on cluster green/);
     expect(m.hint).toMatch(/Knative Serving installed/);
 
-    const badCluster = await runTasks({ tasks: [task({ cluster: 'purple' })], targets: sandboxTargets(sb), mode: 'check' });
-    expect(badCluster.reporter.end('knative').message).toMatch(/unknown cluster "purple"/);
+    // an unknown cluster is invalid input, found by validation before anything runs (issue 14)
+    await expect(runTasks({ tasks: [task({ cluster: 'purple' })], targets: sandboxTargets(sb), mode: 'check' })).rejects.toThrow(/unknown cluster "purple"/);
   });
 
   it('its declared outputs are known to the tasks after it, in check as in run', async () => {

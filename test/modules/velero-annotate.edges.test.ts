@@ -78,8 +78,8 @@ describe('velero-annotate', () => {
   it('refuses namespaces together with a selector, and an unknown cluster', async () => {
     const both = await runTasks({ tasks: [task({ namespaces: ['team-000'], namespace_selector: 'a=b' })], targets: targets(), mode: 'check' });
     expectEnd(both.reporter.end('annotate'), 'failed', /namespaces or namespace_selector/);
-    const unknown = await runTasks({ tasks: [task({ cluster: 'purple' })], targets: targets(), mode: 'check' });
-    expectEnd(unknown.reporter.end('annotate'), 'failed', /unknown cluster "purple"/);
+    // an unknown cluster is invalid input, found by validation before anything runs (issue 14)
+    await expect(runTasks({ tasks: [task({ cluster: 'purple' })], targets: targets(), mode: 'check' })).rejects.toThrow(/unknown cluster "purple"/);
   });
 
   it('retries 409 conflicts and 429 throttling on the patches', async () => {

@@ -3,7 +3,8 @@
 // built CLI. Each ends with exit 0, 1 or 2 and, for invalid input, a one-line "error: ..."
 // headline: never a stack trace, an internal error or a hang. The long run is
 // test/resilience/fuzz-long.test.ts (npm run test:resilience).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,7 +35,8 @@ describe('malformed playbooks and environment files', () => {
       { numRuns: 300, seed: SEED, endOnFailure: true },
     );
     expect(counts.inProcess).toBe(300);
-  }, 20_000);
+    // template bombs run to their budget (issue 14): a few hundred ms each on a busy machine
+  }, 60_000);
 
   it('spawned CLI: 20 cases of validate and run --dry-run exit 0/1/2, no stack trace, no hang', async () => {
     // fc.sample: the same cases for a seed; run a few at a time, since each is two processes
@@ -49,7 +51,30 @@ describe('malformed playbooks and environment files', () => {
     expect(problems).toEqual([]);
     expect(counts.spawned).toBe(20);
     console.log(`fuzz (fast, seed ${SEED}): ${counts.inProcess} in-process cases, ${counts.spawned} spawned cases (x2 commands); outcomes ${JSON.stringify(counts.byCode)}`);
-  }, 30_000);
+  }, 60_000);
+
+  // files that are no text at all: each refused with exit 2 and a headline, at once (issue 14)
+  it('a FIFO, a device, a directory or a huge file as the playbook or the environment: exit 2, never a hang', async () => {
+    const kinds: [string, (p: string) => void][] = [
+      ['fifo', (p) => execFileSync('mkfifo', [p])],
+      ['/dev/zero', (p) => symlinkSync('/dev/zero', p)],
+      ['/dev/urandom', (p) => symlinkSync('/dev/urandom', p)],
+      ['directory', (p) => mkdirSync(p)],
+      ['9 MB', (p) => writeFileSync(p, `name: x\n# ${'x'.repeat(9 * 1024 * 1024)}\n`)],
+    ];
+    for (const target of ['playbook', 'env'] as const) {
+      for (const [kind, make] of kinds) {
+        const file = writeCase(join(root, `special-${target}-${kind.replace(/\W/g, '')}`), { target, ops: [] });
+        const victim = target === 'playbook' ? file : join(file, '..', 'environments', 'staging.yaml');
+        rmSync(victim);
+        make(victim);
+        const [o] = await inProcess(file);
+        expect(o.code, `${kind} as the ${target}`).toBe(2);
+        expect(problem(o), `${kind} as the ${target}`).toBeUndefined();
+        expect(o.text).toMatch(/^error: cannot read .*(not a regular file|larger than)/);
+      }
+    }
+  }, 20_000);
 
   // the bugs the fuzzer found, kept as plain regressions
   it('a huge value is quoted shortened; a --var value with an unknown YAML tag prints no Node warning', async () => {

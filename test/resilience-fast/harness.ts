@@ -8,7 +8,7 @@ import { builtinTasks } from '../../src/modules/index.js';
 import { formatError } from '../../src/cli-errors.js';
 import type { Reporter } from '../../src/runner/report/events.js';
 import { kfup, repoRoot } from '../helpers/cli.js';
-import { applyCase, type Case } from './mutations.js';
+import { applyCase, BAD_BYTES, type Case } from './mutations.js';
 
 const exampleDir = join(repoRoot, 'playbooks/examples');
 export const seed = {
@@ -16,12 +16,15 @@ export const seed = {
   env: readFileSync(join(exampleDir, 'environments/staging.yaml'), 'utf8'),
 };
 
+/** the text as UTF-8, with the bad-bytes marker written as bytes that are not UTF-8 */
+const bytes = (text: string): Buffer => Buffer.concat(text.split(BAD_BYTES).flatMap((part, i) => (i ? [Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(part)] : [Buffer.from(part)])));
+
 /** the example playbook's directory with one file mutated; returns the playbook path */
 export function writeCase(dir: string, c: Case): string {
   mkdirSync(join(dir, 'environments'), { recursive: true });
   copyFileSync(join(exampleDir, 'notice.md.hbs'), join(dir, 'notice.md.hbs'));
-  writeFileSync(join(dir, 'example.yaml'), c.target === 'playbook' ? applyCase(seed.playbook, c) : seed.playbook);
-  writeFileSync(join(dir, 'environments/staging.yaml'), c.target === 'env' ? applyCase(seed.env, c) : seed.env);
+  writeFileSync(join(dir, 'example.yaml'), bytes(c.target === 'playbook' ? applyCase(seed.playbook, c) : seed.playbook));
+  writeFileSync(join(dir, 'environments/staging.yaml'), bytes(c.target === 'env' ? applyCase(seed.env, c) : seed.env));
   return join(dir, 'example.yaml');
 }
 

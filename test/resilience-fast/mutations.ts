@@ -14,7 +14,20 @@ export type Op =
   | { op: 'deep-nest'; pick: number; depth: number; flow: boolean }
   | { op: 'huge-string'; pick: number; size: number }
   | { op: 'add-key'; pick: number; key: string; value: unknown }
-  | { op: 'alias-bomb'; width: number };
+  | { op: 'alias-bomb'; width: number }
+  | { op: 'bad-bytes'; at: number }
+  | { op: 'template-bomb'; pick: number; kind: number }
+  | { op: 'prototype-name'; pick: number; name: string };
+
+/** where the writer puts bytes that are not UTF-8 (a lone 0xC3 before "(", a lone 0xFF) */
+export const BAD_BYTES = '\u0000<bad-bytes>\u0000';
+
+/** templates that would render gigabytes or take millions of steps without kfup's budget */
+const BOMBS = [
+  "{{#each (split (replace run.id '' ',') ',')}}{{#each (split (replace @root.run.id '' ',') ',')}}{{#each (split (replace @root.run.id '' ',') ',')}}{{#each (split (replace @root.run.id '' ',') ',')}}x{{/each}}{{/each}}{{/each}}{{/each}}",
+  "{{replace (replace (replace (replace run.id '' run.id) '' run.id) '' run.id) '' run.id}}",
+  "{{join (split (replace (replace run.id '' run.id) '' ',') ',') (replace run.id '' run.id)}}",
+];
 
 export interface Case {
   /** which file of the seed is mutated */
@@ -49,6 +62,9 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('huge-string' as const), pick: fc.nat(), size: fc.constantFrom(10_000, 200_000, 2_000_000) }),
   fc.record({ op: fc.constant('add-key' as const), pick: fc.nat(), key: fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('name', 'tasks', 'vars', 'targets', 'secrets', 'id', 'register', 'parallel', 'loop', 'when', 'tags', 'retries', 'delay', 'timeout', 'assert', 'pause', 'set-vars', 'template', 'velero-backup', '__proto__', '<<')), value: oddValue }),
   fc.record({ op: fc.constant('alias-bomb' as const), width: fc.integer({ min: 2, max: 12 }) }),
+  fc.record({ op: fc.constant('bad-bytes' as const), at: fc.nat() }),
+  fc.record({ op: fc.constant('template-bomb' as const), pick: fc.nat(), kind: fc.nat() }),
+  fc.record({ op: fc.constant('prototype-name' as const), pick: fc.nat(), name: fc.constantFrom('constructor', '__proto__', 'toString', 'hasOwnProperty', 'prototype', '{{constructor}}', '{{__proto__}}', '{{run.constructor.name}}', '{{lookup run "constructor"}}', '{{log run}}') }),
 );
 
 export const caseArb: fc.Arbitrary<Case> = fc.record({
@@ -153,6 +169,14 @@ export function applyOp(text: string, op: Op): string {
       }
       return structural(text, op.pick, (doc, path) => setAt(doc, path, nested(Math.min(op.depth, 200))));
     }
+    case 'bad-bytes': {
+      const at = op.at % (text.length + 1);
+      return text.slice(0, at) + BAD_BYTES + text.slice(at);
+    }
+    case 'template-bomb':
+      return structural(text, op.pick, (doc, path) => setAt(doc, path, BOMBS[op.kind % BOMBS.length]));
+    case 'prototype-name':
+      return structural(text, op.pick, (doc, path) => setAt(doc, path, op.name));
     case 'alias-bomb': {
       // a small "billion laughs": each level repeats the previous one `width` times
       const lines = ['bomb0: &b0 [lol, lol]'];

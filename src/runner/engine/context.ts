@@ -4,6 +4,8 @@
 //  - check:   AWS commands other than Describe*/List*/Get* are refused, Kubernetes requests other
 //             than GET are refused, subprocesses not declared read-only are refused.
 // The SDK and client-node are imported lazily so that validate and dry-run stay fast.
+import { ownKey } from './cluster-params.js';
+import type { ChildRegistry } from './children.js';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -53,6 +55,8 @@ export interface RunServices {
   agents: { destroy(): void }[];
   /** the same run seen read-only (a revert's check in a run): its own guarded clients */
   readOnly?: RunServices;
+  /** where the programs the run starts are recorded while they run (see children.ts) */
+  children?: ChildRegistry;
 }
 
 /** the run's services as check mode has them: every client guarded, whatever the run's mode */
@@ -82,6 +86,27 @@ type SdkClient = {
   destroy?(): void;
   middlewareStack: { add(mw: unknown, opts: Record<string, unknown>): void };
 };
+
+/**
+ * A network failure (a dropped connection, a refused one, a timeout) says only "socket hang up":
+ * the error is given the service and operation it happened in. The same error object is kept, so
+ * its name, code and the SDK's retry marks stay as they were.
+ */
+function nameOperation(e: unknown, service: string, op: string): unknown {
+  if (!(e instanceof Error)) return e;
+  const meta = (e as { $metadata?: { httpStatusCode?: number } }).$metadata;
+  // a service's own answer (it has an HTTP status) already names what went wrong
+  if (meta?.httpStatusCode) return e;
+  const prefix = `AWS ${service} ${op}: `;
+  if (!e.message.startsWith(prefix)) {
+    try {
+      e.message = prefix + e.message;
+    } catch {
+      return e;
+    }
+  }
+  return e;
+}
 
 function makeAws(svc: RunServices, ClientClass: new (config: AwsClientConfig) => SdkClient, region: string | undefined): SdkClient {
   const key = `${ClientClass.name}|${region ?? ''}`;
@@ -120,7 +145,9 @@ function makeAws(svc: RunServices, ClientClass: new (config: AwsClientConfig) =>
     }
     // a request in flight is let finish (a write cut off half-way leaves its outcome unknown);
     // Ctrl-C and timeouts stop the task at its next wait instead. Reads may pass abortSignal.
-    return real.send(cmd, opts);
+    return real.send(cmd, opts).catch((e: unknown) => {
+      throw nameOperation(e, ClientClass.name.replace(/\d+$/, '').replace(/Client$/, ''), op);
+    });
   };
   // Object.create is typed any: what it makes is an empty instance of the client's class with two methods
   return Object.create(Object.getPrototypeOf(real) as object, {
@@ -130,7 +157,7 @@ function makeAws(svc: RunServices, ClientClass: new (config: AwsClientConfig) =>
 }
 
 function kubeconfigPath(svc: RunServices, cluster: string): string {
-  const c = svc.targets.clusters?.[cluster];
+  const c = ownKey(svc.targets.clusters, cluster) ? svc.targets.clusters![cluster] : undefined;
   if (c?.kubeconfig) {
     const p = c.kubeconfig.replace(/^~(?=$|\/)/, homedir());
     return isAbsolute(p) ? p : resolve(svc.run.playbookDir, p);
@@ -142,7 +169,8 @@ function kubeconfigPath(svc: RunServices, cluster: string): string {
 function makeKube(svc: RunServices, cluster: string): KubeClients {
   const cached = svc.kubeClients.get(cluster);
   if (cached) return cached;
-  const target = svc.targets.clusters?.[cluster];
+  // own keys only: `constructor` or `__proto__` is never a cluster
+  const target = ownKey(svc.targets.clusters, cluster) ? svc.targets.clusters![cluster] : undefined;
   if (!target) {
     const known = Object.keys(svc.targets.clusters ?? {});
     throw new UserError(`unknown cluster "${cluster}"`, { hint: known.length ? `targets.clusters has: ${known.join(', ')}` : 'add it under targets.clusters with its kubeconfig and context' });
@@ -241,7 +269,27 @@ async function runExec(svc: RunServices, file: string, args: string[], opts: Exe
     killSignal: 'SIGINT',
     forceKillAfterDelay: opts.killGraceMs ?? 60_000,
     stripFinalNewline: true,
+    // its own process group: a timeout or an interrupt stops the whole tree (a grandchild that
+    // keeps stdout open would otherwise hold the task past its timeout), see killGroup below
+    detached: true,
   });
+  const forget = child.pid !== undefined ? svc.children?.add(child.pid, file) : undefined;
+  const killGroup = (sig: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      // the group has ended
+    }
+  };
+  let force: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    killGroup('SIGINT');
+    force = setTimeout(() => killGroup('SIGKILL'), opts.killGraceMs ?? 60_000);
+    force.unref();
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
   const split = (stream: 'stdout' | 'stderr') => {
     let rest = '';
     child[stream]?.on('data', (chunk: Buffer) => {
@@ -262,7 +310,16 @@ async function runExec(svc: RunServices, file: string, args: string[], opts: Exe
   };
   split('stdout');
   split('stderr');
-  const r = await child;
+  let r: Awaited<typeof child>;
+  try {
+    r = await child;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    // after an interrupt, whatever of the group is left goes with it
+    if (signal.aborted) killGroup('SIGKILL');
+    clearTimeout(force);
+    forget?.();
+  }
   if ((r as { code?: string }).code === 'ENOENT' || /ENOENT/.test(String((r as { originalMessage?: string }).originalMessage ?? ''))) {
     throw new MissingProgramError(file);
   }
@@ -334,7 +391,7 @@ export function createContext(
         writeFileAtomic(abs, content, options.mode);
         return undefined;
       }
-      return replaceWithBackup(abs, content);
+      return replaceWithBackup(abs, content, options.mode);
     },
     resolvePath: (p) => (isAbsolute(p) ? p : resolve(svc.run.playbookDir, p)),
   };

@@ -2,7 +2,8 @@
 // schema, then describe (dry-run), check (check), or check and apply only what check planned
 // (run), with retries, timeouts and the journal. Rollback steps come through here too, as
 // operations on a task type's `revert` (see rollback.ts): same retries, timeouts and journal.
-import { UserError, UserErrors } from '../errors.js';
+import { setMaxListeners } from 'node:events';
+import { UserError, UserErrors, didYouMean } from '../errors.js';
 import { describePath, type Playbook, type TaskDef } from '../load/playbook.js';
 import type { Scope } from '../load/vars.js';
 import { formatDuration } from '../load/duration.js';
@@ -14,6 +15,7 @@ import { createContext, readOnlyServices, type RunServices } from './context.js'
 import { failureOf, outcome, type Outcome } from './outcome.js';
 import { exportsVars, outputsBeforeApply } from './outputs.js';
 import { validateParams } from './params.js';
+import { checkClusterParams } from './cluster-params.js';
 import { registerSecretParams } from './secret-params.js';
 import { settleOrAbort, sleepUnlessAborted } from './settle.js';
 import { resultFields, Walker, type Evaluator, type LoopItem, type WalkResult } from './walker.js';
@@ -106,6 +108,8 @@ class Executor implements Evaluator {
     }
     const schema = this.registry.schema(t.type!);
     const { errors, value } = validateParams(this.pb, t, params, schema);
+    // a cluster name that was known only after an earlier task: checked as soon as it is known
+    if (!errors.length) errors.push(...checkClusterParams(this.pb, t, schema, value, this.svc.targets.clusters));
     if (errors.length) return failureOf(this.pb, new UserErrors(errors), t, t.type!);
     registerSecretParams(schema, value, this.svc.redactor);
     return this.operate(t, ref, taskOperation(module, value), value);
@@ -144,6 +148,8 @@ class Executor implements Evaluator {
 
   private async attempt(t: TaskDef, ref: TaskRef, op: Operation, persisted: Record<string, unknown>): Promise<Outcome> {
     const controller = new AbortController();
+    // the task's own requests and waits (one per concurrent request) listen to it
+    setMaxListeners(0, controller.signal);
     const onAbort = () => controller.abort(this.opts.signal.reason ?? new Error('interrupted'));
     this.opts.signal.addEventListener('abort', onAbort, { once: true });
     let timer: NodeJS.Timeout | undefined;
@@ -176,6 +182,8 @@ class Executor implements Evaluator {
     try {
       const plan = await settleOrAbort(op.check(checkCtx), timedOut, log);
       const notes = plan.notes ?? [];
+      // the old value of a secret being replaced is as secret as the new one
+      for (const c of plan.changes) this.svc.redactor.secretBefore(c.before, c.after);
       this.emit({ type: 'task-plan', task: ref, changes: plan.changes, notes });
       this.opts.journal?.append({ t: 'plan', key, changes: plan.changes, notes });
       if (plan.skip) return outcome('skipped', [plan.skip, ...notes], { outputs: plan.outputs });
@@ -209,6 +217,31 @@ class Executor implements Evaluator {
   }
 }
 
+/** every tag the playbook's tasks carry, blocks and parallel groups included */
+function playbookTags(tasks: TaskDef[], into = new Set<string>()): Set<string> {
+  for (const t of tasks) {
+    t.tags.forEach((x) => into.add(x));
+    playbookTags([...(t.parallel ?? []), ...(t.block ?? [])], into);
+  }
+  return into;
+}
+
+/** --tags or --skip-tags naming a tag no task carries would run (or skip) nothing, silently: refused */
+function checkTags(pb: Playbook, opts: ExecuteOptions): void {
+  const known = playbookTags(pb.tasks);
+  const special = ['always', 'never'];
+  for (const [flag, list] of [['--tags', opts.tags], ['--skip-tags', opts.skipTags]] as const) {
+    for (const tag of list ?? []) {
+      if (known.has(tag) || special.includes(tag)) continue;
+      const names = [...known].sort();
+      const guess = didYouMean(tag, names);
+      throw new UserError(`${flag}: no task has the tag "${tag}"`, {
+        hint: `${guess ? guess + ' ' : ''}${names.length ? `the playbook's tags: ${names.join(', ')}` : 'no task in this playbook has tags'}`,
+      });
+    }
+  }
+}
+
 export async function execute(
   pb: Playbook,
   scope: Scope,
@@ -218,6 +251,10 @@ export async function execute(
   reporter: Reporter,
   allRefs: TaskRef[],
 ): Promise<RunResult> {
+  checkTags(pb, opts);
+  // every task in flight (a parallel group of many) listens to the run's signal: not a leak, so
+  // no MaxListenersExceededWarning in the output
+  setMaxListeners(0, opts.signal);
   const emit = (e: RunEvent) => reporter.handle(svc.redactor.redactDeep(e));
   const t0 = Date.now();
   emit({ type: 'run-start', playbook: pb.name, file: pb.src.path, mode: svc.mode, runId: svc.run.id, tasks: allRefs, resumedFrom: opts.resume?.runId });

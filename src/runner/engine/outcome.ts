@@ -54,6 +54,12 @@ export function failureOf(pb: Playbook, e: unknown, t: TaskDef, key: string): Ou
       { message: first.message, where: first.pos ? formatPos(first.pos) : undefined, hint: first.hint, invalid: first.exitCode === 2, retryable: false },
     );
   }
+  const param = (e as { param?: unknown } | null)?.param;
+  if (e instanceof UserError && typeof param === 'string' && param) {
+    // a task type named the parameter at fault: the playbook's input, at that parameter
+    const path: YamlPath = [...t.path, t.type ?? key, ...param.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s))];
+    return outcome('failed', [], { message: `task "${t.name}": ${t.type} parameter "${param}": ${e.message}`, where: formatPos(positionOf(pb.src, path)), hint: e.hint, invalid: true, retryable: false });
+  }
   if (e instanceof UserError) {
     return outcome('failed', [], { message: e.message, where: e.pos ? formatPos(e.pos) : undefined, hint: e.hint, retryable: retryable(e) });
   }

@@ -7,7 +7,7 @@
 import { createInterface } from 'node:readline/promises';
 import { hostname } from 'node:os';
 import { UserError } from '../errors.js';
-import { envFileFor, load, newRunId, SharedUploads, stderrNotice, storableVarArgs } from '../index.js';
+import { envFileFor, load, newRunId, SharedUploads, stderrNotice } from '../index.js';
 import { fileKey, openBackend, type HeldLock, type StateBackend } from '../state/backend.js';
 import { flatten, type Playbook, type TaskDef } from '../load/playbook.js';
 import { listRuns, readJournal, readMeta, resumeState, Journal, type JournalRecord, type ResumeState } from '../state/journal.js';
@@ -15,6 +15,7 @@ import { processAlive } from '../state/lock.js';
 import { canonicalPath } from '../state/location.js';
 import type { RunMeta } from '../state/journal.js';
 import { closeServices, createServices, loadKubeLibrary } from './context.js';
+import { digestVars, varsFor } from './var-digests.js';
 import { execute } from './execute.js';
 import { makeReporter } from '../report/index.js';
 import type { Reporter, TaskRef, TaskStatus } from '../report/events.js';
@@ -27,7 +28,7 @@ export interface RollbackRequest {
   /** the playbook (needed for "last"; its .kfup/ is the default state directory) */
   playbook?: string;
   env?: string;
-  /** values the run was given that were not stored (secrets): given again for the rollback */
+  /** --vars-file files and --var arguments the run was given, again (meta.json keeps only digests of --var values) */
   varsFiles?: string[];
   vars?: string[];
   stateDir?: string;
@@ -214,9 +215,9 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
       hint: 'wait for it to end, or stop it; if you are sure it is gone (it ran on another machine), pass --break-lock',
     });
   }
-  // targets (region, kubeconfigs) come from the same playbook and variables the run used; a
-  // secret --var was not stored, so it is given again
-  const vars = [...meta.vars, ...(req.vars ?? [])];
+  // targets (region, kubeconfigs) come from the same playbook and variables the run used; --var
+  // values were kept only as digests, so they are given again and checked against them
+  const vars = varsFor(target, meta.vars, req.vars);
   // with shared state the run may come from another machine: its paths are not this machine's,
   // so the playbook and environment given here are loaded
   const here = backend.shared && playbookFile !== undefined;
@@ -272,7 +273,7 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
         playbookName: meta.playbookName,
         env: meta.env,
         varsFiles: meta.varsFiles,
-        vars: storableVarArgs(vars, loaded.inputs.secrets),
+        vars: digestVars(vars),
         host: hostname(),
         inputs: meta.inputs,
         started,

@@ -8,10 +8,11 @@ import type { Playbook, TaskDef } from '../load/playbook.js';
 import { Scope } from '../load/vars.js';
 import type { TaskRef } from '../report/events.js';
 import { renderDeep, TemplateError, unknownTree } from '../template/template.js';
-import { isUnknown, type Outputs, type TaskRegistry } from '../types.js';
+import { isUnknown, type Outputs, type Targets, type TaskRegistry } from '../types.js';
 import { outcome, templateUserError, type Outcome } from './outcome.js';
 import { exportsVars, outputsBeforeApply } from './outputs.js';
 import { validateParams } from './params.js';
+import { checkClusterParams } from './cluster-params.js';
 import { resultFields, Walker, type Evaluator, type LoopItem } from './walker.js';
 
 class Simulator implements Evaluator {
@@ -22,6 +23,7 @@ class Simulator implements Evaluator {
     private pb: Playbook,
     private scope: Scope,
     private registry: TaskRegistry,
+    private clusters: Record<string, unknown> | undefined,
   ) {}
 
   runOnce(t: TaskDef, _ref: TaskRef, loop: LoopItem | undefined): Promise<Outcome> {
@@ -34,7 +36,9 @@ class Simulator implements Evaluator {
       else throw e;
       return Promise.resolve(outcome('failed', [], { invalid: true }));
     }
-    const { errors, value } = validateParams(this.pb, t, params, this.registry.schema(t.type!));
+    const schema = this.registry.schema(t.type!);
+    const { errors, value } = validateParams(this.pb, t, params, schema);
+    if (!errors.length) errors.push(...checkClusterParams(this.pb, t, schema, value, this.clusters));
     this.errors.push(...errors);
     // a set-vars task's known values are visible to later tasks' validation
     const outputs = exportsVars(this.registry, t.type!) && value && typeof value === 'object' && !isUnknown(value) ? (value as Outputs) : {};
@@ -56,10 +60,10 @@ class Simulator implements Evaluator {
 }
 
 /** every problem the playbook has with these variables, thrown as UserErrors; nothing is run */
-export async function validatePlaybook(pb: Playbook, scope: Scope, registry: TaskRegistry): Promise<void> {
+export async function validatePlaybook(pb: Playbook, scope: Scope, registry: TaskRegistry, targets: Targets = {}): Promise<void> {
   // a scratch scope: registered results and set-vars exports as they would be before apply
   const sim = new Scope(scope.vars, scope.builtins);
-  const ev = new Simulator(pb, sim, registry);
+  const ev = new Simulator(pb, sim, registry, targets.clusters);
   const failures: UserError[] = [];
   // a failed `when` or `loop` is an outcome the walker reports: collect those from its events
   const walker = new Walker(pb, sim, ev, { signal: new AbortController().signal, stopOnFailure: false }, (e) => {

@@ -28,6 +28,8 @@ export interface AstNode {
   inverse?: AstNode;
 }
 
+const own = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
+
 /** thrown when the fast path cannot evaluate a template; one instance, compared by identity */
 
 export const UNSUPPORTED = new Error('a template the fast path leaves to Handlebars');
@@ -53,10 +55,12 @@ export function interpret(ast: AstNode, data: Record<string, unknown>, helpers: 
       case 'PathExpression': {
         if (n.data || n.this || (n.depth ?? 0) > 0) throw UNSUPPORTED;
         const parts = n.parts ?? [];
-        if (parts.length === 1 && parts[0] in helpers && !(parts[0] in data)) return call(parts[0], [], undefined);
+        if (parts.length === 1 && own(helpers, parts[0]) && !own(data, parts[0])) return call(parts[0], [], undefined);
         let cur: unknown = data;
         for (const part of parts) {
           if (cur === null || cur === undefined) return undefined;
+          // own properties only: no path reaches Object.prototype or a Function
+          if (typeof cur !== 'object' || !own(cur, part)) return undefined;
           cur = (cur as Record<string, unknown>)[part];
         }
         return cur;
@@ -68,7 +72,7 @@ export function interpret(ast: AstNode, data: Record<string, unknown>, helpers: 
     }
   };
   const call = (name: string, params: AstNode[], hash: AstNode['hash']): unknown => {
-    const helper = helpers[name] as ((...a: unknown[]) => unknown) | undefined;
+    const helper = (own(helpers, name) ? helpers[name] : undefined) as ((...a: unknown[]) => unknown) | undefined;
     if (!helper) throw UNSUPPORTED;
     const hashValues: Record<string, unknown> = {};
     for (const pair of hash?.pairs ?? []) hashValues[pair.key] = evalExpr(pair.value);

@@ -5,6 +5,7 @@ import Handlebars from 'handlebars';
 import { Unknown, isUnknown } from '../types.js';
 import { UserError, nearest } from '../errors.js';
 import { interpret, UNSUPPORTED, type AstNode } from './template-eval.js';
+import { BudgetError, budgeted, expectLength, measure, withBudget } from './budget.js';
 
 const hb = Handlebars.create();
 
@@ -46,13 +47,20 @@ const helpers: Record<string, (...args: unknown[]) => unknown> = {
   not: (a) => !truthy(a),
   join: (list, sep) => {
     if (!Array.isArray(list)) throw new TemplateError('join expects a list as its first argument');
-    return list.join(typeof sep === 'string' ? sep : ',');
+    const s = typeof sep === 'string' ? sep : ',';
+    expectLength(list.length * s.length);
+    return list.join(s);
   },
   json: (v) => JSON.stringify(v),
   lower: (s) => String(s).toLowerCase(),
   upper: (s) => String(s).toUpperCase(),
   trim: (s) => String(s).trim(),
-  replace: (s, from, to) => String(s).split(String(from)).join(String(to)),
+  replace: (s, from, to) => {
+    const parts = String(s).split(String(from));
+    const by = String(to);
+    expectLength(String(s).length + (parts.length - 1) * by.length);
+    return parts.join(by);
+  },
   split: (s, sep) => String(s).split(typeof sep === 'string' ? sep : ','),
   contains: (hay, needle) => (Array.isArray(hay) ? hay.includes(needle) : String(hay).includes(String(needle))),
   length: (v) => (Array.isArray(v) || typeof v === 'string' ? v.length : v && typeof v === 'object' ? Object.keys(v).length : 0),
@@ -97,6 +105,54 @@ hb.registerHelper('coalesce', function (...args: unknown[]) {
   return undefined;
 });
 
+/**
+ * Own properties only: a user-given name (a variable, a helper, a path segment) never finds what
+ * every object inherits (`constructor`, `__proto__`, `toString`), so templates hand out no
+ * Object or Function. Unknown proxies answer for every name as their own.
+ */
+export const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
+const isHelperName = (name: string): boolean => hasOwn(hb.helpers, name) && !UNLISTED_HELPERS.has(name);
+// Handlebars' built-ins a playbook may not call: `log` would print its arguments (a secret
+// among them) to the console, past the redactor; `lookup` takes a computed name, past the checks
+const UNLISTED_HELPERS = new Set(['log', 'lookup', 'blockHelperMissing', 'helperMissing']);
+hb.unregisterHelper('log');
+hb.unregisterHelper('lookup');
+
+/** what the secrets of the run are: a value a helper computes from a secret becomes one too */
+export interface SecretSink {
+  touches(v: unknown): boolean;
+  add(v: unknown): void;
+}
+let secrets: SecretSink | undefined;
+/** the run's redactor, for the helpers: {{upper secret}} or {{json secret}} is redacted like the secret */
+export const watchSecrets = (sink: SecretSink | undefined): void => {
+  secrets = sink;
+};
+
+function tainting(fn: (...a: unknown[]) => unknown) {
+  return function (this: unknown, ...args: unknown[]) {
+    const r = fn.apply(this, args);
+    if (secrets && r !== undefined && r !== null && typeof r !== 'boolean' && args.slice(0, -1).some((a) => secrets!.touches(a))) {
+      const add = (v: unknown): void => {
+        if (typeof v === 'string' || typeof v === 'number') secrets!.add(v);
+        else if (Array.isArray(v)) v.forEach(add);
+        else if (v && typeof v === 'object') Object.values(v).forEach(add);
+      };
+      add(r);
+    }
+    return r;
+  };
+}
+
+// every helper, Handlebars' own blocks (#each, #if, #with) included, runs within the render's
+// budget; a helper's result computed from a secret is a secret
+// (a count or a test says nothing about the secret: `length`, `contains` and the comparisons stay plain)
+const NOT_TAINTING = new Set(['length', 'contains', 'eq', 'ne', 'gt', 'lt', 'gte', 'lte', 'and', 'or', 'not', 'bool', 'if', 'unless']);
+for (const [name, fn] of Object.entries(hb.helpers)) {
+  const h = fn as (...a: unknown[]) => unknown;
+  hb.registerHelper(name, budgeted(NOT_TAINTING.has(name) ? h : tainting(h)));
+}
+
 export const helperNames = (): string[] => Object.keys(hb.helpers).filter((h) => !h.startsWith('__') && !['blockHelperMissing', 'helperMissing', 'log', 'lookup', 'each', 'if', 'unless', 'with'].includes(h));
 
 const MARKER = '(known after apply)';
@@ -127,7 +183,7 @@ function resolves(data: object, parts: string[]): boolean {
   let cur: unknown = data;
   for (const part of parts) {
     if (cur === null || cur === undefined || (typeof cur !== 'object' && typeof cur !== 'function')) return false;
-    if (!(part in cur)) return false;
+    if (!hasOwn(cur, part)) return false;
     cur = (cur as Record<string, unknown>)[part];
   }
   return true;
@@ -138,7 +194,7 @@ function spellingHint(data: object, parts: string[]): string {
   let cur: unknown = data;
   let i = 0;
   for (; i < parts.length; i++) {
-    if (cur === null || cur === undefined || typeof cur !== 'object' || !(parts[i] in cur)) break;
+    if (cur === null || cur === undefined || typeof cur !== 'object' || !hasOwn(cur, parts[i])) break;
     cur = (cur as Record<string, unknown>)[parts[i]];
   }
   const known = cur && typeof cur === 'object' && !isUnknown(cur) ? Object.keys(cur) : [];
@@ -173,8 +229,8 @@ function checkVariables(source: string, data: object): void {
   const visitCall = (n: AstNode) => {
     const hasArgs = (n.params?.length ?? 0) > 0 || (n.hash?.pairs?.length ?? 0) > 0;
     const name = n.path?.original;
-    const isHelper = hasArgs || (name !== undefined && name in hb.helpers && !(name in data));
-    if (isHelper && name !== undefined && !(name in hb.helpers)) {
+    const isHelper = hasArgs || (name !== undefined && isHelperName(name) && !hasOwn(data, name));
+    if (isHelper && name !== undefined && !isHelperName(name)) {
       throw new TemplateError(`unknown template helper "${name}" in ${JSON.stringify(source)}`, `helpers: ${helperNames().join(', ')}`);
     }
     visitPath(n.path, isHelper);
@@ -223,12 +279,17 @@ function translate(e: unknown, source: string): TemplateError {
 /** renders one string; a string that is exactly one {{expression}} keeps the value's type */
 export function renderString(source: string, data: object): unknown {
   if (!hasTemplate(source)) return source;
+  return withBudget(() => renderBounded(source, data));
+}
+
+function renderBounded(source: string, data: object): unknown {
   const single = SINGLE.exec(source);
   try {
     checkVariables(source, data);
     try {
       const r = interpret(asts.get(source)!, data as Record<string, unknown>, hb.helpers as Record<string, (...a: unknown[]) => unknown>) as { value?: unknown; text?: string };
       if ('value' in r) return r.value;
+      measure(r.text!);
       if (r.text!.includes(MARKER)) return Object.assign(new Unknown(source), { text: r.text });
       return r.text;
     } catch (e) {
@@ -238,18 +299,19 @@ export function renderString(source: string, data: object): unknown {
       captured = undefined;
       const expr = single[1].trim();
       // a bare path is captured as is; a helper call (or a lone helper name) as a sub-expression
-      const call = /\s/.test(expr) || (expr in hb.helpers && !(expr in data)) ? `(${expr})` : expr;
+      const call = /\s/.test(expr) || (isHelperName(expr) && !hasOwn(data, expr)) ? `(${expr})` : expr;
       compile(`{{__capture ${call}}}`)(data);
       const v = captured;
       captured = undefined;
       return v;
     }
-    const out = compile(source)(data);
+    const out = measure(compile(source)(data));
     if (out.includes(MARKER)) return Object.assign(new Unknown(source), { text: out });
     return out;
   } catch (e) {
     // an error inside a variable's own template already names its place
     if (e instanceof UserError) throw e;
+    if (e instanceof BudgetError) throw new TemplateError(`template ${JSON.stringify(source.length > 80 ? source.slice(0, 77) + '...' : source)}: ${e.message}`, 'templates compute values, they do not generate data; write large content to a file and pass its path');
     throw translate(e, source);
   }
 }
