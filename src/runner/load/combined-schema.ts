@@ -3,6 +3,7 @@
 import { loadSchema } from './package-root.js';
 import type { TaskRegistry } from '../types.js';
 import { CONTROL_KEYS } from './playbook.js';
+import { acceptTemplates } from './editor-schema.js';
 
 /** a task schema's own "#/..." references, re-pointed at where it sits in the combined schema */
 function rebase(node: unknown, base: string): unknown {
@@ -20,7 +21,8 @@ export function combinedSchema(registry: TaskRegistry): Record<string, unknown> 
   const types = registry.names();
   const defs = envelope.definitions as Record<string, Record<string, unknown>>;
   for (const t of types) {
-    const s = rebase(structuredClone(registry.schema(t)), `#/definitions/task-${t}`) as Record<string, unknown>;
+    // parameters are rendered before they are checked: the editor must accept {{...}} where the type would not
+    const s = acceptTemplates(rebase(structuredClone(registry.schema(t)), `#/definitions/task-${t}`)) as Record<string, unknown>;
     delete s.$schema;
     defs[`task-${t}`] = s;
   }
