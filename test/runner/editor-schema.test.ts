@@ -80,7 +80,10 @@ function missingDescriptions(node: unknown, where: string, defs: Record<string, 
   for (const [k, v] of Object.entries((n.properties as Record<string, unknown>) ?? {})) {
     if (!described(v)) out.push(`${where}.${k}`);
   }
-  if (n.additionalProperties && typeof n.additionalProperties === 'object' && !described(n.additionalProperties)) out.push(`${where}.*`);
+  // a map's values are fields too when they have a structure of their own (tfvars-from-state.mappings.*);
+  // a map of plain strings (labels, env) is described by the map itself
+  const ap = n.additionalProperties as Record<string, unknown> | undefined;
+  if (ap && typeof ap === 'object' && ['properties', 'oneOf', 'anyOf', 'items'].some((k) => k in ap) && !described(ap)) out.push(`${where}.*`);
   for (const [k, v] of Object.entries(n)) {
     if (Array.isArray(v)) v.forEach((x, i) => missingDescriptions(x, `${where}${k === 'oneOf' || k === 'anyOf' || k === 'allOf' ? '' : `.${k}`}`, defs, out, seen));
     else if (k === 'properties' || k === 'definitions') for (const [pk, pv] of Object.entries(v as Record<string, unknown>)) missingDescriptions(pv, `${where}.${pk}`, defs, out, seen);
@@ -101,7 +104,8 @@ describe('every field has a description', () => {
   it('includes tfvars-from-state.mappings.* and the task-level retries, tags and ignore_errors', () => {
     const defs = kfupSchema.definitions as Record<string, Record<string, Record<string, { description?: string }>>>;
     for (const k of ['retries', 'tags', 'ignore_errors']) expect(defs.taskCommon.properties[k].description).toBeTruthy();
-    const mappings = defs['task-tfvars-from-state'].properties.mappings as unknown as { additionalProperties: { description?: string } };
-    expect(mappings.additionalProperties.description).toBeTruthy();
+    // the field is wrapped as "its schema, or a template": its own schema is the first branch
+    const mappings = defs['task-tfvars-from-state'].properties.mappings as unknown as { anyOf: { additionalProperties: { description?: string } }[] };
+    expect(mappings.anyOf[0].additionalProperties.description).toBeTruthy();
   });
 });
