@@ -95,7 +95,7 @@ export function taskRefs(pb: Playbook): TaskRef[] {
   const walk = (tasks: Playbook['tasks'], group?: string) => {
     for (const t of tasks) {
       const kind = t.parallel ? 'parallel' : t.block ? 'block' : undefined;
-      refs.push({ key: String(t.index), index: t.index, name: t.name, type: t.type, where: `${pb.src.path}:${t.pos.line}`, group, groupKind: kind });
+      refs.push({ key: String(t.index), index: t.index, name: t.name, type: t.type, where: `${t.pos.file}:${t.pos.line}`, group, groupKind: kind });
       const kids = t.parallel ?? t.block;
       if (kids) walk(kids, String(t.index));
     }

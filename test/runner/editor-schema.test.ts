@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { builtinTasks } from '../../src/modules/index.js';
-import { combinedSchema } from '../../src/runner/load/combined-schema.js';
+import { combinedSchema, taskFileSchema } from '../../src/runner/load/combined-schema.js';
 import { loadSchema } from '../../src/runner/load/package-root.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -31,20 +31,22 @@ function editorValidator(schema: object) {
 const kfupSchema = combinedSchema(builtinTasks);
 const playbookCheck = editorValidator(kfupSchema);
 const environmentCheck = editorValidator(loadSchema('environment.schema.json'));
+const taskFileCheck = editorValidator(taskFileSchema(builtinTasks));
 
-// every YAML file under playbooks/: a playbook has tasks; an environment file sits in environments/
+// every YAML file under playbooks/: a playbook has tasks; a task file for import: is a list; an environment file sits in environments/
 const files = yamlFiles(join(root, 'playbooks'))
   .map((f) => ({ file: relative(root, f), doc: parse(readFileSync(f, 'utf8')) as Record<string, unknown> | null }))
-  .map(({ file, doc }) => ({ file, doc, kind: doc && 'tasks' in doc ? 'playbook' : /(^|\/)environments\//.test(file) ? 'environment' : 'other' }));
+  .map(({ file, doc }) => ({ file, doc, kind: Array.isArray(doc) ? 'task file' : doc && 'tasks' in doc ? 'playbook' : /(^|\/)environments\//.test(file) ? 'environment' : 'other' }));
 
 describe('every shipped playbook and example validates against the editor schema', () => {
   it('finds the shipped playbooks and environments', () => {
     expect(files.filter((f) => f.kind === 'playbook').length).toBeGreaterThanOrEqual(2);
     expect(files.filter((f) => f.kind === 'environment').length).toBeGreaterThanOrEqual(3);
+    expect(files.filter((f) => f.kind === 'task file').length).toBeGreaterThanOrEqual(1);
   });
   for (const { file, doc, kind } of files.filter((f) => f.kind !== 'other')) {
     it(`${file} (${kind}): 0 errors`, () => {
-      const check = kind === 'playbook' ? playbookCheck : environmentCheck;
+      const check = kind === 'playbook' ? playbookCheck : kind === 'task file' ? taskFileCheck : environmentCheck;
       check(structuredClone(doc));
       expect((check.errors ?? []).map((e) => `${e.instancePath} ${e.message}`)).toEqual([]);
     });
@@ -85,7 +87,7 @@ function missingDescriptions(node: unknown, where: string, defs: Record<string, 
   const ap = n.additionalProperties as Record<string, unknown> | undefined;
   if (ap && typeof ap === 'object' && ['properties', 'oneOf', 'anyOf', 'items'].some((k) => k in ap) && !described(ap)) out.push(`${where}.*`);
   for (const [k, v] of Object.entries(n)) {
-    if (Array.isArray(v)) v.forEach((x, i) => missingDescriptions(x, `${where}${k === 'oneOf' || k === 'anyOf' || k === 'allOf' ? '' : `.${k}`}`, defs, out, seen));
+    if (Array.isArray(v)) v.forEach((x) => missingDescriptions(x, `${where}${k === 'oneOf' || k === 'anyOf' || k === 'allOf' ? '' : `.${k}`}`, defs, out, seen));
     else if (k === 'properties' || k === 'definitions') for (const [pk, pv] of Object.entries(v as Record<string, unknown>)) missingDescriptions(pv, `${where}.${pk}`, defs, out, seen);
     else if (k === 'additionalProperties') missingDescriptions(v, `${where}.*`, defs, out, seen);
     else if (k === 'items') missingDescriptions(v, `${where}[]`, defs, out, seen);

@@ -89,7 +89,7 @@ class Executor implements Evaluator {
     }
     let params: unknown;
     try {
-      params = renderDeep(t.params, this.scope.data(loop ? { item: loop.item, loop_index: loop.index } : {}));
+      params = renderDeep(t.params, this.scope.data(loop ? { item: loop.item, loop_index: loop.index } : {}, t.vars));
     } catch (e) {
       return failureOf(this.pb, e, t, t.type!);
     }
@@ -169,7 +169,7 @@ class Executor implements Evaluator {
       },
       recall: (k: string) => persisted[k],
     };
-    const where = { name: ref.name, file: this.pb.src.path, line: t.pos.line, raw: t.params };
+    const where = { name: ref.name, file: t.pos.file, line: t.pos.line, raw: t.params };
     const ctx = createContext(this.svc, where, hooks, controller.signal);
     // a revert's check reads only, under the same guard as check mode, even in a run
     const checkCtx = op.guardedCheck ? createContext(readOnlyServices(this.svc), where, hooks, controller.signal) : ctx;

@@ -27,7 +27,7 @@ class Simulator implements Evaluator {
   runOnce(t: TaskDef, _ref: TaskRef, loop: LoopItem | undefined): Promise<Outcome> {
     let params: unknown;
     try {
-      params = renderDeep(t.params, this.scope.data(loop ? { item: loop.item, loop_index: loop.index } : {}));
+      params = renderDeep(t.params, this.scope.data(loop ? { item: loop.item, loop_index: loop.index } : {}, t.vars));
     } catch (e) {
       if (e instanceof TemplateError) this.errors.push(templateUserError(this.pb, [...t.path, t.type!], e, t));
       else if (e instanceof UserError) this.errors.push(e);
@@ -77,7 +77,7 @@ function dedupe(errors: UserError[]): UserError[] {
   const seen = new Set<string>();
   return errors
     .filter((e) => {
-      const k = `${e.pos?.line}:${e.pos?.col}:${e.message}`;
+      const k = `${e.pos?.file}:${e.pos?.line}:${e.pos?.col}:${e.message}`;
       if (seen.has(k)) return false;
       seen.add(k);
       return true;

@@ -4,7 +4,7 @@
 // (renders and schema-checks, with registered results as declared-but-unknown outputs); the
 // other modes describe, check or apply (see execute.ts).
 import { formatPos } from '../errors.js';
-import { flatten, type Playbook, type TaskDef } from '../load/playbook.js';
+import { flatten, sourceOf, type Playbook, type TaskDef } from '../load/playbook.js';
 import { positionOf } from '../load/source.js';
 import type { Scope } from '../load/vars.js';
 import { isTrue, renderDeep, renderString } from '../template/template.js';
@@ -87,7 +87,7 @@ export class Walker {
 
   ref(t: TaskDef, key: string, name = t.name, group?: string): TaskRef {
     const groupKind = t.parallel ? 'parallel' : t.block ? 'block' : undefined;
-    return { key, index: t.index, name, type: t.type, where: `${this.pb.src.path}:${t.pos.line}`, group, ...(groupKind ? { groupKind } : {}) };
+    return { key, index: t.index, name, type: t.type, where: `${t.pos.file}:${t.pos.line}`, group, ...(groupKind ? { groupKind } : {}) };
   }
 
   private selected(t: TaskDef, inherited: string[]): boolean {
@@ -174,7 +174,7 @@ export class Walker {
     const key = ref.key;
     let items: unknown;
     try {
-      const data = this.scope.data();
+      const data = this.scope.data({}, t.vars);
       items = typeof t.loop === 'string' ? renderString(t.loop, data) : renderDeep(t.loop, data);
     } catch (e) {
       return this.finish(t, ref, failureOf(this.pb, e, t, 'loop'), t0);
@@ -185,7 +185,7 @@ export class Walker {
       items = [items];
     }
     if (!Array.isArray(items)) {
-      const where = formatPos(positionOf(this.pb.src, [...t.path, 'loop']));
+      const where = formatPos(positionOf(sourceOf(this.pb, t), [...t.path, 'loop']));
       return this.finish(t, ref, outcome('failed', [], { message: `task "${t.name}": loop must be a list, not ${typeof items}`, where, hint: 'write a YAML list, or a template that is exactly one {{variable}} holding a list', invalid: true }), t0);
     }
     // validate needs no more than a sample of a long list to find what is wrong with the task
@@ -214,7 +214,7 @@ export class Walker {
     if (t.when === undefined) return undefined;
     let w: unknown;
     try {
-      w = typeof t.when === 'string' ? renderString(t.when, this.scope.data()) : t.when;
+      w = typeof t.when === 'string' ? renderString(t.when, this.scope.data({}, t.vars)) : t.when;
     } catch (e) {
       return failureOf(this.pb, e, t, 'when');
     }
