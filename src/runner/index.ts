@@ -140,6 +140,12 @@ function pickResume(stateDir: string, req: RunRequest, playbookFile: string): Re
   return resumeState(stateDir, runId);
 }
 
+/** the journal of the latest earlier run of this playbook and environment, for --start-at-task */
+function lastRunOf(stateDir: string, playbookFile: string, env: string | undefined): ResumeState | undefined {
+  const last = listRuns(stateDir).find((r) => r.kind === 'run' && r.playbook === playbookFile && (r.env ?? '') === (env ?? '') && r.status !== 'running');
+  return last ? resumeState(stateDir, last.runId) : undefined;
+}
+
 export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
   const stateDir = resolve(req.stateDir ?? '.kfup');
   const playbookFile = resolve(req.playbook);
@@ -186,7 +192,8 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
   if (req.mode !== 'dry-run' && Object.keys(targets.clusters ?? {}).length) await loadKubeLibrary();
   let result: RunResult | undefined;
   try {
-    result = await execute(pb, scope, svc, req.registry, { tags: req.tags, skipTags: req.skipTags, startAt: req.startAt, journal, resume, signal }, reporter, taskRefs(pb));
+    const before = req.startAt && !resume ? lastRunOf(stateDir, playbookFile, req.env) : undefined;
+    result = await execute(pb, scope, svc, req.registry, { tags: req.tags, skipTags: req.skipTags, startAt: req.startAt, journal, resume, before, signal }, reporter, taskRefs(pb));
   } finally {
     await reporter.close?.();
     closeServices(svc);

@@ -16,7 +16,7 @@ import { exportsVars, outputsBeforeApply } from './outputs.js';
 import { validateParams } from './params.js';
 import { registerSecretParams } from './secret-params.js';
 import { settleOrAbort, sleepUnlessAborted } from './settle.js';
-import { resultFields, Walker, type Evaluator, type LoopItem, type WalkResult } from './walker.js';
+import { resultFields, startTask, Walker, type Evaluator, type LoopItem, type WalkResult } from './walker.js';
 
 export interface ExecuteOptions {
   tags?: string[];
@@ -24,6 +24,8 @@ export interface ExecuteOptions {
   startAt?: string;
   journal?: Journal;
   resume?: ResumeState;
+  /** with startAt: the last run's journal, for what the skipped tasks registered (see Walker.beforeStart) */
+  before?: ResumeState;
   /** aborted on the first Ctrl-C: the task in flight stops and nothing after it starts */
   signal: AbortSignal;
 }
@@ -95,7 +97,15 @@ class Executor implements Evaluator {
     }
     const unknown = findUnknown(params);
     if (unknown) {
-      if (this.svc.mode === 'run') return outcome('failed', [], { message: `parameter ${describePath(unknown.path)} has no value: an earlier task did not produce it` });
+      if (this.svc.mode === 'run') {
+        // the origin is the template (or the skipped task's reason): name the register it used
+        const origin = unknown.value.origin;
+        const skipped = [...this.scope.unrecovered].find(([name, why]) => origin === why || new RegExp(`\\b${name}\\b`).test(origin))?.[1];
+        return outcome('failed', [], {
+          message: `parameter ${describePath(unknown.path)} has no value: ${skipped ?? 'an earlier task did not produce it'}`,
+          hint: skipped ? 'start at that task instead, or run the playbook once without --start-at-task' : undefined,
+        });
+      }
       let describe: string[] | undefined;
       try {
         describe = this.svc.mode === 'dry-run' ? module.describe(params) : undefined;
@@ -197,6 +207,12 @@ class Executor implements Evaluator {
     }
   }
 
+  /** a task --start-at-task skipped, checked again under the read-only guard; nothing journaled or shown */
+  async recheck(t: TaskDef, ref: TaskRef): Promise<Outcome> {
+    const readOnly = new Executor(this.pb, this.scope, readOnlyServices(this.svc), this.registry, { ...this.opts, journal: undefined, resume: undefined }, () => undefined);
+    return readOnly.runOnce(t, ref, undefined);
+  }
+
   registered(t: TaskDef, o: Outcome): Record<string, unknown> {
     // a skipped task's outputs are known to be absent, not unknown
     const known = this.svc.mode === 'run' || o.status === 'skipped' || !t.type;
@@ -221,9 +237,7 @@ export async function execute(
   const emit = (e: RunEvent) => reporter.handle(svc.redactor.redactDeep(e));
   const t0 = Date.now();
   emit({ type: 'run-start', playbook: pb.name, file: pb.src.path, mode: svc.mode, runId: svc.run.id, tasks: allRefs, resumedFrom: opts.resume?.runId });
-  if (opts.startAt && !allRefs.some((r) => r.name === opts.startAt) && !pb.tasks.some((t) => t.id === opts.startAt)) {
-    throw new UserError(`--start-at-task: no task named "${opts.startAt}"`, { hint: 'see the task names with `kfup list-tasks PLAYBOOK`' });
-  }
+  if (opts.startAt) startTask(pb, opts.startAt);
   const ev = new Executor(pb, scope, svc, registry, opts, emit);
   const walker = new Walker(pb, scope, ev, { ...opts, stopOnFailure: true, redactor: svc.redactor }, emit);
   await walker.walk(pb.tasks);

@@ -3,11 +3,11 @@
 // thing everywhere. What happens at a leaf is the evaluator's business: validate simulates
 // (renders and schema-checks, with registered results as declared-but-unknown outputs); the
 // other modes describe, check or apply (see execute.ts).
-import { formatPos } from '../errors.js';
+import { UserError, didYouMean, formatPos } from '../errors.js';
 import { flatten, sourceOf, type Playbook, type TaskDef } from '../load/playbook.js';
 import { positionOf } from '../load/source.js';
 import type { Scope } from '../load/vars.js';
-import { isTrue, renderDeep, renderString } from '../template/template.js';
+import { isTrue, renderDeep, renderString, unknownTree } from '../template/template.js';
 import { emptyCounts, type RunEvent, type TaskRef, type TaskStatus } from '../report/events.js';
 import { resumedKey, type Journal, type ResumeState } from '../state/journal.js';
 import { isUnknown, type Change, type Mode, type Outputs } from '../types.js';
@@ -30,6 +30,8 @@ export interface Evaluator {
   registered(t: TaskDef, o: Outcome): Record<string, unknown>;
   /** the variables a task of an exports-vars type sets, if any */
   exports(t: TaskDef, o: Outcome): Outputs | undefined;
+  /** check a task again, read-only, for what it would register (a task --start-at-task skipped) */
+  recheck?(t: TaskDef, ref: TaskRef): Promise<Outcome>;
 }
 
 export interface WalkOptions {
@@ -38,6 +40,8 @@ export interface WalkOptions {
   startAt?: string;
   journal?: Journal;
   resume?: ResumeState;
+  /** with startAt: the last run of this playbook, whose journal holds what the skipped tasks registered */
+  before?: ResumeState;
   signal: AbortSignal;
   /** validate goes on after a failure to report every problem; a run stops at the first */
   stopOnFailure: boolean;
@@ -109,7 +113,7 @@ export class Walker {
     const kids = t.parallel ?? t.block;
     if (!this.started) {
       if (t.name === this.opts.startAt || t.id === this.opts.startAt) this.started = true;
-      else if (!kids) return;
+      else if (!kids) return this.beforeStart(t, group);
     }
     if (!this.selected(t, inheritedTags)) return;
     const key = String(t.index);
@@ -152,6 +156,35 @@ export class Walker {
     const failed = childStatuses.some((r) => r.status === 'failed');
     const status: TaskStatus = failed ? 'failed' : childStatuses.some((r) => r.status === 'changed') ? 'changed' : 'ok';
     this.emit({ type: 'task-end', task: ref, status, durationMs: Date.now() - t0, changes: [], notes: [`${kids.length} tasks${t.parallel ? ' in parallel' : ''}`] });
+  }
+
+  /**
+   * A task before the one --start-at-task names: not run, but what it registered or exported is
+   * restored for the tasks after it, from the last run's journal, or else by checking the task
+   * again read-only (an info task plans no change, so its check gives its outputs). What neither
+   * gives is left known-after-apply, so a task that needs it says which value is missing.
+   */
+  private async beforeStart(t: TaskDef, group?: string): Promise<void> {
+    const exportsVars = this.ev.exports(t, outcome('ok')) !== undefined;
+    if (!t.register && !exportsVars) return;
+    const key = String(t.index);
+    const before = this.opts.before;
+    const priorKey = before ? resumedKey(before, key, t.name, t.type) : undefined;
+    const done = priorKey ? before!.done.get(priorKey) : undefined;
+    if (done && !done.redacted) {
+      if (t.register) this.scope.register(t.register, { outputs: done.outputs ?? {}, ...resultFields(done.status, 0) });
+      for (const [k, v] of Object.entries(done.exported ?? {})) this.scope.setVar(k, v, `task "${t.name}" (run ${before!.runId})`);
+      return;
+    }
+    if (this.ev.recheck && t.loop === undefined && (this.ev.mode === 'run' || this.ev.mode === 'check')) {
+      const o = await this.ev.recheck(t, this.ref(t, key, t.name, group));
+      if (o.status === 'ok') return this.afterTask(t, o);
+    }
+    // unknown, with the reason: a task that needs it fails (run) or waits (check) saying why
+    if (!t.register) return;
+    const why = `task "${t.name}" (${formatPos(t.pos)}) was skipped by --start-at-task, and neither the last run's journal nor a read-only check gave what it registers`;
+    this.scope.register(t.register, unknownTree(why));
+    this.scope.unrecovered.set(t.register, why);
   }
 
   /** a task finished in the run being resumed: restore what it registered and move on */
@@ -295,6 +328,17 @@ export class Walker {
   get stoppedAt(): string | undefined {
     return this.stopped ? this.results.filter((r) => r.status === 'failed').pop()?.name : undefined;
   }
+}
+
+/** the task --start-at-task names (an id or a name, at any depth, imported or not), or a UserError */
+export function startTask(pb: Playbook, startAt: string): TaskDef {
+  const all = flatten(pb.tasks);
+  const found = all.find((t) => t.id === startAt) ?? all.find((t) => t.name === startAt);
+  if (found) return found;
+  const names = [...new Set(all.flatMap((t) => (t.id ? [t.id, t.name] : [t.name])))];
+  throw new UserError(`--start-at-task: no task named "${startAt}", nor with that id`, {
+    hint: didYouMean(startAt, names) ?? 'see the ids and names with `kfup list-tasks PLAYBOOK`',
+  });
 }
 
 function loopStatus(outcomes: Outcome[], mode: WalkMode): TaskStatus {

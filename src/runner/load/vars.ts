@@ -176,6 +176,8 @@ export interface Builtins {
  */
 export class Scope {
   readonly registered = new Map<string, unknown>();
+  /** register names that tasks skipped by --start-at-task left unknown, with why (for the error of a task that needs one) */
+  readonly unrecovered = new Map<string, string>();
   private exported = new Map<string, VarEntry>();
 
   constructor(
