@@ -36,6 +36,24 @@ export interface ResolvedInputs {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** how `kfup init` writes a value still to be filled in: "FILL IN: what goes here (e.g. ...)" */
+export const PLACEHOLDER = 'FILL IN: ';
+
+/** every variable whose value is still an init placeholder: one error each, saying what to put there */
+function placeholderErrors(vars: Map<string, VarEntry>): UserError[] {
+  const errors: UserError[] = [];
+  for (const [name, e] of vars) {
+    if (typeof e.value !== 'string' || !e.value.startsWith(PLACEHOLDER)) continue;
+    errors.push(
+      new UserError(`variable "${name}" (${e.source}) still has the placeholder kfup init wrote`, {
+        pos: e.src && e.path ? positionOf(e.src, e.path) : undefined,
+        hint: `replace it with ${e.value.slice(PLACEHOLDER.length)}`,
+      }),
+    );
+  }
+  return errors;
+}
+
 /** `--var key=value`: the value is read as a YAML scalar, so 3 is a number and true a boolean */
 export function parseVarArg(arg: string): [string, unknown] {
   const eq = arg.indexOf('=');
@@ -98,7 +116,8 @@ export function environmentChain(file: string): { src: SourceFile; env: Environm
   let current = resolve(file);
   let from: { src: SourceFile } | undefined;
   for (;;) {
-    const shown = relative(process.cwd(), current) || current;
+    // the selected file as it was named; the files it extends relative to the working directory
+    const shown = from ? relative(process.cwd(), current) || current : file;
     if (seen.includes(current)) {
       const chain = [...seen.slice(seen.indexOf(current)), current].map((f) => relative(process.cwd(), f) || f);
       throw new UserError(`environment files extend each other in a cycle: ${chain.join(' → ')}`, {
@@ -161,6 +180,8 @@ export function resolveInputs(pb: Playbook, inputs: VarInputs): ResolvedInputs {
     const [k, v] = parseVarArg(a);
     vars.set(k, { value: v, source: '--var' });
   }
+  const placeholders = placeholderErrors(vars);
+  if (placeholders.length) throw new UserErrors(placeholders);
   return { vars, targets, secrets, envName: inputs.env, envFile };
 }
 
