@@ -3,7 +3,7 @@
 // bug in the task type; a TaskError carries its own hint and whether trying again may help.
 import { UserError, UserErrors, formatPos } from '../errors.js';
 import { sourceOf, type Playbook, type TaskDef } from '../load/playbook.js';
-import { positionOf, type YamlPath } from '../load/source.js';
+import { positionIn, type YamlPath } from '../load/source.js';
 import { TemplateError } from '../template/template.js';
 import type { TaskStatus } from '../report/events.js';
 import type { Change, Outputs } from '../types.js';
@@ -29,7 +29,7 @@ export const outcome = (status: TaskStatus, notes: string[] = [], extra: Partial
 
 /** a template error in a task, located at the string that failed */
 export function templateUserError(pb: Playbook, base: YamlPath, e: TemplateError & { path?: YamlPath }, task: TaskDef): UserError {
-  return new UserError(`task "${task.name}": ${e.message}`, { pos: positionOf(sourceOf(pb, task), [...base, ...(e.path ?? [])]), hint: e.hint });
+  return new UserError(`task "${task.name}": ${e.message}`, { pos: positionIn(sourceOf(pb, task), [...base, ...(e.path ?? [])], e.offset), hint: e.hint });
 }
 
 /** whether an error raised by a task may go away on another attempt */

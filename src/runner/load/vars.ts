@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse as parseYamlValue } from 'yaml';
 import { UserError, UserErrors, didYouMean } from '../errors.js';
-import { loadYamlFile, positionOf, type SourceFile, type YamlPath } from './source.js';
+import { loadYamlFile, positionIn, positionOf, type SourceFile, type YamlPath } from './source.js';
 import { validateAt } from './validate.js';
 import { loadSchema } from './package-root.js';
 import { renderDeep, TemplateError } from '../template/template.js';
@@ -268,7 +268,7 @@ export class Scope {
             if (e instanceof TemplateError) {
               const sub = (e as TemplateError & { path?: YamlPath }).path ?? [];
               throw new UserError(`in variable "${name}" (${entry.source}): ${e.message}`, {
-                pos: entry.src && entry.path ? positionOf(entry.src, [...entry.path, ...sub]) : undefined,
+                pos: entry.src && entry.path ? positionIn(entry.src, [...entry.path, ...sub], e.offset) : undefined,
                 hint: e.hint,
               });
             }
