@@ -61,14 +61,17 @@ export function registerExtraCommands(into: ((program: Command) => void)[]): voi
 
     program
       .command('init')
-      .description('scaffold an environment file for the upgrade playbook, every variable documented')
+      .description('scaffold an environment file for a playbook (default: the upgrade playbook): its variables, documented, each a placeholder to replace')
       .argument('<dir>', 'where to write it (e.g. playbooks/environments)')
       .option('--name <name>', 'the environment name (the file is DIR/NAME.yaml)', 'production')
+      .option('--playbook <file>', 'the playbook the environment is for (its variables, documented by a variables.yaml beside it if there is one)')
       .option('--force', 'replace an existing file (kept as .bak)')
-      .action(async (dir: string, flags: { name: string; force?: boolean }) => {
-        const { initEnvironment } = await import('./init.js');
-        const file = initEnvironment(dir, flags.name, flags.force);
-        process.stdout.write(`wrote ${file}\nfill in the values, then: npx kfup validate playbooks/blue-green-upgrade.yaml --env ${file}\n`);
+      .action(async (dir: string, flags: { name: string; force?: boolean; playbook?: string }) => {
+        const { initEnvironment, defaultPlaybook } = await import('./init.js');
+        const registry = (await import('./modules/index.js')).builtinTasks;
+        const file = initEnvironment(dir, flags.name, flags.force, { playbook: flags.playbook, registry });
+        const path = await import('node:path');
+        process.stdout.write(`wrote ${file}\nreplace each FILL IN value, then: npx kfup validate ${flags.playbook ?? (path.relative(process.cwd(), defaultPlaybook()) || defaultPlaybook())} --env ${file}\n`);
       });
 
     const sandbox = program.command('sandbox').description('an emulated AWS account and two Kubeflow clusters on 127.0.0.1, for rehearsals');

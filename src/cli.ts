@@ -55,6 +55,7 @@ interface RunFlags {
   tags?: string[];
   skipTags?: string[];
   startAtTask?: string;
+  listTags?: boolean;
   yes?: boolean;
   output: 'text' | 'json';
   format?: 'markdown';
@@ -100,7 +101,19 @@ function interruptible(): AbortController {
 /** the built-in task types, handed to the runner (which knows none by name) */
 export const builtinRegistry = async () => (await import('./modules/index.js')).builtinTasks;
 
+/** list-tasks, and --list-tags of list-tasks and run: read the playbook, run nothing */
+async function listCommand(playbook: string, tags: boolean): Promise<string> {
+  const { loadPlaybook } = await import('./runner/load/playbook.js');
+  const { formatTaskTree, formatTags } = await import('./runner/engine/task-list.js');
+  const pb = loadPlaybook(playbook, (await builtinRegistry()).names());
+  return tags ? formatTags(pb) : formatTaskTree(pb);
+}
+
 async function runCommand(playbook: string, flags: RunFlags): Promise<number> {
+  if (flags.listTags) {
+    process.stdout.write(await listCommand(playbook, true));
+    return 0;
+  }
   if (flags.dryRun && flags.check) throw new (await import('./runner/errors.js')).UserError('--dry-run and --check are different modes; pass one of them', { hint: '--dry-run touches nothing; --check reads the live systems' });
   const mode: Mode = flags.dryRun ? 'dry-run' : flags.check ? 'check' : 'run';
   if (flags.format === 'markdown' && mode === 'run') throw new (await import('./runner/errors.js')).UserError('--format markdown writes a plan: use it with --check or --dry-run');
@@ -160,7 +173,8 @@ export function buildProgram(): Command {
     .option('--diff', 'show before and after for every change')
     .option('-t, --tags <tags>', 'only tasks with these tags (comma-separated)', commaList)
     .option('--skip-tags <tags>', 'skip tasks with these tags (comma-separated)', commaList)
-    .option('--start-at-task <name>', 'start at the task with this name or id')
+    .option('--start-at-task <name>', 'start at the task with this id or name (at any depth); earlier registered outputs come from the last run')
+    .option('--list-tags', 'list the tags the tasks use, and run nothing')
     .option('-y, --yes', 'approve every pause gate (needed without a terminal)')
     .addOption(new Option('-o, --output <kind>', 'text, or json for NDJSON events').choices(['text', 'json']).default('text'))
     .addOption(new Option('--format <kind>', 'markdown: write the plan for review (with --dry-run or --check)').choices(['markdown']))
@@ -186,16 +200,11 @@ export function buildProgram(): Command {
 
   program
     .command('list-tasks')
-    .description('list the tasks of a playbook with their types and tags')
+    .description('list the tasks of a playbook with their ids, types, tags and nesting')
     .argument('<playbook>')
-    .action(async (playbook: string) => {
-      const { loadPlaybook } = await import('./runner/load/playbook.js');
-      const { listTasks } = await import('./runner/index.js');
-      const pb = loadPlaybook(playbook, (await builtinRegistry()).names());
-      process.stdout.write(`playbook: ${pb.name}\n`);
-      for (const t of listTasks(pb)) {
-        process.stdout.write(`  ${String(t.index).padStart(3)}. ${t.name}${t.parallel ? ' (parallel block)' : ` [${t.type}]`}${t.tags.length ? `  tags: ${t.tags.join(',')}` : ''}  (line ${t.line})\n`);
-      }
+    .option('--list-tags', 'list the tags the tasks use instead')
+    .action(async (playbook: string, flags: { listTags?: boolean }) => {
+      process.stdout.write(await listCommand(playbook, flags.listTags ?? false));
     });
 
   program

@@ -14,7 +14,7 @@ import { Redactor } from './engine/redact.js';
 import { childRegistry, describeStray, strayChildren, sweepTempDirs } from './engine/children.js';
 import { digestVars } from './engine/var-digests.js';
 import { execute, type RunResult } from './engine/execute.js';
-import { Journal, listRuns, readMeta, resumeState, type RunMeta } from './state/journal.js';
+import { Journal, listRuns, readMeta, resumeState, type ResumeState, type RunMeta } from './state/journal.js';
 import { canonicalPath } from './state/location.js';
 import { fileKey, openBackend, type HeldLock, type StateBackend } from './state/backend.js';
 import { inputDifferences, runInputs } from './state/inputs.js';
@@ -106,7 +106,7 @@ export function taskRefs(pb: Playbook): TaskRef[] {
   const walk = (tasks: Playbook['tasks'], group?: string) => {
     for (const t of tasks) {
       const kind = t.parallel ? 'parallel' : t.block ? 'block' : undefined;
-      refs.push({ key: String(t.index), index: t.index, name: t.name, type: t.type, where: `${pb.src.path}:${t.pos.line}`, group, groupKind: kind });
+      refs.push({ key: String(t.index), index: t.index, name: t.name, type: t.type, where: `${t.pos.file}:${t.pos.line}`, group, groupKind: kind });
       const kids = t.parallel ?? t.block;
       if (kids) walk(kids, String(t.index));
     }
@@ -187,6 +187,12 @@ function pickResume(backend: StateBackend, req: RunRequest, playbookFile: string
   return meta;
 }
 
+/** the journal of the latest earlier run of this playbook and environment, for --start-at-task */
+function lastRunOf(stateDir: string, playbookFile: string, env: string | undefined): ResumeState | undefined {
+  const last = listRuns(stateDir).find((r) => r.kind === 'run' && r.playbook === playbookFile && (r.env ?? '') === (env ?? '') && r.status !== 'running');
+  return last ? resumeState(stateDir, last.runId) : undefined;
+}
+
 export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
   if (req.resume && req.mode !== 'run') throw new UserError('--resume continues a real run; it cannot be combined with --check or --dry-run');
   const playbookFile = canonicalPath(req.playbook);
@@ -257,7 +263,8 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
   if (req.mode !== 'dry-run' && Object.keys(targets.clusters ?? {}).length) await loadKubeLibrary();
   let result: RunResult | undefined;
   try {
-    result = await execute(pb, scope, svc, req.registry, { tags: req.tags, skipTags: req.skipTags, startAt: req.startAt, journal, resume, signal }, reporter, taskRefs(pb));
+    const before = req.startAt && !resume ? lastRunOf(stateDir, playbookFile, req.env) : undefined;
+    result = await execute(pb, scope, svc, req.registry, { tags: req.tags, skipTags: req.skipTags, startAt: req.startAt, journal, resume, before, signal }, reporter, taskRefs(pb));
   } finally {
     await reporter.close?.();
     closeServices(svc);

@@ -13,11 +13,12 @@ describe('kfup init', () => {
     expect(r.code).toBe(0);
     const file = join(dir, 'staging.yaml');
     const text = readFileSync(file, 'utf8');
-    const env = parse(text) as { vars: Record<string, unknown>; targets: { clusters: { green: { context?: string } } } };
+    const env = parse(text) as { vars: Record<string, unknown>; targets?: unknown };
     const names = variableDocs().flatMap((g) => g.vars.map((v) => v.name));
     expect(Object.keys(env.vars).sort()).toEqual([...names].sort());
     for (const g of variableDocs()) for (const v of g.vars) expect(text).toContain(`# Where to find it: ${v.where}`);
-    expect(env.targets.clusters.green.context).toBeTruthy();
+    // only variables: the playbook's targets read them (issue 16: a literal targets block overrode them)
+    expect(env.targets).toBeUndefined();
 
     const again = await kfup(['init', dir, '--name', 'staging']);
     expect(again.code).toBe(2);

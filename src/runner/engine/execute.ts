@@ -18,7 +18,7 @@ import { validateParams } from './params.js';
 import { checkClusterParams } from './cluster-params.js';
 import { registerSecretParams } from './secret-params.js';
 import { settleOrAbort, sleepUnlessAborted } from './settle.js';
-import { resultFields, Walker, type Evaluator, type LoopItem, type WalkResult } from './walker.js';
+import { resultFields, startTask, Walker, type Evaluator, type LoopItem, type WalkResult } from './walker.js';
 
 export interface ExecuteOptions {
   tags?: string[];
@@ -26,6 +26,8 @@ export interface ExecuteOptions {
   startAt?: string;
   journal?: Journal;
   resume?: ResumeState;
+  /** with startAt: the last run's journal, for what the skipped tasks registered (see Walker.beforeStart) */
+  before?: ResumeState;
   /** aborted on the first Ctrl-C: the task in flight stops and nothing after it starts */
   signal: AbortSignal;
 }
@@ -91,13 +93,21 @@ class Executor implements Evaluator {
     }
     let params: unknown;
     try {
-      params = renderDeep(t.params, this.scope.data(loop ? { item: loop.item, loop_index: loop.index } : {}));
+      params = renderDeep(t.params, this.scope.data(loop ? { item: loop.item, loop_index: loop.index } : {}, t.vars));
     } catch (e) {
       return failureOf(this.pb, e, t, t.type!);
     }
     const unknown = findUnknown(params);
     if (unknown) {
-      if (this.svc.mode === 'run') return outcome('failed', [], { message: `parameter ${describePath(unknown.path)} has no value: an earlier task did not produce it` });
+      if (this.svc.mode === 'run') {
+        // the origin is the template (or the skipped task's reason): name the register it used
+        const origin = unknown.value.origin;
+        const skipped = [...this.scope.unrecovered].find(([name, why]) => origin === why || new RegExp(`\\b${name}\\b`).test(origin))?.[1];
+        return outcome('failed', [], {
+          message: `parameter ${describePath(unknown.path)} has no value: ${skipped ?? 'an earlier task did not produce it'}`,
+          hint: skipped ? 'start at that task instead, or run the playbook once without --start-at-task' : undefined,
+        });
+      }
       let describe: string[] | undefined;
       try {
         describe = this.svc.mode === 'dry-run' ? module.describe(params) : undefined;
@@ -175,7 +185,7 @@ class Executor implements Evaluator {
       },
       recall: (k: string) => persisted[k],
     };
-    const where = { name: ref.name, file: this.pb.src.path, line: t.pos.line, raw: t.params };
+    const where = { name: ref.name, file: t.pos.file, line: t.pos.line, raw: t.params };
     const ctx = createContext(this.svc, where, hooks, controller.signal);
     // a revert's check reads only, under the same guard as check mode, even in a run
     const checkCtx = op.guardedCheck ? createContext(readOnlyServices(this.svc), where, hooks, controller.signal) : ctx;
@@ -203,6 +213,12 @@ class Executor implements Evaluator {
       this.opts.signal.removeEventListener('abort', onAbort);
       if (!controller.signal.aborted) controller.abort(new Error('task ended'));
     }
+  }
+
+  /** a task --start-at-task skipped, checked again under the read-only guard; nothing journaled or shown */
+  async recheck(t: TaskDef, ref: TaskRef): Promise<Outcome> {
+    const readOnly = new Executor(this.pb, this.scope, readOnlyServices(this.svc), this.registry, { ...this.opts, journal: undefined, resume: undefined }, () => undefined);
+    return readOnly.runOnce(t, ref, undefined);
   }
 
   registered(t: TaskDef, o: Outcome): Record<string, unknown> {
@@ -258,9 +274,7 @@ export async function execute(
   const emit = (e: RunEvent) => reporter.handle(svc.redactor.redactDeep(e));
   const t0 = Date.now();
   emit({ type: 'run-start', playbook: pb.name, file: pb.src.path, mode: svc.mode, runId: svc.run.id, tasks: allRefs, resumedFrom: opts.resume?.runId });
-  if (opts.startAt && !allRefs.some((r) => r.name === opts.startAt) && !pb.tasks.some((t) => t.id === opts.startAt)) {
-    throw new UserError(`--start-at-task: no task named "${opts.startAt}"`, { hint: 'see the task names with `kfup list-tasks PLAYBOOK`' });
-  }
+  if (opts.startAt) startTask(pb, opts.startAt);
   const ev = new Executor(pb, scope, svc, registry, opts, emit);
   const walker = new Walker(pb, scope, ev, { ...opts, stopOnFailure: true, redactor: svc.redactor }, emit);
   await walker.walk(pb.tasks);

@@ -2,8 +2,8 @@
 // template or schema problem is invalid input (exit 2) at its file:line:col; a GuardError is a
 // bug in the task type; a TaskError carries its own hint and whether trying again may help.
 import { UserError, UserErrors, formatPos } from '../errors.js';
-import type { Playbook, TaskDef } from '../load/playbook.js';
-import { positionOf, type YamlPath } from '../load/source.js';
+import { sourceOf, type Playbook, type TaskDef } from '../load/playbook.js';
+import { positionIn, positionOf, type YamlPath } from '../load/source.js';
 import { TemplateError } from '../template/template.js';
 import type { TaskStatus } from '../report/events.js';
 import type { Change, Outputs } from '../types.js';
@@ -29,7 +29,7 @@ export const outcome = (status: TaskStatus, notes: string[] = [], extra: Partial
 
 /** a template error in a task, located at the string that failed */
 export function templateUserError(pb: Playbook, base: YamlPath, e: TemplateError & { path?: YamlPath }, task: TaskDef): UserError {
-  return new UserError(`task "${task.name}": ${e.message}`, { pos: positionOf(pb.src, [...base, ...(e.path ?? [])]), hint: e.hint });
+  return new UserError(`task "${task.name}": ${e.message}`, { pos: positionIn(sourceOf(pb, task), [...base, ...(e.path ?? [])], e.offset), hint: e.hint });
 }
 
 /** whether an error raised by a task may go away on another attempt */
@@ -58,7 +58,7 @@ export function failureOf(pb: Playbook, e: unknown, t: TaskDef, key: string): Ou
   if (e instanceof UserError && typeof param === 'string' && param) {
     // a task type named the parameter at fault: the playbook's input, at that parameter
     const path: YamlPath = [...t.path, t.type ?? key, ...param.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s))];
-    return outcome('failed', [], { message: `task "${t.name}": ${t.type} parameter "${param}": ${e.message}`, where: formatPos(positionOf(pb.src, path)), hint: e.hint, invalid: true, retryable: false });
+    return outcome('failed', [], { message: `task "${t.name}": ${t.type} parameter "${param}": ${e.message}`, where: formatPos(positionOf(sourceOf(pb, t), path)), hint: e.hint, invalid: true, retryable: false });
   }
   if (e instanceof UserError) {
     return outcome('failed', [], { message: e.message, where: e.pos ? formatPos(e.pos) : undefined, hint: e.hint, retryable: retryable(e) });

@@ -2,7 +2,7 @@
 // apply) are skipped and checked again once known; ajv fills in the schema's defaults, on a copy,
 // so a task type never repeats them.
 import { UserError } from '../errors.js';
-import { describePath, type Playbook, type TaskDef } from '../load/playbook.js';
+import { describePath, sourceOf, type Playbook, type TaskDef } from '../load/playbook.js';
 import { positionOf } from '../load/source.js';
 import { compileSchema, describeErrors } from '../load/validate.js';
 import { isUnknown, type JSONSchema } from '../types.js';
@@ -13,7 +13,7 @@ export function validateParams(pb: Playbook, task: TaskDef, params: unknown, sch
   if (fn(value)) return { errors: [], value };
   const base = [...task.path, task.type!];
   const errors = describeErrors(fn.errors ?? [], params, (p) => (p.length ? `${task.type} parameter ${describePath(p).replace(/^"|"$/g, '"')}` : `the ${task.type} parameters of task "${task.name}"`)).map(
-    (i) => new UserError(i.message, { pos: positionOf(pb.src, [...base, ...i.path], i.atKey), hint: i.hint }),
+    (i) => new UserError(i.message, { pos: positionOf(sourceOf(pb, task), [...base, ...i.path], i.atKey), hint: i.hint }),
   );
   return { errors, value };
 }

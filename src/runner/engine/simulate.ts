@@ -3,7 +3,7 @@
 // (registered results have their declared outputs, unknown until their task runs) and checked
 // against the task type's schema. Tags and --start-at-task do not narrow it: all problems are
 // reported at once, each at its file:line:col.
-import { UserError, UserErrors } from '../errors.js';
+import { UserError, UserErrors, formatPos } from '../errors.js';
 import type { Playbook, TaskDef } from '../load/playbook.js';
 import { Scope } from '../load/vars.js';
 import type { TaskRef } from '../report/events.js';
@@ -29,7 +29,7 @@ class Simulator implements Evaluator {
   runOnce(t: TaskDef, _ref: TaskRef, loop: LoopItem | undefined): Promise<Outcome> {
     let params: unknown;
     try {
-      params = renderDeep(t.params, this.scope.data(loop ? { item: loop.item, loop_index: loop.index } : {}));
+      params = renderDeep(t.params, this.scope.data(loop ? { item: loop.item, loop_index: loop.index } : {}, t.vars));
     } catch (e) {
       if (e instanceof TemplateError) this.errors.push(templateUserError(this.pb, [...t.path, t.type!], e, t));
       else if (e instanceof UserError) this.errors.push(e);
@@ -70,7 +70,7 @@ export async function validatePlaybook(pb: Playbook, scope: Scope, registry: Tas
     if (e.type === 'task-end' && e.status === 'failed' && e.message) failures.push(new UserError(e.message, { hint: e.hint, pos: parseWhere(e.where) }));
   });
   await walker.walk(pb.tasks);
-  const errors = dedupe([...ev.errors, ...failures]);
+  const errors = groupMissing(dedupe([...ev.errors, ...failures]));
   if (errors.length) throw new UserErrors(errors);
 }
 
@@ -79,11 +79,39 @@ function parseWhere(where: string | undefined): UserError['pos'] {
   return m ? { file: m[1], line: Number(m[2]), col: Number(m[3]) } : undefined;
 }
 
+/**
+ * One error per missing variable, not one per task that uses it: the first use keeps its place
+ * and hint, and the message lists every task that uses the variable.
+ */
+function groupMissing(errors: UserError[]): UserError[] {
+  const UNDEFINED = /^task "(.+)": undefined variable "([^"]+)" in /;
+  const uses = new Map<string, { task: string; pos?: UserError['pos'] }[]>();
+  for (const e of errors) {
+    const m = UNDEFINED.exec(e.message);
+    if (m) uses.set(m[2], [...(uses.get(m[2]) ?? []), { task: m[1], pos: e.pos }]);
+  }
+  const out: UserError[] = [];
+  const done = new Set<string>();
+  for (const e of errors) {
+    const m = UNDEFINED.exec(e.message);
+    const all = m ? uses.get(m[2])! : [];
+    if (!m || all.length < 2) {
+      out.push(e);
+      continue;
+    }
+    if (done.has(m[2])) continue;
+    done.add(m[2]);
+    const list = all.map((u) => `"${u.task}"${u.pos ? ` (${u.pos.file === e.pos?.file ? `line ${u.pos.line}` : formatPos(u.pos)})` : ''}`);
+    out.push(new UserError(`undefined variable "${m[2]}", used by ${all.length} tasks: ${list.join(', ')}`, { pos: e.pos, hint: e.hint, exitCode: e.exitCode }));
+  }
+  return out;
+}
+
 function dedupe(errors: UserError[]): UserError[] {
   const seen = new Set<string>();
   return errors
     .filter((e) => {
-      const k = `${e.pos?.line}:${e.pos?.col}:${e.message}`;
+      const k = `${e.pos?.file}:${e.pos?.line}:${e.pos?.col}:${e.message}`;
       if (seen.has(k)) return false;
       seen.add(k);
       return true;

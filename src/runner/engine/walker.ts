@@ -4,11 +4,11 @@
 // (renders and schema-checks, with registered results as declared-but-unknown outputs); the
 // other modes describe, check or apply (see execute.ts).
 import { createHash } from 'node:crypto';
-import { formatPos } from '../errors.js';
-import { flatten, type Playbook, type TaskDef } from '../load/playbook.js';
+import { UserError, didYouMean, formatPos } from '../errors.js';
+import { flatten, sourceOf, type Playbook, type TaskDef } from '../load/playbook.js';
 import { positionOf } from '../load/source.js';
 import type { Scope } from '../load/vars.js';
-import { findUnknown, isTrue, renderDeep, renderString } from '../template/template.js';
+import { findUnknown, isTrue, renderDeep, renderString, unknownTree } from '../template/template.js';
 import { emptyCounts, type RunEvent, type TaskRef, type TaskStatus } from '../report/events.js';
 import { resumedKey, type Journal, type ResumeState } from '../state/journal.js';
 import { isUnknown, type Change, type Mode, type Outputs } from '../types.js';
@@ -31,6 +31,8 @@ export interface Evaluator {
   registered(t: TaskDef, o: Outcome): Record<string, unknown>;
   /** the variables a task of an exports-vars type sets, if any */
   exports(t: TaskDef, o: Outcome): Outputs | undefined;
+  /** check a task again, read-only, for what it would register (a task --start-at-task skipped) */
+  recheck?(t: TaskDef, ref: TaskRef): Promise<Outcome>;
 }
 
 export interface WalkOptions {
@@ -39,6 +41,8 @@ export interface WalkOptions {
   startAt?: string;
   journal?: Journal;
   resume?: ResumeState;
+  /** with startAt: the last run of this playbook, whose journal holds what the skipped tasks registered */
+  before?: ResumeState;
   signal: AbortSignal;
   /** validate goes on after a failure to report every problem; a run stops at the first */
   stopOnFailure: boolean;
@@ -88,7 +92,7 @@ export class Walker {
 
   ref(t: TaskDef, key: string, name = t.name, group?: string): TaskRef {
     const groupKind = t.parallel ? 'parallel' : t.block ? 'block' : undefined;
-    return { key, index: t.index, name, type: t.type, where: `${this.pb.src.path}:${t.pos.line}`, group, ...(groupKind ? { groupKind } : {}) };
+    return { key, index: t.index, name, type: t.type, where: `${t.pos.file}:${t.pos.line}`, group, ...(groupKind ? { groupKind } : {}) };
   }
 
   private selected(t: TaskDef, inherited: string[]): boolean {
@@ -110,7 +114,7 @@ export class Walker {
     const kids = t.parallel ?? t.block;
     if (!this.started) {
       if (t.name === this.opts.startAt || t.id === this.opts.startAt) this.started = true;
-      else if (!kids) return;
+      else if (!kids) return this.beforeStart(t, group);
     }
     if (!this.selected(t, inheritedTags)) return;
     const key = String(t.index);
@@ -166,6 +170,35 @@ export class Walker {
     }
   }
 
+  /**
+   * A task before the one --start-at-task names: not run, but what it registered or exported is
+   * restored for the tasks after it, from the last run's journal, or else by checking the task
+   * again read-only (an info task plans no change, so its check gives its outputs). What neither
+   * gives is left known-after-apply, so a task that needs it says which value is missing.
+   */
+  private async beforeStart(t: TaskDef, group?: string): Promise<void> {
+    const exportsVars = this.ev.exports(t, outcome('ok')) !== undefined;
+    if (!t.register && !exportsVars) return;
+    const key = String(t.index);
+    const before = this.opts.before;
+    const priorKey = before ? resumedKey(before, key, t.name, t.type) : undefined;
+    const done = priorKey ? before!.done.get(priorKey) : undefined;
+    if (done && !done.redacted) {
+      if (t.register) this.scope.register(t.register, { outputs: done.outputs ?? {}, ...resultFields(done.status, 0) });
+      for (const [k, v] of Object.entries(done.exported ?? {})) this.scope.setVar(k, v, `task "${t.name}" (run ${before!.runId})`);
+      return;
+    }
+    if (this.ev.recheck && t.loop === undefined && (this.ev.mode === 'run' || this.ev.mode === 'check')) {
+      const o = await this.ev.recheck(t, this.ref(t, key, t.name, group));
+      if (o.status === 'ok') return this.afterTask(t, o);
+    }
+    // unknown, with the reason: a task that needs it fails (run) or waits (check) saying why
+    if (!t.register) return;
+    const why = `task "${t.name}" (${formatPos(t.pos)}) was skipped by --start-at-task, and neither the last run's journal nor a read-only check gave what it registers`;
+    this.scope.register(t.register, unknownTree(why));
+    this.scope.unrecovered.set(t.register, why);
+  }
+
   /** a task finished in the run being resumed: restore what it registered and move on */
   private resumed(t: TaskDef, key: string, group?: string): boolean {
     const resume = this.opts.resume;
@@ -191,7 +224,7 @@ export class Walker {
     const key = ref.key;
     let items: unknown;
     try {
-      const data = this.scope.data();
+      const data = this.scope.data({}, t.vars);
       items = typeof t.loop === 'string' ? renderString(t.loop, data) : renderDeep(t.loop, data);
     } catch (e) {
       return this.finish(t, ref, failureOf(this.pb, e, t, 'loop'), t0);
@@ -202,7 +235,7 @@ export class Walker {
       items = [items];
     }
     if (!Array.isArray(items)) {
-      const where = formatPos(positionOf(this.pb.src, [...t.path, 'loop']));
+      const where = formatPos(positionOf(sourceOf(this.pb, t), [...t.path, 'loop']));
       return this.finish(t, ref, outcome('failed', [], { message: `task "${t.name}": loop must be a list, not ${typeof items}`, where, hint: 'write a YAML list, or a template that is exactly one {{variable}} holding a list', invalid: true }), t0);
     }
     // validate needs no more than a sample of a long list to find what is wrong with the task
@@ -231,7 +264,7 @@ export class Walker {
     if (t.when === undefined) return undefined;
     let w: unknown;
     try {
-      w = typeof t.when === 'string' ? renderString(t.when, this.scope.data()) : t.when;
+      w = typeof t.when === 'string' ? renderString(t.when, this.scope.data({}, t.vars)) : t.when;
     } catch (e) {
       return failureOf(this.pb, e, t, 'when');
     }
@@ -314,6 +347,17 @@ export class Walker {
   get stoppedAt(): string | undefined {
     return this.stopped ? this.results.filter((r) => r.status === 'failed').pop()?.name : undefined;
   }
+}
+
+/** the task --start-at-task names (an id or a name, at any depth, imported or not), or a UserError */
+export function startTask(pb: Playbook, startAt: string): TaskDef {
+  const all = flatten(pb.tasks);
+  const found = all.find((t) => t.id === startAt) ?? all.find((t) => t.name === startAt);
+  if (found) return found;
+  const names = [...new Set(all.flatMap((t) => (t.id ? [t.id, t.name] : [t.name])))];
+  throw new UserError(`--start-at-task: no task named "${startAt}", nor with that id`, {
+    hint: didYouMean(startAt, names) ?? 'see the ids and names with `kfup list-tasks PLAYBOOK`',
+  });
 }
 
 function loopStatus(outcomes: Outcome[], mode: WalkMode): TaskStatus {

@@ -3,6 +3,7 @@
 import { loadSchema } from './package-root.js';
 import type { TaskRegistry } from '../types.js';
 import { CONTROL_KEYS } from './playbook.js';
+import { acceptTemplates } from './editor-schema.js';
 
 /** a task schema's own "#/..." references, re-pointed at where it sits in the combined schema */
 function rebase(node: unknown, base: string): unknown {
@@ -20,7 +21,8 @@ export function combinedSchema(registry: TaskRegistry): Record<string, unknown> 
   const types = registry.names();
   const defs = envelope.definitions as Record<string, Record<string, unknown>>;
   for (const t of types) {
-    const s = rebase(structuredClone(registry.schema(t)), `#/definitions/task-${t}`) as Record<string, unknown>;
+    // parameters are rendered before they are checked: the editor must accept {{...}} where the type would not
+    const s = acceptTemplates(rebase(structuredClone(registry.schema(t)), `#/definitions/task-${t}`)) as Record<string, unknown>;
     delete s.$schema;
     defs[`task-${t}`] = s;
   }
@@ -30,12 +32,31 @@ export function combinedSchema(registry: TaskRegistry): Record<string, unknown> 
   defs.taskOrBlock = {
     type: 'object',
     description: 'A task: name, exactly one task-type key with its parameters, and optional controls; or a parallel block.',
-    required: ['name'],
     properties,
     additionalProperties: false,
-    oneOf: [...types.map((t) => ({ required: [t], title: t })), { required: ['parallel'], title: 'parallel block' }, { required: ['block'], title: 'block' }],
+    oneOf: [
+      ...types.map((t) => ({ required: [t, 'name'], title: t })),
+      { required: ['parallel', 'name'], title: 'parallel block' },
+      { required: ['block', 'name'], title: 'block' },
+      { required: ['import'], title: 'import of a task file' },
+    ],
   };
   envelope.$id = 'https://kfup.dev/schemas/kfup.schema.json';
   envelope.description = `kfup playbook with task types: ${types.join(', ')}. Control keys: ${[...CONTROL_KEYS].join(', ')}.`;
   return envelope;
+}
+
+/** the editor schema of a task file for `import:` (a YAML list of tasks): kfup.tasks.schema.json */
+export function taskFileSchema(registry: TaskRegistry): Record<string, unknown> {
+  const playbook = combinedSchema(registry);
+  return {
+    $schema: playbook.$schema,
+    $id: 'https://kfup.dev/schemas/kfup.tasks.schema.json',
+    title: 'kfup task file',
+    description: 'Tasks for `import:` from a playbook: a list of tasks, each as in a playbook.',
+    type: 'array',
+    minItems: 1,
+    items: { $ref: '#/definitions/taskOrBlock' },
+    definitions: playbook.definitions,
+  };
 }

@@ -1,7 +1,7 @@
 // Loads a playbook file into tasks that remember where they were written. Validation is two-step
 // so that messages are precise: the envelope here, the parameters of each task's one task-type key
 // against that type's schema later, after rendering (see plan.ts).
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { UserError, UserErrors, didYouMean } from '../errors.js';
 import { loadYamlFile, positionOf, type SourceFile, type YamlPath } from './source.js';
 import { validateAt } from './validate.js';
@@ -23,6 +23,8 @@ export const CONTROL_KEYS = new Set([
   'ignore_errors',
   'parallel',
   'block',
+  'import',
+  'vars',
 ]);
 
 export interface TaskDef {
@@ -48,6 +50,12 @@ export interface TaskDef {
   /** the tasks of a block (run in order; a block inside a parallel block is one concurrent branch) */
   block?: TaskDef[];
   pos: SourcePos;
+  /** the file the task is written in, when not the playbook itself (an imported task file) */
+  src?: SourceFile;
+  /** an `import:` entry: the imported file, shown by list-tasks (the tasks are its block) */
+  imported?: string;
+  /** variables of the enclosing `import: ... vars:` entries, innermost last; rendered in the importing scope */
+  vars?: Record<string, unknown>;
   /** a rollback step: the applied task whose revert this runs (rollback builds these, never a playbook) */
   revertOf?: Applied;
 }
@@ -63,6 +71,9 @@ export interface Playbook {
   secrets: string[];
   tasks: TaskDef[];
 }
+
+/** the file a task was written in: an imported task file, or the playbook */
+export const sourceOf = (pb: { src: SourceFile }, t: TaskDef): SourceFile => t.src ?? pb.src;
 
 /** the tasks of a parallel block or block, if this is one */
 export const childrenOf = (t: TaskDef): TaskDef[] | undefined => t.parallel ?? t.block;
@@ -89,8 +100,8 @@ export function loadPlaybook(file: string, knownTypes: string[]): Playbook {
   if (errors.length) throw new UserErrors(errors);
   // the envelope schema has checked these fields' types
   const pb = value as { name: string; description?: string; tasks: unknown[]; targets?: Targets; vars?: Record<string, unknown>; secrets?: string[] };
-  const counter = { n: 0 };
-  const tasks = pb.tasks.map((t, i) => readTask(src, t as Record<string, unknown>, ['tasks', i], knownTypes, counter, errors));
+  const ctx: ReadContext = { knownTypes, counter: { n: 0 }, errors, chain: [resolve(file)], playbookSrc: src };
+  const tasks = pb.tasks.map((t, i) => readTask(src, t as Record<string, unknown>, ['tasks', i], ctx, undefined));
   if (errors.length) throw new UserErrors(errors);
   checkUnique(src, flatten(tasks), errors);
   if (errors.length) throw new UserErrors(errors);
@@ -122,14 +133,18 @@ export function describePath(path: YamlPath): string {
   return `"${parts.join('').replace(/\.\[/g, '[')}"`;
 }
 
-function readTask(
-  src: SourceFile,
-  t: Record<string, unknown>,
-  path: YamlPath,
-  knownTypes: string[],
-  counter: { n: number },
-  errors: UserError[],
-): TaskDef {
+interface ReadContext {
+  knownTypes: string[];
+  counter: { n: number };
+  errors: UserError[];
+  /** the files being imported, outermost first: an import of one of them is a cycle */
+  chain: string[];
+  playbookSrc: SourceFile;
+}
+
+function readTask(src: SourceFile, t: Record<string, unknown>, path: YamlPath, ctx: ReadContext, vars: Record<string, unknown> | undefined): TaskDef {
+  const { knownTypes, counter, errors } = ctx;
+  if (t.import !== undefined) return readImport(src, t, path, ctx, vars);
   const pos = positionOf(src, path);
   const index = ++counter.n;
   const typeKeys = Object.keys(t).filter((k) => !CONTROL_KEYS.has(k));
@@ -147,7 +162,12 @@ function readTask(
     delayMs: 5000,
     ignoreErrors: (t.ignore_errors as boolean | undefined) ?? false,
     pos,
+    ...(src !== ctx.playbookSrc ? { src } : {}),
+    ...(vars ? { vars } : {}),
   };
+  if (t.vars !== undefined) {
+    errors.push(new UserError(`task "${name}": vars belong to an import`, { pos: positionOf(src, [...path, 'vars'], true), hint: 'set variables in the playbook, an environment file or with set-vars; `vars:` parameterises an `import:` entry' }));
+  }
   for (const key of ['delay', 'timeout'] as const) {
     const text = t[key];
     if (typeof text === 'string') {
@@ -169,7 +189,7 @@ function readTask(
     if (typeKeys.length) {
       errors.push(new UserError(`task "${name}": a ${kind === 'parallel' ? 'parallel block' : 'block'} cannot also have a task type (${typeKeys.join(', ')})`, { pos: positionOf(src, [...path, typeKeys[0]], true), hint: `move the task into the ${kind} list` }));
     }
-    base[kind] = (t[kind] as unknown[]).map((c, i) => readTask(src, c as Record<string, unknown>, [...path, kind, i], knownTypes, counter, errors));
+    base[kind] = (t[kind] as unknown[]).map((c, i) => readTask(src, c as Record<string, unknown>, [...path, kind, i], ctx, vars));
     return base;
   }
   if (typeKeys.length === 0) {
@@ -213,18 +233,86 @@ function readTask(
   return base;
 }
 
+// the shape of an imported task file: a list of tasks, each as in a playbook (draft-07, so the
+// playbook schema's definitions are reused as they are)
+let importSchema: object | undefined;
+function importedTasksSchema(): object {
+  const envelope = loadSchema('playbook.schema.json');
+  importSchema ??= { $schema: envelope.$schema, definitions: envelope.definitions, type: 'array', minItems: 1, items: { $ref: '#/definitions/taskOrBlock' }, description: 'A task file for import: a list of tasks.' };
+  return importSchema;
+}
+
+/**
+ * `- import: tasks/backup.yaml` (optionally with name, vars, when, tags): the file's tasks, read
+ * and checked now with the importing file, become one block. Their errors name the imported file.
+ */
+function readImport(src: SourceFile, t: Record<string, unknown>, path: YamlPath, ctx: ReadContext, outer: Record<string, unknown> | undefined): TaskDef {
+  const rel = String(t.import);
+  const pos = positionOf(src, path);
+  const index = ++ctx.counter.n;
+  const name = typeof t.name === 'string' ? t.name : `import ${rel}`;
+  const vars = t.vars && typeof t.vars === 'object' ? { ...(outer ?? {}), ...(t.vars as Record<string, unknown>) } : outer;
+  const base: TaskDef = {
+    path,
+    index,
+    name,
+    id: t.id as string | undefined,
+    when: t.when as string | boolean | undefined,
+    tags: (t.tags as string[] | undefined) ?? [],
+    retries: 0,
+    delayMs: 0,
+    ignoreErrors: false,
+    pos,
+    imported: rel,
+    block: [],
+    ...(src !== ctx.playbookSrc ? { src } : {}),
+    ...(vars ? { vars } : {}),
+  };
+  const stray = Object.keys(t).filter((k) => !['import', 'name', 'id', 'vars', 'when', 'tags'].includes(k));
+  if (stray.length) {
+    ctx.errors.push(new UserError(`import of ${rel}: "${stray[0]}" cannot be set on an import`, { pos: positionOf(src, [...path, stray[0]], true), hint: 'an import takes name, id, vars, when and tags; set the rest on the imported tasks' }));
+    return base;
+  }
+  const file = resolve(dirname(src.path), rel);
+  const display = relative(process.cwd(), file) || file;
+  if (ctx.chain.includes(file)) {
+    const names = [...ctx.chain.slice(ctx.chain.indexOf(file)), file].map((f) => relative(process.cwd(), f) || f);
+    ctx.errors.push(new UserError(`import cycle: ${names.join(' → ')}`, { pos: positionOf(src, [...path, 'import']), hint: 'a task file cannot import itself, directly or through another file' }));
+    return base;
+  }
+  let isrc: SourceFile;
+  try {
+    isrc = loadYamlFile(file, display);
+  } catch (e) {
+    if (e instanceof UserError) {
+      ctx.errors.push(new UserError(`import of ${rel}: ${e.message}`, { pos: e.pos ?? positionOf(src, [...path, 'import']), hint: e.hint ?? `paths are relative to ${relative(process.cwd(), dirname(resolve(src.path))) || '.'}` }));
+      return base;
+    }
+    throw e;
+  }
+  const value = isrc.value;
+  const errors = validateAt(importedTasksSchema(), value, isrc, [], (p) => (p.length ? describePath(['tasks', ...p]) : `the task file ${display}`));
+  if (errors.length) {
+    ctx.errors.push(...errors);
+    return base;
+  }
+  const chained: ReadContext = { ...ctx, chain: [...ctx.chain, file] };
+  base.block = (value as unknown[]).map((c, i) => readTask(isrc, c as Record<string, unknown>, [i], chained, vars));
+  return base;
+}
+
 function checkUnique(src: SourceFile, tasks: TaskDef[], errors: UserError[]): void {
   const ids = new Map<string, TaskDef>();
   const registers = new Map<string, TaskDef>();
   for (const t of tasks) {
     if (t.id) {
       const prev = ids.get(t.id);
-      if (prev) errors.push(new UserError(`task id "${t.id}" is used twice (also by task "${prev.name}" at line ${prev.pos.line})`, { pos: positionOf(src, [...t.path, 'id']), hint: 'ids must be unique: resume and --start-at-task find tasks by id' }));
+      if (prev) errors.push(new UserError(`task id "${t.id}" is used twice (also by task "${prev.name}" at ${prev.pos.file}:${prev.pos.line})`, { pos: positionOf(t.src ?? src, [...t.path, 'id']), hint: 'ids must be unique: resume and --start-at-task find tasks by id' }));
       ids.set(t.id, t);
     }
     if (t.register) {
       const prev = registers.get(t.register);
-      if (prev) errors.push(new UserError(`register name "${t.register}" is used twice (also by task "${prev.name}" at line ${prev.pos.line})`, { pos: positionOf(src, [...t.path, 'register']), hint: 'give each registered result its own name' }));
+      if (prev) errors.push(new UserError(`register name "${t.register}" is used twice (also by task "${prev.name}" at ${prev.pos.file}:${prev.pos.line})`, { pos: positionOf(t.src ?? src, [...t.path, 'register']), hint: 'give each registered result its own name' }));
       registers.set(t.register, t);
     }
   }

@@ -234,3 +234,19 @@ export function positionOf(src: SourceFile, path: YamlPath, key = false): Source
   const { line, col } = src.lines.linePos(offset);
   return { file: src.path, line, col };
 }
+
+/**
+ * file:line:col of a character inside a string value: exact for a one-line plain or quoted
+ * scalar whose text is the value as written (no escapes before it), else the value's start.
+ */
+export function positionIn(src: SourceFile, path: YamlPath, offset: number | undefined): SourcePos {
+  const start = positionOf(src, path);
+  if (offset === undefined) return start;
+  const node = nodeAt(src.doc, path, false);
+  if (!node || !isScalar(node) || typeof node.value !== 'string' || !node.range) return start;
+  const quote = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' ? 1 : node.type === 'PLAIN' ? 0 : -1;
+  if (quote < 0) return start;
+  const raw = src.text.slice(node.range[0] + quote, node.range[0] + quote + offset);
+  if (raw.includes('\n') || raw !== node.value.slice(0, offset)) return start;
+  return { ...start, col: start.col + quote + offset };
+}

@@ -2,10 +2,10 @@
 // validation), playbook vars, the environment file, --vars-file files in order, --var. Each value
 // remembers where it came from, for `kfup vars` and for errors that point at the definition.
 import { existsSync, readdirSync } from 'node:fs';
-import { basename, extname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse as parseYamlValue } from 'yaml';
 import { UserError, UserErrors, didYouMean } from '../errors.js';
-import { loadYamlFile, positionOf, type SourceFile, type YamlPath } from './source.js';
+import { loadYamlFile, positionIn, positionOf, type SourceFile, type YamlPath } from './source.js';
 import { validateAt } from './validate.js';
 import { loadSchema } from './package-root.js';
 import { renderDeep, TemplateError } from '../template/template.js';
@@ -35,6 +35,24 @@ export interface ResolvedInputs {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** how `kfup init` writes a value still to be filled in: "FILL IN: what goes here (e.g. ...)" */
+export const PLACEHOLDER = 'FILL IN: ';
+
+/** every variable whose value is still an init placeholder: one error each, saying what to put there */
+function placeholderErrors(vars: Map<string, VarEntry>): UserError[] {
+  const errors: UserError[] = [];
+  for (const [name, e] of vars) {
+    if (typeof e.value !== 'string' || !e.value.startsWith(PLACEHOLDER)) continue;
+    errors.push(
+      new UserError(`variable "${name}" (${e.source}) still has the placeholder kfup init wrote`, {
+        pos: e.src && e.path ? positionOf(e.src, e.path) : undefined,
+        hint: `replace it with ${e.value.slice(PLACEHOLDER.length)}`,
+      }),
+    );
+  }
+  return errors;
+}
 
 /** `--var key=value`: the value is read as a YAML scalar, so 3 is a number and true a boolean */
 export function parseVarArg(arg: string): [string, unknown] {
@@ -80,6 +98,50 @@ function mergeTargets(a: Targets, b: Targets | undefined): Targets {
   return { aws: { ...(a.aws ?? {}), ...(b.aws ?? {}) }, clusters };
 }
 
+interface EnvironmentFile {
+  vars?: Record<string, unknown>;
+  targets?: Targets;
+  secrets?: string[];
+  extends?: string;
+}
+
+/**
+ * An environment file and the files it extends (`extends: base.yaml`, relative to the file),
+ * base first. `via` names the files between the one selected and this one, for `kfup vars`.
+ * A file that extends itself, directly or not, is refused with the chain.
+ */
+export function environmentChain(file: string): { src: SourceFile; env: EnvironmentFile; via: string[] }[] {
+  const levels: { src: SourceFile; env: EnvironmentFile; via: string[] }[] = [];
+  const seen: string[] = [];
+  let current = resolve(file);
+  let from: { src: SourceFile } | undefined;
+  for (;;) {
+    // the selected file as it was named; the files it extends relative to the working directory
+    const shown = from ? relative(process.cwd(), current) || current : file;
+    if (seen.includes(current)) {
+      const chain = [...seen.slice(seen.indexOf(current)), current].map((f) => relative(process.cwd(), f) || f);
+      throw new UserError(`environment files extend each other in a cycle: ${chain.join(' → ')}`, {
+        pos: from ? positionOf(from.src, ['extends']) : undefined,
+        hint: 'one of them must not extend another; put what they share in a base file',
+      });
+    }
+    if (from && !existsSync(current)) {
+      throw new UserError(`extends: ${shown} does not exist`, { pos: positionOf(from.src, ['extends']), hint: 'the path is relative to the file that extends it' });
+    }
+    seen.push(current);
+    const src = loadYamlFile(current, shown);
+    const value = src.value ?? {};
+    const errors = validateAt(loadSchema('environment.schema.json'), value, src, [], (p) => (p.length ? `"${p.join('.')}"` : 'the environment file'));
+    if (errors.length) throw new UserErrors(errors);
+    const env = value as EnvironmentFile;
+    levels.unshift({ src, env, via: seen.slice(1).map((f) => basename(f)) });
+    if (!env.extends) break;
+    from = { src };
+    current = resolve(dirname(current), env.extends);
+  }
+  return levels;
+}
+
 export function resolveInputs(pb: Playbook, inputs: VarInputs): ResolvedInputs {
   const vars = new Map<string, VarEntry>();
   const secrets = new Set(pb.secrets);
@@ -94,14 +156,14 @@ export function resolveInputs(pb: Playbook, inputs: VarInputs): ResolvedInputs {
         hint: didYouMean(inputs.env, known) ?? (known.length ? `environments beside this playbook: ${known.join(', ')}` : 'create it with `kfup init DIR`, or pass a path to a .yaml file'),
       });
     }
-    const src = loadYamlFile(envFile);
-    const value = src.value ?? {};
-    const errors = validateAt(loadSchema('environment.schema.json'), value, src, [], (p) => (p.length ? `"${p.join('.')}"` : 'the environment file'));
-    if (errors.length) throw new UserErrors(errors);
-    const env = value as { vars?: Record<string, unknown>; targets?: Targets; secrets?: string[] };
-    addAll(vars, env.vars ?? {}, `environment ${inputs.env}`, src, ['vars']);
-    targets = mergeTargets(targets, env.targets);
-    for (const s of env.secrets ?? []) secrets.add(s);
+    // the chain from the file furthest up (the base) to the one named: each overrides the one it extends
+    for (const level of environmentChain(envFile)) {
+      const env = level.env;
+      const source = level.via.length ? `environment ${inputs.env} → ${level.via.join(' → ')}` : `environment ${inputs.env}`;
+      addAll(vars, env.vars ?? {}, source, level.src, ['vars']);
+      targets = mergeTargets(targets, env.targets);
+      for (const s of env.secrets ?? []) secrets.add(s);
+    }
   }
   for (const f of inputs.varsFiles ?? []) {
     const src = loadYamlFile(f);
@@ -118,6 +180,8 @@ export function resolveInputs(pb: Playbook, inputs: VarInputs): ResolvedInputs {
     const [k, v] = parseVarArg(a);
     vars.set(k, { value: v, source: '--var' });
   }
+  const placeholders = placeholderErrors(vars);
+  if (placeholders.length) throw new UserErrors(placeholders);
   return { vars, targets, secrets, envName: inputs.env, envFile };
 }
 
@@ -133,6 +197,8 @@ export interface Builtins {
  */
 export class Scope {
   readonly registered = new Map<string, unknown>();
+  /** register names that tasks skipped by --start-at-task left unknown, with why (for the error of a task that needs one) */
+  readonly unrecovered = new Map<string, string>();
   private exported = new Map<string, VarEntry>();
 
   constructor(
@@ -156,8 +222,28 @@ export class Scope {
     return [...new Set([...this.vars.keys(), ...this.exported.keys()])];
   }
 
-  /** a fresh data object for one render; `extra` (loop item) is visible too */
-  data(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  /**
+   * A fresh data object for one render; `extra` (loop item) is visible too. `local` are the
+   * variables of the `import: ... vars:` entries around a task: they are rendered against the
+   * importing scope (so `namespace: "{{namespace}}-x"` reads the outer value) and hide it.
+   */
+  data(extra: Record<string, unknown> = {}, local?: Record<string, unknown>): Record<string, unknown> {
+    if (local && Object.keys(local).length) {
+      const outer = this.data(extra);
+      const inner = this.data(extra);
+      for (const [k, v] of Object.entries(local)) {
+        let cached: { value: unknown } | undefined;
+        Object.defineProperty(inner, k, {
+          enumerable: true,
+          configurable: true,
+          get: () => {
+            cached ??= { value: renderDeep(v, outer) };
+            return cached.value;
+          },
+        });
+      }
+      return inner;
+    }
     const data: Record<string, unknown> = {};
     const cache = new Map<string, unknown>();
     const resolving: string[] = [];
@@ -182,7 +268,7 @@ export class Scope {
             if (e instanceof TemplateError) {
               const sub = (e as TemplateError & { path?: YamlPath }).path ?? [];
               throw new UserError(`in variable "${name}" (${entry.source}): ${e.message}`, {
-                pos: entry.src && entry.path ? positionOf(entry.src, [...entry.path, ...sub]) : undefined,
+                pos: entry.src && entry.path ? positionIn(entry.src, [...entry.path, ...sub], e.offset) : undefined,
                 hint: e.hint,
               });
             }

@@ -3,6 +3,7 @@
 // Values only known after apply (Unknown) flow through: an expression that touches one is Unknown.
 import Handlebars from 'handlebars';
 import { Unknown, isUnknown } from '../types.js';
+import { parseErrorOf } from './parse-error.js';
 import { UserError, nearest } from '../errors.js';
 import { interpret, UNSUPPORTED, type AstNode } from './template-eval.js';
 import { BudgetError, budgeted, expectLength, measure, withBudget } from './budget.js';
@@ -14,6 +15,8 @@ export class TemplateError extends Error {
     message: string,
     readonly hint?: string,
     readonly variable?: string,
+    /** where in the template string the mistake is (a syntax error), to point at its column */
+    readonly offset?: number,
   ) {
     super(message);
   }
@@ -272,6 +275,8 @@ function translate(e: unknown, source: string): TemplateError {
     return new TemplateError(`unknown template helper "${missingHelper[1]}" in ${JSON.stringify(source)}`, `helpers: ${helperNames().join(', ')}`);
   }
   if (e instanceof TemplateError) return e;
+  const syntax = parseErrorOf(msg, source);
+  if (syntax) return new TemplateError(syntax.message, syntax.hint, undefined, syntax.offset);
   const first = msg.split('\n')[0];
   return new TemplateError(`template error in ${JSON.stringify(source)}: ${first}`, 'templates use Handlebars syntax: {{name}}, {{helper arg1 arg2}}');
 }
