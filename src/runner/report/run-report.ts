@@ -27,6 +27,7 @@ export interface ReportTask {
   durationMs: number;
   /** idle time before the task started: since the work before it ended (or the run started) */
   waitMs: number;
+  /** tries it took (retries); known from a run's events, not journaled */
   attempts?: number;
   message?: string;
   changes: ReportChange[];
@@ -106,7 +107,6 @@ export function reportFromJournal(meta: RunMeta, records: JournalRecord[], refs?
       // a resumed task starts again: the report shows its last attempt
       started.set(r.key, Date.parse(r.at));
       t.status = 'unfinished';
-      t.attempts = (t.attempts ?? 0) + 1;
     } else if (r.t === 'plan') {
       const t = tasks.get(r.key);
       if (t) {
