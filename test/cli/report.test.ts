@@ -1,13 +1,14 @@
 // The HTML run report (issue 16), opened in a real headless Chromium (Debian's /usr/bin/chromium,
 // driven by playwright-core): the timeline and every task must be there, and a change's diff.
 // Skips with a message when Chromium is not installed (.ci/run installs it when it can).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { HtmlReportWriter, TeeReporter } from '../../src/runner/report/html-reporter.js';
 import { writeRunReport } from '../../src/runner/report/report-command.js';
+import { kfup } from '../helpers/cli.js';
 import { CollectingReporter, runTasks, tempDir } from '../helpers/run.js';
 import { world } from '../helpers/probe.js';
 import { testTasks } from '../helpers/registry.js';
@@ -111,4 +112,60 @@ describe.skipIf(!hasChromium)('kfup report in a headless Chromium', () => {
     expect(requests).toEqual([]);
     await context.close();
   }, 60_000);
+});
+
+// The commands through the built CLI (run `npm run build` first), with built-in task types: the
+// template type's text diff, in a parallel group. The browser checks are above; here the files.
+describe('kfup report and kfup run --report (built CLI)', () => {
+  const playbookText = [
+    'name: report playbook',
+    'tasks:',
+    '  - name: notices',
+    '    parallel:',
+    '      - name: write one',
+    '        template: { content: "hello {{greeting}}\\n", dest: out/one.txt }',
+    '      - name: write two',
+    '        template: { content: "second\\n", dest: out/two.txt }',
+    '  - name: check it',
+    '    assert: { that: ["{{ne greeting \'\'}}"] }',
+    'vars:',
+    '  greeting: world',
+    '',
+  ].join('\n');
+  const taskNames = ['notices', 'write one', 'write two', 'check it'];
+
+  it('run --check --report writes the plan, then report last writes the journaled run, each with the timeline and every task', async () => {
+    const dir = tempDir('kfup-report-cli-');
+    const playbook = join(dir, 'report.yaml');
+    writeFileSync(playbook, playbookText);
+    const check = await kfup(['run', playbook, '--check', '--report', 'plan.html'], { cwd: dir });
+    expect(check.stderr).toBe('');
+    expect(check.code).toBe(0);
+    const plan = readFileSync(join(dir, 'plan.html'), 'utf8');
+    expect(plan).toContain('<svg id="timeline"');
+    expect(plan).toContain('kfup plan: report playbook');
+    for (const n of taskNames) expect(plan).toContain(`${n}</a>`);
+    expect(plan).toContain('+hello world');
+    // self-contained: nothing to fetch (the SVG namespace is a name, not a request)
+    expect(plan.replace('xmlns="http://www.w3.org/2000/svg"', '')).not.toMatch(/\b(src|href)="(https?:)?\/\//);
+
+    const run = await kfup(['run', playbook, '--yes'], { cwd: dir });
+    expect(run.code).toBe(0);
+    const rep = await kfup(['report', 'last', '--output', 'run.html'], { cwd: dir });
+    expect(rep.stderr).toBe('');
+    expect(rep.code).toBe(0);
+    expect(rep.stdout).toContain('run.html');
+    const html = readFileSync(join(dir, 'run.html'), 'utf8');
+    expect(html).toContain('<svg id="timeline"');
+    for (const n of taskNames) expect(html).toContain(`${n}</a>`);
+    expect(html).toContain('+hello world');
+    expect(html).toMatch(/<g class="row" data-key="1" data-status="changed">/);
+  }, 120_000);
+
+  it('report of an unknown run is invalid input with a hint', async () => {
+    const dir = tempDir('kfup-report-cli-');
+    const r = await kfup(['report', 'nope', '--state-dir', join(dir, '.kfup')], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no run "nope"/);
+  });
 });
