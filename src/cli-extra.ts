@@ -44,6 +44,19 @@ export function registerExtraCommands(into: ((program: Command) => void)[]): voi
       });
 
     program
+      .command('report')
+      .description('write a recorded run as one self-contained HTML file: timeline, statuses, changes with diffs, notes')
+      .argument('<run-id>', 'the run, or "last"')
+      .option('--output <file>', 'where to write it (default kfup-report-RUN-ID.html)')
+      .option('--state-dir <dir>', 'where runs are kept', '.kfup')
+      .action(async (runId: string, flags: { output?: string; stateDir: string }) => {
+        const { writeRunReport } = await import('./runner/report/report-command.js');
+        const { builtinTasks } = await import('./modules/index.js');
+        const file = writeRunReport({ runId, stateDir: flags.stateDir, output: flags.output, taskTypes: builtinTasks.names() });
+        process.stdout.write(`wrote ${file}\n`);
+      });
+
+    program
       .command('demo')
       .description('the blue/green upgrade playbook against an in-process sandbox, with live progress')
       .option('--profiles <n>', 'user profiles on blue', '5')

@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { errorEvents, formatError } from './cli-errors.js';
 import { exit } from './exit.js';
+import type { Reporter } from './runner/report/events.js';
 import type { Mode } from './runner/types.js';
 
 let debug = process.argv.includes('--debug');
@@ -65,6 +66,7 @@ interface RunFlags {
   breakLock?: boolean;
   stateDir?: string;
   verbose?: boolean;
+  report?: string;
 }
 
 let stdoutClosed = false;
@@ -120,7 +122,15 @@ async function runCommand(playbook: string, flags: RunFlags): Promise<number> {
   if (flags.detailedExitcode && mode !== 'check') throw new (await import('./runner/errors.js')).UserError('--detailed-exitcode goes with --check');
   const { runPlaybook } = await import('./runner/index.js');
   const controller = interruptible();
+  let reporter: Reporter | undefined;
+  if (flags.report) {
+    // the terminal's reporter as usual, and the HTML report written from the same events at the end
+    const { makeReporter } = await import('./runner/report/index.js');
+    const { HtmlReportWriter, TeeReporter } = await import('./runner/report/html-reporter.js');
+    reporter = new TeeReporter(await makeReporter({ output: flags.output, format: flags.format, diff: flags.diff ?? false, verbose: flags.verbose }), new HtmlReportWriter(flags.report));
+  }
   const r = await runPlaybook({
+    reporter,
     playbook,
     registry: await builtinRegistry(),
     env: flags.env,
@@ -184,6 +194,7 @@ export function buildProgram(): Command {
     .option('--break-lock', 'remove the lock of a run you are sure is gone (e.g. it ran on another machine)')
     .option('--state-dir <dir>', 'where runs, journals and locks are kept (default: .kfup beside the playbook, or $KFUP_STATE_DIR)')
     .option('-v, --verbose', 'print each task\'s log lines')
+    .option('--report <file>', 'also write the run (or the --check plan) as a self-contained HTML report')
     .action(async (playbook: string, flags: RunFlags) => {
       await exit(await runCommand(playbook, flags));
     });
