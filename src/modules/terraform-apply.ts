@@ -148,7 +148,7 @@ export default defineTask<TerraformApplyParams, Outputs, Planned>({
       // a rehearsal machine may have no Terraform: the environment can choose to go on without it,
       // and the task then says it was skipped, and why
       if (e instanceof MissingProgramError && params.if_missing === 'skip') {
-        return { changes: [], outputs: {}, skip: `${r.bin} is not installed (not on PATH), and if_missing is skip: green's Terraform was not planned or applied` };
+        return { changes: [], outputs: {}, skip: `${r.bin} is not installed (not on PATH), and if_missing is skip: nothing was planned or applied` };
       }
       throw e;
     }
