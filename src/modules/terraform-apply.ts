@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { defineTask, hclValue, MissingProgramError, parseDuration, TaskError, Unknown, type Change, type TaskContext } from './kit/index.js';
 import type { TerraformApplyOutputs, TerraformApplyParams } from './generated/terraform-apply.js';
 import { checkVersion, errorLines, summarize, terraformVersion, tf, type PlanJson, type TfRunner } from './terraform/cli.js';
+import { keptButDeleted } from './terraform/keep.js';
 import { expandHome, kubeconfigContexts, parseConfigureKubectl, updateKubeconfigArgs } from './terraform/kubeconfig.js';
 
 /** every root output of the configuration, by name (the schema's x-kfup-outputs-additional) */
@@ -91,7 +92,7 @@ const kubeconfigFile = (k: NonNullable<Stage['kubeconfig']>, ctx: Ctx): string =
 /** plans one stage to planFile; exit 0 no changes, 2 changes */
 async function planStage(params: TerraformApplyParams, ctx: Ctx, r: TfRunner, st: Stage, planFile: string, label: string): Promise<number> {
   ctx.progress(`${label}terraform plan`);
-  const res = await tf(ctx, r, ['plan', '-input=false', '-no-color', '-detailed-exitcode', `-out=${planFile}`, ...targetArgs(st), ...varArgs(params, ctx.resolvePath)], { readOnly: true, onLine: progress(ctx) });
+  const res = await tf(ctx, r, ['plan', '-input=false', '-no-color', '-detailed-exitcode', ...(params.destroy ? ['-destroy'] : []), `-out=${planFile}`, ...targetArgs(st), ...varArgs(params, ctx.resolvePath)], { readOnly: true, onLine: progress(ctx) });
   if (res.exitCode === 1 || (res.exitCode !== 0 && res.exitCode !== 2)) throw failed(`${label}terraform plan`, r.cwd, res.stdout, res.stderr, 'fix the configuration or the variables; `terraform plan` in that directory shows the same');
   return res.exitCode;
 }
@@ -105,6 +106,16 @@ async function applyPlan(params: TerraformApplyParams, ctx: Ctx, r: TfRunner, pl
   if (res.exitCode !== 0) {
     throw failed(`${label}terraform apply`, r.cwd, res.stdout, res.stderr, /stale/i.test(res.stderr) ? 'the state changed after the plan: run the task again to plan anew' : 'the resources applied before the error are in the state; a new run plans the rest');
   }
+}
+
+/** a plan that deletes or replaces a kept address is refused before anything is applied */
+function refuseKept(params: TerraformApplyParams, resources: { address: string; action: string }[], label: string): void {
+  const kept = keptButDeleted(resources, params.keep);
+  if (!kept.length) return;
+  throw new TaskError(`${label}the plan would destroy what must be kept:\n  ${kept.map((k) => `${k.address} (keep: ${k.pattern})`).join('\n  ')}`, {
+    code: 'keptDestroyed',
+    hint: 'terraform destroy -target also destroys what depends on a target: narrow the targets, or move the kept resources out of this state (terraform state rm) first',
+  });
 }
 
 /** the stage's kubeconfig step: its context is there already (nothing to do), or the command that adds it */
@@ -131,8 +142,8 @@ export default defineTask<TerraformApplyParams, Outputs, Planned>({
     for (const st of stages) {
       const t = st.targets.map((x) => ` -target=${x}`).join('');
       const label = many ? `${st.name}: ` : '';
-      lines.push(`${label}${bin} plan -input=false -out=PLANFILE -detailed-exitcode${t}${vars.length ? ' ' + vars.join(' ') : ''}`);
-      lines.push(`${label}${bin} show -json PLANFILE (changes per resource address)`);
+      lines.push(`${label}${bin} plan -input=false${p.destroy ? ' -destroy' : ''} -out=PLANFILE -detailed-exitcode${t}${vars.length ? ' ' + vars.join(' ') : ''}`);
+      lines.push(`${label}${bin} show -json PLANFILE (changes per resource address${p.keep.length ? `; refused if it deletes ${p.keep.join(', ')}` : ''})`);
       lines.push(`${label}${bin} apply -input=false PLANFILE (only when the plan has changes)`);
       if (st.kubeconfig) lines.push(`${label}${st.kubeconfig.aws_binary ?? 'aws'} eks update-kubeconfig --region R --name N (from output ${st.kubeconfig.output}, never through a shell) --alias ${st.kubeconfig.context}${st.kubeconfig.file ? ` --kubeconfig ${st.kubeconfig.file}` : ''}, unless that context exists`);
     }
@@ -189,6 +200,7 @@ export default defineTask<TerraformApplyParams, Outputs, Planned>({
           const show = await tf(ctx, r, ['show', '-json', '-no-color', file], { readOnly: true, quiet: true });
           if (show.exitCode !== 0) throw failed('terraform show', r.cwd, '', show.stderr);
           const summary = summarize(JSON.parse(show.stdout) as PlanJson);
+          refuseKept(params, summary.resources, label);
           const c = summary.counts;
           notes.push(`${label}plan: ${c.create} to create, ${c.update} to update, ${c.replace} to replace, ${c.delete} to delete${summary.outputs.length ? `, ${summary.outputs.length} output(s) to change` : ''}`);
           // a later stage's plan repeats what it depends on (-target includes dependencies): each address once
@@ -236,7 +248,14 @@ export default defineTask<TerraformApplyParams, Outputs, Planned>({
         } else {
           // a later stage plans again on the state the earlier stages left (their saved plans are stale now)
           const file = join(planDir, `stage-${i}.apply.tfplan`);
-          if ((await planStage(params, ctx, r, st, file, label)) === 2) await applyPlan(params, ctx, r, file, label);
+          if ((await planStage(params, ctx, r, st, file, label)) === 2) {
+            if (params.keep.length) {
+              const show = await tf(ctx, r, ['show', '-json', '-no-color', file], { readOnly: true, quiet: true });
+              if (show.exitCode !== 0) throw failed('terraform show', r.cwd, '', show.stderr);
+              refuseKept(params, summarize(JSON.parse(show.stdout) as PlanJson).resources, label);
+            }
+            await applyPlan(params, ctx, r, file, label);
+          }
         }
         const k = kubeconfigStep(st, ctx, st.kubeconfig ? await readOutputs(ctx, r) : {});
         if (k && !k.present && st.kubeconfig) {
