@@ -240,13 +240,18 @@ export default defineTask<TerraformApplyParams, Outputs, Planned>({
       const r = runner(params, ctx);
       const stages = stagesOf(params);
       const many = stages.length > 1 || stages[0].targets.length > 0;
+      let applied = false;
       for (const [i, st] of stages.entries()) {
         const label = stageLabel(st, many);
-        if (i === 0) {
-          // the first stage's plan is the one check showed
-          if (pending.includes(0) && planFile && existsSync(planFile) && readFileSync(planFile).length) await applyPlan(params, ctx, r, planFile, label);
+        const saved = i === 0 ? planFile : join(planDir, `stage-${i}.tfplan`);
+        if (!applied) {
+          // nothing applied yet: the state is the one check planned on, so its saved plan holds
+          if (pending.includes(i) && saved && existsSync(saved) && readFileSync(saved).length) {
+            await applyPlan(params, ctx, r, saved, label);
+            applied = true;
+          }
         } else {
-          // a later stage plans again on the state the earlier stages left (their saved plans are stale now)
+          // a later stage plans again on the state the earlier stages left (its saved plan is stale now)
           const file = join(planDir, `stage-${i}.apply.tfplan`);
           if ((await planStage(params, ctx, r, st, file, label)) === 2) {
             if (params.keep.length) {

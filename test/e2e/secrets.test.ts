@@ -81,5 +81,5 @@ describe('secrets', () => {
     } finally {
       await done();
     }
-  });
+  }, 240_000); // twelve runs of the upgrade, each deploying green in the Makefile's four Terraform stages
 });
