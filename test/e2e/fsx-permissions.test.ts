@@ -37,12 +37,15 @@ describe('the FSx permissions step of the upgrade playbook', () => {
       tasks: [{ name: 'render', template: { ...template, src: join(repoRoot, 'playbooks', String(template.src)) } }],
     });
     expect(r.reporter.end('render').status, r.reporter.end('render').message).toBe('changed');
-    const docs = parseAllDocuments(readFileSync(join(dir, 'out', 'fsx-set-permission-jobs.yaml'), 'utf8')).map((d) => d.toJS() as Record<string, any>).filter(Boolean);
-    expect(docs.map((d) => `${d.metadata.namespace}/${d.spec.template.spec.volumes[0].persistentVolumeClaim.claimName}`)).toEqual(['team-000/workspace-nb-0', 'team-001/workspace-nb-1']);
+    const docs = parseAllDocuments(readFileSync(join(dir, 'out', 'fsx-set-permission-jobs.yaml'), 'utf8'))
+      .map((d) => d.toJS() as unknown)
+      .filter(Boolean)
+      .map((d) => new Job(d as ConstructorParameters<typeof Job>[0]));
+    expect(docs.map((d) => `${d.metadata?.namespace}/${d.spec?.template.spec?.volumes?.[0].persistentVolumeClaim?.claimName}`)).toEqual(['team-000/workspace-nb-0', 'team-001/workspace-nb-1']);
     for (const d of docs) {
-      new Job(d).validate();
-      expect(d.spec.template.spec.containers[0].command.join(' ')).toContain('chmod 2775 /data && chown root:users /data');
-      expect(d.spec.template.metadata.annotations['sidecar.istio.io/inject']).toBe('false');
+      d.validate();
+      expect(d.spec?.template.spec?.containers[0].command?.join(' ')).toContain('chmod 2775 /data && chown root:users /data');
+      expect(d.spec?.template.metadata?.annotations?.['sidecar.istio.io/inject']).toBe('false');
     }
   });
 });
