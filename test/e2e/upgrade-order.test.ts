@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/cli.js';
+import { environmentTemplate } from '../../src/init.js';
 
 type Task = Record<string, unknown> & { name: string; id?: string; parallel?: Task[]; block?: Task[] };
 const playbook = parse(readFileSync(join(repoRoot, 'playbooks/blue-green-upgrade.yaml'), 'utf8')) as { vars: Record<string, unknown>; tasks: Task[] };
@@ -53,5 +54,12 @@ describe('the order of the upgrade playbook (issue 13)', () => {
     expect(env('sandbox').terraform_if_missing).toBe('skip');
     // and the upgrade module's directory, not a production deployment's
     for (const name of ['production', 'staging']) expect(env(name).green_terraform_dir).toMatch(/deployments\/upgrade\/terraform$/);
+  });
+
+  it('kfup init names the upgrade module\'s directory, green\'s stage and terraform_if_missing fail', () => {
+    const env = (parse(environmentTemplate('x')) as { vars: Record<string, unknown> }).vars;
+    expect(env.green_terraform_dir).toMatch(/deployments\/upgrade\/terraform$/);
+    expect(env.terraform_if_missing).toBe('fail');
+    expect(env.green_stage).toBeTruthy();
   });
 });
