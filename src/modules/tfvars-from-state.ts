@@ -113,8 +113,26 @@ async function collect(params: TfvarsParams, ctx: Ctx, fail: (unmapped: string[]
     }
   }
   if (unmapped.length) throw fail(unmapped, source);
+  storageSwitches(out, settings, byGroup, explicit, notes);
   for (const [name, v] of Object.entries(explicit)) if (!out.some(([n]) => n === name)) out.push([name, v]);
   return { values: out, notes, source };
+}
+
+/**
+ * The storage choice in the module's own names (deployments/upgrade/terraform/variables.tf on the
+ * blue/green branch): use_efs and use_fsx. The module requires src_efs_fs_id (no default) even when
+ * use_efs is false, so a production without EFS gets an empty one, which the module then ignores.
+ * Values given under `values` win.
+ */
+function storageSwitches(out: [string, unknown][], settings: Record<Group, Switch>, byGroup: Map<Group, string[]>, explicit: Record<string, unknown>, notes: string[]): void {
+  const has = (n: string) => out.some(([k]) => k === n) || n in explicit;
+  const efsOn = out.some(([k]) => (byGroup.get('efs') ?? []).includes(k));
+  if (!has('use_efs')) out.push(['use_efs', efsOn]);
+  if (!efsOn && !has('src_efs_fs_id')) {
+    out.push(['src_efs_fs_id', '']);
+    notes.push('src_efs_fs_id: empty (no EFS; the upgrade module requires the variable and ignores it with use_efs = false)');
+  }
+  if (settings.fsx !== 'auto' && !has('use_fsx')) out.push(['use_fsx', settings.fsx === true]);
 }
 
 function renderUpgrade(c: Collected): string {

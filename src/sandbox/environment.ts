@@ -24,7 +24,10 @@ export function sandboxEnvironment(s: Scenario, paths: { dir: string; kubeconfig
     tfvars_source: 'statefile',
     blue_tfstate: join(paths.dir, 'blue.tfstate'),
     green_terraform_dir: join(paths.dir, 'green-terraform'),
+    green_stage: 'green',
     run_terraform: true,
+    // a rehearsal may run where terraform is not installed (kfup demo): the deploy step then says it was skipped
+    terraform_if_missing: 'skip',
     s3_bucket: s.s3.bucket,
     s3_secret_name: s.s3.secretName,
     rds_secret_name: s.rds.secretName,

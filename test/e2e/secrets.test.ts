@@ -82,7 +82,7 @@ describe('secrets', () => {
     } finally {
       await done();
     }
-  });
+  }, 240_000); // twelve runs of the upgrade, each deploying green in the Makefile's four Terraform stages
 });
 
 // Issue 14: a secret in every form it takes. Passed with --var (so meta.json must keep only a

@@ -38,14 +38,14 @@ describe('the upgrade playbook against the sandbox', () => {
     const sent = sb.requestLog.since(mark);
     expect(sent.length).toBeGreaterThan(20);
     expect(sent.filter((e) => e.mutating)).toEqual([]);
-  });
+  }, 180_000);
 
   it('run carries everything across and switches traffic to green', async () => {
     const { result, reporter } = await upgrade(sb, 'run');
     expect(result.failed, JSON.stringify(reporter.ends().filter((e) => e.status === 'failed'))).toBe(false);
     runId = result.runId;
     expectUpgraded(sb);
-  });
+  }, 180_000); // green deployed in the Makefile's four Terraform stages, on a shared machine
 
   it('a second run reports every task ok', async () => {
     const mark = sb.requestLog.mark();
@@ -54,7 +54,7 @@ describe('the upgrade playbook against the sandbox', () => {
     expect(notOk).toEqual([]);
     expect(result.counts.changed).toBe(0);
     expect(sb.requestLog.since(mark).filter((e) => e.mutating)).toEqual([]);
-  });
+  }, 120_000);
 
   it('rollback puts traffic and configuration back on blue', async () => {
     const check = new CollectingReporter();

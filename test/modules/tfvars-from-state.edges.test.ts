@@ -90,6 +90,9 @@ describe('tfvars-from-state: statefile source', () => {
         'src_s3_bucket_name = "kf-artifacts-prod-20230502"',
         'src_rds_secret_name = "rds-secret-prod"',
         `src_rds_endpoint = "${RDS_ENDPOINT}"`,
+        // no EFS in this production: the upgrade module's own switch, and the id it requires anyway (issue 13)
+        'use_efs = false',
+        'src_efs_fs_id = ""',
         '',
       ].join('\n'),
     );
@@ -101,7 +104,7 @@ describe('tfvars-from-state: statefile source', () => {
         'cluster_region="us-west-2"',
         'use_rds="true"',
         'use_s3="true"',
-        'use_efs="true"',
+        'use_efs = false',
         'use_fsx="false"',
         'db_password = "PLANTED-tfvars-Pw-31xy"',
         '',
@@ -115,6 +118,7 @@ describe('tfvars-from-state: statefile source', () => {
         'src_s3_bucket_name = "kf-artifacts-prod-20230502"',
         'src_rds_secret_name = "rds-secret-prod"',
         `src_rds_endpoint = "${RDS_ENDPOINT}"`,
+        'src_efs_fs_id = ""',
         '',
       ].join('\n'),
     );

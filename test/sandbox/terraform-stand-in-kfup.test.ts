@@ -3,7 +3,7 @@
 // the real deployment's variables (../shared/fixtures/kubeflow-manifests/upgrade-terraform/
 // variables.tf): terraform refuses what the real module would refuse.
 import { execFileSync } from 'node:child_process';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { productionState } from '../../src/sandbox/tfstate.js';
@@ -50,11 +50,11 @@ describe.skipIf(!haveTerraform)('green deployment through the real Terraform int
     expect(end.status, end.message).toBe('changed');
   }, 180_000);
 
-  // Expected to fail until issue 13, "The upgrade as the real deployment runs it": for an FSx
-  // production kfup passes src_fsx_fs_id, which the real upgrade module does not declare
-  // (terraform: "Value for undeclared variable"), and collects no src_efs_fs_id, which the real
-  // module requires (no default).
-  it.fails('an FSx production: kfup gives the real module only variables it declares, and all it requires (issue 13)', async () => {
+  // Issue 13, "The upgrade as the real deployment runs it": the real upgrade module
+  // (../shared/fixtures/kubeflow-manifests/upgrade-terraform/variables.tf) declares no FSx id
+  // (terraform: "Value for undeclared variable" for src_fsx_fs_id) and requires src_efs_fs_id with
+  // no default; an FSx production is use_fsx = true, use_efs = false and an empty src_efs_fs_id.
+  it('an FSx production: kfup gives the real module only variables it declares, and all it requires (issue 13)', async () => {
     const state = productionState(scenario) as { resources: { type: string; module?: string; name: string; instances: unknown[] }[] };
     const fsxId = 'fs-0f5x1u2s3t4r5e6a7';
     state.resources = state.resources.filter((x) => x.type !== 'aws_efs_file_system');
@@ -70,5 +70,10 @@ describe.skipIf(!haveTerraform)('green deployment through the real Terraform int
     expect(r.reporter.end('collect').status, r.reporter.end('collect').message).toBe('changed');
     const end = r.reporter.end('deploy');
     expect(end.status, end.message).toBe('changed');
+    const tfvars = readFileSync(join(dir, 'green', 'sample.auto.tfvars'), 'utf8');
+    expect(tfvars).toMatch(/^use_fsx\s*=\s*true$/m);
+    expect(tfvars).toMatch(/^use_efs\s*=\s*false$/m);
+    expect(tfvars).toMatch(/^src_efs_fs_id\s*=\s*""$/m);
+    expect(tfvars).not.toContain('fsx_fs_id');
   }, 180_000);
 });

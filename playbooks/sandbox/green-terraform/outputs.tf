@@ -25,8 +25,10 @@ output "eks_managed_nodegroup_status" {
   value = [for g in module.eks_blueprints.value.node_groups : "ACTIVE"]
 }
 
+# from the EKS stage, as the real one (module.eks_blueprints.configure_kubectl): known once that
+# stage is applied, which the Makefile's `terraform output -raw configure_kubectl | bash` relies on
 output "configure_kubectl" {
-  value = "aws eks --region ${local.region} update-kubeconfig --name ${var.cluster_name}"
+  value = "aws eks --region ${module.eks_blueprints.value.region} update-kubeconfig --name ${module.eks_blueprints.value.cluster_name}"
 }
 
 output "region" {

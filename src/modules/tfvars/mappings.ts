@@ -38,7 +38,8 @@ export const DEFAULT_MAPPINGS: Record<string, VariableMapping> = {
   src_vpc_id: { from: [{ output: 'vpc_id' }, { resource: '**.module.vpc.aws_vpc.this[*]', attribute: 'id' }] },
   src_vpc_cidr: { from: [{ output: 'vpc_cidr' }, { resource: '**.module.vpc.aws_vpc.this[*]', attribute: 'cidr_block' }] },
   src_efs_fs_id: { group: 'efs', from: [{ output: 'efs_fs_id' }, { resource: '**.aws_efs_file_system.*', attribute: 'id' }] },
-  src_fsx_fs_id: { group: 'fsx', from: [{ output: 'fsx_fs_id' }, { resource: '**.aws_fsx_lustre_file_system.*', attribute: 'id' }] },
+  // no FSx variable: the upgrade module (deployments/upgrade/terraform/variables.tf on the blue/green
+  // branch) declares none; with use_fsx it creates its own FSx security group and storage class
   // the cluster's primary security group, which the deployment also gives the RDS instance
   src_cluster_sg_id: { from: [{ resource: '**.aws_eks_cluster.this[*]', attribute: 'vpc_config[0].cluster_security_group_id' }] },
   src_s3_secret_name: { from: [{ resource: '**.aws_secretsmanager_secret.s3_secret', attribute: 'name' }] },
