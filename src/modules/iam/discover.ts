@@ -1,6 +1,6 @@
 // The IAM roles IRSA uses on a cluster: the roles of Profiles' AwsIamForServiceAccount plugins
-// and the roles service accounts are annotated with (eks.amazonaws.com/role-arn), in all
-// namespaces or the ones listed. Read a page at a time, retried on throttling and 5xx.
+// and the roles service accounts are annotated with (eks.amazonaws.com/role-arn), in the profile
+// namespaces (as the upgrade guide's irsa_trust.py looks only at profiles) or the ones listed. Read a page at a time, retried on throttling and 5xx.
 import { isKubeNotFound, listAll, type Context, type ListPage } from '../kit/index.js';
 
 export const ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
@@ -18,7 +18,7 @@ interface ProfileLike {
 
 export async function discoverRoles(ctx: Pick<Context, 'kube' | 'signal'>, cluster: string, namespaces?: string[]): Promise<{ roles: DiscoveredRole[]; notes: string[] }> {
   const kube = ctx.kube(cluster);
-  const wanted = namespaces?.length ? new Set(namespaces) : undefined;
+  let wanted = namespaces?.length ? new Set(namespaces) : undefined;
   const roles: DiscoveredRole[] = [];
   const notes: string[] = [];
   const retry = { signal: ctx.signal };
@@ -35,6 +35,8 @@ export async function discoverRoles(ctx: Pick<Context, 'kube' | 'signal'>, clust
     if (!isKubeNotFound(e)) throw e;
     notes.push(`cluster ${cluster} has no Profile resource (kubeflow.org/v1); only service accounts were searched`);
   }
+  // by default: the namespaces the Profiles own (a Profile's namespace has its name)
+  wanted ??= new Set(profiles.map((p) => p.metadata?.name ?? '').filter(Boolean));
   for (const p of profiles) {
     const name = p.metadata?.name ?? '';
     if (wanted && !wanted.has(name)) continue;
