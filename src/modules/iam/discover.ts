@@ -9,7 +9,12 @@ export interface DiscoveredRole {
   arn: string;
   /** where it was found, e.g. "Profile team-000" or "ServiceAccount team-000/default-editor" */
   source: string;
+  /** the service account that assumes it, as its token's sub claim: system:serviceaccount:<ns>:<name> */
+  subject: string;
 }
+
+/** the profile controller's plugin annotates (and trusts) this service account of the profile namespace */
+const PROFILE_SERVICE_ACCOUNT = 'default-editor';
 
 interface ProfileLike {
   metadata?: { name?: string };
@@ -42,7 +47,7 @@ export async function discoverRoles(ctx: Pick<Context, 'kube' | 'signal'>, clust
     if (wanted && !wanted.has(name)) continue;
     for (const plugin of p.spec?.plugins ?? []) {
       const arn = plugin.kind === 'AwsIamForServiceAccount' ? plugin.spec?.awsIamRole : undefined;
-      if (arn) roles.push({ arn, source: `Profile ${name}` });
+      if (arn) roles.push({ arn, source: `Profile ${name}`, subject: `system:serviceaccount:${name}:${PROFILE_SERVICE_ACCOUNT}` });
     }
   }
 
@@ -51,7 +56,7 @@ export async function discoverRoles(ctx: Pick<Context, 'kube' | 'signal'>, clust
     const ns = sa.metadata?.namespace ?? '';
     if (wanted && !wanted.has(ns)) continue;
     const arn = sa.metadata?.annotations?.[ROLE_ANNOTATION];
-    if (arn) roles.push({ arn, source: `ServiceAccount ${ns}/${sa.metadata?.name}` });
+    if (arn) roles.push({ arn, source: `ServiceAccount ${ns}/${sa.metadata?.name}`, subject: `system:serviceaccount:${ns}:${sa.metadata?.name}` });
   }
   return { roles, notes };
 }

@@ -73,7 +73,7 @@ export async function watchUntil<T extends KubeObjectLike, R>(o: WatchUntilOptio
       const current = await withKubeRetry(() => o.get(), { signal: stop.signal, retryConflict: false });
       const early = o.decide(current);
       if (early !== undefined) return early;
-      const outcome = await streamFrom(o, fromNow ? undefined : current?.metadata?.resourceVersion, stop.signal);
+      const outcome: StreamOutcome<R> = await streamFrom(o, fromNow ? undefined : current?.metadata?.resourceVersion, stop.signal);
       if ('result' in outcome) return outcome.result;
       if ('refused' in outcome) {
         throw new TaskError(`the API server refused to watch ${o.path} (${outcome.refused.status}${outcome.refused.reason ? ` ${outcome.refused.reason}` : ''})`, {
