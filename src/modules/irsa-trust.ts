@@ -167,7 +167,7 @@ export default defineTask<IrsaTrustParams, IrsaTrustOutputs, RolePlan[], Persist
     }
     if (overQuota.length) {
       throw this.error('overQuota', { plural: overQuota.length > 1 ? 'ies' : 'y', quota: params.trust_policy_quota, roles: overQuota.join('; ') }, {
-        hint: "remove statements the role no longer needs, or raise the account's \"Role trust policy length\" quota in Service Quotas (up to 4,096) and set trust_policy_quota",
+        hint: "remove statements the role no longer needs, or raise the account's \"Role trust policy length\" quota in Service Quotas and set trust_policy_quota",
       });
     }
     if (already.length) notes.push(`${already.length} role(s) already trust ${params.green_cluster}: ${already.join(', ')}`);
