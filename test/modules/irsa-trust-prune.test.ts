@@ -65,7 +65,7 @@ describe('irsa-trust prunes statements for deleted OIDC providers (IAM Principal
     expect(checked.reporter.end('trust').notes.join('\n')).toMatch(/1 statement\(s\) for OIDC providers that no longer exist are removed: oidc id\/0+OLD1 sub system:serviceaccount:team-000:default-editor/);
     const r = await task('run');
     expect(r.reporter.end('trust').status, r.reporter.end('trust').message).toBe('changed');
-    const principals = sb.aws.state.iam.trustPolicy(role).Statement.map((s: { Principal: { Federated: string } }) => s.Principal.Federated);
+    const principals = sb.aws.state.iam.trustPolicy(role).Statement.map((s) => (s.Principal as { Federated: string }).Federated);
     expect(principals).toEqual([oidcProviderArn(sb.scenario, 'blue'), oidcProviderArn(sb.scenario, 'green')]);
   });
 });

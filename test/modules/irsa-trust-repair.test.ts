@@ -44,7 +44,7 @@ taskTester({
           Condition: { StringEquals: { [`${greenHost(sb)}:aud`]: 'sts.amazonaws.com', [`${greenHost(sb)}:sub`]: ['system:serviceaccount:extra:reader'] } },
         });
         // blue's statement is kept
-        expect(rest.map((s: { Principal: { Federated: string } }) => s.Principal.Federated)).toEqual([oidcProviderArn(sb.scenario, 'blue')]);
+        expect(rest.map((s) => (s.Principal as { Federated: string }).Federated)).toEqual([oidcProviderArn(sb.scenario, 'blue')]);
       },
     },
     {
