@@ -41,7 +41,7 @@ function profileOnGreen(name: string, roleArn: string): void {
     kind: 'Profile',
     metadata: { name },
     spec: { owner: { kind: 'User', name: `${name}@example.com` }, plugins: [{ kind: 'AwsIamForServiceAccount', spec: { awsIamRole: roleArn } }] },
-  } as KubeObject);
+  });
 }
 const reconciled = (name: string) => () => green().get(P, 'Profile', name)?.metadata.finalizers?.includes('profile-finalizer');
 

@@ -149,6 +149,10 @@ export function pruneStale(doc: PolicyDocument, providerExists: (arn: string) =>
 /** the statement shortened for a message: its Sid, principal (an OIDC provider by its issuer id) and subjects */
 export function statementLabel(st: Statement): string {
   const who = federated(st).map((a) => a.replace(/^arn:[^:]+:iam::\d{12}:oidc-provider\//, '').replace(/^.*\/id\//, 'oidc id/')).join(', ') || JSON.stringify(st.Principal);
-  const subs = Object.values(st.Condition ?? {}).flatMap((block) => Object.entries(block ?? {}).filter(([k]) => /:sub$/i.test(k)).flatMap(([, v]) => (Array.isArray(v) ? v : [v])));
+  const subs: unknown[] = Object.values(st.Condition ?? {}).flatMap((block) =>
+    Object.entries(block ?? {})
+      .filter(([k]) => /:sub$/i.test(k))
+      .flatMap(([, v]): unknown[] => (Array.isArray(v) ? (v as unknown[]) : [v])),
+  );
   return `${st.Sid ? `${st.Sid}: ` : ''}${who}${subs.length ? ` sub ${subs.map(String).join(', ')}` : ''}`;
 }
