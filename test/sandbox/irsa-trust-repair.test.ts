@@ -7,7 +7,6 @@
 // silently leave green's roles untrusted.
 import { describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import type { KubeObject } from '../../src/sandbox/kube/store-api.js';
 import { oidcIssuer, oidcProviderArn } from '../../src/sandbox/scenario.js';
 import { runTasks } from '../helpers/run.js';
 import { sandboxTargets, useSandbox } from '../helpers/sandbox.js';
