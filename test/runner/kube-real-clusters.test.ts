@@ -149,13 +149,13 @@ describe('an API server behind a path prefix, and watches refused', () => {
   });
 
   const waitFlag = () =>
-    watchUntil({
+    watchUntil<{ metadata?: { resourceVersion?: string }; data?: Record<string, string> }, { data?: Record<string, string> }>({
       watch: kube.watch,
       path: '/api/v1/namespaces/default/configmaps',
       name: 'flag',
       // the object as the watch would first see it: not there yet, so the watch is needed
       get: () => Promise.resolve(undefined),
-      decide: (cm: { data?: Record<string, string> } | undefined) => (cm?.data?.done === 'yes' ? cm : undefined),
+      decide: (cm) => (cm?.data?.done === 'yes' ? cm : undefined),
       signal: new AbortController().signal,
       timeoutMs: 5000,
     });
