@@ -27,7 +27,7 @@ describe('prometheus-scrape by install method', () => {
     const cm = green().get('v1', 'ConfigMap', 'prometheus-server-conf', 'monitoring')!;
     const dep = green().get('apps/v1', 'Deployment', 'prometheus-deployment', 'monitoring')!;
     green().create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prometheus' } });
-    green().create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'prometheus-server', namespace: 'prometheus' }, data: (cm as { data?: Record<string, string> }).data } as typeof cm);
+    green().create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'prometheus-server', namespace: 'prometheus' }, data: (cm as { data?: Record<string, string> }).data });
     green().create({ ...dep, metadata: { name: 'prometheus-server', namespace: 'prometheus', labels: dep.metadata.labels } });
     const r = await scrape({ install: 'terraform', restart: true }, 'run');
     const end = r.reporter.end('prom');
