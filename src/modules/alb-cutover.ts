@@ -11,6 +11,7 @@ import { defineTask, jsonEqual, unlessNotFound, Unknown, type Change } from './k
 import type { AlbCutoverOutputs, AlbCutoverParams } from './generated/alb-cutover.js';
 import { plainDnsName, sameDnsName } from './alb/dns-name.js';
 import { checkRecordName, desiredRecord, findRecord, findZone, hostResolves, listRecords, recordTarget, recordView, sameRecordSet } from './alb/records.js';
+import { aliasTargetOf } from './alb/load-balancer.js';
 import { findRule, redirectHosts, retarget, ruleLabel } from './alb/rule.js';
 import { waitInsync } from './alb/wait-sync.js';
 
@@ -120,10 +121,20 @@ export default defineTask<AlbCutoverParams, AlbCutoverOutputs, Data, Persisted, 
       notes.push(`rule ${label}: redirects to ${targets.join(', ')} -> ${p.to_host}`);
     } else notes.push(`rule ${label}: redirects to ${p.to_host} already`);
 
+    // an alias points at green's load balancer in that load balancer's canonical zone: read it
+    // now, so that a missing load balancer stops the cut-over before the rule is switched
+    const aliasZones = new Map<string, string>();
+    for (const spec of p.records.filter((r) => r.type !== 'CNAME' && !r.alias_zone_id)) {
+      const host = plainDnsName(spec.value ?? p.to_host);
+      if (aliasZones.has(host)) continue;
+      const lb = await aliasTargetOf(elb, host);
+      aliasZones.set(host, lb.zoneId);
+      notes.push(`load balancer ${lb.dnsName} (${lb.type}) is in canonical hosted zone ${lb.zoneId}`);
+    }
     const items: ReplacedRecords['items'] = [];
     for (const spec of p.records) {
       const current = findRecord(records, spec.name, spec.type);
-      const want = desiredRecord(spec, current, hosts);
+      const want = desiredRecord(spec, current, hosts, aliasZones.get(plainDnsName(spec.value ?? p.to_host)));
       if (current && sameRecordSet(current, want)) {
         notes.push(`record ${plainDnsName(spec.name)} ${spec.type}: ${shown(current)} already`);
         continue;

@@ -166,7 +166,7 @@ const backupSnapshot = defineTask<Params, Outputs, PlanData, Persisted>({
             BackupVaultName: params.vault,
             ResourceArn: s.arn,
             IamRoleArn: params.role_arn.trim(),
-            IdempotencyToken: idempotencyToken(key, s.arn, generation),
+            IdempotencyToken: idempotencyToken(key, s.arn, generation, { vault: params.vault, roleArn: params.role_arn.trim(), lifecycle }),
             RecoveryPointTags: { [SNAPSHOT_KEY_TAG]: key },
             Lifecycle: lifecycle,
           }),

@@ -20,6 +20,7 @@ const builtins: Record<string, Loader> = {
   'alb-cutover': () => import('./alb-cutover.js'),
   'backup-snapshot': () => import('./backup-snapshot.js'),
   'irsa-trust': () => import('./irsa-trust.js'),
+  'irsa-trust-repair': () => import('./irsa-trust-repair.js'),
   'knative-config': () => import('./knative-config.js'),
   'prometheus-scrape': () => import('./prometheus-scrape.js'),
   'tfvars-from-state': () => import('./tfvars-from-state.js'),

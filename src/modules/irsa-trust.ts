@@ -3,12 +3,12 @@
 // mirror for green's provider (same sub/aud conditions on green's issuer host). The replaced
 // documents are journaled so `kfup rollback` can put them back.
 import { GetRoleCommand, IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
-import { defineTask, isNotFound, mapPool, type Change, type Context } from './kit/index.js';
+import { defineTask, isNotFound, mapPool, sleep, type Change, type Context } from './kit/index.js';
 import type { IrsaTrustOutputs, IrsaTrustParams } from './generated/irsa-trust.js';
 import { discoverRoles } from './iam/discover.js';
-import { clusterIssuerHost, requireProvider } from './iam/oidc.js';
+import { clusterIssuerHost, providerArns, requireProvider } from './iam/oidc.js';
 import { collectRoles, type RoleRef } from './iam/roles.js';
-import { addGreenTrust, decodePolicy, prettyPolicy, samePolicy, type PolicyDocument } from './iam/trust-policy.js';
+import { addGreenTrust, decodePolicy, prettyPolicy, pruneStale, samePolicy, statementLabel, trustPolicySize, type PolicyDocument } from './iam/trust-policy.js';
 
 /** one role's planned update: its document as check read it, and the one to write */
 interface RolePlan {
@@ -47,6 +47,8 @@ const messages = {
   changedSinceCheck: 'the trust policy of role {{name}} changed since check; nothing was written to it (run again to plan from its current policy)',
   revertConflict:
     'not restoring trust policies: {{conflicts}}. No role was changed; restore by hand from the run journal (persisted "previous") or revert the other change first',
+  overQuota:
+    'the trust polic{{plural}} would exceed IAM\'s trust policy quota of {{quota}} characters (white space not counted): {{roles}}. Nothing was written',
   changedSinceRevertCheck: 'the trust policy of role {{name}} changed since rollback checked it; not restoring it (run the rollback again)',
 };
 
@@ -62,7 +64,7 @@ export default defineTask<IrsaTrustParams, IrsaTrustOutputs, RolePlan[], Persist
     if (p.discover_from) {
       lines.push(
         `roles found on cluster ${p.discover_from}: Profile AwsIamForServiceAccount plugins and service accounts annotated eks.amazonaws.com/role-arn` +
-          (p.namespaces?.length ? ` in ${p.namespaces.join(', ')}` : ', all namespaces'),
+          (p.namespaces?.length ? ` in ${p.namespaces.join(', ')}` : ' in the profile namespaces'),
       );
     }
     lines.push('previous trust policies are journaled for rollback');
@@ -86,7 +88,9 @@ export default defineTask<IrsaTrustParams, IrsaTrustOutputs, RolePlan[], Persist
       clusterIssuerHost(ctx, params.green_cluster, 'green_cluster'),
     ]);
     if (blueHost === greenHost) throw this.error('sameIssuer', { host: blueHost }, { hint: 'name two different EKS clusters' });
-    const provider = await requireProvider(ctx, greenHost, params.green_cluster);
+    const providers = await providerArns(ctx);
+    const provider = await requireProvider(ctx, greenHost, params.green_cluster, providers);
+    const providerExists = (arn: string) => providers.some((a) => a.toLowerCase() === arn.toLowerCase());
 
     const notes: string[] = [];
     if (!provider.audiences.includes('sts.amazonaws.com')) {
@@ -128,31 +132,50 @@ export default defineTask<IrsaTrustParams, IrsaTrustOutputs, RolePlan[], Persist
     const updated: string[] = [];
     const already: string[] = [];
     const notBlue: string[] = [];
+    const overQuota: string[] = [];
     for (const { ref, doc } of roles) {
-      const mirrored = addGreenTrust(doc, target);
+      // statements for OIDC providers deleted since (clusters of earlier upgrades) go first: IAM
+      // refuses to save a policy that names them, and they take room under the quota
+      const pruned = params.prune_stale ? pruneStale(doc, providerExists) : { doc, pruned: [] };
+      const mirrored = addGreenTrust(pruned.doc, target);
       if (!mirrored.blue) {
         notBlue.push(ref.name);
         notes.push(`role ${ref.name} (from ${ref.sources.join(', ')}) has no statement trusting ${params.blue_cluster}'s OIDC provider; left alone`);
-      } else if (!mirrored.added) {
-        already.push(ref.name);
-      } else {
-        updated.push(ref.name);
-        plans.push({ name: ref.name, before: doc, after: mirrored.doc });
-        changes.push({
-          action: 'update',
-          target: `iam role ${ref.name}`,
-          summary: `trust ${params.green_cluster}'s OIDC provider: ${mirrored.added} statement(s) mirrored from ${params.blue_cluster}'s`,
-          before: prettyPolicy(doc),
-          after: prettyPolicy(mirrored.doc),
-        });
+        continue;
       }
+      if (!mirrored.added && !pruned.pruned.length) {
+        already.push(ref.name);
+        continue;
+      }
+      const size = trustPolicySize(mirrored.doc);
+      if (size > params.trust_policy_quota) {
+        const added = mirrored.added ? `${mirrored.added} mirrored statement(s) for ${params.green_cluster}` : 'no mirrored statement';
+        overQuota.push(`${ref.name} ${size} > ${params.trust_policy_quota} (now ${trustPolicySize(doc)}; ${added}; its statements: ${(Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]).map(statementLabel).join(' | ')})`);
+        continue;
+      }
+      if (pruned.pruned.length) notes.push(`role ${ref.name}: ${pruned.pruned.length} statement(s) for OIDC providers that no longer exist are removed: ${pruned.pruned.map(statementLabel).join(', ')}`);
+      updated.push(ref.name);
+      plans.push({ name: ref.name, before: doc, after: mirrored.doc });
+      const parts = [mirrored.added ? `${mirrored.added} statement(s) mirrored from ${params.blue_cluster}'s` : '', pruned.pruned.length ? `${pruned.pruned.length} stale statement(s) pruned` : ''].filter(Boolean);
+      changes.push({
+        action: 'update',
+        target: `iam role ${ref.name}`,
+        summary: `trust ${params.green_cluster}'s OIDC provider: ${parts.join(', ')} (${size} of ${params.trust_policy_quota} characters)`,
+        before: prettyPolicy(doc),
+        after: prettyPolicy(mirrored.doc),
+      });
+    }
+    if (overQuota.length) {
+      throw this.error('overQuota', { plural: overQuota.length > 1 ? 'ies' : 'y', quota: params.trust_policy_quota, roles: overQuota.join('; ') }, {
+        hint: "remove statements the role no longer needs, or raise the account's \"Role trust policy length\" quota in Service Quotas and set trust_policy_quota",
+      });
     }
     if (already.length) notes.push(`${already.length} role(s) already trust ${params.green_cluster}: ${already.join(', ')}`);
     const outputs = { roles_updated: updated, roles_already_trusting: already, roles_not_trusting_blue: notBlue, green_provider_arn: provider.arn };
     return { changes, outputs, notes, data: plans };
   },
 
-  async apply(_params, ctx, plan) {
+  async apply(params, ctx, plan) {
     const previous: Previous = { ...(ctx.recall('previous') ?? {}) };
     const iam = ctx.aws(IAMClient);
     for (const p of plan.data ?? []) {
@@ -165,6 +188,14 @@ export default defineTask<IrsaTrustParams, IrsaTrustOutputs, RolePlan[], Persist
       ctx.persist('previous', previous);
       await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: p.name, PolicyDocument: JSON.stringify(p.after) }));
       ctx.log(`updated the trust policy of role ${p.name}`);
+    }
+    // IAM is eventually consistent: a change "may not be immediately visible" everywhere
+    // (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency),
+    // and nothing tells when STS sees it. The next steps (a restore starting pods on green that
+    // assume these roles) depend on it: wait a while.
+    if (plan.data?.length && params.settle_seconds > 0) {
+      ctx.progress(`waiting ${params.settle_seconds} s for IAM to propagate the new trust`);
+      await sleep(params.settle_seconds * 1000, ctx.signal);
     }
     return {};
   },

@@ -21,6 +21,7 @@ import {
   type JsonObject,
   type KubeClients,
 } from './kit/index.js';
+import { otherInstall, prometheusLocation } from './prometheus/location.js';
 import type { PrometheusScrapeOutputs, PrometheusScrapeParams } from './generated/prometheus-scrape.js';
 import { KINDS, readObject, resolvePatch, type Kind } from './prometheus/patches.js';
 import { jobsFromYaml, mergeScrapeJobs, ScrapeConfigError, type ScrapeJob } from './prometheus/scrape-merge.js';
@@ -113,14 +114,14 @@ export default defineTask<PrometheusScrapeParams, PrometheusScrapeOutputs, Data,
   },
 
   describe(p) {
-    const c = p.configmap;
+    const { configmap: c, deployment } = prometheusLocation(p);
     const jobs = p.jobs ? p.jobs.map((j) => j.job_name) : ['ml-pipeline', 'katib-controller', 'notebook-controller'];
     const patches = p.patches.map((s) => s.file ?? s.template ?? `inline ${s.kind ?? ''} ${s.namespace ?? ''}/${s.name ?? ''}`.trim());
     const lines = [
       `on cluster ${p.cluster}: strategic-merge patches ${patches.join(', ')} (only where they change something)`,
       `merge scrape jobs ${jobs.join(', ')} by job_name into ${c.key} of config map ${c.namespace}/${c.name}`,
     ];
-    if (p.restart) lines.push(`restart deployment ${p.deployment.namespace}/${p.deployment.name} when its pods have not loaded this configuration`);
+    if (p.restart) lines.push(`restart deployment ${deployment.namespace}/${deployment.name} when its pods have not loaded this configuration`);
     return lines;
   },
 
@@ -154,12 +155,14 @@ export default defineTask<PrometheusScrapeParams, PrometheusScrapeOutputs, Data,
       changes.push({ action: 'update', target: target(r.kind, r.namespace, r.name), summary: `strategic merge patch ${r.source}`, before: owned(live), after: owned(after) });
     }
 
-    const c = p.configmap;
+    const loc = prometheusLocation(p);
+    const c = loc.configmap;
     const where = { namespace: c.namespace, name: c.name, key: c.key, cluster: p.cluster };
     const cm = await readConfigMap(kube, c.namespace, c.name, ctx.signal);
     if (!cm) {
+      const other = otherInstall(p);
       throw this.error('configMapNotFound', where, {
-        hint: 'set configmap.namespace and configmap.name to the Prometheus server config map (the AMP add-on installs monitoring/prometheus-server-conf; the procedure text says prometheus/prometheus-server)',
+        hint: `kfup looked where install: ${p.install} puts it (${c.namespace}/${c.name}); with install: ${other.install} it is ${other.configmap}. Set install to how Prometheus was installed, or configmap.namespace and configmap.name`,
       });
     }
     const cmData = isObj(cm.data) ? cm.data : {};
@@ -180,7 +183,7 @@ export default defineTask<PrometheusScrapeParams, PrometheusScrapeOutputs, Data,
 
     let restart = false;
     if (p.restart) {
-      const d = p.deployment;
+      const d = loc.deployment;
       const live = await mustExist('Deployment', d.namespace, d.name, 'restart: true restarts the Prometheus server deployment (set deployment.namespace and deployment.name)');
       const hash = hashOf(merged.text);
       if (podAnnotations(live)[CONFIG_HASH] !== hash) {

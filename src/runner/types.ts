@@ -151,8 +151,12 @@ export interface AwsTarget {
 }
 
 export interface ClusterTarget {
+  /** a kubeconfig file, or "in-cluster"; default $KUBECONFIG (merged as kubectl does) or ~/.kube/config */
   kubeconfig?: string;
   context?: string;
+  /** client-side request rate to this cluster (requests per second; 0: no limit) and burst */
+  qps?: number;
+  burst?: number;
 }
 
 export interface Targets {

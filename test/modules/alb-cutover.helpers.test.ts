@@ -13,12 +13,12 @@ describe('alb-cutover DNS names', () => {
     expect(inZone('xplatform.example.com', 'platform.example.com')).toBe(false);
   });
 
-  it('keeps an alias in its dualstack form and its TTL-less shape', () => {
+  it('keeps an alias in its dualstack form and its TTL-less shape, in green’s load balancer’s zone (not blue’s)', () => {
     const cur = { Name: 'platform.example.com.', Type: 'A' as const, AliasTarget: { HostedZoneId: 'Z1', DNSName: 'dualstack.blue.elb.amazonaws.com.', EvaluateTargetHealth: true } };
-    expect(desiredRecord({ name: 'platform.example.com', type: 'A', ttl: 300 }, cur, { from: 'blue.elb.amazonaws.com', to: 'green.elb.amazonaws.com' })).toEqual({
-      Name: 'platform.example.com', Type: 'A', AliasTarget: { HostedZoneId: 'Z1', DNSName: 'dualstack.green.elb.amazonaws.com', EvaluateTargetHealth: true },
+    expect(desiredRecord({ name: 'platform.example.com', type: 'A', ttl: 300 }, cur, { from: 'blue.elb.amazonaws.com', to: 'green.elb.amazonaws.com' }, 'Z2')).toEqual({
+      Name: 'platform.example.com', Type: 'A', AliasTarget: { HostedZoneId: 'Z2', DNSName: 'dualstack.green.elb.amazonaws.com', EvaluateTargetHealth: true },
     });
-    expect(() => desiredRecord({ name: 'platform.example.com', type: 'A', ttl: 300 }, undefined, { from: 'a', to: 'b' })).toThrow(/needs the load balancer's hosted zone id/);
+    expect(() => desiredRecord({ name: 'platform.example.com', type: 'A', ttl: 300 }, cur, { from: 'a', to: 'b' })).toThrow(/needs the hosted zone id of the load balancer/);
   });
 
   it('green resolves by its own record name inside the zone or by a record pointing at it', () => {

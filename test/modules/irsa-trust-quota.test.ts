@@ -48,20 +48,22 @@ describe('irsa-trust and the trust policy quota (IAM quotas page)', () => {
     expect(policySize(doc) * 2).toBeGreaterThan(2048);
   });
 
-  // Fails today: check plans the update as if IAM would take it; the quota is found only when
-  // UpdateAssumeRolePolicy is refused at run time. Issue 13, "The upgrade as the real deployment runs it".
-  it.fails('check refuses up front, naming the role and the 2,048-character quota', async () => {
+  // Was issue 13 ("The upgrade as the real deployment runs it"): check planned the update as if
+  // IAM would take it; the quota was found only when UpdateAssumeRolePolicy was refused at run time.
+  it('check refuses up front, naming the role and the 2,048-character quota', async () => {
     const r = await task('check');
     const end = r.reporter.end('trust');
     expect(end.status).toBe('failed');
     expect(end.message).toMatch(new RegExp(`${role}.*(2,?048|quota)`, 's'));
   });
 
-  it('run: IAM refuses the update (LimitExceeded reaches the user) and the role keeps its policy', async () => {
+  it('run: refused before IAM is asked (the size, the quota and the statements named) and the role keeps its policy', async () => {
     const r = await task('run');
     const end = r.reporter.end('trust');
     expect(end.status).toBe('failed');
-    expect(end.message).toMatch(/ACLSizePerRole|LimitExceeded/);
+    expect(end.message).toMatch(/\d+ > 2048/);
+    expect(end.message).toContain('sub system:serviceaccount:team-000:service-account-1');
+    expect(sb.requestLog.since(0).filter((e) => e.operation === 'UpdateAssumeRolePolicy')).toEqual([]);
     expect(sb.aws.state.iam.getRole(role).AssumeRolePolicyDocument).toBe(doc);
   });
 });

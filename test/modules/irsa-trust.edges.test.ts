@@ -30,7 +30,7 @@ const params = (over: Record<string, unknown> = {}) => ({
   namespaces: sb.scenario.profiles.map((p) => p.namespace),
   ...over,
 });
-const task = (p: Record<string, unknown>) => ({ name: 'trust', 'irsa-trust': p, register: 'trust' });
+const task = (p: Record<string, unknown>) => ({ name: 'trust', 'irsa-trust': { settle_seconds: 0, ...p }, register: 'trust' });
 const updates = (mark: number) => sb.requestLog.since(mark).filter((e) => e.operation === 'UpdateAssumeRolePolicy');
 
 describe('irsa-trust edges', () => {

@@ -80,9 +80,9 @@ describe('paged lists', () => {
   });
 
   // client-go's pager (k8s.io/client-go/tools/pager) falls back to a full list when a continue
-  // token has expired; kfup's listAll gives up instead. Fixed by issue 13 "The upgrade as the
+  // token has expired; kfup's listAll gave up instead. Fixed by issue 13 "The upgrade as the
   // real deployment runs it".
-  it.fails('kfup listAll lists afresh when its continue token expires mid-list (issue 13)', async () => {
+  it('kfup listAll lists afresh when its continue token expires mid-list (issue 13)', async () => {
     let pages = 0;
     const items = await listAll(
       async (cont, limit) => {
@@ -134,7 +134,7 @@ describe('watches from an old resourceVersion', () => {
   // changes. client-go's reflector relists instead (k8s.io/client-go/tools/cache reflector.go:
   // a LIST gives the collection's current resourceVersion) and watches from there. Fixed by
   // issue 13 "The upgrade as the real deployment runs it".
-  it.fails('kfup watchUntil recovers from 410 with one fresh read, not a loop of refused watches (issue 13)', async () => {
+  it('kfup watchUntil recovers from 410 with one fresh read, not a loop of refused watches (issue 13)', async () => {
     sb.server.store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'flag', namespace: 'paged' }, data: { done: 'no' } });
     let gets = 0;
     // the object changes only after a while, as a long Velero backup's status may not
@@ -163,7 +163,7 @@ describe('watches from an old resourceVersion', () => {
     }
   });
 
-  it.fails('kfup waitForFinalPhase (Velero) recovers from 410 with one fresh read too (issue 13)', async () => {
+  it('kfup waitForFinalPhase (Velero) recovers from 410 with one fresh read too (issue 13)', async () => {
     const custom = sb.kc.makeApiClient(CustomObjectsApi);
     const kube = { config: sb.kc, custom, watch: new Watch(sb.kc), context: 'sandbox-blue' } as unknown as KubeClients;
     sb.server.store.create({ apiVersion: 'velero.io/v1', kind: 'Backup', metadata: { name: 'b1', namespace: 'velero' }, spec: { includedNamespaces: ['paged'] }, status: { phase: 'InProgress' } });

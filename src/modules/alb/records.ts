@@ -40,12 +40,17 @@ export async function listRecords(r53: Route53Client, zoneId: string): Promise<R
   const out: ResourceRecordSet[] = [];
   let name: string | undefined;
   let type: RRType | undefined;
+  let identifier: string | undefined;
   for (;;) {
-    const res = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, StartRecordType: type }));
+    // a page may end inside a group of records of one name and type (weighted, latency...):
+    // NextRecordIdentifier says where in the group the next page starts
+    // (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListResourceRecordSets.html)
+    const res = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, StartRecordType: type, StartRecordIdentifier: identifier }));
     out.push(...(res.ResourceRecordSets ?? []));
     if (!res.IsTruncated) return out;
     name = res.NextRecordName;
     type = res.NextRecordType;
+    identifier = res.NextRecordIdentifier;
   }
 }
 
@@ -69,15 +74,20 @@ export function recordView(rr: ResourceRecordSet): ResourceRecordSet {
 
 export const sameRecordSet = (a: ResourceRecordSet, b: ResourceRecordSet): boolean => jsonEqual(recordView(a), recordView(b));
 
-/** the record set `spec` asks for, built on the current one (its TTL, alias zone and dualstack form) */
-export function desiredRecord(spec: RecordSpec, current: ResourceRecordSet | undefined, hosts: { from: string; to: string }): ResourceRecordSet {
+/**
+ * the record set `spec` asks for, built on the current one (its TTL, dualstack form and health
+ * evaluation). An alias' hosted zone is the one of the load balancer it now points at
+ * (`aliasZone`, read from ELBv2), never the one blue's alias had: blue's and green's load balancers
+ * may be of different kinds, with different canonical zones.
+ */
+export function desiredRecord(spec: RecordSpec, current: ResourceRecordSet | undefined, hosts: { from: string; to: string }, aliasZone?: string): ResourceRecordSet {
   const name = plainDnsName(spec.name);
   if (spec.type === 'CNAME') {
     return { Name: name, Type: 'CNAME', TTL: current?.TTL ?? spec.ttl, ResourceRecords: [{ Value: plainDnsName(spec.value ?? hosts.to) }] };
   }
-  const zoneId = current?.AliasTarget?.HostedZoneId ?? spec.alias_zone_id;
+  const zoneId = spec.alias_zone_id ?? aliasZone;
   if (!zoneId) {
-    throw new TaskError(`record ${name} ${spec.type} does not exist, and an alias needs the load balancer's hosted zone id`, { code: 'aliasZoneNeeded', hint: `set alias_zone_id on the record (the ALB's canonical hosted zone id)` });
+    throw new TaskError(`record ${name} ${spec.type}: an alias needs the hosted zone id of the load balancer it points at`, { code: 'aliasZoneNeeded', hint: `set alias_zone_id on the record (the load balancer's canonical hosted zone id)` });
   }
   let dns: string;
   if (spec.value) dns = plainDnsName(spec.value);

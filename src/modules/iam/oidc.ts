@@ -25,11 +25,16 @@ export async function clusterIssuerHost(ctx: AwsCtx, cluster: string, param: str
   return issuerHost(issuer);
 }
 
+/** the ARNs of the account's IAM OIDC providers (ListOpenIDConnectProviders is not paged) */
+export async function providerArns(ctx: Pick<AwsCtx, 'aws'>): Promise<string[]> {
+  const list = await ctx.aws(IAMClient).send(new ListOpenIDConnectProvidersCommand({}));
+  return (list.OpenIDConnectProviderList ?? []).map((p) => p.Arn ?? '').filter(Boolean);
+}
+
 /** the ARN of the IAM OIDC provider for this issuer host; a TaskError telling how to create it when missing */
-export async function requireProvider(ctx: AwsCtx, host: string, cluster: string): Promise<{ arn: string; audiences: string[] }> {
+export async function requireProvider(ctx: AwsCtx, host: string, cluster: string, known?: string[]): Promise<{ arn: string; audiences: string[] }> {
   const iam = ctx.aws(IAMClient);
-  const list = await iam.send(new ListOpenIDConnectProvidersCommand({}));
-  const arn = (list.OpenIDConnectProviderList ?? []).map((p) => p.Arn ?? '').find((a) => isProviderOf(a, host));
+  const arn = (known ?? (await providerArns(ctx))).find((a) => isProviderOf(a, host));
   const missing = () =>
     new TaskError(`IAM has no OIDC provider for cluster ${cluster} (issuer ${host})`, {
       code: 'noProvider',

@@ -112,3 +112,47 @@ export function addGreenTrust(doc: PolicyDocument, t: MirrorTarget): MirrorResul
   }
   return { doc: added ? { ...doc, Statement: out } : doc, blue, added };
 }
+
+/** IAM's "Role trust policy length" quota by default (characters, white space not counted) */
+export const DEFAULT_TRUST_POLICY_QUOTA = 2048;
+
+/**
+ * The size IAM counts against the trust policy quota: the document's characters apart from white
+ * space (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+ */
+export const trustPolicySize = (doc: PolicyDocument): number => JSON.stringify(doc).replace(/\s/g, '').length;
+
+const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\//;
+
+/**
+ * Statements whose federated principals are all OIDC providers that no longer exist in IAM (the
+ * clusters of earlier upgrades, deleted since), and the document without them. IAM resolves
+ * principals when a policy is saved and refuses one naming a provider that does not exist, so a
+ * stale statement would make every later update of the role fail; pruning it removes nothing that
+ * still grants anything. A statement naming at least one existing provider, or any other principal,
+ * is kept.
+ */
+export function pruneStale(doc: PolicyDocument, providerExists: (arn: string) => boolean): { doc: PolicyDocument; pruned: Statement[] } {
+  const statements = statementsOf(doc);
+  const pruned: Statement[] = [];
+  const kept = statements.filter((st) => {
+    const principals = federated(st);
+    const stale = principals.length > 0 && principals.every((a) => OIDC_PROVIDER_ARN.test(a) && !providerExists(a));
+    if (stale) pruned.push(st);
+    return !stale;
+  });
+  // a policy needs a statement: one whose every statement is stale is left for a person to decide
+  if (!pruned.length || !kept.length) return { doc, pruned: [] };
+  return { doc: { ...doc, Statement: kept }, pruned };
+}
+
+/** the statement shortened for a message: its Sid, principal (an OIDC provider by its issuer id) and subjects */
+export function statementLabel(st: Statement): string {
+  const who = federated(st).map((a) => a.replace(/^arn:[^:]+:iam::\d{12}:oidc-provider\//, '').replace(/^.*\/id\//, 'oidc id/')).join(', ') || JSON.stringify(st.Principal);
+  const subs: unknown[] = Object.values(st.Condition ?? {}).flatMap((block) =>
+    Object.entries(block ?? {})
+      .filter(([k]) => /:sub$/i.test(k))
+      .flatMap(([, v]): unknown[] => (Array.isArray(v) ? (v as unknown[]) : [v])),
+  );
+  return `${st.Sid ? `${st.Sid}: ` : ''}${who}${subs.length ? ` sub ${subs.map(String).join(', ')}` : ''}`;
+}

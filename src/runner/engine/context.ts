@@ -6,12 +6,13 @@
 // The SDK and client-node are imported lazily so that validate and dry-run stay fast.
 import { ownKey } from './cluster-params.js';
 import type { ChildRegistry } from './children.js';
-import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { MissingProgramError, UserError } from '../errors.js';
 import { replaceWithBackup, writeFileAtomic } from '../state/fs-atomic.js';
 import type { Redactor } from './redact.js';
+import { kubeconfigSource, loadKubeconfig } from './kubeconfig.js';
+import { DEFAULT_BURST, DEFAULT_QPS, RateLimiter } from './kube-rate.js';
 import type { AwsClientConfig, AwsSdkClient, Context, ExecOptions, ExecResult, KubeClients, Mode, Targets } from '../types.js';
 
 
@@ -156,16 +157,6 @@ function makeAws(svc: RunServices, ClientClass: new (config: AwsClientConfig) =>
   }) as SdkClient;
 }
 
-function kubeconfigPath(svc: RunServices, cluster: string): string {
-  const c = ownKey(svc.targets.clusters, cluster) ? svc.targets.clusters![cluster] : undefined;
-  if (c?.kubeconfig) {
-    const p = c.kubeconfig.replace(/^~(?=$|\/)/, homedir());
-    return isAbsolute(p) ? p : resolve(svc.run.playbookDir, p);
-  }
-  const env = process.env.KUBECONFIG?.split(':')[0];
-  return env || join(homedir(), '.kube', 'config');
-}
-
 function makeKube(svc: RunServices, cluster: string): KubeClients {
   const cached = svc.kubeClients.get(cluster);
   if (cached) return cached;
@@ -177,19 +168,23 @@ function makeKube(svc: RunServices, cluster: string): KubeClients {
   }
   const k8s = kubeLibrary();
   const checkMode = svc.mode === 'check';
+  const rate = new RateLimiter(target.qps ?? DEFAULT_QPS, target.burst ?? DEFAULT_BURST);
 
   // Every API client made from this KubeConfig authenticates each request through it, and Watch
-  // builds its fetch options through it: the one place to refuse writes in check mode.
+  // builds its fetch options through it: the one place to refuse writes in check mode, and to
+  // hold requests to the cluster's client-side rate.
   class GuardedKubeConfig extends k8s.KubeConfig {
     private inFetch = false;
     override async applySecurityAuthentication(context: Parameters<InstanceType<typeof k8s.KubeConfig>['applySecurityAuthentication']>[0]): Promise<void> {
       const method = String(context.getHttpMethod()).toUpperCase();
       if (checkMode && method !== 'GET') throw new GuardError(`check mode is read-only: refused Kubernetes ${method} ${context.getUrl()} on ${cluster}`);
+      await rate.take();
       return super.applySecurityAuthentication(context);
     }
     override async applyToFetchOptions(opts: Parameters<InstanceType<typeof k8s.KubeConfig>['applyToFetchOptions']>[0]) {
       const method = String((opts as { method?: string }).method ?? 'GET').toUpperCase();
       if (checkMode && method !== 'GET') throw new GuardError(`check mode is read-only: refused Kubernetes ${method} on ${cluster}`);
+      await rate.take();
       this.inFetch = true;
       try {
         return await super.applyToFetchOptions(opts);
@@ -219,15 +214,17 @@ function makeKube(svc: RunServices, cluster: string): KubeClients {
     }
     return agent;
   };
-  const file = kubeconfigPath(svc, cluster);
+  const source = kubeconfigSource(target.kubeconfig, svc.run.playbookDir);
+  const file = source.label;
   try {
-    kc.loadFromFile(file);
+    loadKubeconfig(kc, source, () => new k8s.KubeConfig());
   } catch (e) {
     throw new UserError(`cannot load the kubeconfig for cluster "${cluster}" from ${file}: ${(e as Error).message.split('\n')[0]}`, {
-      hint: 'set targets.clusters.' + cluster + '.kubeconfig, or KUBECONFIG',
+      hint: 'set targets.clusters.' + cluster + '.kubeconfig (a file, or "in-cluster" inside a Pod), or KUBECONFIG',
     });
   }
-  if (target.context) {
+  // in a Pod, the one context is the service account's: a context name from elsewhere is ignored
+  if (target.context && !('inCluster' in source)) {
     if (!kc.getContexts().some((c) => c.name === target.context)) {
       throw new UserError(`context "${target.context}" for cluster "${cluster}" is not in ${file}`, {
         hint: `contexts there: ${kc.getContexts().map((c) => c.name).join(', ') || '(none)'}`,

@@ -30,7 +30,9 @@ export async function kubeRequest<T = unknown>(
   const fetchOpts = (await kube.config.applyToFetchOptions(request)) as unknown as { agent?: Agent; headers: Headers };
   const cluster = kube.config.getCurrentCluster();
   if (!cluster) throw new Error(`no cluster in the kubeconfig context ${kube.context}`);
-  const url = new URL(path, cluster.server);
+  // appended, not resolved: a server URL with a path prefix (a proxy, Rancher's /k8s/clusters/<id>)
+  // keeps it, as client-node's own clients and Watch do
+  const url = new URL(cluster.server.replace(/\/+$/, '') + path);
   const headers: Record<string, string> = { accept: 'application/json' };
   fetchOpts.headers.forEach((v, k) => (headers[k] = v));
   const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));

@@ -1,0 +1,34 @@
+// Green's load balancer as Route 53 aliases need it. An alias to an Elastic Load Balancing target
+// names the load balancer's DNS name together with that load balancer's own canonical hosted zone
+// id, both as DescribeLoadBalancers returns them
+// (https://docs.aws.amazon.com/Route53/latest/APIReference/API_AliasTarget.html). The zone depends
+// on the region and the kind of load balancer (an NLB's is not an ALB's), so it is read, never
+// carried over from blue's alias.
+import { DescribeLoadBalancersCommand, type ElasticLoadBalancingV2Client, type LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { TaskError } from '../kit/index.js';
+import { plainDnsName, targetHost } from './dns-name.js';
+
+/** the load balancer whose DNS name is `host` ("dualstack." or not), across all pages */
+export async function loadBalancerByDns(elb: ElasticLoadBalancingV2Client, host: string): Promise<LoadBalancer | undefined> {
+  const want = targetHost(host);
+  let marker: string | undefined;
+  do {
+    const res = await elb.send(new DescribeLoadBalancersCommand({ Marker: marker }));
+    const found = (res.LoadBalancers ?? []).find((lb) => plainDnsName(lb.DNSName ?? '') === want);
+    if (found) return found;
+    marker = res.NextMarker;
+  } while (marker);
+  return undefined;
+}
+
+/** the alias target for `host`: its load balancer's DNS name and canonical hosted zone id; fails when there is none */
+export async function aliasTargetOf(elb: ElasticLoadBalancingV2Client, host: string): Promise<{ dnsName: string; zoneId: string; type: string }> {
+  const lb = await loadBalancerByDns(elb, host);
+  if (!lb?.CanonicalHostedZoneId || !lb.DNSName) {
+    throw new TaskError(`no load balancer in this region has the DNS name ${targetHost(host)}`, {
+      code: 'noLoadBalancer',
+      hint: "an alias record points at a load balancer by its DNS name and canonical hosted zone id; to_host must be green's ingress load balancer's DNS name (kubectl get ingress -n istio-system), or give the record's value and alias_zone_id",
+    });
+  }
+  return { dnsName: plainDnsName(lb.DNSName), zoneId: lb.CanonicalHostedZoneId, type: lb.Type ?? 'application' };
+}
