@@ -7,7 +7,7 @@ import { UserError, UserErrors } from './errors.js';
 import { flatten, loadPlaybook, type Playbook } from './load/playbook.js';
 import { positionOf } from './load/source.js';
 import { validatePlaybook } from './engine/simulate.js';
-import { environmentPath, parseVarArg, resolveInputs, Scope, type ResolvedInputs, type VarInputs } from './load/vars.js';
+import { environmentPath, resolveInputs, Scope, type ResolvedInputs, type VarInputs } from './load/vars.js';
 import { renderDeep, TemplateError, findUnknown, watchSecrets } from './template/template.js';
 import { closeServices, createServices, loadKubeLibrary } from './engine/context.js';
 import { Redactor } from './engine/redact.js';

@@ -30,8 +30,9 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  zone().records.splice(0, zone().records.length, ...JSON.parse(seeded.records));
-  for (const r of JSON.parse(seeded.rules)) sb.aws.state.elbv2.rules.set(r.RuleArn, r);
+  zone().records.splice(0, zone().records.length, ...(JSON.parse(seeded.records) as ReturnType<typeof zone>['records']));
+  type StoredRule = typeof sb.aws.state.elbv2.rules extends Map<string, infer R> ? R : never;
+  for (const r of JSON.parse(seeded.rules) as StoredRule[]) sb.aws.state.elbv2.rules.set(r.RuleArn, r);
   sb.aws.state.elbv2.loadBalancers.clear();
   for (const lb of JSON.parse(seeded.lbs) as LoadBalancer[]) sb.aws.state.elbv2.loadBalancers.set(lb.LoadBalancerArn, lb);
 });

@@ -6,7 +6,7 @@ import { dirname, basename, join } from 'node:path';
 /** temporary siblings of a file left by a kfup that was killed while writing it (they may hold secrets) */
 function sweepStale(file: string): void {
   const prefix = `.${basename(file)}.`;
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(dirname(file));
   } catch {

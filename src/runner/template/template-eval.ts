@@ -72,7 +72,7 @@ export function interpret(ast: AstNode, data: Record<string, unknown>, helpers: 
     }
   };
   const call = (name: string, params: AstNode[], hash: AstNode['hash']): unknown => {
-    const helper = (own(helpers, name) ? helpers[name] : undefined) as ((...a: unknown[]) => unknown) | undefined;
+    const helper = own(helpers, name) ? helpers[name] : undefined;
     if (!helper) throw UNSUPPORTED;
     const hashValues: Record<string, unknown> = {};
     for (const pair of hash?.pairs ?? []) hashValues[pair.key] = evalExpr(pair.value);
