@@ -1,7 +1,7 @@
 // --debug shows an internal error's stack at the TypeScript source (src/...ts:line), not at the
 // bundle's chunk positions; without --debug there is one line and no stack. The internal error
-// is made by a preloaded module that breaks reading one file: it hands back something that is
-// not text, which kfup's loader does not expect.
+// is made by a preloaded module that breaks reading one file with an error kfup's loader does
+// not expect (a TypeError from the read itself).
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -12,8 +12,9 @@ import { tempDir } from '../helpers/run.js';
 const breakRead = [
   "import fs from 'node:fs';",
   "import { syncBuiltinESMExports } from 'node:module';",
-  'const real = fs.readFileSync;',
-  "fs.readFileSync = function (p, ...rest) { if (String(p).endsWith('boom.yaml')) return { toString() { throw new TypeError('not text'); } }; return real.call(this, p, ...rest); };",
+  'const open = fs.openSync, read = fs.readSync, broken = new Set();',
+  "fs.openSync = function (p, ...rest) { const fd = open.call(this, p, ...rest); if (String(p).endsWith('boom.yaml')) broken.add(fd); return fd; };",
+  "fs.readSync = function (fd, ...rest) { if (broken.has(fd)) throw new TypeError('not text'); return read.call(this, fd, ...rest); };",
   'syncBuiltinESMExports();',
 ].join('\n');
 
