@@ -95,7 +95,6 @@ describe('irsa-trust edges', () => {
     [{ blue_cluster: 'kubeflow-bleu' }, /blue_cluster: EKS cluster "kubeflow-bleu" not found/],
     [{ green_cluster: 'kubeflow-blue' }, /same OIDC issuer/],
     [{ discover_from: undefined, namespaces: undefined }, /needs roles to work on/],
-    [{ discover_from: 'purple' }, /unknown cluster "purple"/],
   ])('refuses in check %j', async (over, message) => {
     const mark = sb.requestLog.mark();
     const r = await runTasks({ tasks: [task(params(over))], targets: sandboxTargets(sb) });
@@ -103,5 +102,13 @@ describe('irsa-trust edges', () => {
     expect(end.status).toBe('failed');
     expect(end.message).toMatch(message);
     expect(sb.requestLog.since(mark).filter((e) => e.mutating)).toEqual([]);
+  });
+
+  it('refuses a discover_from that names no cluster of targets.clusters before the run, with did-you-mean', async () => {
+    const mark = sb.requestLog.mark();
+    const e = await runTasks({ tasks: [task(params({ discover_from: 'bleu' }))], targets: sandboxTargets(sb) }).catch((x: unknown) => x);
+    expect(String((e as Error).message)).toMatch(/bleu/);
+    expect(JSON.stringify(e)).toMatch(/blue/);
+    expect(sb.requestLog.since(mark)).toEqual([]);
   });
 });

@@ -98,7 +98,9 @@ export class Journal {
   }
 
   append(rec: JournalRecord): void {
-    const line = this.redactor.redact(JSON.stringify(rec)) + '\n';
+    // redacted value by value, never as text: replacing a secret's form inside the serialized
+    // line could take a JSON quote or escape with it and leave a line that is not JSON
+    const line = JSON.stringify(this.redactor.redactDeep(rec)) + '\n';
     // Every record reaches the kernel at once, so a killed kfup loses nothing it wrote. Records a
     // rollback or resume depends on (what was replaced, a task that changed the world) are also
     // forced to disk, against a machine crash; the rest need not pay for an fsync.
