@@ -58,8 +58,9 @@ describe('the order of the upgrade playbook (issue 13)', () => {
 
   it('kfup init names the upgrade module\'s directory, green\'s stage and terraform_if_missing fail', () => {
     const env = (parse(environmentTemplate('x')) as { vars: Record<string, unknown> }).vars;
-    expect(env.green_terraform_dir).toMatch(/deployments\/upgrade\/terraform$/);
-    expect(env.terraform_if_missing).toBe('fail');
+    // kfup init writes placeholders that fail validation until filled in; each says what to put there
+    expect(env.green_terraform_dir).toMatch(/^FILL IN: .*deployments\/upgrade\/terraform/);
+    expect(String(env.terraform_if_missing)).toMatch(/fail \(the default\) stops when terraform is not installed/);
     expect(env.green_stage).toBeTruthy();
   });
 });

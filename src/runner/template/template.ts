@@ -135,7 +135,12 @@ export const watchSecrets = (sink: SecretSink | undefined): void => {
 function tainting(fn: (...a: unknown[]) => unknown) {
   return function (this: unknown, ...args: unknown[]) {
     const r = fn.apply(this, args);
-    if (secrets && r !== undefined && r !== null && typeof r !== 'boolean' && args.slice(0, -1).some((a) => secrets!.touches(a))) {
+    // a transform of a secret value itself (upper, base64, a slice) yields a secret; a helper that
+    // merely receives an object holding a secret somewhere (coalesce over a task's outputs, say)
+    // does not make its unrelated result one: a secret carried along unchanged is still found as is
+    const scalar = (a: unknown) => typeof a === 'string' || typeof a === 'number';
+    const fromSecret = (a: unknown) => (scalar(a) || (Array.isArray(a) && a.every(scalar))) && secrets!.touches(a);
+    if (secrets && r !== undefined && r !== null && typeof r !== 'boolean' && args.slice(0, -1).some(fromSecret)) {
       const add = (v: unknown): void => {
         if (typeof v === 'string' || typeof v === 'number') secrets!.add(v);
         else if (Array.isArray(v)) v.forEach(add);
