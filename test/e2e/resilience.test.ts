@@ -22,7 +22,7 @@ async function reference() {
 }
 
 describe('kill and resume', () => {
-  it('ends, after SIGKILL at random moments and --resume, as an undisturbed run does, with no duplicate backup or restore', async () => {
+  it('ends, after SIGKILL at random moments and --resume, as an undisturbed run does, with no duplicate backup or restore', { timeout: 300_000 }, async () => {
     const want = await reference();
     // a fixed list of random-looking moments, so a failure can be replayed
     for (const killAfterMs of [40, 600, 1300]) {
@@ -63,7 +63,7 @@ describe('kill and resume', () => {
 });
 
 describe('transient faults', () => {
-  it('completes through throttling, 5xx, conflicts and dropped connections at 10% of requests', async () => {
+  it('completes through throttling, 5xx, conflicts and dropped connections at 10% of requests', { timeout: 300_000 }, async () => {
     const want = await reference();
     const { sb, done } = await sandbox({ seed: 7 });
     try {
