@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/resilience/**/*.test.ts'],
+    include: ['test/resilience/**/*.test.ts', 'test/resilience-fast/fuzz.test.ts'],
     testTimeout: 900_000,
     hookTimeout: 120_000,
   },
