@@ -37,6 +37,8 @@ export interface VeleroStatus {
   progress: { totalItems: number; itemsBackedUp: number; itemsRestored: number };
   validationErrors: string[];
   snapshotID: string;
+  /** BackupStorageLocation: when it last synced backups from the bucket */
+  lastSyncedTime?: string;
 }
 export const veleroStatus = (o: KubeObject): VeleroStatus => o.status as VeleroStatus;
 
@@ -46,5 +48,7 @@ export interface VeleroSpec {
   pod: { name: string; namespace: string; uid: string };
   volume: string;
   repoIdentifier: string;
+  defaultVolumesToFsBackup?: boolean;
+  storageLocation?: string;
 }
 export const veleroSpec = (o: KubeObject): VeleroSpec => o.spec as VeleroSpec;
