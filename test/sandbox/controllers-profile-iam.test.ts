@@ -72,7 +72,7 @@ describe('the trust policy functions (plugin_iam.go)', () => {
 
   it('adds the service account to the first statement only, and drops every other statement and field', () => {
     const before = doc([federated(blueHost, ['system:serviceaccount:other:default-editor']), federated(greenHost, sub('team-x')), { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
-    const after = JSON.parse(withServiceAccount(before, 'team-x')!);
+    const after: unknown = JSON.parse(withServiceAccount(before, 'team-x')!);
     expect(after).toEqual({
       Statement: [
         {
@@ -93,7 +93,7 @@ describe('the trust policy functions (plugin_iam.go)', () => {
   });
 
   it('on revoke leaves the first statement without the service account, and with no sub condition when none is left', () => {
-    const after = JSON.parse(withoutServiceAccount(doc([federated(blueHost, sub('team-x')), federated(greenHost, sub('team-x'))]), 'team-x'));
+    const after = JSON.parse(withoutServiceAccount(doc([federated(blueHost, sub('team-x')), federated(greenHost, sub('team-x'))]), 'team-x')) as { Statement: { Condition: unknown }[] };
     expect(after.Statement).toHaveLength(1);
     expect(after.Statement[0].Condition).toEqual({ StringEquals: { [`${blueHost}:aud`]: ['sts.amazonaws.com'] } });
   });
