@@ -145,7 +145,7 @@ describe('the profile controller with the AwsIamForServiceAccount plugin, on bot
   it('waits for default-editor (the reconcile fails until it exists), annotates it, and honours annotateOnly', async () => {
     green.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'solo' } });
     const spec = (annotateOnly: boolean) => ({ owner: { kind: 'User', name: 'solo@example.com' }, plugins: [{ kind: 'AwsIamForServiceAccount', spec: { awsIamRole: p1.roleArn, annotateOnly } }] });
-    green.create({ apiVersion: P, kind: 'Profile', metadata: { name: 'solo' }, spec: spec(true) } as KubeObject);
+    green.create({ apiVersion: P, kind: 'Profile', metadata: { name: 'solo' }, spec: spec(true) });
     await waitFor('a failed reconcile', () => errors.some((e) => e.includes('serviceaccounts "default-editor" not found')));
     expect(green.get(P, 'Profile', 'solo')!.metadata.finalizers ?? []).toEqual([]);
     green.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default-editor', namespace: 'solo' } });
