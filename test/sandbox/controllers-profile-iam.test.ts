@@ -8,7 +8,6 @@ import { AwsState } from '../../src/sandbox/aws/state.js';
 import { iamTrustBackend, startProfileIamController, withoutServiceAccount, withServiceAccount } from '../../src/sandbox/kube/controllers/profile-iam.js';
 import { seedCluster } from '../../src/sandbox/kube/seed.js';
 import { MemoryStore } from '../../src/sandbox/kube/store.js';
-import type { KubeObject } from '../../src/sandbox/kube/store-api.js';
 import { makeScenario, oidcIssuer, oidcProviderArn } from '../../src/sandbox/scenario.js';
 import { waitFor } from './controllers-helpers.js';
 
