@@ -17,8 +17,11 @@ async function hasAws(): Promise<boolean> {
 
 export const awsPresent = await hasAws();
 
-/** `aws --endpoint-url ENDPOINT ARGS --output json`, parsed; a failure rejects with the CLI's stderr */
-export async function awsCli(endpoint: string, region: string, ...args: string[]): Promise<any> {
+/**
+ * `aws --endpoint-url ENDPOINT ARGS --output json`, parsed as T (the shape of the output the caller
+ * reads, as botocore prints it); a failure rejects with the CLI's stderr
+ */
+export async function awsCli<T = unknown>(endpoint: string, region: string, ...args: string[]): Promise<T> {
   const { stdout } = await run('aws', ['--endpoint-url', endpoint, '--output', 'json', ...args], {
     timeout: 60_000,
     env: {
@@ -32,12 +35,12 @@ export async function awsCli(endpoint: string, region: string, ...args: string[]
       AWS_MAX_ATTEMPTS: '1',
     },
   });
-  return stdout.trim() ? JSON.parse(stdout) : undefined;
+  return (stdout.trim() ? JSON.parse(stdout) : undefined) as T;
 }
 
 /** the CLI's error text for a command that must fail */
 export async function awsCliError(endpoint: string, region: string, ...args: string[]): Promise<string> {
-  const e = await awsCli(endpoint, region, ...args).then(() => undefined, (err) => err as { stderr?: string });
+  const e = await awsCli(endpoint, region, ...args).then(() => undefined, (err: unknown) => err as Error & { stderr?: string });
   if (!e) throw new Error(`aws ${args.join(' ')} succeeded`);
   return String(e.stderr ?? e);
 }

@@ -9,7 +9,7 @@ import { awsCli, awsCliError, awsPresent } from './aws-cli-helpers.js';
 if (!awsPresent) console.warn('aws CLI not found on PATH: skipping the service rule tests with the aws CLI');
 
 let f: AwsFixture;
-const aws = (...args: string[]) => awsCli(f.endpoint, f.scenario.region, ...args);
+const aws = <T>(...args: string[]) => awsCli<T>(f.endpoint, f.scenario.region, ...args);
 const awsError = (...args: string[]) => awsCliError(f.endpoint, f.scenario.region, ...args);
 
 describe.skipIf(!awsPresent)('service rules through the aws CLI (skipped when aws is absent)', () => {
@@ -45,7 +45,7 @@ describe.skipIf(!awsPresent)('service rules through the aws CLI (skipped when aw
     const err = await awsError('route53', 'change-resource-record-sets', '--hosted-zone-id', f.scenario.hostedZone.id, '--change-batch', batch);
     expect(err).toMatch(/\(InvalidChangeBatch\).*is not permitted at apex/);
     // botocore's paginator follows NextRecordName / NextRecordType across the 300-record pages
-    const all = await aws('route53', 'list-resource-record-sets', '--hosted-zone-id', f.scenario.hostedZone.id);
+    const all = await aws<{ ResourceRecordSets: unknown[] }>('route53', 'list-resource-record-sets', '--hosted-zone-id', f.scenario.hostedZone.id);
     expect(all.ResourceRecordSets.length).toBe(f.emulator.state.route53.zone(f.scenario.hostedZone.id).records.length);
     expect(all.ResourceRecordSets.length).toBeGreaterThan(300);
   });
@@ -64,7 +64,7 @@ describe.skipIf(!awsPresent)('service rules through the aws CLI (skipped when aw
       'backup', 'start-backup-job', '--backup-vault-name', f.scenario.backup.vault, '--resource-arn', resource,
       '--iam-role-arn', f.emulator.state.iam.getRole(f.scenario.backup.roleName).Arn, '--idempotency-token', 'cli-rules-token',
     ];
-    const first = await aws(...args(f.emulator.state.backup.resources.efs));
+    const first = await aws<{ BackupJobId: string }>(...args(f.emulator.state.backup.resources.efs));
     const err = await awsError(...args(f.emulator.state.backup.resources.s3));
     expect(err).toMatch(new RegExp(`\\(InvalidRequestException\\).*already used with different parameters \\(backup job ${first.BackupJobId}\\)`));
   });

@@ -21,9 +21,21 @@ const awsPresent = await hasAws();
 if (!awsPresent) console.warn('aws CLI not found on PATH: skipping the aws CLI tests');
 
 let f: AwsFixture;
+// the parts of each command's JSON output these tests read (botocore's output shapes)
+interface Cluster { cluster: { status: string; identity: { oidc: { issuer: string } } } }
+interface BackupJob { BackupJobId: string; State: string; ResourceType: string; RecoveryPointArn: string }
+interface Role { Role: { Arn: string; AssumeRolePolicyDocument: { Statement: { Action: string }[] } } }
+interface RecordSets { ResourceRecordSets: { Name: string; Type: string }[] }
+interface LoadBalancers { LoadBalancers: { LoadBalancerArn: string }[] }
+interface Listeners { Listeners: { ListenerArn: string }[] }
+interface Rules { Rules: { IsDefault: boolean; Actions: { RedirectConfig: { Host: string } }[] }[] }
+interface Endpoint { EndpointStatus: string }
+/** a failed command's error, carrying the CLI's stderr */
+type CliFailure = { stderr?: string };
+const failure = (e: unknown) => e as CliFailure;
 
-/** `aws --endpoint-url URL ... --output json`, parsed */
-async function aws(...args: string[]): Promise<any> {
+/** `aws --endpoint-url URL ... --output json`, parsed as T (the part of botocore's output shape the caller reads) */
+async function aws<T>(...args: string[]): Promise<T> {
   const { stdout } = await run('aws', ['--endpoint-url', f.endpoint, '--output', 'json', ...args], {
     timeout: 30_000,
     env: {
@@ -37,7 +49,7 @@ async function aws(...args: string[]): Promise<any> {
       AWS_MAX_ATTEMPTS: '3',
     },
   });
-  return stdout.trim() ? JSON.parse(stdout) : undefined;
+  return (stdout.trim() ? JSON.parse(stdout) : undefined) as T;
 }
 
 describe.skipIf(!awsPresent)('aws CLI v1 against the sandbox (skipped when aws is absent)', () => {
@@ -49,13 +61,13 @@ describe.skipIf(!awsPresent)('aws CLI v1 against the sandbox (skipped when aws i
   });
 
   it('eks describe-cluster', async () => {
-    const out = await aws('eks', 'describe-cluster', '--name', f.scenario.green.clusterName);
+    const out = await aws<Cluster>('eks', 'describe-cluster', '--name', f.scenario.green.clusterName);
     expect(out.cluster.identity.oidc.issuer).toBe(oidcIssuer(f.scenario, 'green'));
     expect(out.cluster.status).toBe('ACTIVE');
   });
 
   it('backup start-backup-job then describe-backup-job until COMPLETED', async () => {
-    const started = await aws(
+    const started = await aws<BackupJob>(
       'backup', 'start-backup-job',
       '--backup-vault-name', f.scenario.backup.vault,
       '--resource-arn', f.emulator.state.backup.resources.rds,
@@ -64,38 +76,38 @@ describe.skipIf(!awsPresent)('aws CLI v1 against the sandbox (skipped when aws i
     );
     expect(started.BackupJobId).toMatch(/^[0-9A-F-]{36}$/);
     await sleep(250);
-    const job = await aws('backup', 'describe-backup-job', '--backup-job-id', started.BackupJobId);
+    const job = await aws<BackupJob>('backup', 'describe-backup-job', '--backup-job-id', started.BackupJobId);
     expect(job.State).toBe('COMPLETED');
     expect(job.ResourceType).toBe('RDS');
     expect(job.RecoveryPointArn).toContain(':snapshot:awsbackup:job-');
   });
 
   it('iam get-role (botocore decodes the URL-encoded trust policy)', async () => {
-    const out = await aws('iam', 'get-role', '--role-name', f.scenario.profiles[1].roleArn.split('/').pop()!);
+    const out = await aws<Role>('iam', 'get-role', '--role-name', f.scenario.profiles[1].roleArn.split('/').pop()!);
     expect(out.Role.Arn).toBe(f.scenario.profiles[1].roleArn);
     expect(out.Role.AssumeRolePolicyDocument.Statement[0].Action).toBe('sts:AssumeRoleWithWebIdentity');
   });
 
   it('route53 list-resource-record-sets', async () => {
-    const out = await aws('route53', 'list-resource-record-sets', '--hosted-zone-id', f.scenario.hostedZone.id);
-    const names = out.ResourceRecordSets.map((r: any) => `${r.Name} ${r.Type}`);
+    const out = await aws<RecordSets>('route53', 'list-resource-record-sets', '--hosted-zone-id', f.scenario.hostedZone.id);
+    const names = out.ResourceRecordSets.map((r) => `${r.Name} ${r.Type}`);
     expect(names).toContain('platform.example.com. A');
     expect(names).toContain('\\052.platform.example.com. CNAME');
   });
 
   it('elbv2 describe-rules', async () => {
-    const lbs = await aws('elbv2', 'describe-load-balancers', '--names', f.scenario.alb.name);
-    const ls = await aws('elbv2', 'describe-listeners', '--load-balancer-arn', lbs.LoadBalancers[0].LoadBalancerArn);
-    const out = await aws('elbv2', 'describe-rules', '--listener-arn', ls.Listeners[0].ListenerArn);
-    const rule = out.Rules.find((r: any) => !r.IsDefault);
+    const lbs = await aws<LoadBalancers>('elbv2', 'describe-load-balancers', '--names', f.scenario.alb.name);
+    const ls = await aws<Listeners>('elbv2', 'describe-listeners', '--load-balancer-arn', lbs.LoadBalancers[0].LoadBalancerArn);
+    const out = await aws<Rules>('elbv2', 'describe-rules', '--listener-arn', ls.Listeners[0].ListenerArn);
+    const rule = out.Rules.find((r) => !r.IsDefault)!;
     expect(rule.Actions[0].RedirectConfig.Host).toBe(f.scenario.blue.ingressHost);
   });
 
   it('sagemaker describe-endpoint, and the error for a missing one', async () => {
     const name = f.scenario.profiles[0].endpoints[0];
-    const out = await aws('sagemaker', 'describe-endpoint', '--endpoint-name', name);
+    const out = await aws<Endpoint>('sagemaker', 'describe-endpoint', '--endpoint-name', name);
     expect(out.EndpointStatus).toBe('InService');
-    const err = await aws('sagemaker', 'describe-endpoint', '--endpoint-name', 'missing').catch((e) => e);
+    const err = await aws('sagemaker', 'describe-endpoint', '--endpoint-name', 'missing').then((): CliFailure => ({}), failure);
     expect(String(err.stderr)).toMatch(/ValidationException.*Could not find endpoint/);
   });
 });

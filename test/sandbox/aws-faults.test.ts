@@ -9,9 +9,11 @@ import { ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-rou
 import { ListEndpointsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startAws, type AwsFixture } from './aws-helpers.js';
+import { accepted, refusedWith, startAws, type AwsFixture } from './aws-helpers.js';
 
 let f: AwsFixture;
+/** an awsJson protocol error body: its type name is in __type */
+interface AwsJsonError { __type: string }
 beforeAll(async () => {
   f = await startAws();
 });
@@ -41,7 +43,7 @@ describe('error shapes of transport faults', () => {
     expect(iam.body).toMatch(/<ErrorResponse[^>]*><Error><Type>Sender<\/Type><Code>Throttling<\/Code>/);
     const sm = await raw('sagemaker', { headers: { 'x-amz-target': 'SageMaker.ListEndpoints', 'content-type': 'application/x-amz-json-1.1' }, body: '{}' });
     expect(sm.status).toBe(400);
-    expect(JSON.parse(sm.body).__type).toBe('ThrottlingException');
+    expect((JSON.parse(sm.body) as AwsJsonError).__type).toBe('ThrottlingException');
     const eks = await raw('eks', { method: 'GET', path: '/clusters/kubeflow-blue' });
     expect(eks.status).toBe(429);
     expect(eks.headers.get('x-amzn-errortype')).toBe('TooManyRequestsException');
@@ -55,17 +57,17 @@ describe('error shapes of transport faults', () => {
 
   it('error500 and error503 reach the SDK as InternalFailure and ServiceUnavailable', async () => {
     f.traffic.setFaults([{ fault: 'error500', service: 'iam' }, { fault: 'error503', service: 'eks' }]);
-    const e500 = await new IAMClient(f.cfg({ maxAttempts: 1 })).send(new GetRoleCommand({ RoleName: 'x' })).catch((e) => e);
+    const e500 = await new IAMClient(f.cfg({ maxAttempts: 1 })).send(new GetRoleCommand({ RoleName: 'x' })).then(accepted, refusedWith);
     expect(e500.name).toBe('InternalFailure');
     expect(e500.$metadata.httpStatusCode).toBe(500);
-    const e503 = await new EKSClient(f.cfg({ maxAttempts: 1 })).send(new DescribeClusterCommand({ name: 'kubeflow-blue' })).catch((e) => e);
+    const e503 = await new EKSClient(f.cfg({ maxAttempts: 1 })).send(new DescribeClusterCommand({ name: 'kubeflow-blue' })).then(accepted, refusedWith);
     expect(e503.name).toBe('ServiceUnavailable');
     expect(e503.$metadata.httpStatusCode).toBe(503);
   });
 
   it('drop destroys the connection: the SDK sees a network error', async () => {
     f.traffic.setFaults([{ fault: 'drop', service: 'sts' }]);
-    const err = await new STSClient(f.cfg({ maxAttempts: 1 })).send(new GetCallerIdentityCommand({})).catch((e) => e);
+    const err = await new STSClient(f.cfg({ maxAttempts: 1 })).send(new GetCallerIdentityCommand({})).then(accepted, refusedWith);
     expect(err).toBeInstanceOf(Error);
     expect(err.$metadata?.httpStatusCode).toBeUndefined();
     const rec = f.traffic.log.entries.at(-1)!;
@@ -134,12 +136,12 @@ describe('operations the sandbox does not know', () => {
     expect(q.body).toContain('<Code>InvalidAction</Code>');
     const j = await raw('secretsmanager', { headers: { 'x-amz-target': 'secretsmanager.RotateSecret', 'content-type': 'application/x-amz-json-1.1' }, body: '{}' });
     expect(j.status).toBe(400);
-    expect(JSON.parse(j.body).__type).toBe('UnknownOperationException');
+    expect((JSON.parse(j.body) as AwsJsonError).__type).toBe('UnknownOperationException');
     const r = await raw('eks', { method: 'DELETE', path: '/clusters/kubeflow-blue' });
     expect(r.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
     const s = await raw('dynamodb', { body: '{}' });
     expect(s.status).toBe(400);
-    expect(JSON.parse(s.body).__type).toBe('UnknownServiceException');
+    expect((JSON.parse(s.body) as AwsJsonError).__type).toBe('UnknownServiceException');
     const bad = await raw('route53', { path: `/2013-04-01/hostedzone/${f.scenario.hostedZone.id}/rrset/`, body: '<ChangeResourceRecordSetsRequest><ChangeBatch>' });
     expect(bad.status).toBe(400);
     expect(bad.body).toContain('<Code>MalformedXML</Code>');

@@ -39,3 +39,15 @@ export async function startAws(timing?: { backupJobMs?: number; dnsChangeMs?: nu
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** what an SDK v3 client's rejected send() carries: a service exception (ServiceException's fields) */
+export interface SdkFailure {
+  name: string;
+  message: string;
+  $metadata: { httpStatusCode?: number };
+}
+/** `send(...).then(accepted, refusedWith)`: the request's failure, and a failed test if it was accepted */
+export const accepted = (): never => {
+  throw new Error('the request was accepted');
+};
+export const refusedWith = (e: unknown): SdkFailure => e as SdkFailure;

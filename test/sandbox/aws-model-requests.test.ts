@@ -19,6 +19,7 @@ import { DescribeEndpointCommand, ListEndpointsCommand, SageMakerClient } from '
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startAws, type AwsFixture } from './aws-helpers.js';
+import { forbidden } from './forbidden-input.js';
 
 let f: AwsFixture;
 beforeAll(async () => {
@@ -74,7 +75,7 @@ describe('ELBv2 (awsQuery): ValidationError', () => {
   it('ModifyRule with an action Type outside ActionTypeEnum', async () => {
     const e = await refusal(
       new ElasticLoadBalancingV2Client(f.cfg()).send(
-        new ModifyRuleCommand({ RuleArn: ARN('elasticloadbalancing', 'listener-rule/app/x/1/2/3'), Actions: [{ Type: 'teleport' as never }] }),
+        new ModifyRuleCommand({ RuleArn: ARN('elasticloadbalancing', 'listener-rule/app/x/1/2/3'), Actions: [{ Type: forbidden('teleport') }] }),
       ),
     );
     expectRefused(e, 'ValidationError', /Value 'teleport' at 'actions\.1\.member\.type' failed to satisfy constraint: Member must satisfy enum value set: \[forward, authenticate-oidc/);
@@ -82,7 +83,7 @@ describe('ELBv2 (awsQuery): ValidationError', () => {
   it('ModifyRule with a redirect StatusCode outside RedirectActionStatusCodeEnum', async () => {
     const e = await refusal(
       new ElasticLoadBalancingV2Client(f.cfg()).send(
-        new ModifyRuleCommand({ RuleArn: ARN('elasticloadbalancing', 'listener-rule/app/x/1/2/3'), Actions: [{ Type: 'redirect', RedirectConfig: { StatusCode: 'HTTP_308' as never } }] }),
+        new ModifyRuleCommand({ RuleArn: ARN('elasticloadbalancing', 'listener-rule/app/x/1/2/3'), Actions: [{ Type: 'redirect', RedirectConfig: { StatusCode: forbidden('HTTP_308') } }] }),
       ),
     );
     expectRefused(e, 'ValidationError', /at 'actions\.1\.member\.redirectConfig\.statusCode'.*enum value set: \[HTTP_301, HTTP_302\]/);
@@ -91,11 +92,11 @@ describe('ELBv2 (awsQuery): ValidationError', () => {
 
 describe('RDS (awsQuery): ValidationError', () => {
   it('ListTagsForResource without ResourceName (required)', async () => {
-    const e = await refusal(new RDSClient(f.cfg()).send(new RdsListTags({} as never)));
+    const e = await refusal(new RDSClient(f.cfg()).send(new RdsListTags(forbidden({}))));
     expectRefused(e, 'ValidationError', /Value null at 'resourceName' failed to satisfy constraint: Member must not be null/);
   });
   it('ListTagsForResource with a Filter without its required Name (Filters.Filter.1.Values.Value.1 only)', async () => {
-    const e = await refusal(new RDSClient(f.cfg()).send(new RdsListTags({ ResourceName: ARN('rds', 'db:kubeflow-db'), Filters: [{ Values: ['x'] } as never] })));
+    const e = await refusal(new RDSClient(f.cfg()).send(new RdsListTags({ ResourceName: ARN('rds', 'db:kubeflow-db'), Filters: [forbidden({ Values: ['x'] })] })));
     expectRefused(e, 'ValidationError', /at 'filters\.1\.member\.name'.*must not be null/);
   });
 });
@@ -122,7 +123,7 @@ describe('Route 53 (rest-xml): InvalidInput', () => {
       new Route53Client(f.cfg()).send(
         new ChangeResourceRecordSetsCommand({
           HostedZoneId: f.scenario.hostedZone.id,
-          ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: `x.${f.scenario.subdomain}`, Type: 'CNAME2' as never, TTL: 60, ResourceRecords: [{ Value: 'a.example.com' }] } }] },
+          ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: `x.${f.scenario.subdomain}`, Type: forbidden('CNAME2'), TTL: 60, ResourceRecords: [{ Value: 'a.example.com' }] } }] },
         }),
       ),
     );
@@ -163,7 +164,7 @@ describe('EFS (rest-json): ValidationException', () => {
 
 describe('EKS (rest-json)', () => {
   it('DescribeCluster: the model constrains only the required name label, which the SDK will not send without', async () => {
-    const e = await refusal(new EKSClient(f.cfg()).send(new DescribeClusterCommand({} as never)));
+    const e = await refusal(new EKSClient(f.cfg()).send(new DescribeClusterCommand(forbidden({}))));
     // refused by the SDK itself, before any request: nothing reaches the endpoint to judge
     expect(e.message).toMatch(/name/);
     expect(e.$metadata?.httpStatusCode).toBeUndefined();
@@ -194,7 +195,7 @@ describe('FSx (json): ValidationException', () => {
     expectRefused(e, 'ValidationException', /at 'resourceARN'.*regular expression pattern/);
   });
   it('a member of the wrong JSON type is SerializationException', async () => {
-    const e = await refusal(new FSxClient(f.cfg()).send(new FsxListTags({ ResourceARN: ARN('fsx', 'backup/backup-0123456789abcdef0'), MaxResults: 'ten' as never })));
+    const e = await refusal(new FSxClient(f.cfg()).send(new FsxListTags({ ResourceARN: ARN('fsx', 'backup/backup-0123456789abcdef0'), MaxResults: forbidden('ten') })));
     expect(e.name).toBe('SerializationException');
     expect(e.$metadata?.httpStatusCode).toBe(400);
   });

@@ -8,7 +8,7 @@ import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient, Res
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oidcIssuer } from '../../src/sandbox/scenario.js';
-import { startAws, type AwsFixture } from './aws-helpers.js';
+import { accepted, refusedWith, startAws, type AwsFixture } from './aws-helpers.js';
 
 let f: AwsFixture;
 beforeAll(async () => {
@@ -43,7 +43,7 @@ describe('EKS', () => {
   });
 
   it('an unknown cluster raises ResourceNotFoundException', async () => {
-    const err = await new EKSClient(f.cfg()).send(new DescribeClusterCommand({ name: 'nope' })).catch((e) => e);
+    const err = await new EKSClient(f.cfg()).send(new DescribeClusterCommand({ name: 'nope' })).then(accepted, refusedWith);
     expect(err).toBeInstanceOf(ResourceNotFoundException);
     expect(err.$metadata.httpStatusCode).toBe(404);
   });
@@ -57,7 +57,7 @@ describe('EC2', () => {
     expect(byId.Vpcs?.[0]?.CidrBlock).toBe(f.scenario.vpc.cidr);
     const none = await ec2().send(new DescribeVpcsCommand({ Filters: [{ Name: 'vpc-id', Values: ['vpc-other'] }] }));
     expect(none.Vpcs).toEqual([]);
-    const err = await ec2().send(new DescribeVpcsCommand({ VpcIds: ['vpc-missing'] })).catch((e) => e);
+    const err = await ec2().send(new DescribeVpcsCommand({ VpcIds: ['vpc-missing'] })).then(accepted, refusedWith);
     expect(err.name).toBe('InvalidVpcID.NotFound');
   });
 
@@ -90,7 +90,7 @@ describe('EFS', () => {
     const one = await efs.send(new DescribeFileSystemsCommand({ FileSystemId: f.scenario.efs.id }));
     expect(one.FileSystems?.[0]?.Name).toBe(f.scenario.efs.name);
     expect(one.FileSystems?.[0]?.Tags).toContainEqual({ Key: 'Name', Value: f.scenario.efs.name });
-    const err = await efs.send(new DescribeFileSystemsCommand({ FileSystemId: 'fs-0000000000deadbeef' })).catch((e) => e);
+    const err = await efs.send(new DescribeFileSystemsCommand({ FileSystemId: 'fs-0000000000deadbeef' })).then(accepted, refusedWith);
     expect(err).toBeInstanceOf(FileSystemNotFound);
   });
 });
@@ -101,12 +101,12 @@ describe('Secrets Manager', () => {
     const d = await sm.send(new DescribeSecretCommand({ SecretId: f.scenario.rds.secretName }));
     expect(d.ARN).toMatch(/^arn:aws:secretsmanager:us-west-2:123456789012:secret:kubeflow\/rds-secret-\w{6}$/);
     expect(d.LastChangedDate).toBeInstanceOf(Date);
-    const rds = JSON.parse((await sm.send(new GetSecretValueCommand({ SecretId: d.ARN! }))).SecretString!);
+    const rds = JSON.parse((await sm.send(new GetSecretValueCommand({ SecretId: d.ARN! }))).SecretString!) as Record<string, unknown>;
     expect(Object.keys(rds).sort()).toEqual(['database', 'host', 'password', 'port', 'username']);
     expect(rds.host).toBe(f.scenario.rds.endpoint);
-    const s3 = JSON.parse((await sm.send(new GetSecretValueCommand({ SecretId: f.scenario.s3.secretName }))).SecretString!);
+    const s3 = JSON.parse((await sm.send(new GetSecretValueCommand({ SecretId: f.scenario.s3.secretName }))).SecretString!) as Record<string, unknown>;
     expect(Object.keys(s3).sort()).toEqual(['accesskey', 'secretkey']);
-    const err = await sm.send(new GetSecretValueCommand({ SecretId: 'nope' })).catch((e) => e);
+    const err = await sm.send(new GetSecretValueCommand({ SecretId: 'nope' })).then(accepted, refusedWith);
     expect(err).toBeInstanceOf(SecretNotFound);
   });
 });

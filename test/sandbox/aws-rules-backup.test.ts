@@ -7,7 +7,7 @@
 
 import { BackupClient, StartBackupJobCommand, type StartBackupJobCommandInput } from '@aws-sdk/client-backup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAws, type AwsFixture } from './aws-helpers.js';
+import { accepted, refusedWith, startAws, type AwsFixture } from './aws-helpers.js';
 
 let f: AwsFixture;
 let backup: BackupClient;
@@ -39,7 +39,7 @@ describe('StartBackupJob IdempotencyToken (API reference)', () => {
     const a = await backup.send(new StartBackupJobCommand(input({ IdempotencyToken: 'tok-params', Lifecycle: { DeleteAfterDays: 30 } })));
     const count = f.emulator.state.backup.jobs.size;
     for (const other of [{ Lifecycle: { DeleteAfterDays: 60 } }, { ResourceArn: f.emulator.state.backup.resources.s3 }, { RecoveryPointTags: { k: 'v' } }]) {
-      const err = await backup.send(new StartBackupJobCommand(input({ IdempotencyToken: 'tok-params', Lifecycle: { DeleteAfterDays: 30 }, ...other }))).catch((e) => e);
+      const err = await backup.send(new StartBackupJobCommand(input({ IdempotencyToken: 'tok-params', Lifecycle: { DeleteAfterDays: 30 }, ...other }))).then(accepted, refusedWith);
       expect(err.name).toBe('InvalidRequestException');
       expect(err.message).toContain(`already used with different parameters (backup job ${a.BackupJobId})`);
     }

@@ -9,7 +9,7 @@ import { DeleteEndpointCommand, DescribeEndpointCommand, ListEndpointsCommand, S
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { irsaTrustPolicy } from '../../src/sandbox/aws/index.js';
 import { oidcProviderArn } from '../../src/sandbox/scenario.js';
-import { sleep, startAws, type AwsFixture } from './aws-helpers.js';
+import { accepted, refusedWith, sleep, startAws, type AwsFixture } from './aws-helpers.js';
 
 let f: AwsFixture;
 beforeAll(async () => {
@@ -44,12 +44,12 @@ describe('AWS Backup jobs', () => {
       if (last.State === 'COMPLETED') break;
       await sleep(25);
     }
-    expect(last!.State).toBe('COMPLETED');
+    expect(last.State).toBe('COMPLETED');
     expect([...seen]).toEqual(expect.arrayContaining(['RUNNING', 'COMPLETED']));
-    expect(last!.RecoveryPointArn).toMatch(/^arn:aws:backup:us-west-2:123456789012:recovery-point:/);
-    expect(last!.CompletionDate).toBeInstanceOf(Date);
+    expect(last.RecoveryPointArn).toMatch(/^arn:aws:backup:us-west-2:123456789012:recovery-point:/);
+    expect(last.CompletionDate).toBeInstanceOf(Date);
     const rps = await backup.send(new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: f.scenario.backup.vault, ByResourceArn: efsArn }));
-    expect(rps.RecoveryPoints?.map((r) => r.RecoveryPointArn)).toContain(last!.RecoveryPointArn);
+    expect(rps.RecoveryPoints?.map((r) => r.RecoveryPointArn)).toContain(last.RecoveryPointArn);
   });
 
   it('the same idempotency token returns the same job', async () => {
@@ -87,10 +87,13 @@ describe('AWS Backup jobs', () => {
   it('an unknown vault is ResourceNotFoundException', async () => {
     const err = await new BackupClient(f.cfg())
       .send(new StartBackupJobCommand({ BackupVaultName: 'nope', ResourceArn: f.emulator.state.backup.resources.efs, IamRoleArn: 'arn:aws:iam::123456789012:role/x' }))
-      .catch((e) => e);
+      .then(accepted, refusedWith);
     expect(err.name).toBe('ResourceNotFoundException');
   });
 });
+
+/** an IAM trust policy document, the parts these tests read and write */
+interface TrustPolicy { Statement: { Sid?: string; Principal: { Federated: string }; Condition: { StringEquals: Record<string, string> } }[] }
 
 describe('IAM', () => {
   const roleName = () => f.scenario.profiles[0].roleArn.split('/').pop()!;
@@ -98,7 +101,7 @@ describe('IAM', () => {
   it('GetRole returns the trust policy URL-decoded by the SDK, trusting blue', async () => {
     const out = await new IAMClient(f.cfg()).send(new GetRoleCommand({ RoleName: roleName() }));
     expect(out.Role?.Arn).toBe(f.scenario.profiles[0].roleArn);
-    const doc = JSON.parse(decodeURIComponent(out.Role!.AssumeRolePolicyDocument!));
+    const doc = JSON.parse(decodeURIComponent(out.Role!.AssumeRolePolicyDocument!)) as TrustPolicy;
     const st = doc.Statement[0];
     expect(st.Principal.Federated).toBe(oidcProviderArn(f.scenario, 'blue'));
     const host = `oidc.eks.us-west-2.amazonaws.com/id/${f.scenario.blue.oidcId}`;
@@ -107,19 +110,19 @@ describe('IAM', () => {
 
   it('UpdateAssumeRolePolicy round-trips a document with characters that need encoding', async () => {
     const iamc = new IAMClient(f.cfg());
-    const policy = irsaTrustPolicy(f.scenario, 'green', f.scenario.profiles[0].namespace, 'default-editor') as any;
+    const policy = irsaTrustPolicy(f.scenario, 'green', f.scenario.profiles[0].namespace, 'default-editor') as TrustPolicy;
     policy.Statement[0].Sid = 'green & blue: 100% "ok" + more';
     const text = JSON.stringify(policy);
     await iamc.send(new UpdateAssumeRolePolicyCommand({ RoleName: roleName(), PolicyDocument: text }));
     expect(f.emulator.state.iam.roles.get(roleName())!.AssumeRolePolicyDocument).toBe(text);
     const out = await iamc.send(new GetRoleCommand({ RoleName: roleName() }));
     expect(decodeURIComponent(out.Role!.AssumeRolePolicyDocument!)).toBe(text);
-    const bad = await iamc.send(new UpdateAssumeRolePolicyCommand({ RoleName: roleName(), PolicyDocument: '{not json' })).catch((e) => e);
+    const bad = await iamc.send(new UpdateAssumeRolePolicyCommand({ RoleName: roleName(), PolicyDocument: '{not json' })).then(accepted, refusedWith);
     expect(bad).toBeInstanceOf(MalformedPolicyDocumentException);
   });
 
   it('GetRole of a missing role raises NoSuchEntityException', async () => {
-    const err = await new IAMClient(f.cfg()).send(new GetRoleCommand({ RoleName: 'missing' })).catch((e) => e);
+    const err = await new IAMClient(f.cfg()).send(new GetRoleCommand({ RoleName: 'missing' })).then(accepted, refusedWith);
     expect(err).toBeInstanceOf(NoSuchEntityException);
     expect(err.$metadata.httpStatusCode).toBe(404);
   });
@@ -186,7 +189,7 @@ describe('Route 53', () => {
 
     const err = await r53
       .send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId(), ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: `green.${f.scenario.subdomain}`, Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'x.example.com' }] } }] } }))
-      .catch((e) => e);
+      .then(accepted, refusedWith);
     expect(err).toBeInstanceOf(InvalidChangeBatch);
     expect(err.message).toMatch(/already exists/);
   });
@@ -199,7 +202,7 @@ describe('Route 53', () => {
         { Action: 'CREATE', ResourceRecordSet: { Name: `new.${f.scenario.subdomain}`, Type: 'A', TTL: 60, ResourceRecords: [{ Value: '10.0.0.1' }] } },
         { Action: 'DELETE', ResourceRecordSet: { Name: `gone.${f.scenario.subdomain}`, Type: 'A', TTL: 60, ResourceRecords: [{ Value: '10.0.0.2' }] } },
       ] } }))
-      .catch((e) => e);
+      .then(accepted, refusedWith);
     expect(err).toBeInstanceOf(InvalidChangeBatch);
     expect(f.emulator.state.route53.records(zoneId())).toHaveLength(before);
 
@@ -242,9 +245,9 @@ describe('ELBv2', () => {
     expect(again.Conditions?.[0]?.HostHeaderConfig?.Values).toEqual([f.scenario.subdomain]);
 
     const dflt = rules.find((r) => r.IsDefault)!;
-    const err = await elb.send(new ModifyRuleCommand({ RuleArn: dflt.RuleArn, Conditions: [{ Field: 'path-pattern', Values: ['/x'] }] })).catch((e) => e);
+    const err = await elb.send(new ModifyRuleCommand({ RuleArn: dflt.RuleArn, Conditions: [{ Field: 'path-pattern', Values: ['/x'] }] })).then(accepted, refusedWith);
     expect(err).toBeInstanceOf(OperationNotPermittedException);
-    const missing = await elb.send(new DescribeLoadBalancersCommand({ Names: ['nope'] })).catch((e) => e);
+    const missing = await elb.send(new DescribeLoadBalancersCommand({ Names: ['nope'] })).then(accepted, refusedWith);
     expect(missing.name).toBe('LoadBalancerNotFoundException');
   });
 });
@@ -261,7 +264,7 @@ describe('SageMaker', () => {
     expect(d.CreationTime).toBeInstanceOf(Date);
     await sm.send(new DeleteEndpointCommand({ EndpointName: name }));
     expect(f.emulator.state.sagemaker.endpoints.has(name)).toBe(false);
-    const err = await sm.send(new DescribeEndpointCommand({ EndpointName: name })).catch((e) => e);
+    const err = await sm.send(new DescribeEndpointCommand({ EndpointName: name })).then(accepted, refusedWith);
     expect(err.name).toBe('ValidationException');
     expect(err.message).toMatch(/Could not find endpoint/);
   });

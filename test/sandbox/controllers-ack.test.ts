@@ -11,7 +11,14 @@ import { MemoryStore } from '../../src/sandbox/kube/store.js';
 import type { KubeObject } from '../../src/sandbox/kube/store-api.js';
 import { makeScenario } from '../../src/sandbox/scenario.js';
 import { hasRealCrd, REAL_CRD_DIR, realCrdsAvailable, validateAgainstRealCrd } from '../helpers/crd-schema.js';
+import type { V1DeploymentSpec } from '@kubernetes/client-node';
 import { waitFor } from './controllers-helpers.js';
+
+/** an ACK status condition (ackv1alpha1.Condition) */
+interface AckCondition { type: string; status: string; message?: string }
+/** the status fields of ACK's AdoptedResource and SageMaker Endpoint these tests read */
+interface AckStatus { conditions?: AckCondition[]; ackResourceMetadata?: unknown; endpointStatus?: string }
+const ackStatus = (o: KubeObject | undefined) => o?.status as AckStatus | undefined;
 
 const EP = 'sagemaker.services.k8s.aws/v1alpha1';
 const AR = 'services.k8s.aws/v1alpha1';
@@ -94,7 +101,7 @@ describe('deletion policy: annotation, then namespace annotation, then the contr
   it('an old controller (sagemaker-controller v0.5.1, runtime v0.21.0, before deletion policies) deletes despite retain', async () => {
     expect([runtimeHasDeletionPolicy('x/sagemaker-controller:v0.5.1'), runtimeHasDeletionPolicy('x/sagemaker-controller:v0.6.0'), runtimeHasDeletionPolicy('x/sagemaker-controller:latest')]).toEqual([false, true, true]);
     const d = blue.get('apps/v1', 'Deployment', 'ack-sagemaker-controller-sagemaker-chart', 'ack-system')!;
-    (d.spec as any).template.spec.containers[0].image = 'public.ecr.aws/aws-controllers-k8s/sagemaker-controller:v0.5.1';
+    (d.spec as V1DeploymentSpec).template.spec!.containers[0].image = 'public.ecr.aws/aws-controllers-k8s/sagemaker-controller:v0.5.1';
     blue.update(d);
     const ep = blue.get(EP, 'Endpoint', ep0.name, ep0.ns)!;
     blue.update({ ...ep, metadata: { ...ep.metadata, annotations: { 'services.k8s.aws/deletion-policy': 'retain' } } });
@@ -123,7 +130,7 @@ describe('AdoptedResource', () => {
     },
   });
   const condition = (store: MemoryStore, name: string, ns: string) => () =>
-    ((store.get(AR, 'AdoptedResource', name, ns)?.status as any)?.conditions as any[] | undefined)?.find((c) => c.type === 'ACK.Adopted');
+    ackStatus(store.get(AR, 'AdoptedResource', name, ns))?.conditions?.find((c) => c.type === 'ACK.Adopted');
 
   it('binds a new Endpoint object on green to the existing endpoint, without creating another', async () => {
     const before = aws.sagemaker.endpoints.size;
@@ -134,8 +141,8 @@ describe('AdoptedResource', () => {
     const ep = green.get(EP, 'Endpoint', ep0.name, ep0.ns)!;
     expect(ep.spec).toEqual({ endpointName: ep0.name, endpointConfigName: `${ep0.name}-config` });
     expect(ep.metadata.finalizers).toEqual([ENDPOINT_FINALIZER]);
-    expect((ep.status as any).ackResourceMetadata).toEqual({ arn: aws.sagemaker.arnFor(ep0.name), ownerAccountID: scenario.accountId, region: scenario.region });
-    expect((ep.status as any).endpointStatus).toBe('InService');
+    expect(ackStatus(ep)!.ackResourceMetadata).toEqual({ arn: aws.sagemaker.arnFor(ep0.name), ownerAccountID: scenario.accountId, region: scenario.region });
+    expect(ackStatus(ep)!.endpointStatus).toBe('InService');
     expect(aws.sagemaker.endpoints.size).toBe(before);
   });
 

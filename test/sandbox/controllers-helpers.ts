@@ -21,3 +21,34 @@ export function waitForPhase(store: ObjectStore, apiVersion: string, kind: strin
     return o && phases.includes(phaseOf(o) ?? '') ? o : undefined;
   }, ms);
 }
+
+/**
+ * The status fields of Velero's Backup, Restore, PodVolumeBackup and PodVolumeRestore the tests read
+ * (velero.io/v1, see the real CRDs under ../shared); each test reads only those its kind has.
+ */
+export interface VeleroStatus {
+  phase: string;
+  errors: number;
+  warnings: number;
+  version: number;
+  expiration: string;
+  startTimestamp: string;
+  completionTimestamp: string;
+  progress: { totalItems: number; itemsBackedUp: number; itemsRestored: number };
+  validationErrors: string[];
+  snapshotID: string;
+  /** BackupStorageLocation: when it last synced backups from the bucket */
+  lastSyncedTime?: string;
+}
+export const veleroStatus = (o: KubeObject): VeleroStatus => o.status as VeleroStatus;
+
+/** the spec fields of Velero's Backup, PodVolumeBackup and PodVolumeRestore the tests read */
+export interface VeleroSpec {
+  includedNamespaces: string[];
+  pod: { name: string; namespace: string; uid: string };
+  volume: string;
+  repoIdentifier: string;
+  defaultVolumesToFsBackup?: boolean;
+  storageLocation?: string;
+}
+export const veleroSpec = (o: KubeObject): VeleroSpec => o.spec as VeleroSpec;

@@ -8,7 +8,6 @@ import { AwsState } from '../../src/sandbox/aws/state.js';
 import { iamTrustBackend, startProfileIamController, withoutServiceAccount, withServiceAccount } from '../../src/sandbox/kube/controllers/profile-iam.js';
 import { seedCluster } from '../../src/sandbox/kube/seed.js';
 import { MemoryStore } from '../../src/sandbox/kube/store.js';
-import type { KubeObject } from '../../src/sandbox/kube/store-api.js';
 import { makeScenario, oidcIssuer, oidcProviderArn } from '../../src/sandbox/scenario.js';
 import { waitFor } from './controllers-helpers.js';
 
@@ -72,7 +71,7 @@ describe('the trust policy functions (plugin_iam.go)', () => {
 
   it('adds the service account to the first statement only, and drops every other statement and field', () => {
     const before = doc([federated(blueHost, ['system:serviceaccount:other:default-editor']), federated(greenHost, sub('team-x')), { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
-    const after = JSON.parse(withServiceAccount(before, 'team-x')!);
+    const after: unknown = JSON.parse(withServiceAccount(before, 'team-x')!);
     expect(after).toEqual({
       Statement: [
         {
@@ -93,7 +92,7 @@ describe('the trust policy functions (plugin_iam.go)', () => {
   });
 
   it('on revoke leaves the first statement without the service account, and with no sub condition when none is left', () => {
-    const after = JSON.parse(withoutServiceAccount(doc([federated(blueHost, sub('team-x')), federated(greenHost, sub('team-x'))]), 'team-x'));
+    const after = JSON.parse(withoutServiceAccount(doc([federated(blueHost, sub('team-x')), federated(greenHost, sub('team-x'))]), 'team-x')) as { Statement: { Condition: unknown }[] };
     expect(after.Statement).toHaveLength(1);
     expect(after.Statement[0].Condition).toEqual({ StringEquals: { [`${blueHost}:aud`]: ['sts.amazonaws.com'] } });
   });
@@ -145,7 +144,7 @@ describe('the profile controller with the AwsIamForServiceAccount plugin, on bot
   it('waits for default-editor (the reconcile fails until it exists), annotates it, and honours annotateOnly', async () => {
     green.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'solo' } });
     const spec = (annotateOnly: boolean) => ({ owner: { kind: 'User', name: 'solo@example.com' }, plugins: [{ kind: 'AwsIamForServiceAccount', spec: { awsIamRole: p1.roleArn, annotateOnly } }] });
-    green.create({ apiVersion: P, kind: 'Profile', metadata: { name: 'solo' }, spec: spec(true) } as KubeObject);
+    green.create({ apiVersion: P, kind: 'Profile', metadata: { name: 'solo' }, spec: spec(true) });
     await waitFor('a failed reconcile', () => errors.some((e) => e.includes('serviceaccounts "default-editor" not found')));
     expect(green.get(P, 'Profile', 'solo')!.metadata.finalizers ?? []).toEqual([]);
     green.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default-editor', namespace: 'solo' } });

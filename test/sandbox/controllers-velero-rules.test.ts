@@ -16,7 +16,7 @@ import { startVeleroController } from '../../src/sandbox/kube/controllers/velero
 import { seedCluster } from '../../src/sandbox/kube/seed.js';
 import { MemoryStore } from '../../src/sandbox/kube/store.js';
 import { makeScenario } from '../../src/sandbox/scenario.js';
-import { phaseOf, waitFor, waitForPhase } from './controllers-helpers.js';
+import { phaseOf, veleroSpec, veleroStatus, waitFor, waitForPhase } from './controllers-helpers.js';
 
 const V = 'velero.io/v1';
 const scenario = makeScenario({ profiles: 2, notebooks: 2 });
@@ -48,7 +48,7 @@ const done = (store: MemoryStore, name: string) => waitForPhase(store, V, 'Backu
 const volumesOf = (store: MemoryStore, b: string) =>
   store
     .list(V, 'PodVolumeBackup', 'velero', { labelSelector: `velero.io/backup-name=${b}` })
-    .map((p) => `${(p.spec as any).pod.name}:${(p.spec as any).volume}`)
+    .map((p) => `${veleroSpec(p).pod.name}:${veleroSpec(p).volume}`)
     .sort();
 function annotate(store: MemoryStore, ns: string, pod: string, annotations: Record<string, string>): void {
   const p = store.get('v1', 'Pod', pod, ns)!;
@@ -82,7 +82,7 @@ describe('file-system backup of pod volumes (velero pkg/util/podvolume GetVolume
     annotate(blue, t0, 'nb-0-0', { 'backup.velero.io/backup-volumes': 'nb-0-workspace', 'backup.velero.io/backup-volumes-excludes': 'nb-0-workspace' });
     backup(blue, 'b', { includedNamespaces: [t0], defaultVolumesToFsBackup: false });
     const b = await done(blue, 'b');
-    expect((b.spec as any).defaultVolumesToFsBackup).toBe(false);
+    expect(veleroSpec(b).defaultVolumesToFsBackup).toBe(false);
     expect(volumesOf(blue, 'b')).toEqual(['nb-0-0:nb-0-workspace']);
   });
 
@@ -91,7 +91,7 @@ describe('file-system backup of pod volumes (velero pkg/util/podvolume GetVolume
     annotate(blue, t0, 'nb-1-0', { 'backup.velero.io/backup-volumes': 'nb-1-data' });
     backup(blue, 'b', { includedNamespaces: [t0] });
     const b = await done(blue, 'b');
-    expect((b.spec as any).defaultVolumesToFsBackup).toBe(false);
+    expect(veleroSpec(b).defaultVolumesToFsBackup).toBe(false);
     expect(volumesOf(blue, 'b')).toEqual(['nb-1-0:nb-1-data']);
   });
 
@@ -121,14 +121,14 @@ describe('restoring over existing objects (velero pkg/restore/restore.go restore
     restore(c.green, 'r1');
     const r = await restored(c.green, 'r1');
     expect(phaseOf(r)).toBe('Completed');
-    expect((r.status as any).errors).toBe(0);
-    expect((c.green.get('v1', 'ConfigMap', 'kfp-launcher', t0)!.data as any).defaultPipelineRoot).toBe('s3://green-bucket/root');
+    expect(veleroStatus(r).errors).toBe(0);
+    expect((c.green.get('v1', 'ConfigMap', 'kfp-launcher', t0)!.data as Record<string, string>).defaultPipelineRoot).toBe('s3://green-bucket/root');
     const results = c.bucket.restoreResults('r1')!;
     expect(results.warnings.namespaces?.[t0]).toContain(
       'could not restore, ConfigMap:kfp-launcher already exists. Warning: the in-cluster version is different than the backed-up version',
     );
     const count = (x: { cluster?: string[]; namespaces?: Record<string, string[]> }) => (x.cluster?.length ?? 0) + Object.values(x.namespaces ?? {}).flat().length;
-    expect((r.status as any).warnings).toBe(count(results.warnings));
+    expect(veleroStatus(r).warnings).toBe(count(results.warnings));
   });
 
   it('a second restore of unchanged objects gives no warnings; existingResourcePolicy none words it its own way; update patches', async () => {
@@ -138,7 +138,7 @@ describe('restoring over existing objects (velero pkg/restore/restore.go restore
     expect(phaseOf(await restored(c.green, 'first'))).toBe('Completed');
     restore(c.green, 'again');
     const again = await restored(c.green, 'again');
-    expect((again.status as any).warnings).toBe(0);
+    expect(veleroStatus(again).warnings).toBe(0);
 
     const cm = c.green.get('v1', 'ConfigMap', 'kfp-launcher', t0)!;
     c.green.update({ ...cm, data: { defaultPipelineRoot: 'changed-on-green' } });
@@ -147,12 +147,12 @@ describe('restoring over existing objects (velero pkg/restore/restore.go restore
     expect(c.bucket.restoreResults('none')!.warnings.namespaces?.[t0]).toEqual([
       'could not restore, ConfigMap "kfp-launcher" already exists. Warning: the in-cluster version is different than the backed-up version',
     ]);
-    expect((c.green.get('v1', 'ConfigMap', 'kfp-launcher', t0)!.data as any).defaultPipelineRoot).toBe('changed-on-green');
+    expect((c.green.get('v1', 'ConfigMap', 'kfp-launcher', t0)!.data as Record<string, string>).defaultPipelineRoot).toBe('changed-on-green');
 
     restore(c.green, 'update', { existingResourcePolicy: 'update' });
     const upd = await restored(c.green, 'update');
-    expect((upd.status as any).warnings).toBe(0);
-    expect((c.green.get('v1', 'ConfigMap', 'kfp-launcher', t0)!.data as any).defaultPipelineRoot).toBe(`s3://${scenario.s3.bucket}/${t0}/pipeline-root`);
+    expect(veleroStatus(upd).warnings).toBe(0);
+    expect((c.green.get('v1', 'ConfigMap', 'kfp-launcher', t0)!.data as Record<string, string>).defaultPipelineRoot).toBe(`s3://${scenario.s3.bucket}/${t0}/pipeline-root`);
   });
 
   it('merges a ServiceAccount: the in-cluster annotations win, missing ones are added, no warning', async () => {
@@ -163,7 +163,7 @@ describe('restoring over existing objects (velero pkg/restore/restore.go restore
     restore(c.green, 'sa');
     const r = await restored(c.green, 'sa');
     expect(c.bucket.restoreResults('sa')!.warnings.namespaces?.[t0] ?? []).not.toContainEqual(expect.stringContaining('ServiceAccount'));
-    expect((r.status as any).errors).toBe(0);
+    expect(veleroStatus(r).errors).toBe(0);
     const sa = c.green.get('v1', 'ServiceAccount', 'default-editor', t0)!;
     expect(sa.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/green-own', team: 'green' });
   });
@@ -178,7 +178,7 @@ describe('backup sync from the shared bucket (velero backup_sync_controller.go)'
   it("a backup written by blue shows on green only when green's location syncs: never with backupSyncPeriod 0s", async () => {
     const c = clusters(false);
     setPeriod(c.green, '0s');
-    const synced = await waitFor('blue location synced once', () => (c.blue.get(V, 'BackupStorageLocation', 'default', 'velero')!.status as any).lastSyncedTime);
+    const synced = await waitFor('blue location synced once', () => veleroStatus(c.blue.get(V, 'BackupStorageLocation', 'default', 'velero')!).lastSyncedTime);
     expect(synced).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     backup(c.blue, 'b', { includedNamespaces: [t1], defaultVolumesToFsBackup: false });
     await done(c.blue, 'b');
@@ -188,7 +188,7 @@ describe('backup sync from the shared bucket (velero backup_sync_controller.go)'
     setPeriod(c.green, '10ms');
     const onGreen = await waitForPhase(c.green, V, 'Backup', 'b', 'velero', ['Completed']);
     // the location's name on this cluster goes into the synced backup
-    expect((onGreen.spec as any).storageLocation).toBe('default');
+    expect(veleroSpec(onGreen).storageLocation).toBe('default');
     expect(onGreen.metadata.labels?.['velero.io/storage-location']).toBe('default');
   });
 });

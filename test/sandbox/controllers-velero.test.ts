@@ -9,7 +9,8 @@ import type { KubeObject } from '../../src/sandbox/kube/store-api.js';
 import { makeScenario } from '../../src/sandbox/scenario.js';
 import type { ScenarioFaults } from '../../src/sandbox/traffic.js';
 import { hasRealCrd, REAL_CRD_DIR, realCrdsAvailable, validateAgainstRealCrd } from '../helpers/crd-schema.js';
-import { phaseOf, waitFor, waitForPhase } from './controllers-helpers.js';
+import { phaseOf, veleroSpec, veleroStatus, waitFor, waitForPhase } from './controllers-helpers.js';
+import type { V1PersistentVolumeSpec } from '@kubernetes/client-node';
 
 const V = 'velero.io/v1';
 const scenario = makeScenario({ profiles: 3, notebooks: 2 });
@@ -57,11 +58,11 @@ describe('Backup', () => {
     });
     backup('b1', { includedNamespaces: [t0], ttl: '24h0m0s' });
     const inProgress = await waitForPhase(blue, V, 'Backup', 'b1', 'velero', ['InProgress']);
-    expect((inProgress.status as any).progress.totalItems).toBeGreaterThan(10);
+    expect(veleroStatus(inProgress).progress.totalItems).toBeGreaterThan(10);
     const b = await done('b1');
     unwatch();
     expect(phases).toEqual(['InProgress', 'Completed']);
-    const st = b.status as any;
+    const st = veleroStatus(b);
     expect(st).toMatchObject({ errors: 0, warnings: 0, version: 1 });
     expect(st.progress.itemsBackedUp).toBe(st.progress.totalItems);
     expect(Date.parse(st.expiration) - Date.parse(st.startTimestamp)).toBe(24 * 3600_000);
@@ -96,7 +97,7 @@ describe('Backup', () => {
     expect(only.filter((i) => i.startsWith('profiles'))).toEqual([`profiles.kubeflow.org /${scenario.profiles[1].name}`]);
     for (const pv of only.filter((i) => i.startsWith('persistentvolumes '))) {
       const obj = bucket.object('only', { resource: 'persistentvolumes', name: pv.split('/')[1] })!;
-      expect((obj.spec as any).claimRef.namespace).toBe(t1);
+      expect((obj.spec as V1PersistentVolumeSpec).claimRef!.namespace).toBe(t1);
     }
 
     const most = items('most');
@@ -120,12 +121,12 @@ describe('Backup', () => {
     await done('all');
     const pvbs = (b: string) => blue.list(V, 'PodVolumeBackup', 'velero', { labelSelector: `velero.io/backup-name=${b}` });
     const optin = pvbs('optin');
-    expect(optin.map((p) => `${(p.spec as any).pod.name}:${(p.spec as any).volume}`).sort()).toEqual(['nb-0-0:nb-0-workspace', 'nb-1-0:nb-1-data', 'nb-1-0:nb-1-workspace']);
+    expect(optin.map((p) => `${veleroSpec(p).pod.name}:${veleroSpec(p).volume}`).sort()).toEqual(['nb-0-0:nb-0-workspace', 'nb-1-0:nb-1-data', 'nb-1-0:nb-1-workspace']);
     for (const p of optin) {
       expect(phaseOf(p)).toBe('Completed');
-      expect((p.spec as any).pod.namespace).toBe(t0);
-      expect((p.spec as any).repoIdentifier).toBe(`s3:s3-${scenario.region}.amazonaws.com/${scenario.velero.bucket}/kopia/${t0}`);
-      expect((p.status as any).snapshotID).toMatch(/^[0-9a-f]{32}$/);
+      expect(veleroSpec(p).pod.namespace).toBe(t0);
+      expect(veleroSpec(p).repoIdentifier).toBe(`s3:s3-${scenario.region}.amazonaws.com/${scenario.velero.bucket}/kopia/${t0}`);
+      expect(veleroStatus(p).snapshotID).toMatch(/^[0-9a-f]{32}$/);
     }
     // workspace + dshm for nb-0; workspace + data + dshm for nb-1
     expect(pvbs('all')).toHaveLength(5);
@@ -139,7 +140,7 @@ describe('Backup', () => {
     backup('fine', { includedNamespaces: [t0], defaultVolumesToFsBackup: false });
     const flaky = await done('flaky');
     expect(phaseOf(flaky)).toBe('PartiallyFailed');
-    expect((flaky.status as any).errors).toBeGreaterThan(0);
+    expect(veleroStatus(flaky).errors).toBeGreaterThan(0);
     const failedPvb = blue.list(V, 'PodVolumeBackup', 'velero', { labelSelector: 'velero.io/backup-name=flaky' })[0];
     expect(phaseOf(failedPvb)).toBe('Failed');
     expect(phaseOf(await done('fine'))).toBe('Completed');
@@ -162,7 +163,7 @@ describe('Backup', () => {
     for (const [name, text] of [['nowhere', 'missing'], ['unavailable', 'elsewhere'], ['contradiction', t0]]) {
       const b = await done(name);
       expect(phaseOf(b)).toBe('FailedValidation');
-      expect((b.status as any).validationErrors.join(' ')).toContain(text);
+      expect(veleroStatus(b).validationErrors.join(' ')).toContain(text);
       expect(bucket.has(name)).toBe(false);
     }
   });
@@ -173,7 +174,7 @@ describe('Backup', () => {
     await done('shared');
     const synced = await waitForPhase(green, V, 'Backup', 'shared', 'velero', ['Completed']);
     expect(synced.metadata.labels?.['velero.io/storage-location']).toBe('default');
-    expect((synced.spec as any).includedNamespaces).toEqual([t0]);
+    expect(veleroSpec(synced).includedNamespaces).toEqual([t0]);
     await waitFor('synced PVB', () => green.list(V, 'PodVolumeBackup', 'velero', { labelSelector: 'velero.io/backup-name=shared' }).length === 1);
   });
 
@@ -210,7 +211,7 @@ describe('Restore', () => {
     restore('r1', manualRestore([t0, t1]));
     const r = await restored('r1');
     expect(phaseOf(r)).toBe('Completed');
-    const st = r.status as any;
+    const st = veleroStatus(r);
     expect(st.errors).toBe(0);
     expect(st.progress.itemsRestored).toBe(st.progress.totalItems);
     // the velero namespace and its synced PVBs were already there, the same as backed up:
@@ -232,7 +233,7 @@ describe('Restore', () => {
     const pvs = green.list('v1', 'PersistentVolume');
     expect(pvs).toHaveLength(6);
     for (const pv of pvs) {
-      const claimRef = (pv.spec as any).claimRef;
+      const claimRef = (pv.spec as V1PersistentVolumeSpec).claimRef!;
       expect([t0, t1]).toContain(claimRef.namespace);
       expect(claimRef.uid).toBeUndefined();
       expect(pv.status).toBeUndefined();
@@ -242,7 +243,7 @@ describe('Restore', () => {
     const pod = green.get('v1', 'Pod', 'nb-0-0', t0)!;
     const pvrs = green.list(V, 'PodVolumeRestore', 'velero', { labelSelector: 'velero.io/restore-name=r1' });
     expect(pvrs).toHaveLength(4);
-    const pvr = pvrs.find((p) => (p.spec as any).pod.uid === pod.metadata.uid)!;
+    const pvr = pvrs.find((p) => veleroSpec(p).pod.uid === pod.metadata.uid)!;
     expect(pvr.spec).toMatchObject({ volume: 'nb-0-workspace', sourceNamespace: t0 });
     expect(phaseOf(pvr)).toBe('Completed');
 
@@ -250,7 +251,7 @@ describe('Restore', () => {
     const counts = () => ['Profile', 'Notebook'].map((k) => green.list('kubeflow.org/v1', k).length).concat(green.list('v1', 'PersistentVolume').length);
     const before = counts();
     restore('r2', manualRestore([t0, t1]));
-    const again = (await restored('r2')).status as any;
+    const again = veleroStatus(await restored('r2'));
     expect(again.phase).toBe('Completed');
     expect(again.progress.itemsRestored).toBe(again.progress.totalItems);
     expect(counts()).toEqual(before);
@@ -268,7 +269,7 @@ describe('Restore', () => {
   it('fails validation when the backup is unknown on this cluster', async () => {
     const r = await restored(restore('lost', { backupName: 'never-made' }).metadata.name);
     expect(phaseOf(r)).toBe('FailedValidation');
-    expect((r.status as any).validationErrors.join()).toContain('never-made');
+    expect(veleroStatus(r).validationErrors.join()).toContain('never-made');
   });
 
   it.skipIf(!realCrdsAvailable())(`writes Backups, Restores and pod volume objects the real Velero CRDs accept (needs ${REAL_CRD_DIR})`, async () => {

@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/sandbox/kube/store.js';
 import { StoreError, type KubeObject } from '../../src/sandbox/kube/store-api.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from '../../src/sandbox/kube/patch.js';
+import type { V1ObjectMeta, V1PodSpec, V1ServiceSpec } from '@kubernetes/client-node';
+
+/** a strategic-merge-patched pod, read as the Kubernetes API types it */
+interface PatchedPod { metadata: V1ObjectMeta; spec: V1PodSpec }
 
 const cm = (name: string, ns = 'default', extra: Partial<KubeObject> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, ...extra });
 
@@ -178,16 +182,16 @@ describe('patches', () => {
         volumes: [{ name: 'd', emptyDir: { $patch: 'replace', medium: 'Memory' } }],
         tolerations: [{ key: 'b' }],
       },
-    }) as any;
+    }) as unknown as PatchedPod;
     expect(out.metadata.finalizers).toEqual(['a', 'b']);
     expect(out.spec.containers).toEqual([
       { name: 'web', image: 'v2', ports: [{ containerPort: 80, name: 'http' }, { containerPort: 443, name: 'https' }], volumeMounts: [{ mountPath: '/data', name: 'd', readOnly: true }] },
     ]);
     expect(out.spec.volumes).toEqual([{ name: 'd', emptyDir: { medium: 'Memory' } }]);
     expect(out.spec.tolerations).toEqual([{ key: 'b' }]); // no merge key: replaced whole
-    const replaced = strategicMergePatch(pod, { spec: { containers: [{ $patch: 'replace' }, { name: 'only', image: 'o' }] } }) as any;
+    const replaced = strategicMergePatch(pod, { spec: { containers: [{ $patch: 'replace' }, { name: 'only', image: 'o' }] } }) as unknown as PatchedPod;
     expect(replaced.spec.containers).toEqual([{ name: 'only', image: 'o' }]);
-    const svc = strategicMergePatch({ spec: { ports: [{ port: 80, targetPort: 8080 }] } }, { spec: { ports: [{ port: 80, targetPort: 9090 }] } }) as any;
+    const svc = strategicMergePatch({ spec: { ports: [{ port: 80, targetPort: 8080 }] } }, { spec: { ports: [{ port: 80, targetPort: 9090 }] } }) as unknown as { spec: V1ServiceSpec };
     expect(svc.spec.ports).toEqual([{ port: 80, targetPort: 9090 }]);
   });
 });

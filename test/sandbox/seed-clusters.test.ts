@@ -9,6 +9,7 @@ import { strategicMergePatch } from '../../src/sandbox/kube/patch.js';
 import { CONFIG_DOMAIN, KUBEFLOW_SCRAPE_JOBS, NOTEBOOK_CONTROLLER, PROMETHEUS, SYSTEM_NAMESPACES, seedCluster } from '../../src/sandbox/kube/seed.js';
 import { makeScenario } from '../../src/sandbox/scenario.js';
 import type { KubeObject } from '../../src/sandbox/kube/store-api.js';
+import type { V1ConfigMap, V1DeploymentSpec, V1OwnerReference, V1PersistentVolumeClaimSpec, V1PersistentVolumeSpec, V1PodSpec, V1ServiceSpec } from '@kubernetes/client-node';
 import { REAL_CRD_DIR } from '../helpers/crd-schema.js';
 
 const scenario = makeScenario({ profiles: 4, notebooks: 2 });
@@ -24,7 +25,17 @@ beforeAll(() => {
   seedCluster(green, scenario, 'green');
 });
 
-const spec = (o: KubeObject | undefined) => (o?.spec ?? {}) as any;
+// an object's spec, typed by the caller with its kind's spec type from @kubernetes/client-node
+const spec = <T = Record<string, unknown>>(o: KubeObject | undefined) => (o?.spec ?? {}) as T;
+// the status fields these tests read, across the seeded kinds
+interface SeedStatus { phase?: string; endpointStatus?: string; ackResourceMetadata?: { arn: string } }
+const status = (o: KubeObject) => o.status as SeedStatus;
+// the parts of a Prometheus configuration these tests read
+interface PrometheusConfig { scrape_configs: { job_name: string }[]; remote_write: { url: string }[] }
+const data = (o: KubeObject) => (o as unknown as V1ConfigMap).data!;
+// what the real notebook-controller patches touch
+interface PatchedDeployment { spec: V1DeploymentSpec }
+interface PatchedService { spec: V1ServiceSpec }
 
 describe('blue: production with user data', () => {
   it('has a Profile per scenario profile, with owner and the IRSA plugin', () => {
@@ -45,7 +56,7 @@ describe('blue: production with user data', () => {
         'katib.kubeflow.org/metrics-collector-injection': 'enabled',
       });
       expect(ns.metadata.annotations).toEqual({ owner: p.owner });
-      expect((ns.metadata.ownerReferences as any[])[0]).toMatchObject({ kind: 'Profile', name: p.name });
+      expect((ns.metadata.ownerReferences as V1OwnerReference[])[0]).toMatchObject({ kind: 'Profile', name: p.name });
       expect(blue.get('v1', 'ServiceAccount', 'default-editor', p.namespace)!.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': p.roleArn });
       expect(blue.get('v1', 'ServiceAccount', 'default-viewer', p.namespace)).toBeDefined();
       expect(blue.list('v1', 'ConfigMap', p.namespace)).toHaveLength(1);
@@ -61,10 +72,10 @@ describe('blue: production with user data', () => {
         const pod = blue.get('v1', 'Pod', `${nb}-0`, p.namespace)!;
         expect(pod.metadata.labels?.['notebook-name']).toBe(nb);
         expect(pod.metadata.annotations?.['backup.velero.io/backup-volumes']).toBeUndefined();
-        const volumes = spec(pod).volumes as any[];
-        const mounts = spec(pod).containers[0].volumeMounts as any[];
+        const volumes = spec<V1PodSpec>(pod).volumes!;
+        const mounts = spec<V1PodSpec>(pod).containers[0].volumeMounts!;
         for (const v of volumes) expect(mounts.some((m) => m.name === v.name)).toBe(true);
-        expect(volumes.find((v) => v.name === `${nb}-workspace`)?.persistentVolumeClaim.claimName).toBe(`${nb}-workspace`);
+        expect(volumes.find((v) => v.name === `${nb}-workspace`)?.persistentVolumeClaim!.claimName).toBe(`${nb}-workspace`);
       }
     }
     expect(blue.list('v1', 'Pod', undefined, { labelSelector: 'notebook-name' })).toHaveLength(4 * 2);
@@ -74,18 +85,18 @@ describe('blue: production with user data', () => {
     let efs = 0;
     let ebs = 0;
     for (const pvc of blue.list('v1', 'PersistentVolumeClaim')) {
-      expect((pvc.status as any).phase).toBe('Bound');
-      const pv = blue.get('v1', 'PersistentVolume', spec(pvc).volumeName)!;
+      expect(status(pvc).phase).toBe('Bound');
+      const pv = blue.get('v1', 'PersistentVolume', spec<V1PersistentVolumeClaimSpec>(pvc).volumeName!)!;
       expect(pv, `PV of ${pvc.metadata.namespace}/${pvc.metadata.name}`).toBeDefined();
-      expect(spec(pv).claimRef).toMatchObject({ namespace: pvc.metadata.namespace, name: pvc.metadata.name, uid: pvc.metadata.uid });
+      expect(spec<V1PersistentVolumeSpec>(pv).claimRef).toMatchObject({ namespace: pvc.metadata.namespace, name: pvc.metadata.name, uid: pvc.metadata.uid });
       if (pvc.metadata.name.endsWith('-workspace')) {
         efs++;
-        expect(spec(pv).csi.driver).toBe('efs.csi.aws.com');
-        expect(spec(pv).csi.volumeHandle).toMatch(new RegExp(`^${scenario.efs.id}::fsap-[0-9a-f]{17}$`));
+        expect(spec<V1PersistentVolumeSpec>(pv).csi!.driver).toBe('efs.csi.aws.com');
+        expect(spec<V1PersistentVolumeSpec>(pv).csi!.volumeHandle).toMatch(new RegExp(`^${scenario.efs.id}::fsap-[0-9a-f]{17}$`));
       } else {
         ebs++;
-        expect(spec(pv).csi.driver).toBe('ebs.csi.aws.com');
-        expect(spec(pv).csi.volumeHandle).toMatch(/^vol-[0-9a-f]{17}$/);
+        expect(spec<V1PersistentVolumeSpec>(pv).csi!.driver).toBe('ebs.csi.aws.com');
+        expect(spec<V1PersistentVolumeSpec>(pv).csi!.volumeHandle).toMatch(/^vol-[0-9a-f]{17}$/);
       }
     }
     expect(efs).toBe(8);
@@ -99,18 +110,18 @@ describe('blue: production with user data', () => {
       const ep = blue.get('sagemaker.services.k8s.aws/v1alpha1', 'Endpoint', name, ns)!;
       expect(ep.metadata.finalizers).toEqual(['finalizers.sagemaker.services.k8s.aws/Endpoint']);
       expect(spec(ep)).toEqual({ endpointName: name, endpointConfigName: `${name}-config` });
-      expect((ep.status as any).endpointStatus).toBe('InService');
-      expect((ep.status as any).ackResourceMetadata.arn).toBe(`arn:aws:sagemaker:${scenario.region}:${scenario.accountId}:endpoint/${name}`);
+      expect(status(ep).endpointStatus).toBe('InService');
+      expect(status(ep).ackResourceMetadata!.arn).toBe(`arn:aws:sagemaker:${scenario.region}:${scenario.accountId}:endpoint/${name}`);
     }
   });
 
   it('has Prometheus configured with the Kubeflow scrape jobs and the notebook controller patched for metrics', () => {
     const cm = blue.get('v1', 'ConfigMap', PROMETHEUS.configMap, PROMETHEUS.namespace)!;
-    const config = parse((cm as any).data[PROMETHEUS.configKey]);
-    const jobs = config.scrape_configs.map((j: any) => j.job_name);
+    const config = parse(data(cm)[PROMETHEUS.configKey]) as PrometheusConfig;
+    const jobs = config.scrape_configs.map((j) => j.job_name);
     for (const j of KUBEFLOW_SCRAPE_JOBS) expect(jobs).toContain(j.job);
     const dep = blue.get('apps/v1', 'Deployment', NOTEBOOK_CONTROLLER.deployment, NOTEBOOK_CONTROLLER.namespace)!;
-    expect(spec(dep).template.metadata.annotations['prometheus.io/scrape']).toBe('true');
+    expect(spec<V1DeploymentSpec>(dep).template.metadata!.annotations!['prometheus.io/scrape']).toBe('true');
   });
 });
 
@@ -119,7 +130,7 @@ describe('green: fresh platform', () => {
     for (const ns of SYSTEM_NAMESPACES) expect(green.get('v1', 'Namespace', ns), ns).toBeDefined();
     const bsl = green.get('velero.io/v1', 'BackupStorageLocation', 'default', 'velero')!;
     expect(spec(bsl)).toMatchObject({ provider: 'aws', objectStorage: { bucket: scenario.velero.bucket } });
-    expect((bsl.status as any).phase).toBe('Available');
+    expect(status(bsl).phase).toBe('Available');
     expect(spec(bsl)).toEqual(spec(blue.get('velero.io/v1', 'BackupStorageLocation', 'default', 'velero')));
     expect(green.list('kubeflow.org/v1', 'Profile')).toEqual([]);
     expect(green.list('kubeflow.org/v1', 'Notebook')).toEqual([]);
@@ -131,37 +142,37 @@ describe('green: fresh platform', () => {
   it('has config-domain with only the _example key on both sides', () => {
     for (const store of [blue, green]) {
       const cm = store.get('v1', 'ConfigMap', CONFIG_DOMAIN.name, CONFIG_DOMAIN.namespace)!;
-      expect(Object.keys((cm as any).data)).toEqual(['_example']);
-      expect((cm as any).data._example).toContain('example.com: ""');
+      expect(Object.keys(data(cm))).toEqual(['_example']);
+      expect(data(cm)._example).toContain('example.com: ""');
     }
   });
 
   it('has Prometheus without the Kubeflow scrape jobs and an unpatched notebook controller', () => {
     const cm = green.get('v1', 'ConfigMap', PROMETHEUS.configMap, PROMETHEUS.namespace)!;
-    const config = parse((cm as any).data[PROMETHEUS.configKey]);
-    const jobs = config.scrape_configs.map((j: any) => j.job_name);
+    const config = parse(data(cm)[PROMETHEUS.configKey]) as PrometheusConfig;
+    const jobs = config.scrape_configs.map((j) => j.job_name);
     for (const j of KUBEFLOW_SCRAPE_JOBS) expect(jobs).not.toContain(j.job);
     expect(config.remote_write[0].url).toMatch(/^https:\/\/aps-workspaces\.us-west-2\.amazonaws\.com\/workspaces\/ws-/);
     const dep = green.get('apps/v1', 'Deployment', NOTEBOOK_CONTROLLER.deployment, NOTEBOOK_CONTROLLER.namespace)!;
-    expect(spec(dep).template.metadata.annotations['prometheus.io/scrape']).toBeUndefined();
-    expect(spec(dep).template.spec.containers[0].ports).toBeUndefined();
+    expect(spec<V1DeploymentSpec>(dep).template.metadata!.annotations!['prometheus.io/scrape']).toBeUndefined();
+    expect(spec<V1DeploymentSpec>(dep).template.spec!.containers[0].ports).toBeUndefined();
   });
 
   it.skipIf(!haveFixtures)(
     `takes the real notebook-controller patches by strategic merge (needs ${PROMETHEUS_FIXTURES})`,
     () => {
-      const depPatch = parse(readFileSync(join(PROMETHEUS_FIXTURES, 'notebook-controller-deployment-patch.yaml'), 'utf8'));
-      const svcPatch = parse(readFileSync(join(PROMETHEUS_FIXTURES, 'notebook-controller-service-patch.yaml'), 'utf8'));
+      const depPatch: unknown = parse(readFileSync(join(PROMETHEUS_FIXTURES, 'notebook-controller-deployment-patch.yaml'), 'utf8'));
+      const svcPatch: unknown = parse(readFileSync(join(PROMETHEUS_FIXTURES, 'notebook-controller-service-patch.yaml'), 'utf8'));
       const dep = green.get('apps/v1', 'Deployment', NOTEBOOK_CONTROLLER.deployment, NOTEBOOK_CONTROLLER.namespace)!;
-      const patched = strategicMergePatch(dep, depPatch) as any;
-      const containers = patched.spec.template.spec.containers;
+      const patched = strategicMergePatch(dep, depPatch) as unknown as PatchedDeployment;
+      const containers = patched.spec.template.spec!.containers;
       expect(containers).toHaveLength(1); // merged into "manager" by name, not appended
       expect(containers[0].image).toContain('notebook-controller');
       expect(containers[0].ports).toEqual([{ containerPort: 8080, name: 'metrics', protocol: 'TCP' }]);
-      expect(patched.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080' });
+      expect(patched.spec.template.metadata!.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080' });
       const svc = green.get('v1', 'Service', NOTEBOOK_CONTROLLER.service, NOTEBOOK_CONTROLLER.namespace)!;
-      const svcPatched = strategicMergePatch(svc, svcPatch) as any;
-      expect(svcPatched.spec.ports.map((p: any) => p.port).sort()).toEqual([443, 8080]);
+      const svcPatched = strategicMergePatch(svc, svcPatch) as unknown as PatchedService;
+      expect(svcPatched.spec.ports!.map((p) => p.port).sort()).toEqual([443, 8080]);
       // blue was patched at its deployment: the same patch changes nothing there
       const blueDep = blue.get('apps/v1', 'Deployment', NOTEBOOK_CONTROLLER.deployment, NOTEBOOK_CONTROLLER.namespace)!;
       expect(strategicMergePatch(blueDep, depPatch)).toEqual(blueDep);
@@ -182,7 +193,7 @@ describe('seeding', () => {
   it('is deterministic: the same scenario seeds the same volume names and handles', () => {
     const a = new MemoryStore();
     seedCluster(a, scenario, 'blue');
-    const names = (st: MemoryStore) => st.list('v1', 'PersistentVolume').map((pv) => `${pv.metadata.name} ${spec(pv).csi.volumeHandle}`);
+    const names = (st: MemoryStore) => st.list('v1', 'PersistentVolume').map((pv) => `${pv.metadata.name} ${spec<V1PersistentVolumeSpec>(pv).csi!.volumeHandle}`);
     expect(names(a)).toEqual(names(blue));
   });
 });

@@ -35,7 +35,7 @@ function recording(): { store: ObjectStore; created: { input: KubeObject; stored
 }
 
 const scenario = makeScenario({ profiles: 3, notebooks: 2 });
-let seeded: { input: KubeObject; stored: KubeObject }[] = [];
+const seeded: { input: KubeObject; stored: KubeObject }[] = [];
 beforeAll(() => {
   for (const side of ['blue', 'green'] as const) {
     const r = recording();
@@ -43,13 +43,18 @@ beforeAll(() => {
     seeded.push(...r.created);
   }
 });
+// the parts of a CustomResourceDefinition (apiextensions.k8s.io/v1) these tests read
+interface CrdVersion { name: string; storage: boolean; subresources?: { status?: object }; schema: { openAPIV3Schema: Record<string, unknown> } }
+interface CrdSpec { group: string; scope: string; names: { kind: string; plural: string }; versions: CrdVersion[] }
+interface Crd { metadata: { name: string }; spec: CrdSpec }
+const crdSpec = (c: KubeObject) => c.spec as CrdSpec;
 const custom = () => seeded.filter(({ input }) => !['v1', 'apps/v1', 'networking.k8s.io/v1', 'storage.k8s.io/v1', 'apiextensions.k8s.io/v1'].includes(input.apiVersion));
 
 describe('sandbox CRDs', () => {
   it('cover every kind the sandbox serves, each registrable in a store', () => {
     const store = new MemoryStore();
     for (const crd of sandboxCrds()) store.create(crd);
-    const kinds = sandboxCrds().map((c) => `${(c.spec as any).group}/${(c.spec as any).names.kind}`);
+    const kinds = sandboxCrds().map((c) => `${crdSpec(c).group}/${crdSpec(c).names.kind}`);
     expect(kinds.sort()).toEqual(
       [
         'kubeflow.org/Notebook',
@@ -69,20 +74,20 @@ describe('sandbox CRDs', () => {
   });
 
   it.skipIf(!haveReal)(`use the real CRDs' names, scope, storage version and status subresource ${skipNote}`, () => {
-    const real = readdirSync(REAL_CRD_DIR).map((f) => parse(readFileSync(join(REAL_CRD_DIR, f), 'utf8')) as any);
+    const real = readdirSync(REAL_CRD_DIR).map((f) => parse(readFileSync(join(REAL_CRD_DIR, f), 'utf8')) as Crd);
     for (const r of real) {
-      const ours = sandboxCrds().find((c) => c.metadata.name === r.metadata.name) as any;
+      const ours = sandboxCrds().find((c) => c.metadata.name === r.metadata.name) as unknown as Crd; // checked defined just below
       expect(ours, r.metadata.name).toBeDefined();
       expect(ours.spec.group).toBe(r.spec.group);
       expect(ours.spec.scope).toBe(r.spec.scope);
       expect(ours.spec.names.plural).toBe(r.spec.names.plural);
       expect(ours.spec.names.kind).toBe(r.spec.names.kind);
-      const storage = (c: any) => c.spec.versions.find((v: any) => v.storage).name;
+      const storage = (c: Crd) => c.spec.versions.find((v) => v.storage)!.name;
       expect(storage(ours), r.metadata.name).toBe(storage(r));
       for (const v of ours.spec.versions) {
-        const rv = r.spec.versions.find((x: any) => x.name === v.name);
+        const rv = r.spec.versions.find((x) => x.name === v.name);
         expect(rv, `${r.metadata.name} ${v.name}`).toBeDefined();
-        expect(!!v.subresources?.status, `${r.metadata.name} ${v.name} status subresource`).toBe(!!rv.subresources?.status);
+        expect(!!v.subresources?.status, `${r.metadata.name} ${v.name} status subresource`).toBe(!!rv!.subresources?.status);
       }
     }
   });
@@ -100,8 +105,8 @@ describe('seeded custom resources', () => {
 
   it('pass our own CRD schemas with unknown fields rejected', () => {
     for (const { input } of custom()) {
-      const crd = sandboxCrds().find((c) => (c.spec as any).names.kind === input.kind && input.apiVersion.startsWith((c.spec as any).group + '/'))!;
-      const version = (crd.spec as any).versions.find((v: any) => input.apiVersion.endsWith('/' + v.name));
+      const crd = sandboxCrds().find((c) => crdSpec(c).names.kind === input.kind && input.apiVersion.startsWith(crdSpec(c).group + '/'))!;
+      const version = crdSpec(crd).versions.find((v) => input.apiVersion.endsWith('/' + v.name))!;
       expect(validateWith(version.schema.openAPIV3Schema, input), `${input.kind} ${input.metadata.name}`).toEqual([]);
     }
   });

@@ -50,11 +50,12 @@ export interface ServiceDef {
 }
 
 /** A service of the query or JSON protocols: operations by name, each given its decoded input. */
-export function rpcService(
+export function rpcService<Input>(
   def: Omit<ServiceDef, 'resolve' | 'operations'>,
-  operations: Record<string, (input: any, state: AwsState) => unknown>,
+  // the operations' input is the type inputOf decodes (query parameters or a JSON body)
+  operations: Record<string, (input: NoInfer<Input>, state: AwsState) => unknown>,
   operationOf: (req: AwsRequest) => string | undefined,
-  inputOf: (req: AwsRequest) => unknown,
+  inputOf: (req: AwsRequest) => Input,
 ): ServiceDef {
   return {
     ...def,

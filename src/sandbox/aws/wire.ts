@@ -39,7 +39,8 @@ export function xmlEscape(s: string): string {
  */
 export function toXml(value: unknown, itemName: (listKey: string) => string): string {
   if (value === undefined || value === null) return '';
-  if (typeof value !== 'object') return xmlEscape(String(value));
+  // the answers are built from JSON-like data: what is not an object is a string, number or boolean
+  if (typeof value !== 'object') return xmlEscape(`${value as string | number | boolean}`);
   let out = '';
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     if (v === undefined || v === null) continue;

@@ -34,6 +34,27 @@ export interface PrinterColumn {
   priority?: number;
 }
 
+/** the parts of a CustomResourceDefinition (apiextensions.k8s.io/v1) that registerCrd reads; the
+ *  fields it checks itself are `unknown` until checked */
+export interface CrdInput {
+  metadata?: { name?: string };
+  spec?: {
+    group?: unknown;
+    scope?: unknown;
+    names?: { kind?: unknown; plural?: unknown; listKind?: string; singular?: string; shortNames?: string[]; categories?: string[] };
+    versions?: (CrdVersion | null | undefined)[];
+  };
+}
+
+interface CrdVersion {
+  name: string;
+  served?: boolean;
+  storage?: boolean;
+  schema?: { openAPIV3Schema?: Record<string, unknown> };
+  additionalPrinterColumns?: PrinterColumn[];
+  subresources?: { status?: unknown };
+}
+
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 /** the built-in kinds with a /scale subresource (autoscaling/v1 Scale), as `kubectl scale` uses it */
@@ -157,18 +178,21 @@ export class KindRegistry {
    * Registers (or re-registers) the kind a CustomResourceDefinition describes. Throws a
    * message when the CRD is malformed; the store turns it into 422 Invalid.
    */
-  registerCrd(crd: Record<string, any>): KindInfo {
+  registerCrd(crd: CrdInput): KindInfo {
     const spec = crd.spec ?? {};
     const names = spec.names ?? {};
     const problems: string[] = [];
-    if (typeof spec.group !== 'string' || !spec.group) problems.push('spec.group: Required value');
-    if (typeof names.kind !== 'string' || !names.kind) problems.push('spec.names.kind: Required value');
-    if (typeof names.plural !== 'string' || !names.plural) problems.push('spec.names.plural: Required value');
+    const group = typeof spec.group === 'string' ? spec.group : '';
+    const kind = typeof names.kind === 'string' ? names.kind : '';
+    const plural = typeof names.plural === 'string' ? names.plural : '';
+    if (!group) problems.push('spec.group: Required value');
+    if (!kind) problems.push('spec.names.kind: Required value');
+    if (!plural) problems.push('spec.names.plural: Required value');
     if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') problems.push('spec.scope: Unsupported value: must be Namespaced or Cluster');
-    const versions: any[] = Array.isArray(spec.versions) ? spec.versions.filter((v: any) => v && v.served !== false) : [];
+    const versions: CrdVersion[] = Array.isArray(spec.versions) ? spec.versions.filter((v): v is CrdVersion => Boolean(v) && v?.served !== false) : [];
     if (versions.length === 0) problems.push('spec.versions: Required value: at least one served version');
     if (problems.length) throw new Error(problems.join('; '));
-    const expected = `${names.plural}.${spec.group}`;
+    const expected = `${plural}.${group}`;
     if (crd.metadata?.name !== expected) throw new Error(`metadata.name: Invalid value: must be spec.names.plural+"."+spec.group (${expected})`);
     // the storage version first, so that it is the preferred version in discovery
     versions.sort((a, b) => Number(Boolean(b.storage)) - Number(Boolean(a.storage)));
@@ -176,16 +200,16 @@ export class KindRegistry {
     for (const v of versions) if (v.schema?.openAPIV3Schema) schemas.set(v.name, v.schema.openAPIV3Schema);
     const printerColumns = new Map<string, PrinterColumn[]>();
     for (const v of versions) if (Array.isArray(v.additionalPrinterColumns)) printerColumns.set(v.name, v.additionalPrinterColumns);
-    const old = this.byKind.get(kindKey(spec.group, names.kind));
-    if (old?.builtin) throw new Error(`spec.names.kind: Invalid value: ${names.kind} is a built-in kind of group "${spec.group}"`);
-    if (old) this.remove(spec.group, names.kind);
+    const old = this.byKind.get(kindKey(group, kind));
+    if (old?.builtin) throw new Error(`spec.names.kind: Invalid value: ${kind} is a built-in kind of group "${group}"`);
+    if (old) this.remove(group, kind);
     const info: KindInfo = {
-      group: spec.group,
+      group,
       versions: versions.map((v) => String(v.name)),
-      kind: names.kind,
-      listKind: names.listKind ?? `${names.kind}List`,
-      plural: names.plural,
-      singular: names.singular ?? names.kind.toLowerCase(),
+      kind,
+      listKind: names.listKind ?? `${kind}List`,
+      plural,
+      singular: names.singular ?? kind.toLowerCase(),
       shortNames: Array.isArray(names.shortNames) ? names.shortNames : [],
       categories: Array.isArray(names.categories) ? names.categories : [],
       namespaced: spec.scope === 'Namespaced',

@@ -36,7 +36,7 @@ const typeCache = new Map<string, protobuf.Type | null>();
 function typeOf(apiVersion: string, kind: string): protobuf.Type | undefined {
   const name = messageName(apiVersion, kind);
   if (!typeCache.has(name)) {
-    let t: protobuf.Type | null = null;
+    let t: protobuf.Type | null;
     try {
       t = protoRoot().lookupType(name);
     } catch {
@@ -67,7 +67,7 @@ function isOpaque(type: protobuf.Type): boolean {
 
 function cachedField(type: protobuf.Type, key: string): protobuf.Field | undefined {
   let m = fieldCache.get(type);
-  if (!m) fieldCache.set(type, (m = new Map()));
+  if (!m) fieldCache.set(type, (m = new Map<string, protobuf.Field | undefined>()));
   if (!m.has(key)) m.set(key, fieldOf(type, key));
   return m.get(key);
 }

@@ -31,12 +31,13 @@ import { StoreError, type KubeObject } from './store-api.js';
 interface AjvError {
   instancePath: string;
   keyword: string;
-  params: Record<string, any>;
+  /** Ajv's params for the keywords read here (type, required, enum, maxLength/maxItems) */
+  params: { type?: string; missingProperty?: string; allowedValues?: unknown[]; limit?: number };
   message?: string;
-  parentSchema?: Record<string, any>;
+  parentSchema?: Record<string, unknown>;
 }
 
-type ModelClass = new (data: any) => { validate(): void };
+type ModelClass = new (data: KubeObject) => { validate(): void };
 
 /** apiVersion/kind -> the model whose validate() holds the official schema */
 const MODELS = new Map<string, ModelClass>(
@@ -144,13 +145,13 @@ function causeOf(obj: unknown, e: AjvError, custom: boolean): FieldCause {
 export function checkOfficialSchema(obj: KubeObject, group: string): void {
   const Model = MODELS.get(`${obj.apiVersion}/${obj.kind}`);
   if (!Model) return;
-  let errors: AjvError[] = [];
+  let errors: AjvError[];
   const custom = CUSTOM.has(`${obj.apiVersion}/${obj.kind}`);
   try {
     // kubernetes-models' validate() reads `this` only: called on the object itself, it spares the
     // deep copy the constructor makes. The Istio models (an older base) need an instance.
     if (custom) new Model(obj).validate();
-    else Model.prototype.validate.call(obj);
+    else (Model.prototype as { validate(): void }).validate.call(obj);
     return;
   } catch (e) {
     errors = ((e as { errors?: AjvError[] }).errors ?? []).filter((x) => x.keyword !== 'oneOf' && x.keyword !== 'anyOf' && x.keyword !== 'if');

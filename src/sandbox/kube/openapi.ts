@@ -44,7 +44,7 @@ function groupVersionDoc(kinds: KindInfo[], group: string, version: string): Rec
 }
 
 /** the document at /openapi/<rest...>, or undefined (404) */
-export function openApiDocument(kinds: KindRegistry, rest: string[]): unknown | undefined {
+export function openApiDocument(kinds: KindRegistry, rest: string[]): unknown {
   if (rest[0] !== 'v3') return undefined;
   const groups = kinds.groups();
   if (rest.length === 1) {

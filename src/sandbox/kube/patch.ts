@@ -106,7 +106,7 @@ export function jsonPatch(target: unknown, ops: unknown): Json {
   if (!Array.isArray(ops)) throw bad('a JSON patch must be an array of operations');
   let doc = copy(target as Json);
   for (const raw of ops as Op[]) {
-    if (!isObject(raw as unknown) || typeof raw.path !== 'string') throw bad(`invalid JSON patch operation ${JSON.stringify(raw)}`);
+    if (!isObject(raw) || typeof raw.path !== 'string') throw bad(`invalid JSON patch operation ${JSON.stringify(raw)}`);
     switch (raw.op) {
       case 'add':
         if (!('value' in raw)) throw bad(`"add" operation has no value: ${JSON.stringify(raw)}`);
@@ -205,7 +205,7 @@ function smpObject(original: JsonObject, patch: JsonObject, field: string | unde
     if (k.startsWith('$deleteFromPrimitiveList/')) {
       const name = k.slice('$deleteFromPrimitiveList/'.length);
       const del = new Set((Array.isArray(v) ? v : []).map((x) => JSON.stringify(x)));
-      if (Array.isArray(out[name])) out[name] = (out[name] as Json[]).filter((x) => !del.has(JSON.stringify(x)));
+      if (Array.isArray(out[name])) out[name] = (out[name]).filter((x) => !del.has(JSON.stringify(x)));
       continue;
     }
     if (v === null) {
@@ -231,7 +231,7 @@ function smpList(original: Json | undefined, patch: Json[], field: string, paren
   }
   const key = mergeKeyFor(field, parentField);
   if (!key || !patch.every(isObject)) return stripDirectives(patch);
-  for (const p of patch as JsonObject[]) {
+  for (const p of patch) {
     const idx = orig.findIndex((o) => isObject(o) && o[key] === p[key]);
     if (p.$patch === 'delete') {
       if (idx >= 0) orig.splice(idx, 1);

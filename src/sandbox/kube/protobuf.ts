@@ -170,9 +170,12 @@ export function isProtobuf(contentType: string): boolean {
 export function decodeProtobuf(body: Buffer): Record<string, unknown> {
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw new ProtobufError('provided object is not a Kubernetes protobuf message (no "k8s\\x00" prefix)');
   const r = protoRoot();
-  let unknown: Record<string, any>;
+  // runtime.Unknown's fields (generated.proto of apimachinery pkg/runtime)
+  type UnknownEnvelope = { typeMeta?: { apiVersion?: string; kind?: string }; raw?: Uint8Array; contentEncoding?: string };
+  let unknown: UnknownEnvelope;
   try {
-    unknown = r.lookupType('k8s.io.apimachinery.pkg.runtime.Unknown').decode(body.subarray(4)) as unknown as Record<string, any>;
+    // protobufjs decodes to a message object carrying the type's fields; its static type does not list them
+    unknown = r.lookupType('k8s.io.apimachinery.pkg.runtime.Unknown').decode(body.subarray(4)) as unknown as UnknownEnvelope;
   } catch (e) {
     throw new ProtobufError(`the protobuf envelope could not be decoded: ${(e as Error).message}`);
   }
@@ -187,7 +190,7 @@ export function decodeProtobuf(body: Buffer): Record<string, unknown> {
   }
   let msg: Record<string, unknown>;
   try {
-    msg = type.decode(unknown.raw ?? new Uint8Array()) as unknown as Record<string, unknown>;
+    msg = type.decode(unknown.raw ?? new Uint8Array());
   } catch (e) {
     throw new ProtobufError(`${kind} in version "${apiVersion}" could not be decoded: ${(e as Error).message}`);
   }

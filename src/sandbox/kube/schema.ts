@@ -3,7 +3,32 @@
 // x-kubernetes-preserve-unknown-fields), then the object is validated and every problem is
 // reported as a field cause ("spec.ttl: Invalid value: ...").
 
-type Schema = Record<string, any>;
+/** the keywords of a structural schema (apiextensions.k8s.io/v1 JSONSchemaProps) this validator reads */
+interface Schema {
+  type?: string;
+  nullable?: boolean;
+  'x-kubernetes-int-or-string'?: boolean;
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
+  'x-kubernetes-embedded-resource'?: boolean;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  additionalProperties?: boolean | Schema;
+  default?: unknown;
+  enum?: unknown[];
+  maxLength?: number;
+  minLength?: number;
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: boolean;
+  exclusiveMaximum?: boolean;
+  maxItems?: number;
+  minItems?: number;
+  required?: string[];
+  allOf?: Schema[];
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+}
 
 export interface FieldCause {
   field: string;
@@ -63,7 +88,7 @@ function checkType(value: unknown, schema: Schema, path: string, out: FieldCause
     out.push({ field: path, reason: 'FieldValueInvalid', message: `Invalid value: ${show(actual)}: ${path} in body must be of type integer-or-string: ${show(actual)}` });
     return false;
   }
-  const want = schema.type as string | undefined;
+  const want = schema.type;
   if (!want) return value !== null;
   const ok = want === actual || (want === 'number' && actual === 'integer');
   if (!ok) {

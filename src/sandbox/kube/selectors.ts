@@ -77,7 +77,8 @@ function fieldValue(obj: KubeObject, path: string): string | undefined {
     cur = (cur as Record<string, unknown>)[seg];
   }
   if (cur === undefined || cur === null) return undefined;
-  return typeof cur === 'object' ? JSON.stringify(cur) : String(cur);
+  // a field of a JSON object: what is not an object is a string, number or boolean
+  return typeof cur === 'object' ? JSON.stringify(cur) : `${cur as string | number | boolean}`;
 }
 
 /** field selectors: only =, == and != exist; a missing field compares as "" */

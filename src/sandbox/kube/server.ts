@@ -89,8 +89,8 @@ function parseBody(raw: Buffer, contentType: string): unknown {
 const encodeContinue = (key: string, rv: string) => Buffer.from(JSON.stringify({ k: key, rv })).toString('base64url');
 function decodeContinue(token: string): { k: string; rv: string } {
   try {
-    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (typeof v.k === 'string' && typeof v.rv === 'string' && /^\d+$/.test(v.rv)) return v;
+    const v: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (typeof v === 'object' && v !== null && 'k' in v && 'rv' in v && typeof v.k === 'string' && typeof v.rv === 'string' && /^\d+$/.test(v.rv)) return { k: v.k, rv: v.rv };
   } catch {
     // fall through
   }
@@ -217,10 +217,10 @@ export class KubeApiServer {
             timeoutSeconds: q.has('timeoutSeconds') ? Number(q.get('timeoutSeconds')) : undefined,
             allowBookmarks: q.get('allowWatchBookmarks') === 'true',
             sendInitialEvents: q.get('sendInitialEvents') === 'true',
-            present: (o) => this.present(o, route!),
+            present: (o) => this.present(o, route),
             // kubectl get -w: each event carries a one-row Table
             ...(wantsTable(req.headers.accept ?? '')
-              ? { render: (o: KubeObject) => toTable(info, route!.version, { resourceVersion: o.metadata.resourceVersion }, [o], q.get('includeObject')) }
+              ? { render: (o: KubeObject) => toTable(info, route.version, { resourceVersion: o.metadata.resourceVersion }, [o], q.get('includeObject')) }
               : {}),
           });
           this.watches.add(stop);
@@ -230,7 +230,9 @@ export class KubeApiServer {
         }
       }
       const body = WRITE_VERBS.has(verb) ? parseBody(await readBody(req), req.headers['content-type'] ?? '') : undefined;
-      let [code, out] = this.serve(route, verb, method, q, body, req.headers['content-type'] ?? '', writeOpts);
+      const served = this.serve(route, verb, method, q, body, req.headers['content-type'] ?? '', writeOpts);
+      const code = served[0];
+      let out = served[1];
       if ((verb === 'get' || verb === 'list') && code === 200 && wantsTable(req.headers.accept ?? '') && route.info) {
         // kubectl get: the columns a real server prints for this kind
         const one = verb === 'get' ? (out as KubeObject) : undefined;
@@ -389,7 +391,7 @@ export class KubeApiServer {
   private accessReview(info: KindInfo, route: ResourceRoute, body: unknown): KubeObject {
     const review = this.checkBody(info, route, body);
     checkOfficialSchema(review, info.group);
-    return { ...review, metadata: { ...review.metadata, creationTimestamp: undefined } as KubeObject['metadata'], status: { allowed: true, reason: 'the sandbox API server has no RBAC: every request is allowed' } };
+    return { ...review, metadata: { ...review.metadata, creationTimestamp: undefined }, status: { allowed: true, reason: 'the sandbox API server has no RBAC: every request is allowed' } };
   }
 
   /**
@@ -414,7 +416,7 @@ export class KubeApiServer {
     };
     if (verb === 'get') return scaleOf(current);
     if (verb !== 'update' && verb !== 'patch') throw fail(405, 'the server does not allow this method on the requested resource', 'MethodNotAllowed');
-    let next: any;
+    let next: unknown;
     if (verb === 'update') next = body;
     else {
       const type = contentType.split(';')[0].trim().toLowerCase();
@@ -423,12 +425,14 @@ export class KubeApiServer {
       else if (type === 'application/merge-patch+json' || type === 'application/apply-patch+yaml') next = mergePatch(scaleOf(current), body);
       else throw fail(415, `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES}, application/strategic-merge-patch+json`, 'UnsupportedMediaType');
     }
-    const replicas = next?.spec?.replicas;
-    if (!Number.isInteger(replicas) || replicas < 0) {
+    // the Scale as the client sent it (or as the patch left it): only these two fields are read
+    const sent = (typeof next === 'object' && next !== null ? next : {}) as { spec?: { replicas?: unknown }; metadata?: { resourceVersion?: string } };
+    const replicas = sent.spec?.replicas;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
       const cause = { field: 'spec.replicas', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` };
       throw fail(422, `Scale.autoscaling "${route.name}" is invalid: ${cause.field}: ${cause.message}`, 'Invalid', { name: route.name, group: 'autoscaling', kind: 'Scale', causes: [cause] });
     }
-    const rv = verb === 'update' ? next?.metadata?.resourceVersion : undefined;
+    const rv = verb === 'update' ? sent.metadata?.resourceVersion : undefined;
     const updated = this.store.updateOwned(
       { ...current, metadata: { ...current.metadata, resourceVersion: rv || current.metadata.resourceVersion }, spec: { ...(current.spec as object), replicas } },
       opts,

@@ -4,7 +4,7 @@
 // the event history and the HTTP layer can hold references to them without copying; callers
 // of the public ObjectStore methods always get deep copies.
 import { randomUUID } from 'node:crypto';
-import { KindRegistry, kindKey, splitApiVersion, joinApiVersion, type KindInfo } from './kinds.js';
+import { KindRegistry, kindKey, splitApiVersion, joinApiVersion, type KindInfo, type CrdInput } from './kinds.js';
 import { unknownFields } from './known-fields.js';
 import { checkOfficialSchema } from './official-schemas.js';
 import { pruneAndValidate } from './schema.js';
@@ -152,7 +152,7 @@ export class MemoryStore implements ObjectStore {
       const { version } = splitApiVersion(obj.apiVersion);
       const schema = info.schemas.get(version);
       if (schema) {
-        const causes = pruneAndValidate(obj as Record<string, unknown>, schema);
+        const causes = pruneAndValidate(obj, schema);
         if (causes.pruned.length && opts.fieldValidation === 'Strict') {
           throw new StoreError(
             400,
@@ -187,17 +187,18 @@ export class MemoryStore implements ObjectStore {
     const target = dryRun ? new KindRegistry() : this.kinds;
     let info: KindInfo;
     try {
-      info = target.registerCrd(obj as Record<string, any>);
+      info = target.registerCrd(obj);
     } catch (e) {
       const message = (e as Error).message;
       throw new StoreError(422, 'Invalid', `CustomResourceDefinition.apiextensions.k8s.io "${obj.metadata.name}" is invalid: ${message}`, [
         { field: message.split(':')[0], message, reason: 'FieldValueInvalid' },
       ]);
     }
-    const names = (obj.spec as any).names;
+    const crd: CrdInput = obj;
+    const shortNames = crd.spec?.names?.shortNames;
     const t = now();
     obj.status = {
-      acceptedNames: { kind: info.kind, listKind: info.listKind, plural: info.plural, singular: info.singular, ...(names.shortNames ? { shortNames: names.shortNames } : {}) },
+      acceptedNames: { kind: info.kind, listKind: info.listKind, plural: info.plural, singular: info.singular, ...(shortNames ? { shortNames } : {}) },
       conditions: [
         { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: t },
         { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted', lastTransitionTime: t },
@@ -358,8 +359,9 @@ export class MemoryStore implements ObjectStore {
   }
 
   private dropCrd(crd: KubeObject): void {
-    const spec = crd.spec as any;
-    const kind = this.kinds.byGroupKind(spec?.group, spec?.names?.kind);
+    const { spec }: CrdInput = crd;
+    // String() as kindKey's template would: a CRD without group or kind matches no kind
+    const kind = this.kinds.byGroupKind(String(spec?.group), String(spec?.names?.kind));
     if (!kind || kind.builtin) return;
     const byNs = this.data.get(kindKey(kind.group, kind.kind));
     this.data.delete(kindKey(kind.group, kind.kind));
@@ -481,5 +483,5 @@ export class MemoryStore implements ObjectStore {
 
 /** registers the kind a CRD object describes without storing the CRD (the store does both on create) */
 export function registerCrd(store: MemoryStore, crd: KubeObject): KindInfo {
-  return store.kinds.registerCrd(crd as Record<string, any>);
+  return store.kinds.registerCrd(crd);
 }

@@ -15,7 +15,66 @@ interface Column {
   format?: string;
   description?: string;
   priority?: number;
-  cell: (o: any, now: number) => unknown;
+  cell: (o: Printed, now: number) => unknown;
+}
+
+interface Container { name?: string; image?: string }
+interface ContainerStatus {
+  ready?: boolean;
+  restartCount?: number;
+  state?: { waiting?: { reason?: string }; terminated?: { reason?: string; exitCode?: number } };
+}
+
+/** the fields of the built-in kinds that the printers read (the store's objects are schema-checked, so
+ *  each field present has the type its kind's schema gives it); every field is optional: a printer
+ *  reads only its own kind's */
+interface Printed {
+  metadata?: { name?: string; creationTimestamp?: string; deletionTimestamp?: string; labels?: Record<string, string> };
+  type?: string;
+  data?: Record<string, unknown>;
+  binaryData?: Record<string, unknown>;
+  secrets?: unknown[];
+  spec?: {
+    containers?: Container[];
+    readinessGates?: unknown[];
+    nodeName?: string;
+    type?: string;
+    clusterIP?: string;
+    externalIPs?: string[];
+    ports?: { port?: number; nodePort?: number; protocol?: string }[];
+    /** a Service's selector is a label map, a Deployment's a LabelSelector */
+    selector?: { matchLabels?: Record<string, string>; [label: string]: unknown };
+    replicas?: number;
+    template?: { spec?: { containers?: Container[]; nodeSelector?: Record<string, string> } };
+    volumeName?: string;
+    capacity?: { storage?: string };
+    accessModes?: string[];
+    storageClassName?: string;
+    persistentVolumeReclaimPolicy?: string;
+    claimRef?: { namespace?: string; name?: string };
+  };
+  status?: {
+    reason?: string;
+    phase?: string;
+    podIP?: string;
+    nominatedNodeName?: string;
+    initContainerStatuses?: ContainerStatus[];
+    containerStatuses?: ContainerStatus[];
+    loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] };
+    readyReplicas?: number;
+    updatedReplicas?: number;
+    availableReplicas?: number;
+    replicas?: number;
+    desiredNumberScheduled?: number;
+    currentNumberScheduled?: number;
+    numberReady?: number;
+    updatedNumberScheduled?: number;
+    numberAvailable?: number;
+    conditions?: { type?: string; status?: string }[];
+    nodeInfo?: { kubeletVersion?: string };
+    accessModes?: string[];
+    capacity?: { storage?: string };
+  };
 }
 
 /** the Accept header asks for a Table (kubectl get) */
@@ -49,13 +108,13 @@ const since = (t: unknown, now: number) => (typeof t === 'string' && t ? humanDu
 const NAME: Column = { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', cell: (o) => o.metadata?.name };
 const AGE: Column = { name: 'Age', type: 'string', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.', cell: (o, now) => since(o.metadata?.creationTimestamp, now) };
 const col = (name: string, type: string, cell: Column['cell'], priority = 0): Column => ({ name, type, cell, ...(priority ? { priority } : {}) });
-const list = (v: unknown): any[] => (Array.isArray(v) ? v : []);
+const list = <T>(v: T[] | undefined): T[] => (Array.isArray(v) ? v : []);
 const orNone = (v: unknown) => (v === undefined || v === null || v === '' ? '<none>' : v);
 
 /** printers.go printPod: READY counts ready containers, STATUS the most telling reason */
-function podStatus(o: any): string {
+function podStatus(o: Printed): string {
   if (o.metadata?.deletionTimestamp) return 'Terminating';
-  let reason: string = o.status?.reason ?? o.status?.phase ?? 'Pending';
+  let reason = o.status?.reason ?? o.status?.phase ?? 'Pending';
   for (const c of list(o.status?.initContainerStatuses)) {
     if (c.state?.terminated?.exitCode === 0) continue;
     if (c.state?.terminated) return `Init:${c.state.terminated.reason ?? `ExitCode:${c.state.terminated.exitCode}`}`;
@@ -77,11 +136,11 @@ const podColumns: Column[] = [
   col('IP', 'string', (o) => orNone(o.status?.podIP), 1),
   col('Node', 'string', (o) => orNone(o.spec?.nodeName), 1),
   col('Nominated Node', 'string', (o) => orNone(o.status?.nominatedNodeName), 1),
-  col('Readiness Gates', 'string', (o) => (list(o.spec?.readinessGates).length ? `${list(o.spec.readinessGates).length}` : '<none>'), 1),
+  col('Readiness Gates', 'string', (o) => (list(o.spec?.readinessGates).length ? `${list(o.spec?.readinessGates).length}` : '<none>'), 1),
 ];
 
-const ready = (a: unknown, b: unknown) => `${a ?? 0}/${b ?? 0}`;
-const images = (o: any) => list(o.spec?.template?.spec?.containers);
+const ready = (a: number | undefined, b: number | undefined) => `${a ?? 0}/${b ?? 0}`;
+const images = (o: Printed) => list(o.spec?.template?.spec?.containers);
 
 /** printers.go columns of the built-in kinds the sandbox serves, by `group/Kind` */
 const BUILTIN: Record<string, Column[]> = {
@@ -97,7 +156,7 @@ const BUILTIN: Record<string, Column[]> = {
     col('External-IP', 'string', (o) => orNone(list(o.status?.loadBalancer?.ingress).map((i) => i.ip ?? i.hostname).join(',') || list(o.spec?.externalIPs).join(','))),
     col('Port(s)', 'string', (o) => orNone(list(o.spec?.ports).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(','))),
     AGE,
-    col('Selector', 'string', (o) => orNone(Object.entries(o.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',')), 1),
+    col('Selector', 'string', (o) => orNone(Object.entries(o.spec?.selector ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(',')), 1),
   ],
   'apps/Deployment': [
     NAME,
@@ -107,7 +166,7 @@ const BUILTIN: Record<string, Column[]> = {
     AGE,
     col('Containers', 'string', (o) => images(o).map((c) => c.name).join(','), 1),
     col('Images', 'string', (o) => images(o).map((c) => c.image).join(','), 1),
-    col('Selector', 'string', (o) => orNone(Object.entries(o.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',')), 1),
+    col('Selector', 'string', (o) => orNone(Object.entries(o.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(',')), 1),
   ],
   'apps/StatefulSet': [
     NAME,
@@ -130,7 +189,7 @@ const BUILTIN: Record<string, Column[]> = {
     col('Ready', 'integer', (o) => o.status?.numberReady ?? 0),
     col('Up-to-date', 'integer', (o) => o.status?.updatedNumberScheduled ?? 0),
     col('Available', 'integer', (o) => o.status?.numberAvailable ?? 0),
-    col('Node Selector', 'string', (o) => orNone(Object.entries(o.spec?.template?.spec?.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`).join(','))),
+    col('Node Selector', 'string', (o) => orNone(Object.entries(o.spec?.template?.spec?.nodeSelector ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(','))),
     AGE,
   ],
   '/Node': [
@@ -145,7 +204,7 @@ const BUILTIN: Record<string, Column[]> = {
     col('Status', 'string', (o) => (o.metadata?.deletionTimestamp ? 'Terminating' : (o.status?.phase ?? 'Pending'))),
     col('Volume', 'string', (o) => o.spec?.volumeName ?? ''),
     col('Capacity', 'string', (o) => o.status?.capacity?.storage ?? ''),
-    col('Access Modes', 'string', (o) => list(o.status?.accessModes ?? o.spec?.accessModes).map((m) => ({ ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' })[m as string] ?? m).join(',')),
+    col('Access Modes', 'string', (o) => list(o.status?.accessModes ?? o.spec?.accessModes).map((m) => ({ ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' })[m] ?? m).join(',')),
     col('StorageClass', 'string', (o) => orNone(o.spec?.storageClassName)),
     AGE,
   ],
@@ -172,7 +231,7 @@ function crdColumn(c: PrinterColumn): Column {
     cell: (o, now) => {
       let v: unknown;
       try {
-        v = (JSONPath({ path: `$${c.jsonPath}`, json: o, wrap: true }) as unknown[])[0];
+        v = JSONPath<unknown[]>({ path: `$${c.jsonPath}`, json: o, wrap: true })[0];
       } catch {
         v = undefined;
       }

@@ -58,6 +58,8 @@ export function checkTrustPolicy(document: string, ctx: TrustPolicyContext): voi
     const st = raw as Record<string, unknown>;
     if (Object.keys(st).some((k) => !STATEMENT_KEYS.has(k))) throw malformed('Syntax errors in policy.');
     if (st.Effect === undefined) throw malformed('Missing required field Effect');
+    // the client's Effect may be any JSON value; it is echoed as String() shows it
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
     if (st.Effect !== 'Allow' && st.Effect !== 'Deny') throw malformed(`Invalid effect: ${String(st.Effect)}`);
     if (st.Resource !== undefined || st.NotResource !== undefined) throw malformed('Has prohibited field Resource');
     if (st.Action === undefined && st.NotAction === undefined) throw malformed('Missing required field Action');

@@ -30,7 +30,7 @@ function need(input: Record<string, QueryValue>, name: string): string {
   return v;
 }
 
-export const iam = rpcService(
+export const iam = rpcService<Record<string, QueryValue>>(
   { name: 'iam', signingName: 'iam', protocol: 'query', xmlns: 'https://iam.amazonaws.com/doc/2010-05-08/' },
   {
     GetRole: (input, state) => ({ Role: roleOut(state.iam.getRole(need(input, 'RoleName'))) }),

@@ -3,7 +3,7 @@
 
 import { rpcService } from '../service.js';
 import type { DbInstance } from '../state.js';
-import { AwsError, isoTime, qStr, unflattenQuery } from '../wire.js';
+import { AwsError, isoTime, qStr, unflattenQuery, type QueryValue } from '../wire.js';
 
 const XMLNS = 'http://rds.amazonaws.com/doc/2014-10-31/';
 
@@ -37,7 +37,7 @@ function notFound(arn: string): AwsError {
   return new AwsError('InvalidParameterValue', `Unsupported resource name: ${arn}`);
 }
 
-export const rds = rpcService(
+export const rds = rpcService<Record<string, QueryValue>>(
   // list items are named by the model's locationName of each list's member
   { name: 'rds', signingName: 'rds', protocol: 'query', xmlns: XMLNS, itemName: (key) => ITEM_NAMES[key] ?? 'member' },
   {

@@ -64,7 +64,7 @@ export function collectBackupItems(store: ObjectStore, kinds: ResourceKind[], sp
  */
 export function fsBackupVolumes(pod: KubeObject, defaultVolumesToFsBackup: boolean): string[] {
   const annotations = pod.metadata.annotations ?? {};
-  const volumes = ((pod.spec as { volumes?: Record<string, unknown>[] } | undefined)?.volumes ?? []) as Record<string, unknown>[];
+  const volumes = ((pod.spec as { volumes?: Record<string, unknown>[] } | undefined)?.volumes ?? []);
   const names = new Set(volumes.map((v) => String(v.name)));
   const list = (s: string | undefined) => (s ?? '').split(',').filter(Boolean);
   if (!defaultVolumesToFsBackup) return [...new Set(list(annotations[BACKUP_VOLUMES]))].filter((n) => names.has(n));

@@ -90,7 +90,7 @@ export function startVeleroController(opts: VeleroControllerOptions): () => void
     const errors = validateScoping(spec);
     if (!loc.obj) errors.push(`backup storage location "${loc.name}" does not exist`);
     else if ((loc.obj.status as Status | undefined)?.phase !== 'Available') {
-      errors.push(`backup storage location "${loc.name}" is not available (phase ${String((loc.obj.status as Status | undefined)?.phase ?? 'unknown')})`);
+      errors.push(`backup storage location "${loc.name}" is not available (phase ${phaseOf(loc.obj) ?? 'unknown'})`);
     }
     if (spec.ttl !== undefined && parseDuration(spec.ttl) === undefined) errors.push(`ttl "${spec.ttl}" is not a duration`);
     if (errors.length) {
