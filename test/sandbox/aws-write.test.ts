@@ -35,10 +35,10 @@ describe('AWS Backup jobs', () => {
     const efsArn = f.emulator.state.backup.resources.efs;
     const { BackupJobId } = await start(efsArn);
     const seen = new Set<string>();
-    let last;
+    const describe = () => backup.send(new DescribeBackupJobCommand({ BackupJobId }));
+    let last = await describe();
     // polled until the job ends, for at most 20 s (a wall-clock bound, not a count a busy machine exhausts)
-    for (const until = Date.now() + 20_000; Date.now() < until; ) {
-      last = await backup.send(new DescribeBackupJobCommand({ BackupJobId }));
+    for (const until = Date.now() + 20_000; Date.now() < until; last = await describe()) {
       seen.add(last.State!);
       if (last.State === 'RUNNING') expect(Number(last.PercentDone)).toBeGreaterThan(0);
       if (last.State === 'COMPLETED') break;

@@ -2,7 +2,9 @@
 // the time waited so far (between minMs and maxMs) and ask again. News of the final state is then
 // never late by more than a quarter of the wait, and a slow operation is asked about less and
 // less. Progress is reported on every round; Ctrl-C and the task timeout (the signal) stop the
-// wait at once; the deadline ends it with a TaskError naming what was awaited.
+// wait at once; the deadline ends it with a TaskError naming what was awaited. A caller with its
+// own cadence (a user-set backoff) passes `delayMs`; a round that knows when the answer is due
+// (an expected completion time) says `soonMs`, and the next look is not later than that.
 import { sleep } from '../../runner/engine/abort.js';
 import { TaskError } from './task-error.js';
 
@@ -20,10 +22,12 @@ export interface PollOptions {
   progress?: (state: string, waitedMs: number) => void;
   /** added to the message when the wait is stopped: what happens to the operation then */
   onStop?: string;
+  /** the pause before round `round` + 1 (counted from 1), instead of a quarter of the time waited */
+  delayMs?: (round: number, waitedMs: number) => number;
 }
 
 /** one round's answer: `done` with the value, or the state to report while waiting */
-export type PollRound<T> = { done: true; value: T } | { done: false; state: string };
+export type PollRound<T> = { done: true; value: T } | { done: false; state: string; soonMs?: number };
 
 export async function poll<T>(options: PollOptions, round: () => Promise<PollRound<T>>): Promise<T> {
   const started = Date.now();
@@ -33,7 +37,7 @@ export async function poll<T>(options: PollOptions, round: () => Promise<PollRou
   const stopped = (state: string) =>
     new TaskError(`stopped waiting for ${options.what} (${state})${options.onStop ? `; ${options.onStop}` : ''}`, { code: 'stopped' });
   let last = 'not asked yet';
-  for (;;) {
+  for (let asked = 1; ; asked++) {
     let r: PollRound<T>;
     try {
       r = await round();
@@ -49,7 +53,8 @@ export async function poll<T>(options: PollOptions, round: () => Promise<PollRou
     }
     options.progress?.(r.state, waited);
     try {
-      await sleep(Math.min(Math.max(waited / 4, min), max), options.signal);
+      const planned = options.delayMs ? options.delayMs(asked, waited) : Math.min(Math.max(waited / 4, min), max);
+      await sleep(r.soonMs === undefined ? planned : Math.min(planned, Math.max(min, r.soonMs)), options.signal);
     } catch {
       throw stopped(last);
     }
