@@ -19,6 +19,10 @@ export function sandboxEnvironment(s: Scenario, paths: { dir: string; kubeconfig
     use_cognito: true,
     storage: 'efs',
     use_knative: true,
+    // the sandbox's Prometheus is the manifests' add-on (monitoring/prometheus-server-conf)
+    prometheus_install: 'kustomize',
+    // the emulated IAM is consistent at once: no wait after trust policy changes
+    iam_settle_seconds: 0,
     // production's values come from its Terraform state (the procedure's main path); the
     // manifest-deployment path reads them through the AWS APIs instead: tfvars_source=cluster
     tfvars_source: 'statefile',
