@@ -13,7 +13,7 @@ import { discoverRoles } from './iam/discover.js';
 import { clusterIssuerHost, providerArns, requireProvider } from './iam/oidc.js';
 import { parseRole } from './iam/roles.js';
 import { decodePolicy, prettyPolicy, pruneStale, samePolicy, statementLabel, trustPolicySize } from './iam/trust-policy.js';
-import { planTrustRestore, restoreTrustPolicies, writeTrustPolicies, type TrustPersisted, type TrustRestore, type TrustWrite } from './iam/trust-writes.js';
+import { trustPolicyRevert, writeTrustPolicies, type TrustPersisted, type TrustRestore, type TrustWrite } from './iam/trust-writes.js';
 import { repairTrust } from './iam/trust-repair.js';
 
 const IAM_CONCURRENCY = 5;
@@ -118,17 +118,5 @@ export default defineTask<IrsaTrustRepairParams, IrsaTrustRepairOutputs, TrustWr
     return {};
   },
 
-  revert: {
-    check(record, ctx) {
-      return planTrustRestore(ctx, record.persisted.previous ?? {}, {
-        error: (id, data, o) => this.error(id, data, o),
-        changedAfter: 'kfup repaired it',
-        summary: 'restore the trust policy the repair replaced',
-      });
-    },
-
-    apply(_record, ctx, plan) {
-      return restoreTrustPolicies(ctx, plan.data ?? [], (id, data, o) => this.error(id, data, o));
-    },
-  },
+  revert: trustPolicyRevert({ changedAfter: 'kfup repaired it', summary: 'restore the trust policy the repair replaced' }),
 });

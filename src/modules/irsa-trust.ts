@@ -9,7 +9,7 @@ import { discoverRoles } from './iam/discover.js';
 import { clusterIssuerHost, providerArns, requireProvider } from './iam/oidc.js';
 import { collectRoles, type RoleRef } from './iam/roles.js';
 import { addGreenTrust, decodePolicy, prettyPolicy, pruneStale, statementLabel, trustPolicySize, type PolicyDocument } from './iam/trust-policy.js';
-import { planTrustRestore, restoreTrustPolicies, writeTrustPolicies, type TrustPersisted, type TrustRestore, type TrustWrite } from './iam/trust-writes.js';
+import { trustPolicyRevert, writeTrustPolicies, type TrustPersisted, type TrustRestore, type TrustWrite } from './iam/trust-writes.js';
 
 const IAM_CONCURRENCY = 5;
 
@@ -160,17 +160,5 @@ export default defineTask<IrsaTrustParams, IrsaTrustOutputs, TrustWrite[], Trust
     return {};
   },
 
-  revert: {
-    check(record, ctx) {
-      return planTrustRestore(ctx, record.persisted.previous ?? {}, {
-        error: (id, data, o) => this.error(id, data, o),
-        changedAfter: 'kfup updated it',
-        summary: 'restore the trust policy kfup replaced',
-      });
-    },
-
-    apply(_record, ctx, plan) {
-      return restoreTrustPolicies(ctx, plan.data ?? [], (id, data, o) => this.error(id, data, o));
-    },
-  },
+  revert: trustPolicyRevert({ changedAfter: 'kfup updated it', summary: 'restore the trust policy kfup replaced' }),
 });

@@ -3,7 +3,7 @@
 // check read (compare-and-set), journal what they replaced before each write, wait for IAM to
 // settle, and on rollback put back what they replaced unless someone changed it since.
 import { GetRoleCommand, IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
-import { isNotFound, sleep, type Change, type TaskContext, type TaskError, type TaskErrorOptions } from '../kit/index.js';
+import { isNotFound, sleep, type Change, type RevertPlan, type TaskContext, type TaskError, type TaskErrorOptions } from '../kit/index.js';
 import { decodePolicy, prettyPolicy, samePolicy, type PolicyDocument } from './trust-policy.js';
 
 /** one role's planned update: its document as check read it, and the one to write */
@@ -112,4 +112,24 @@ export async function restoreTrustPolicies(ctx: Ctx, restores: TrustRestore[], e
     await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: r.name, PolicyDocument: JSON.stringify(r.doc) }));
     ctx.log(`restored the trust policy of role ${r.name}`);
   }
+}
+
+/** what the revert methods need of their task type (`this`, as defineTask binds it) */
+interface TrustTask {
+  error(id: TrustErrorId, data?: Record<string, unknown>, options?: TaskErrorOptions): TaskError;
+}
+
+/**
+ * The `revert` of a task type whose apply wrote with writeTrustPolicies: the journaled roles get
+ * back what they had, worded for what the task did (e.g. changedAfter "kfup repaired it").
+ */
+export function trustPolicyRevert(wording: { changedAfter: string; summary: string }) {
+  return {
+    check(this: TrustTask, record: { persisted: Partial<TrustPersisted> }, ctx: Ctx): Promise<RevertPlan<TrustRestore[]>> {
+      return planTrustRestore(ctx, record.persisted.previous ?? {}, { ...wording, error: (id, data, o) => this.error(id, data, o) });
+    },
+    apply(this: TrustTask, _record: unknown, ctx: Ctx, plan: RevertPlan<TrustRestore[]>): Promise<void> {
+      return restoreTrustPolicies(ctx, plan.data ?? [], (id, data, o) => this.error(id, data, o));
+    },
+  };
 }
