@@ -48,6 +48,9 @@ describe('two upgrades in a row: blue → green → the third cluster', () => {
     const reporter = new CollectingReporter();
     const second = await runPlaybook({ playbook: upgradePlaybook, registry: builtinTasks, env: sb.secondEnvironmentFile!, mode: 'run', yes: true, reporter, stateDir: join(sb.dir, '.kfup') });
     expect(second.failed, failures(reporter)).toBe(false);
+    // irsa-trust pruned blue's statements (IAM would refuse a policy still naming its provider)
+    const trust = reporter.end("Let the profile roles trust green's OIDC provider");
+    expect(trust.notes.join('\n')).toMatch(/statement\(s\) for OIDC providers that no longer exist are removed/);
 
     // the third cluster holds every user resource green held
     const s = sb.scenario;
@@ -74,6 +77,8 @@ describe('two upgrades in a row: blue → green → the third cluster', () => {
     for (const role of st.profileRoles) {
       const feds = sb.aws.state.iam.trustPolicy(role).Statement.map((x) => String((x.Principal as { Federated?: string }).Federated ?? ''));
       expect(feds, role).toContain(thirdProvider);
+      // green, the cluster a rollback of the second upgrade goes back to, is still trusted
+      expect(feds, role).toContain(oidcProviderArn(s, 'green'));
       expect(feds.filter((f) => !sb.aws.state.iam.oidcProviders.has(f)), `${role} names only live providers`).toEqual([]);
     }
 
