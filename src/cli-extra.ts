@@ -99,7 +99,8 @@ export function registerExtraCommands(into: ((program: Command) => void)[]): voi
       .option('--seed <n>', 'seed for fault injection', '1')
       .option('--strict', 'refuse AWS requests that break the official service models, as AWS does (the default)')
       .option('--lenient', 'for experiments: accept AWS requests without checking them against the service models')
-      .action(async (flags: { dir: string; profiles: string; notebooks: string; latency: string; faults?: string; seed: string; strict?: boolean; lenient?: boolean }) => {
+      .option('--third-cluster', 'a third cluster (context sandbox-third) for a second upgrade after the first: environment-second.yaml')
+      .action(async (flags: { dir: string; profiles: string; notebooks: string; latency: string; faults?: string; seed: string; strict?: boolean; lenient?: boolean; thirdCluster?: boolean }) => {
         const { sandboxUp } = await import('./sandbox/cli.js');
         await sandboxUp(flags);
       });

@@ -6,33 +6,19 @@
 // lost after the upgrade. The upgrade playbook runs this on green after the restore; users run it
 // on a schedule (`kfup run playbooks/irsa-repair.yaml`), and `kfup check` of it verifies without
 // writing. What it replaced is journaled: `kfup rollback` puts it back.
-import { GetRoleCommand, IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
-import { defineTask, isNotFound, mapPool, sleep, type Change } from './kit/index.js';
+import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { defineTask, isNotFound, mapPool, type Change } from './kit/index.js';
 import type { IrsaTrustRepairOutputs, IrsaTrustRepairParams } from './generated/irsa-trust-repair.js';
 import { discoverRoles } from './iam/discover.js';
 import { clusterIssuerHost, providerArns, requireProvider } from './iam/oidc.js';
 import { parseRole } from './iam/roles.js';
-import { decodePolicy, prettyPolicy, pruneStale, samePolicy, statementLabel, trustPolicySize, type PolicyDocument } from './iam/trust-policy.js';
+import { decodePolicy, prettyPolicy, pruneStale, samePolicy, statementLabel, trustPolicySize } from './iam/trust-policy.js';
+import { trustPolicyRevert, writeTrustPolicies, type TrustPersisted, type TrustRestore, type TrustWrite } from './iam/trust-writes.js';
 import { repairTrust } from './iam/trust-repair.js';
-
-interface RolePlan {
-  name: string;
-  before: PolicyDocument;
-  after: PolicyDocument;
-}
-type Previous = Record<string, { before: PolicyDocument; after: PolicyDocument }>;
-interface Persisted {
-  previous: Previous;
-}
-interface Restore {
-  name: string;
-  now: PolicyDocument;
-  doc: PolicyDocument;
-}
 
 const IAM_CONCURRENCY = 5;
 
-export default defineTask<IrsaTrustRepairParams, IrsaTrustRepairOutputs, RolePlan[], Persisted, Restore[]>({
+export default defineTask<IrsaTrustRepairParams, IrsaTrustRepairOutputs, TrustWrite[], TrustPersisted, TrustRestore[]>({
   name: 'irsa-trust-repair',
   messages: {
     noTrustPolicy: 'IAM returned no trust policy for role {{name}}',
@@ -81,7 +67,7 @@ export default defineTask<IrsaTrustRepairParams, IrsaTrustRepairOutputs, RolePla
     }, ctx.signal);
     const missingRoles: string[] = [];
     const changes: Change[] = [];
-    const plans: RolePlan[] = [];
+    const plans: TrustWrite[] = [];
     const ok: string[] = [];
     const repaired: string[] = [];
     const untrusted: string[] = [];
@@ -127,67 +113,10 @@ export default defineTask<IrsaTrustRepairParams, IrsaTrustRepairOutputs, RolePla
   },
 
   async apply(p, ctx, plan) {
-    const previous: Previous = { ...(ctx.recall('previous') ?? {}) };
-    const iam = ctx.aws(IAMClient);
-    for (const r of plan.data ?? []) {
-      const raw = (await iam.send(new GetRoleCommand({ RoleName: r.name }))).Role?.AssumeRolePolicyDocument;
-      const current = raw ? decodePolicy(raw) : undefined;
-      if (current && samePolicy(current, r.after)) continue;
-      if (!current || !samePolicy(current, r.before)) throw this.error('changedSinceCheck', { name: r.name }, { retryable: true });
-      previous[r.name] = { before: r.before, after: r.after };
-      ctx.persist('previous', previous);
-      await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: r.name, PolicyDocument: JSON.stringify(r.after) }));
-      ctx.log(`repaired the trust policy of role ${r.name}`);
-    }
-    // IAM is eventually consistent (see irsa-trust): pods assuming these roles next may be refused for a while
-    if (plan.data?.length && p.settle_seconds > 0) {
-      ctx.progress(`waiting ${p.settle_seconds} s for IAM to propagate the new trust`);
-      await sleep(p.settle_seconds * 1000, ctx.signal);
-    }
+    // IAM is eventually consistent (see iam/trust-writes): pods assuming these roles next may be refused for a while
+    await writeTrustPolicies(ctx, plan.data ?? [], { settleSeconds: p.settle_seconds, verb: 'repaired', error: (id, data, o) => this.error(id, data, o) });
     return {};
   },
 
-  revert: {
-    async check(record, ctx) {
-      const previous = record.persisted.previous ?? {};
-      const iam = ctx.aws(IAMClient);
-      const changes: Change[] = [];
-      const restore: Restore[] = [];
-      const conflicts: string[] = [];
-      for (const name of Object.keys(previous).sort()) {
-        const { before, after } = previous[name];
-        let raw: string | undefined;
-        try {
-          raw = (await iam.send(new GetRoleCommand({ RoleName: name }))).Role?.AssumeRolePolicyDocument;
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-          conflicts.push(`${name} (the role no longer exists)`);
-          continue;
-        }
-        if (!raw) throw this.error('noTrustPolicy', { name });
-        const current = decodePolicy(raw);
-        if (samePolicy(current, before)) continue;
-        if (!samePolicy(current, after)) {
-          conflicts.push(`${name} (its trust policy changed after kfup repaired it)`);
-          continue;
-        }
-        restore.push({ name, now: current, doc: before });
-        changes.push({ action: 'update', target: `iam role ${name}`, summary: 'restore the trust policy the repair replaced', before: prettyPolicy(current), after: prettyPolicy(before) });
-      }
-      if (conflicts.length) throw this.error('revertConflict', { conflicts: conflicts.join('; ') });
-      return { changes, data: restore };
-    },
-
-    async apply(_record, ctx, plan) {
-      const iam = ctx.aws(IAMClient);
-      for (const r of plan.data ?? []) {
-        const raw = (await iam.send(new GetRoleCommand({ RoleName: r.name }))).Role?.AssumeRolePolicyDocument;
-        const current = raw ? decodePolicy(raw) : undefined;
-        if (current && samePolicy(current, r.doc)) continue;
-        if (!current || !samePolicy(current, r.now)) throw this.error('changedSinceRevertCheck', { name: r.name }, { retryable: true });
-        await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: r.name, PolicyDocument: JSON.stringify(r.doc) }));
-        ctx.log(`restored the trust policy of role ${r.name}`);
-      }
-    },
-  },
+  revert: trustPolicyRevert({ changedAfter: 'kfup repaired it', summary: 'restore the trust policy the repair replaced' }),
 });

@@ -2,34 +2,14 @@
 // of the manual procedure's irsa_trust.py. Each statement trusting blue's OIDC provider gets a
 // mirror for green's provider (same sub/aud conditions on green's issuer host). The replaced
 // documents are journaled so `kfup rollback` can put them back.
-import { GetRoleCommand, IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
-import { defineTask, isNotFound, mapPool, sleep, type Change, type Context } from './kit/index.js';
+import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { defineTask, isNotFound, mapPool, type Change, type Context } from './kit/index.js';
 import type { IrsaTrustOutputs, IrsaTrustParams } from './generated/irsa-trust.js';
 import { discoverRoles } from './iam/discover.js';
 import { clusterIssuerHost, providerArns, requireProvider } from './iam/oidc.js';
 import { collectRoles, type RoleRef } from './iam/roles.js';
-import { addGreenTrust, decodePolicy, prettyPolicy, pruneStale, samePolicy, statementLabel, trustPolicySize, type PolicyDocument } from './iam/trust-policy.js';
-
-/** one role's planned update: its document as check read it, and the one to write */
-interface RolePlan {
-  name: string;
-  before: PolicyDocument;
-  after: PolicyDocument;
-}
-
-/** journaled per role under 'previous': what kfup replaced and what it wrote */
-type Previous = Record<string, { before: PolicyDocument; after: PolicyDocument }>;
-
-interface Persisted {
-  previous: Previous;
-}
-
-/** a role to restore: the document kfup wrote (as revert.check saw it) and the one it replaced */
-interface Restore {
-  name: string;
-  now: PolicyDocument;
-  doc: PolicyDocument;
-}
+import { addGreenTrust, decodePolicy, prettyPolicy, pruneStale, statementLabel, trustPolicySize, type PolicyDocument } from './iam/trust-policy.js';
+import { trustPolicyRevert, writeTrustPolicies, type TrustPersisted, type TrustRestore, type TrustWrite } from './iam/trust-writes.js';
 
 const IAM_CONCURRENCY = 5;
 
@@ -54,7 +34,7 @@ const messages = {
 
 type Ctx = Pick<Context, 'aws' | 'signal'>;
 
-export default defineTask<IrsaTrustParams, IrsaTrustOutputs, RolePlan[], Persisted, Restore[]>({
+export default defineTask<IrsaTrustParams, IrsaTrustOutputs, TrustWrite[], TrustPersisted, TrustRestore[]>({
   name: 'irsa-trust',
   messages,
 
@@ -128,7 +108,7 @@ export default defineTask<IrsaTrustParams, IrsaTrustOutputs, RolePlan[], Persist
 
     const target = { blueHost, greenHost, greenProviderArn: provider.arn, sidSuffix: sidSuffix(params.green_cluster) };
     const changes: Change[] = [];
-    const plans: RolePlan[] = [];
+    const plans: TrustWrite[] = [];
     const updated: string[] = [];
     const already: string[] = [];
     const notBlue: string[] = [];
@@ -176,71 +156,9 @@ export default defineTask<IrsaTrustParams, IrsaTrustOutputs, RolePlan[], Persist
   },
 
   async apply(params, ctx, plan) {
-    const previous: Previous = { ...(ctx.recall('previous') ?? {}) };
-    const iam = ctx.aws(IAMClient);
-    for (const p of plan.data ?? []) {
-      const role = (await iam.send(new GetRoleCommand({ RoleName: p.name }))).Role;
-      const current = role?.AssumeRolePolicyDocument ? decodePolicy(role.AssumeRolePolicyDocument) : undefined;
-      if (current && samePolicy(current, p.after)) continue; // written by an earlier attempt of this run
-      if (!current || !samePolicy(current, p.before)) throw this.error('changedSinceCheck', { name: p.name }, { retryable: true });
-      // journaled before the write: a kill right after it still leaves what rollback needs
-      previous[p.name] = { before: p.before, after: p.after };
-      ctx.persist('previous', previous);
-      await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: p.name, PolicyDocument: JSON.stringify(p.after) }));
-      ctx.log(`updated the trust policy of role ${p.name}`);
-    }
-    // IAM is eventually consistent: a change "may not be immediately visible" everywhere
-    // (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency),
-    // and nothing tells when STS sees it. The next steps (a restore starting pods on green that
-    // assume these roles) depend on it: wait a while.
-    if (plan.data?.length && params.settle_seconds > 0) {
-      ctx.progress(`waiting ${params.settle_seconds} s for IAM to propagate the new trust`);
-      await sleep(params.settle_seconds * 1000, ctx.signal);
-    }
+    await writeTrustPolicies(ctx, plan.data ?? [], { settleSeconds: params.settle_seconds, verb: 'updated', error: (id, data, o) => this.error(id, data, o) });
     return {};
   },
 
-  revert: {
-    async check(record, ctx) {
-      const previous = record.persisted.previous ?? {};
-      const iam = ctx.aws(IAMClient);
-      const changes: Change[] = [];
-      const restore: Restore[] = [];
-      const conflicts: string[] = [];
-      for (const name of Object.keys(previous).sort()) {
-        const { before, after } = previous[name];
-        let raw: string | undefined;
-        try {
-          raw = (await iam.send(new GetRoleCommand({ RoleName: name }))).Role?.AssumeRolePolicyDocument;
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-          conflicts.push(`${name} (the role no longer exists)`);
-          continue;
-        }
-        if (!raw) throw this.error('noTrustPolicy', { name });
-        const current = decodePolicy(raw);
-        if (samePolicy(current, before)) continue; // already restored
-        if (!samePolicy(current, after)) {
-          conflicts.push(`${name} (its trust policy changed after kfup updated it)`);
-          continue;
-        }
-        restore.push({ name, now: current, doc: before });
-        changes.push({ action: 'update', target: `iam role ${name}`, summary: 'restore the trust policy kfup replaced', before: prettyPolicy(current), after: prettyPolicy(before) });
-      }
-      if (conflicts.length) throw this.error('revertConflict', { conflicts: conflicts.join('; ') });
-      return { changes, data: restore };
-    },
-
-    async apply(_record, ctx, plan) {
-      const iam = ctx.aws(IAMClient);
-      for (const r of plan.data ?? []) {
-        const raw = (await iam.send(new GetRoleCommand({ RoleName: r.name }))).Role?.AssumeRolePolicyDocument;
-        const current = raw ? decodePolicy(raw) : undefined;
-        if (current && samePolicy(current, r.doc)) continue; // restored by an earlier attempt
-        if (!current || !samePolicy(current, r.now)) throw this.error('changedSinceRevertCheck', { name: r.name }, { retryable: true });
-        await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: r.name, PolicyDocument: JSON.stringify(r.doc) }));
-        ctx.log(`restored the trust policy of role ${r.name}`);
-      }
-    },
-  },
+  revert: trustPolicyRevert({ changedAfter: 'kfup updated it', summary: 'restore the trust policy kfup replaced' }),
 });

@@ -9,7 +9,7 @@ const int = (name: string, v: string, min: number, max: number): number => {
   return n;
 };
 
-export async function sandboxUp(flags: { dir: string; profiles: string; notebooks: string; latency: string; faults?: string; seed: string; strict?: boolean; lenient?: boolean }): Promise<void> {
+export async function sandboxUp(flags: { dir: string; profiles: string; notebooks: string; latency: string; faults?: string; seed: string; strict?: boolean; lenient?: boolean; thirdCluster?: boolean }): Promise<void> {
   if (flags.strict && flags.lenient) throw new UserError('--strict and --lenient exclude each other');
   // strict unless asked otherwise: a rehearsal is only worth what its judge is
   const strict = !flags.lenient;
@@ -24,12 +24,13 @@ export async function sandboxUp(flags: { dir: string; profiles: string; notebook
       throw new UserError(`--faults: ${(e as Error).message}`);
     }
   }
-  const sb = await startSandbox({ dir: flags.dir, profiles, notebooks, latencyMs, faults: flags.faults, seed, strict });
+  const sb = await startSandbox({ dir: flags.dir, profiles, notebooks, latencyMs, faults: flags.faults, seed, strict, thirdCluster: flags.thirdCluster });
   const out = process.stdout;
   out.write(`kfup sandbox is up (AWS account ${sb.scenario.accountId}, ${sb.scenario.region})\n`);
   out.write(`  AWS endpoint   ${sb.awsEndpoint}   (${strict ? 'strict: requests checked against the AWS service models' : 'lenient: requests not checked against the AWS service models'})\n`);
   out.write(`  blue cluster   ${sb.clusters.blue.url}   (context sandbox-blue, ${profiles} profiles)\n`);
   out.write(`  green cluster  ${sb.clusters.green.url}   (context sandbox-green, freshly deployed)\n`);
+  if (sb.clusters.third) out.write(`  third cluster  ${sb.clusters.third.url}   (context sandbox-third, freshly deployed; second upgrade: --env ${sb.secondEnvironmentFile})\n`);
   out.write(`  kubeconfig     ${sb.kubeconfigPath}\n`);
   out.write(`  environment    ${sb.environmentFile}\n\n`);
   out.write(`In another terminal:\n  source ${sb.envFile}\n  kubectl --context sandbox-blue get profiles\n  npx kfup run playbooks/blue-green-upgrade.yaml --env ${sb.environmentFile} --check\n\nCtrl-C stops the sandbox.\n`);

@@ -1,7 +1,7 @@
 // What `kfup sandbox up` writes beside the kubeconfig: `env` (the AWS_* variables to export) and
 // `environment.yaml`, a kfup environment file with every variable the upgrade playbook needs,
 // pointing at this sandbox.
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { stringify } from 'yaml';
 import { writeFileAtomic } from '../runner/state/fs-atomic.js';
 import type { Scenario } from './scenario.js';
@@ -19,6 +19,10 @@ export function sandboxEnvironment(s: Scenario, paths: { dir: string; kubeconfig
     use_cognito: true,
     storage: 'efs',
     use_knative: true,
+    // the sandbox's Prometheus is the manifests' add-on (monitoring/prometheus-server-conf)
+    prometheus_install: 'kustomize',
+    // the emulated IAM is consistent at once: no wait after trust policy changes
+    iam_settle_seconds: 0,
     // production's values come from its Terraform state (the procedure's main path); the
     // manifest-deployment path reads them through the AWS APIs instead: tfvars_source=cluster
     tfvars_source: 'statefile',
@@ -88,4 +92,44 @@ export function writeSandboxFiles(
   };
   writeFileAtomic(environmentFile, `# Written by kfup sandbox up; use it with --env ${environmentFile}\n${stringify(doc)}`);
   return { envFile, environmentFile };
+}
+
+/**
+ * The second upgrade's variables (the runbook's "Multiple upgrades"): green, now production, is
+ * the blue; the third cluster is the green, deployed from a fresh copy of the upgrade module.
+ * blue_tfstate is not among them: the original deployment's state stays the source of the
+ * storage values.
+ */
+export function secondUpgradeVars(s: Scenario, dir: string): Record<string, unknown> {
+  return {
+    blue_cluster_name: s.green.clusterName,
+    green_cluster_name: s.third.clusterName,
+    blue_context: 'sandbox-green',
+    green_context: 'sandbox-third',
+    blue_ingress_host: s.green.ingressHost,
+    green_ingress_host: s.third.ingressHost,
+    green_stage: 'third',
+    green_terraform_dir: join(dir, 'third-terraform'),
+    ack_output_dir: join(dir, 'ack-second'),
+    output_dir: join(dir, 'out-second'),
+  };
+}
+
+/** environment-second.yaml: extends environment.yaml with the second upgrade's clusters */
+export function writeSecondUpgradeFiles(dir: string, s: Scenario, environmentFile: string, kubeconfigPath: string): string {
+  const vars = secondUpgradeVars(s, dir);
+  const file = join(dir, 'environment-second.yaml');
+  const doc = {
+    extends: basename(environmentFile),
+    description: `kfup sandbox, second upgrade: ${s.green.clusterName} (now production, blue) to ${s.third.clusterName} (green)`,
+    targets: {
+      clusters: {
+        blue: { kubeconfig: kubeconfigPath, context: vars.blue_context },
+        green: { kubeconfig: kubeconfigPath, context: vars.green_context },
+      },
+    },
+    vars,
+  };
+  writeFileAtomic(file, `# Written by kfup sandbox up --third-cluster; use it with --env ${file} after the first upgrade\n${stringify(doc)}`);
+  return file;
 }

@@ -1,5 +1,5 @@
 // startSandbox: an emulated AWS account and two Kubeflow clusters (blue in production, green
-// freshly deployed) over real HTTP on 127.0.0.1, configured the standard way: a kubeconfig file,
+// freshly deployed; optionally a third, for a second upgrade) over real HTTP on 127.0.0.1, configured the standard way: a kubeconfig file,
 // AWS_ENDPOINT_URL and static test credentials. Tests, `kfup demo` and `kfup sandbox up` use it.
 import { cpSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { packagePath } from '../runner/load/package-root.js';
@@ -16,9 +16,9 @@ import { writeKubeconfig } from './kube/kubeconfig.js';
 import { seedCluster } from './kube/seed.js';
 import { KubeApiServer } from './kube/server.js';
 import { MemoryStore } from './kube/store.js';
-import { makeScenario, type Scenario } from './scenario.js';
+import { makeScenario, type Scenario, type Side } from './scenario.js';
 import { parseFaultSpec, Traffic, type FaultRule, type RequestLog, type ScenarioFaults } from './traffic.js';
-import { sandboxEnvironment, writeSandboxFiles } from './environment.js';
+import { sandboxEnvironment, writeSandboxFiles, writeSecondUpgradeFiles } from './environment.js';
 
 export interface SandboxTiming {
   /** how long an AWS Backup job takes (default 1500 ms) */
@@ -52,6 +52,11 @@ export interface SandboxOptions {
    * add-on installs Velero; Velero's own default is false)
    */
   veleroDefaultVolumesToFsBackup?: boolean;
+  /**
+   * A third cluster (context sandbox-third, EKS cluster kubeflow-third with its OIDC provider),
+   * freshly deployed like green: the next green of a second upgrade (default false)
+   */
+  thirdCluster?: boolean;
   /** the ACK SageMaker controllers' --deletion-policy (default "delete", ACK's own default) */
   ackDeletionPolicy?: AckDeletionPolicy;
   /**
@@ -70,7 +75,7 @@ export interface SandboxOptions {
 }
 
 export interface SandboxCluster {
-  name: 'blue' | 'green';
+  name: Side;
   url: string;
   server: KubeApiServer;
   context: string;
@@ -84,13 +89,15 @@ export interface Sandbox {
   requestLog: RequestLog;
   aws: AwsEmulator;
   awsEndpoint: string;
-  clusters: { blue: SandboxCluster; green: SandboxCluster };
+  clusters: { blue: SandboxCluster; green: SandboxCluster; third?: SandboxCluster };
   bucket: VeleroBucket;
   kubeconfigPath: string;
   /** the AWS_* variables that point the SDK (and the aws CLI) at the sandbox */
   env: Record<string, string>;
   envFile: string;
   environmentFile: string;
+  /** with the third cluster: the environment of a second upgrade (blue = green, green = the third cluster), extending environmentFile */
+  secondEnvironmentFile?: string;
   /** the upgrade playbook's variables for this sandbox */
   vars: Record<string, unknown>;
   /** sets env in process.env; returns a function that puts the previous values back */
@@ -99,7 +106,7 @@ export interface Sandbox {
 }
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
-  const scenario = makeScenario({ profiles: opts.profiles, notebooks: opts.notebooks, veleroDefaultVolumesToFsBackup: opts.veleroDefaultVolumesToFsBackup });
+  const scenario = makeScenario({ profiles: opts.profiles, notebooks: opts.notebooks, veleroDefaultVolumesToFsBackup: opts.veleroDefaultVolumesToFsBackup, thirdCluster: opts.thirdCluster });
   const traffic = new Traffic({ latencyMs: opts.latencyMs, seed: opts.seed });
   if (opts.faults) {
     const spec = typeof opts.faults === 'string' ? parseFaultSpec(opts.faults) : { rules: opts.faults.rules ?? [], scenario: opts.faults.scenario ?? {} };
@@ -121,8 +128,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   if (opts.trustPolicyQuota !== undefined) aws.state.iam.trustPolicyQuota = opts.trustPolicyQuota;
   const bucket = new VeleroBucket(scenario.velero.bucket);
   const stops: (() => void)[] = [];
-  const servers = {} as Record<'blue' | 'green', KubeApiServer>;
-  for (const side of ['blue', 'green'] as const) {
+  const servers: Partial<Record<Side, KubeApiServer>> = {};
+  for (const side of scenario.sides) {
     const server = new KubeApiServer({ name: side, traffic, store: new MemoryStore({ historySize: opts.kubeHistorySize, strict: opts.strict }) });
     seedCluster(server.store, scenario, side);
     stops.push(
@@ -140,9 +147,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     stops.push(startProfileIamController({ store: server.store, iam: iamTrustBackend(aws.state.iam) }));
     servers[side] = server;
   }
-  const [awsEndpoint, blueUrl, greenUrl] = await Promise.all([aws.start(), servers.blue.start(), servers.green.start()]);
+  const [awsEndpoint, ...urlList] = await Promise.all([aws.start(), ...scenario.sides.map((side) => servers[side]!.start())]);
+  const urls = Object.fromEntries(scenario.sides.map((side, i) => [side, urlList[i]])) as Partial<Record<Side, string>>;
+  const cluster = (side: Side): SandboxCluster => ({ name: side, url: urls[side]!, server: servers[side]!, context: `sandbox-${side}` });
   const kubeconfigPath = join(dir, 'kubeconfig');
-  await writeKubeconfig(kubeconfigPath, { blue: blueUrl, green: greenUrl });
+  await writeKubeconfig(kubeconfigPath, { blue: urls.blue!, green: urls.green!, third: urls.third });
   const env: Record<string, string> = {
     AWS_ENDPOINT_URL: awsEndpoint,
     AWS_ACCESS_KEY_ID: 'sandbox',
@@ -158,6 +167,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   // green "exists" already; its Terraform is a stand-in that needs no provider (see its main.tf)
   cpSync(packagePath('playbooks', 'sandbox', 'green-terraform'), String(vars.green_terraform_dir), { recursive: true });
   const { envFile, environmentFile } = writeSandboxFiles(dir, env, scenario, vars, kubeconfigPath);
+  // the second upgrade deploys the third cluster from a fresh copy of the upgrade module
+  const secondEnvironmentFile = scenario.sides.includes('third') ? writeSecondUpgradeFiles(dir, scenario, environmentFile, kubeconfigPath) : undefined;
+  if (secondEnvironmentFile) cpSync(packagePath('playbooks', 'sandbox', 'green-terraform'), join(dir, 'third-terraform'), { recursive: true });
 
   let stopped = false;
   return {
@@ -167,15 +179,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     requestLog: traffic.log,
     aws,
     awsEndpoint,
-    clusters: {
-      blue: { name: 'blue', url: blueUrl, server: servers.blue, context: 'sandbox-blue' },
-      green: { name: 'green', url: greenUrl, server: servers.green, context: 'sandbox-green' },
-    },
+    clusters: { blue: cluster('blue'), green: cluster('green'), ...(urls.third ? { third: cluster('third') } : {}) },
     bucket,
     kubeconfigPath,
     env,
     envFile,
     environmentFile,
+    secondEnvironmentFile,
     vars,
     applyEnv() {
       const previous: Record<string, string | undefined> = {};
@@ -194,7 +204,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       if (stopped) return;
       stopped = true;
       for (const s of stops) s();
-      await Promise.all([aws.stop(), servers.blue.stop(), servers.green.stop()]);
+      await Promise.all([aws.stop(), ...Object.values(servers).map((s) => s.stop())]);
     },
   };
 }

@@ -12,6 +12,20 @@ export interface ScenarioOptions {
    * spec.defaultVolumesToFsBackup is unset gets this value.
    */
   veleroDefaultVolumesToFsBackup?: boolean;
+  /**
+   * A third cluster beside blue and green, freshly deployed like green (default false): the next
+   * green of a second upgrade, once green has become production (the runbook's "Multiple upgrades").
+   */
+  thirdCluster?: boolean;
+}
+
+/** the sandbox's clusters: production, the freshly deployed green, and the optional third */
+export type Side = 'blue' | 'green' | 'third';
+
+export interface ClusterSpec {
+  clusterName: string;
+  oidcId: string;
+  ingressHost: string;
 }
 
 export interface ProfileSpec {
@@ -29,8 +43,12 @@ export interface ProfileSpec {
 export interface Scenario {
   accountId: string;
   region: string;
-  blue: { clusterName: string; oidcId: string; ingressHost: string };
-  green: { clusterName: string; oidcId: string; ingressHost: string };
+  blue: ClusterSpec;
+  green: ClusterSpec;
+  /** named always; it exists (EKS, IAM, a kube server) only when `sides` lists it */
+  third: ClusterSpec;
+  /** the clusters this sandbox runs */
+  sides: Side[];
   vpc: { id: string; cidr: string; privateSubnets: string[]; publicSubnets: string[]; clusterSecurityGroup: string };
   efs: { id: string; name: string };
   s3: { bucket: string; secretName: string };
@@ -70,6 +88,8 @@ export function makeScenario(opts: ScenarioOptions = {}): Scenario {
     region,
     blue: { clusterName: 'kubeflow-blue', oidcId: 'B1B2B3B4B5B6B7B8B9B0BLUE00000001', ingressHost: 'k8s-istiosys-blue-1a2b3c.us-west-2.elb.amazonaws.com' },
     green: { clusterName: 'kubeflow-green', oidcId: 'G1G2G3G4G5G6G7G8G9G0GREEN0000002', ingressHost: 'k8s-istiosys-green-4d5e6f.us-west-2.elb.amazonaws.com' },
+    third: { clusterName: 'kubeflow-third', oidcId: 'T1T2T3T4T5T6T7T8T9T0THIRD0000003', ingressHost: 'k8s-istiosys-third-7a8b9c.us-west-2.elb.amazonaws.com' },
+    sides: opts.thirdCluster ? ['blue', 'green', 'third'] : ['blue', 'green'],
     vpc: {
       id: 'vpc-0a1b2c3d4e5f60718',
       cidr: '10.0.0.0/16',
@@ -95,8 +115,8 @@ export function makeScenario(opts: ScenarioOptions = {}): Scenario {
   };
 }
 
-export const oidcIssuer = (s: Scenario, side: 'blue' | 'green'): string =>
+export const oidcIssuer = (s: Scenario, side: Side): string =>
   `https://oidc.eks.${s.region}.amazonaws.com/id/${s[side].oidcId}`;
 
-export const oidcProviderArn = (s: Scenario, side: 'blue' | 'green'): string =>
+export const oidcProviderArn = (s: Scenario, side: Side): string =>
   `arn:aws:iam::${s.accountId}:oidc-provider/oidc.eks.${s.region}.amazonaws.com/id/${s[side].oidcId}`;

@@ -2,7 +2,7 @@
 // tests read (to prove check mode never wrote), per-request latency, and fault injection that
 // is deterministic for a given seed.
 
-export type TrafficTarget = 'aws' | 'blue' | 'green';
+export type TrafficTarget = 'aws' | 'blue' | 'green' | 'third';
 
 export interface RequestRecord {
   seq: number;
@@ -30,7 +30,7 @@ export type TransportFault =
 
 export interface FaultRule {
   fault: TransportFault;
-  /** which side: 'aws', 'kube' (both clusters), 'blue' or 'green'; default all that can take this fault */
+  /** which side: 'aws', 'kube' (both clusters), 'blue', 'green' or 'third'; default all that can take this fault */
   target?: TrafficTarget | 'kube';
   service?: string;
   operation?: string;
@@ -184,8 +184,8 @@ export function parseFaultSpec(spec: string): { rules: FaultRule[]; scenario: Sc
     } else if (transport.has(maybeFault)) {
       const rate = arg === '' ? 1 : Number(arg);
       if (!Number.isFinite(rate) || rate < 0 || rate > 1) throw new Error(`fault "${raw}": the rate must be a number from 0 to 1`);
-      if (maybeTarget && !['aws', 'kube', 'blue', 'green'].includes(maybeTarget)) {
-        throw new Error(`fault "${raw}": the side must be aws, kube, blue or green`);
+      if (maybeTarget && !['aws', 'kube', 'blue', 'green', 'third'].includes(maybeTarget)) {
+        throw new Error(`fault "${raw}": the side must be aws, kube, blue, green or third`);
       }
       rules.push({ fault: maybeFault as TransportFault, rate, target: maybeTarget as FaultRule['target'] });
     } else {

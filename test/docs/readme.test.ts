@@ -37,7 +37,7 @@ describe('README', () => {
 });
 
 describe('environments of the upgrade playbook', () => {
-  for (const env of ['sandbox', 'staging', 'production']) {
+  for (const env of ['sandbox', 'sandbox-second', 'staging', 'production']) {
     it(`${env} validates`, async () => {
       await expect(load({ playbook, env, registry: builtinTasks })).resolves.toBeDefined();
     });

@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addGreenTrust, decodePolicy, type PolicyDocument } from '../../src/modules/iam/trust-policy.js';
+import { repairTrust } from '../../src/modules/iam/trust-repair.js';
 
 const BLUE = 'oidc.eks.us-west-2.amazonaws.com/id/BLUE1';
 const GREEN = 'oidc.eks.us-west-2.amazonaws.com/id/GREEN2';
@@ -72,5 +73,15 @@ describe('trust policy mirroring', () => {
         expect(addGreenTrust(once.doc, target).blue).toBe(specs.filter((s) => s.host === BLUE).length);
       }),
     );
+  });
+
+  it('irsa-trust-repair only moves a mirrored statement that names every subject, so irsa-trust still finds green trusted (the upgrade runs both)', () => {
+    const sub = 'system:serviceaccount:team-a:default-editor';
+    const mirrored = addGreenTrust({ Version: '2012-10-17', Statement: [irsa(BLUE, sub)] }, target).doc;
+    const repaired = repairTrust(mirrored, { host: GREEN, providerArn: arn(GREEN), subjects: [sub], first: true });
+    expect(repaired.movedFirst).toBe(true);
+    const statements = repaired.doc.Statement as PolicyDocument[];
+    expect(statements[0]).toEqual((mirrored.Statement as PolicyDocument[])[1]);
+    expect(addGreenTrust(repaired.doc, target).added).toBe(0);
   });
 });

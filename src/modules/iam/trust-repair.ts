@@ -78,13 +78,17 @@ const hasSubCondition = (st: Statement, host: string): boolean =>
 /** the statement this cluster's subjects are kept in: one for the provider whose subjects are a StringEquals list */
 const isOwn = (st: Statement, host: string): boolean => conditionValues(st, 'StringEquals', `${host}:sub`) !== undefined && conditionValues(st, 'StringLike', `${host}:sub`) === undefined;
 
-/** the statement with `subjects` added to its StringEquals <host>:sub, the key spelled as it was */
+/** the statement with `subjects` added to its StringEquals <host>:sub, the key spelled as it was (unchanged when it has them all) */
 function withSubjects(st: Statement, host: string, subjects: string[]): Statement {
   const copy = JSON.parse(JSON.stringify(st)) as Statement;
   const block = copy.Condition!.StringEquals;
   const key = Object.keys(block).find((k) => k.toLowerCase() === `${host}:sub`.toLowerCase())!;
   const have = asList(block[key]).map(String);
-  block[key] = [...have, ...subjects.filter((s) => !have.includes(s))];
+  const add = subjects.filter((s) => !have.includes(s));
+  // nothing to add: the statement stays as written (a single subject stays a string), so that it
+  // still equals the mirror irsa-trust wrote and a later irsa-trust finds green already trusted
+  if (!add.length) return st;
+  block[key] = [...have, ...add];
   return copy;
 }
 

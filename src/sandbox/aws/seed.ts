@@ -2,7 +2,7 @@
 // names it: blue in service behind Route 53 and the ALB, green freshly deployed in the same VPC,
 // IRSA roles still trusting only blue's OIDC provider (the upgrade moves them to green).
 
-import { oidcIssuer, oidcProviderArn, type Scenario } from '../scenario.js';
+import { oidcIssuer, oidcProviderArn, type Scenario, type Side } from '../scenario.js';
 import { AwsState, normalizeDnsName, stableId, type RecordSet } from './state.js';
 
 /** us-west-2's hosted zone id for ALB alias targets (other regions are close enough for a sandbox) */
@@ -13,7 +13,7 @@ export const FILLER_HOSTS = 320;
 const EKS_THUMBPRINT = '9e99a48a9960b14926bb7f3b02e22da2b0ab7280';
 
 /** the trust policy an IRSA role has: assume-role-with-web-identity from one cluster's OIDC provider */
-export function irsaTrustPolicy(s: Scenario, side: 'blue' | 'green', namespace: string, serviceAccount: string): unknown {
+export function irsaTrustPolicy(s: Scenario, side: Side, namespace: string, serviceAccount: string): unknown {
   const host = oidcIssuer(s, side).replace(/^https:\/\//, '');
   return {
     Version: '2012-10-17',
@@ -62,8 +62,10 @@ export function seedAws(state: AwsState, s: Scenario): AwsState {
       tags: [tag('Name', `kubeflow-private-${azs[i % 3]}`), tag('kubernetes.io/role/internal-elb', '1')],
     }),
   );
-  const greenSg = `sg-0${stableId('green-sg', 16)}`;
-  for (const [side, sg] of [['blue', s.vpc.clusterSecurityGroup], ['green', greenSg]] as const) {
+  // each cluster's own security group; blue's is the one RDS uses
+  const clusterSg = (side: Side) => (side === 'blue' ? s.vpc.clusterSecurityGroup : `sg-0${stableId(`${side}-sg`, 16)}`);
+  for (const side of s.sides) {
+    const sg = clusterSg(side);
     const name = s[side].clusterName;
     state.ec2.securityGroups.set(sg, {
       groupId: sg, groupName: `eks-cluster-sg-${name}-${stableId(name, 10, '0123456789')}`, description: 'EKS created security group applied to ENI that is attached to EKS Control Plane master nodes, as well as any managed workloads.',
@@ -72,7 +74,7 @@ export function seedAws(state: AwsState, s: Scenario): AwsState {
   }
 
   // ---- IAM: OIDC providers of both clusters, cluster roles, IRSA roles trusting blue
-  for (const side of ['blue', 'green'] as const) {
+  for (const side of s.sides) {
     const arn = oidcProviderArn(s, side);
     state.iam.oidcProviders.set(arn, {
       Arn: arn, Url: oidcIssuer(s, side).replace(/^https:\/\//, ''), ClientIDList: ['sts.amazonaws.com'], ThumbprintList: [EKS_THUMBPRINT],
@@ -98,7 +100,7 @@ export function seedAws(state: AwsState, s: Scenario): AwsState {
   );
 
   // ---- EKS: blue in production, green freshly created
-  for (const side of ['blue', 'green'] as const) {
+  for (const side of s.sides) {
     const c = s[side];
     const hex = stableId(`eks:${c.clusterName}`, 32, '0123456789ABCDEF');
     state.eks.clusters.set(c.clusterName, {
@@ -114,7 +116,7 @@ export function seedAws(state: AwsState, s: Scenario): AwsState {
       vpcId: s.vpc.id,
       subnetIds: [...s.vpc.privateSubnets, ...s.vpc.publicSubnets],
       securityGroupIds: [],
-      clusterSecurityGroupId: side === 'blue' ? s.vpc.clusterSecurityGroup : greenSg,
+      clusterSecurityGroupId: clusterSg(side),
       certificateAuthority: Buffer.from(`-----BEGIN CERTIFICATE-----\nsandbox ${c.clusterName}\n-----END CERTIFICATE-----\n`).toString('base64'),
       tags: { 'kubeflow.org/deployment': 'cognito-rds-s3', 'kubeflow.org/color': side },
     });
@@ -178,7 +180,7 @@ export function seedAws(state: AwsState, s: Scenario): AwsState {
   // the load balancers the AWS Load Balancer Controller made for each cluster's istio ingress:
   // their DNS names are the ingress hosts, which the zone's records point at (an alias must name an
   // existing load balancer together with its canonical hosted zone id, as Route 53 checks)
-  for (const side of ['blue', 'green'] as const) {
+  for (const side of s.sides) {
     const host = s[side].ingressHost;
     const name = host.split('.')[0].replace(/-[^-]+$/, '');
     const id = stableId(`ingress-lb:${side}`, 16);
@@ -187,7 +189,7 @@ export function seedAws(state: AwsState, s: Scenario): AwsState {
       LoadBalancerArn: arn, LoadBalancerName: name, DNSName: host, CanonicalHostedZoneId: ALB_ZONE_ID[region] ?? 'Z1H1FL5HABSF5',
       CreatedTime: side === 'blue' ? created : Date.now() - 3000_000, Scheme: 'internet-facing', VpcId: s.vpc.id, State: { Code: 'active' }, Type: 'application',
       AvailabilityZones: s.vpc.publicSubnets.map((subnet, i) => ({ ZoneName: azs[i % 3], SubnetId: subnet })),
-      SecurityGroups: [side === 'blue' ? s.vpc.clusterSecurityGroup : greenSg], IpAddressType: 'ipv4',
+      SecurityGroups: [clusterSg(side)], IpAddressType: 'ipv4',
     });
   }
   const ruleArn = (n: string) => `arn:aws:elasticloadbalancing:${region}:${acct}:listener-rule/app/${s.alb.name}/${albId}/${stableId('listener', 16)}/${stableId(`rule:${n}`, 16)}`;
@@ -212,6 +214,7 @@ export function seedAws(state: AwsState, s: Scenario): AwsState {
     { Name: normalizeDnsName(`*.${s.subdomain}`), Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: s.blue.ingressHost }] },
     { Name: normalizeDnsName(`blue.${s.subdomain}`), Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: s.blue.ingressHost }] },
     { Name: normalizeDnsName(`green.${s.subdomain}`), Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: s.green.ingressHost }] },
+    ...(s.sides.includes('third') ? [{ Name: normalizeDnsName(`third.${s.subdomain}`), Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: s.third.ingressHost }] }] : []),
     { Name: normalizeDnsName(s.cognito.domain), Type: 'A', AliasTarget: { HostedZoneId: CLOUDFRONT_ZONE_ID, DNSName: `d${stableId('cf', 13, 'abcdefghijklmnopqrstuvwxyz0123456789')}.cloudfront.net.`, EvaluateTargetHealth: false } },
   ];
   // the zone also holds the platform team's other hosts, enough of them that listing the zone

@@ -1,5 +1,5 @@
-// A kubeconfig for the two sandbox clusters (contexts sandbox-blue and sandbox-green), written
-// atomically so that a kubectl or client reading it never sees half a file.
+// A kubeconfig for the sandbox clusters (contexts sandbox-blue, sandbox-green and, when the
+// sandbox has it, sandbox-third), written atomically so that a kubectl or client reading it never sees half a file.
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
@@ -7,17 +7,18 @@ import { stringify } from 'yaml';
 export interface SandboxUrls {
   blue: string;
   green: string;
+  third?: string;
 }
 
 export function kubeconfigYaml(urls: SandboxUrls, token = 'sandbox-token'): string {
-  const names = ['blue', 'green'] as const;
+  const names = (['blue', 'green', 'third'] as const).filter((n) => urls[n] !== undefined);
   const doc = {
     apiVersion: 'v1',
     kind: 'Config',
     preferences: {},
     'current-context': 'sandbox-blue',
     // client-node refuses plain http unless TLS verification is declared off
-    clusters: names.map((n) => ({ name: `sandbox-${n}`, cluster: { server: urls[n], 'insecure-skip-tls-verify': true } })),
+    clusters: names.map((n) => ({ name: `sandbox-${n}`, cluster: { server: urls[n]!, 'insecure-skip-tls-verify': true } })),
     users: names.map((n) => ({ name: `sandbox-${n}`, user: { token } })),
     contexts: names.map((n) => ({ name: `sandbox-${n}`, context: { cluster: `sandbox-${n}`, user: `sandbox-${n}`, namespace: 'default' } })),
   };

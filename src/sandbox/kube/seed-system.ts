@@ -1,13 +1,14 @@
 // What every Kubeflow on AWS cluster has before any user arrives: the system namespaces, the
 // notebook controller, Velero with its storage location, the ACK SageMaker controller, the
 // ingress, Knative's config-domain, Prometheus. Blue runs the older Kubeflow release and was
-// configured during its own deployment; green is fresh from Terraform.
-import type { Scenario } from '../scenario.js';
+// configured during its own deployment; green (and the third cluster, when there is one) is fresh
+// from Terraform.
+import type { Scenario, Side } from '../scenario.js';
 import type { KubeObject } from './store-api.js';
 import { nodeNames, stable, stableUuid } from './seed-ids.js';
 import { prometheusObjects } from './seed-prometheus.js';
 
-export type Side = 'blue' | 'green';
+export type { Side } from '../scenario.js';
 
 export const SYSTEM_NAMESPACES = [
   'kube-system',
@@ -31,7 +32,7 @@ export const NOTEBOOK_CONTROLLER = {
 export const CONFIG_DOMAIN = { namespace: 'knative-serving', name: 'config-domain' };
 
 /** the Kubeflow release each side runs */
-export const KUBEFLOW_VERSION: Record<Side, string> = { blue: 'v1.6.1', green: 'v1.7.0' };
+export const KUBEFLOW_VERSION: Record<Side, string> = { blue: 'v1.6.1', green: 'v1.7.0', third: 'v1.8.0' };
 
 const irsaRole = (s: Scenario, role: string) => `arn:aws:iam::${s.accountId}:role/${role}`;
 const ready = { replicas: 1, readyReplicas: 1, availableReplicas: 1, updatedReplicas: 1, observedGeneration: 1 };

@@ -22,7 +22,7 @@ export function seedCluster(store: ObjectStore, scenario: Scenario, side: Side):
     if (obj.kind === 'Namespace') createIfAbsent(store, obj);
     else store.create(obj);
   }
-  if (side === 'green') return;
+  if (side !== 'blue') return;
   const nodes = nodeNames(side);
   for (const p of scenario.profiles) seedProfile(store, scenario, p, nodes);
 }

@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
+import type { Side } from '../scenario.js';
 import type { Traffic, TransportFault } from '../traffic.js';
 import { AGGREGATED_V2, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { hasScale, joinApiVersion, type KindInfo } from './kinds.js';
@@ -18,7 +19,7 @@ import { toTable, wantsTable } from './table.js';
 import { serveWatch } from './watch.js';
 
 export interface KubeApiServerOptions {
-  name: 'blue' | 'green';
+  name: Side;
   traffic: Traffic;
   store?: MemoryStore;
 }
@@ -100,7 +101,7 @@ function decodeContinue(token: string): { k: string; rv: string } {
 const objKey = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 export class KubeApiServer {
-  readonly name: 'blue' | 'green';
+  readonly name: Side;
   readonly store: MemoryStore;
   readonly traffic: Traffic;
   url = '';

@@ -79,6 +79,17 @@ export const iam = rpcService<Record<string, QueryValue>>(
       if (!arn.startsWith('arn:')) throw new AwsError('InvalidInput', `ARN ${arn} is not valid.`);
       return providerOut(state.iam.getOidcProvider(arn));
     },
+    // what removing a cluster (Terraform's destroy of the EKS module) does to its provider. The API
+    // reference: "Deleting an IAM OIDC provider resource does not update any roles that reference
+    // the provider as a principal in their trust policies", and the operation "is idempotent; it
+    // does not fail or return an error if you call the operation for a provider that does not exist"
+    // (https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteOpenIDConnectProvider.html)
+    DeleteOpenIDConnectProvider: (input, state) => {
+      const arn = need(input, 'OpenIDConnectProviderArn');
+      if (!arn.startsWith('arn:')) throw new AwsError('InvalidInput', `ARN ${arn} is not valid.`);
+      state.iam.oidcProviders.delete(arn);
+      return undefined;
+    },
   },
   (req) => new URLSearchParams(req.body).get('Action') ?? req.query.get('Action') ?? undefined,
   (req) => unflattenQuery(new URLSearchParams(req.body)),

@@ -3,6 +3,7 @@
 // backups land in the shared VeleroBucket, and each cluster's sync loop brings the other
 // cluster's backups in, which is how green sees what blue backed up.
 import type { VeleroBucket } from '../../bucket.js';
+import type { Side } from '../../scenario.js';
 import type { ScenarioFaults } from '../../traffic.js';
 import type { KubeObject, ObjectStore } from '../store-api.js';
 import { discoverKinds, safeList } from './resource-kinds.js';
@@ -13,7 +14,7 @@ import { validateScoping } from './velero-select.js';
 
 export interface VeleroControllerOptions {
   store: ObjectStore;
-  side: 'blue' | 'green';
+  side: Side;
   bucket: VeleroBucket;
   timing?: { phaseMs?: number; syncMs?: number };
   scenarioFaults?: () => ScenarioFaults;
