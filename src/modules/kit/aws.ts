@@ -44,3 +44,13 @@ export async function unlessNotFound<T>(read: Promise<T>): Promise<T | undefined
     throw e;
   }
 }
+
+/**
+ * Every item of a listing, through the SDK's own paginator (it follows NextToken, Marker or
+ * NextMarker as the operation's model says): `allPages(paginateX({ client }, input), (p) => p.Items)`.
+ */
+export async function allPages<P, T>(pages: AsyncIterable<P>, items: (page: P) => T[] | undefined): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of pages) all.push(...(items(page) ?? []));
+  return all;
+}

@@ -13,7 +13,7 @@ export { defineTask, declaredOutputs, type DefinedTask, type TaskSpec } from './
 export { TaskError, type TaskErrorOptions } from './task-error.js';
 export { poll, type PollOptions, type PollRound } from './poll.js';
 export { jsonEqual } from './json.js';
-export { awsErrorKind, awsErrorName, isConflict, isNotFound, isThrottled, unlessNotFound, type AwsErrorKind } from './aws.js';
+export { allPages, awsErrorKind, awsErrorName, isConflict, isNotFound, isThrottled, unlessNotFound, type AwsErrorKind } from './aws.js';
 export { isMissing } from './aws-missing.js';
 export { renderString, isTrue } from '../../runner/template/template.js';
 export { parseDuration, formatDuration } from '../../runner/load/duration.js';

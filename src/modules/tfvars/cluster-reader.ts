@@ -2,11 +2,11 @@
 // state), read from AWS. Only Describe/List/Get calls, so it runs unchanged in check mode.
 // The RDS endpoint is the `host` field of the RDS secret: the secret value is parsed here, only
 // that field is kept, and it is marked secret before anything else sees it.
-import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client, type Subnet } from '@aws-sdk/client-ec2';
-import { DescribeFileSystemsCommand, EFSClient, type FileSystemDescription } from '@aws-sdk/client-efs';
+import { DescribeSecurityGroupsCommand, DescribeVpcsCommand, EC2Client, paginateDescribeSubnets, type Subnet } from '@aws-sdk/client-ec2';
+import { EFSClient, paginateDescribeFileSystems } from '@aws-sdk/client-efs';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { awsErrorKind, awsErrorName, isNotFound, TaskError, type TaskContext } from '../kit/index.js';
+import { allPages, awsErrorKind, awsErrorName, isNotFound, TaskError, type TaskContext } from '../kit/index.js';
 import type { TfvarsFromStateParams } from '../generated/tfvars-from-state.js';
 import type { Found } from './state-reader.js';
 
@@ -74,13 +74,7 @@ export async function readClusterValues(src: ClusterSource, ctx: TaskContext, wi
   if (!vpc?.CidrBlock) throw new TaskError(`VPC ${vpcId} of cluster "${src.name}" not found`, { code: 'vpcNotFound' });
   put('src_vpc_cidr', vpc.CidrBlock, `EC2 VPC ${vpcId} CidrBlock`);
 
-  const subnets: Subnet[] = [];
-  let token: string | undefined;
-  do {
-    const page = await read(`listing the subnets of ${vpcId}`, ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], NextToken: token })));
-    subnets.push(...(page.Subnets ?? []));
-    token = page.NextToken;
-  } while (token);
+  const subnets = await read(`listing the subnets of ${vpcId}`, allPages(paginateDescribeSubnets({ client: ec2 }, { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }), (p) => p.Subnets));
   const mine = subnets.filter((s) => forCluster(s, src.name)).sort(byZoneThenId);
   put('src_vpc_private_subnets', mine.filter((s) => subnetRole(s) === 'private').map((s) => s.SubnetId ?? ''), `EC2 subnets of ${vpcId} (role tags, else MapPublicIpOnLaunch)`);
   put('src_vpc_public_subnets', mine.filter((s) => subnetRole(s) === 'public').map((s) => s.SubnetId ?? ''), `EC2 subnets of ${vpcId} (role tags, else MapPublicIpOnLaunch)`);
@@ -93,13 +87,7 @@ export async function readClusterValues(src: ClusterSource, ctx: TaskContext, wi
 
   if (withEfs) {
     const efs = ctx.aws(EFSClient, region);
-    const all: FileSystemDescription[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await read('listing EFS file systems', efs.send(new DescribeFileSystemsCommand({ Marker: marker })));
-      all.push(...(page.FileSystems ?? []));
-      marker = page.NextMarker;
-    } while (marker);
+    const all = await read('listing EFS file systems', allPages(paginateDescribeFileSystems({ client: efs }, {}), (p) => p.FileSystems));
     const named = all.filter((f) => f.Name === src.efs_name || f.Tags?.some((t) => t.Key === 'Name' && t.Value === src.efs_name));
     if (named.length !== 1) {
       throw new TaskError(`${named.length ? `${named.length} EFS file systems are` : 'no EFS file system is'} named "${src.efs_name}"`, { code: 'efsNotFound', hint: `EFS file systems here: ${all.map((f) => f.Name ?? f.FileSystemId).join(', ') || '(none)'}` });
