@@ -12,7 +12,7 @@ import { irsaTrustPolicy } from '../../src/sandbox/aws/seed.js';
 import { policySize } from '../../src/sandbox/aws/services/iam-policy.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { oidcProviderArn } from '../../src/sandbox/scenario.js';
-import { startAws, type AwsFixture } from './aws-helpers.js';
+import { accepted, refusedWith, startAws, type AwsFixture } from './aws-helpers.js';
 
 let f: AwsFixture;
 let iam: IAMClient;
@@ -34,9 +34,8 @@ function bigPolicy(serviceAccounts: number): string {
 }
 
 async function refusal(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  const e = (await p.then(() => undefined, (err) => err)) as { name: string; message: string; $metadata?: { httpStatusCode?: number } } | undefined;
-  if (!e) throw new Error('the request was accepted');
-  return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
+  const e = await p.then(accepted, refusedWith);
+  return { name: e.name, message: e.message, status: e.$metadata.httpStatusCode };
 }
 
 describe('IAM trust policy quota (IAM quotas page: role trust policy length 2,048, white space not counted)', () => {

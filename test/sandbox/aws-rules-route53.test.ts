@@ -30,9 +30,9 @@ const name = (label: string) => `${label}.${f.scenario.subdomain}`;
 const upsert = (rr: ResourceRecordSet) => r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId(), ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: rr }] } }));
 
 async function refused(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(() => undefined, (err) => err);
+  const e: unknown = await p.then(() => undefined, (err: unknown) => err);
   expect(e).toBeInstanceOf(InvalidChangeBatch);
-  return (e as Error).message;
+  return e instanceof InvalidChangeBatch ? e.message : '';
 }
 
 /** green's ingress load balancer as ELBv2 describes it */

@@ -1,7 +1,7 @@
 // Operations that change the emulated account, through the real SDK v3 clients: backup jobs,
 // IAM trust policies, Route 53 changes, ALB rules, SageMaker endpoints.
 
-import { BackupClient, DescribeBackupJobCommand, ListBackupJobsCommand, ListRecoveryPointsByBackupVaultCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
+import { BackupClient, DescribeBackupJobCommand, type DescribeBackupJobCommandOutput, ListBackupJobsCommand, ListRecoveryPointsByBackupVaultCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, ElasticLoadBalancingV2Client, ModifyRuleCommand, OperationNotPermittedException } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetOpenIDConnectProviderCommand, GetRoleCommand, IAMClient, ListOpenIDConnectProvidersCommand, ListRolesCommand, MalformedPolicyDocumentException, NoSuchEntityException, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, InvalidChangeBatch, ListHostedZonesByNameCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
@@ -35,21 +35,21 @@ describe('AWS Backup jobs', () => {
     const efsArn = f.emulator.state.backup.resources.efs;
     const { BackupJobId } = await start(efsArn);
     const seen = new Set<string>();
-    const describe = () => backup.send(new DescribeBackupJobCommand({ BackupJobId }));
-    let last = await describe();
+    let last: DescribeBackupJobCommandOutput | undefined;
     // polled until the job ends, for at most 20 s (a wall-clock bound, not a count a busy machine exhausts)
-    for (const until = Date.now() + 20_000; Date.now() < until; last = await describe()) {
+    for (const until = Date.now() + 20_000; Date.now() < until; ) {
+      last = await backup.send(new DescribeBackupJobCommand({ BackupJobId }));
       seen.add(last.State!);
       if (last.State === 'RUNNING') expect(Number(last.PercentDone)).toBeGreaterThan(0);
       if (last.State === 'COMPLETED') break;
       await sleep(25);
     }
-    expect(last.State).toBe('COMPLETED');
+    expect(last?.State).toBe('COMPLETED');
     expect([...seen]).toEqual(expect.arrayContaining(['RUNNING', 'COMPLETED']));
-    expect(last.RecoveryPointArn).toMatch(/^arn:aws:backup:us-west-2:123456789012:recovery-point:/);
-    expect(last.CompletionDate).toBeInstanceOf(Date);
+    expect(last?.RecoveryPointArn).toMatch(/^arn:aws:backup:us-west-2:123456789012:recovery-point:/);
+    expect(last?.CompletionDate).toBeInstanceOf(Date);
     const rps = await backup.send(new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: f.scenario.backup.vault, ByResourceArn: efsArn }));
-    expect(rps.RecoveryPoints?.map((r) => r.RecoveryPointArn)).toContain(last.RecoveryPointArn);
+    expect(rps.RecoveryPoints?.map((r) => r.RecoveryPointArn)).toContain(last?.RecoveryPointArn);
   });
 
   it('the same idempotency token returns the same job', async () => {

@@ -4,6 +4,7 @@
 // when it writes, it writes one statement built from it, dropping every other.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedAws } from '../../src/sandbox/aws/seed.js';
+import { federatedPrincipal } from '../../src/sandbox/aws/services/iam-policy.js';
 import { AwsState } from '../../src/sandbox/aws/state.js';
 import { iamTrustBackend, startProfileIamController, withoutServiceAccount, withServiceAccount } from '../../src/sandbox/kube/controllers/profile-iam.js';
 import { seedCluster } from '../../src/sandbox/kube/seed.js';
@@ -103,7 +104,7 @@ describe('the profile controller with the AwsIamForServiceAccount plugin, on bot
     await new Promise((r) => setTimeout(r, 50));
     expect(errors).toEqual([]);
     expect(aws.iam.trustPolicy(role0).Statement).toHaveLength(1);
-    expect(aws.iam.trustPolicy(role0).Statement[0].Condition.StringEquals[`${blueHost}:sub`]).toBe(sub(p0.namespace));
+    expect(aws.iam.trustPolicy(role0).Statement[0].Condition?.StringEquals[`${blueHost}:sub`]).toBe(sub(p0.namespace));
   });
 
   it("a profile restored on green after irsa-trust keeps both clusters' statements: green's plugin finds default-editor in the first one", async () => {
@@ -118,14 +119,14 @@ describe('the profile controller with the AwsIamForServiceAccount plugin, on bot
   it('a profile whose role does not name default-editor in its first statement gets its trust policy rewritten to that one statement', async () => {
     // blue's statement (still first) names another account: the plugin rewrites from it
     const doc = aws.iam.trustPolicy(role0);
-    doc.Statement[0].Condition.StringEquals[`${blueHost}:sub`] = sub('someone-else');
+    doc.Statement[0].Condition!.StringEquals[`${blueHost}:sub`] = sub('someone-else');
     aws.iam.updateAssumeRolePolicy(role0, JSON.stringify(doc));
     trustBothClusters(role0, p0.namespace);
     restoreProfileOnGreen(p0);
     await waitFor('the rewrite', () => aws.iam.trustPolicy(role0).Statement.length === 1);
     const [only] = aws.iam.trustPolicy(role0).Statement;
-    expect(only.Principal.Federated).toBe(oidcProviderArn(scenario, 'blue'));
-    expect(only.Condition.StringEquals[`${blueHost}:sub`]).toEqual([sub('someone-else'), sub(p0.namespace)]);
+    expect(federatedPrincipal(only)).toBe(oidcProviderArn(scenario, 'blue'));
+    expect(only.Condition?.StringEquals[`${blueHost}:sub`]).toEqual([sub('someone-else'), sub(p0.namespace)]);
   });
 
   it("deleting a profile on blue revokes: the role keeps one statement, blue's, without default-editor; green's trust is gone", async () => {
@@ -134,11 +135,11 @@ describe('the profile controller with the AwsIamForServiceAccount plugin, on bot
     await waitFor('the profile to go', () => !blue.get(P, 'Profile', p0.name));
     const st = aws.iam.trustPolicy(role0).Statement;
     expect(st).toHaveLength(1);
-    expect(st[0].Principal.Federated).toBe(oidcProviderArn(scenario, 'blue'));
-    expect(st[0].Condition.StringEquals).toEqual({ [`${blueHost}:aud`]: ['sts.amazonaws.com'] });
+    expect(federatedPrincipal(st[0])).toBe(oidcProviderArn(scenario, 'blue'));
+    expect(st[0].Condition?.StringEquals).toEqual({ [`${blueHost}:aud`]: ['sts.amazonaws.com'] });
     expect(blue.get('v1', 'ServiceAccount', 'default-editor', p0.namespace)!.metadata.annotations?.['eks.amazonaws.com/role-arn']).toBeUndefined();
     // the other profile's role is not touched
-    expect(aws.iam.trustPolicy(p1.roleArn.split('/').pop()!).Statement[0].Condition.StringEquals[`${blueHost}:sub`]).toBe(sub(p1.namespace));
+    expect(aws.iam.trustPolicy(p1.roleArn.split('/').pop()!).Statement[0].Condition?.StringEquals[`${blueHost}:sub`]).toBe(sub(p1.namespace));
   });
 
   it('waits for default-editor (the reconcile fails until it exists), annotates it, and honours annotateOnly', async () => {
@@ -151,6 +152,6 @@ describe('the profile controller with the AwsIamForServiceAccount plugin, on bot
     await waitFor('the profile reconciled', profileSettled(green, 'solo'));
     expect(green.get('v1', 'ServiceAccount', 'default-editor', 'solo')!.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': p1.roleArn });
     // annotateOnly: IAM untouched
-    expect(aws.iam.trustPolicy(p1.roleArn.split('/').pop()!).Statement[0].Condition.StringEquals[`${blueHost}:sub`]).toBe(sub(p1.namespace));
+    expect(aws.iam.trustPolicy(p1.roleArn.split('/').pop()!).Statement[0].Condition?.StringEquals[`${blueHost}:sub`]).toBe(sub(p1.namespace));
   });
 });

@@ -3,12 +3,18 @@
 // ACK's deletion policy, the Kubeflow profile controller's AWS IAM plugin) rather than by
 // kfup's own expectations.
 import { describe, expect, it } from 'vitest';
+import { federatedPrincipal } from '../../src/sandbox/aws/services/iam-policy.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import type { KubeObject } from '../../src/sandbox/kube/store-api.js';
 import { oidcProviderArn } from '../../src/sandbox/scenario.js';
 import { runTasks } from '../helpers/run.js';
 import { sandboxTargets, useSandbox } from '../helpers/sandbox.js';
 import { waitFor } from './controllers-helpers.js';
+
+/** the members of a Velero PodVolumeBackup's spec read here (velero.io/v1, https://velero.io/docs/main/api-types/) */
+interface PodVolumeBackupSpec {
+  pod: { namespace: string; name: string };
+  volume: string;
+}
 
 let sb: Sandbox;
 useSandbox({ profiles: 2, notebooks: 2, timing: { veleroPhaseMs: 60, veleroSyncMs: 50 } }, (s) => (sb = s));
@@ -35,7 +41,8 @@ describe("the playbook's Velero backup on a Velero installed by EKS Blueprints (
     expect((backup.spec as { defaultVolumesToFsBackup?: boolean }).defaultVolumesToFsBackup).toBe(false);
     const volumes = blue()
       .list('velero.io/v1', 'PodVolumeBackup', 'velero', { labelSelector: 'velero.io/backup-name=upgrade-fs' })
-      .map((p) => `${(p.spec as any).pod.namespace}/${(p.spec as any).volume}`)
+      .map((p) => p.spec as PodVolumeBackupSpec)
+      .map((spec) => `${spec.pod.namespace}/${spec.volume}`)
       .sort();
     const workspaces = sb.scenario.profiles.flatMap((p) => p.notebooks.map((nb) => `${p.namespace}/${nb}-workspace`)).sort();
     // no emptyDir (dshm), no EBS data volume
@@ -53,13 +60,13 @@ describe("irsa-trust against the profile controller's AWS IAM plugin (kubeflow p
     });
     expect(r.reporter.end('trust').status, r.reporter.end('trust').message).toBe('changed');
     const trusted = sb.aws.state.iam.getRole(role).AssumeRolePolicyDocument;
-    expect(sb.aws.state.iam.trustPolicy(role).Statement.map((s) => s.Principal.Federated)).toEqual([oidcProviderArn(sb.scenario, 'blue'), oidcProviderArn(sb.scenario, 'green')]);
+    expect(sb.aws.state.iam.trustPolicy(role).Statement.map(federatedPrincipal)).toEqual([oidcProviderArn(sb.scenario, 'blue'), oidcProviderArn(sb.scenario, 'green')]);
 
     // what Velero's restore brings to green, in its order: namespace, service account, Profile
     const profile = blue().get('kubeflow.org/v1', 'Profile', p0.name)!;
     green().create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: p0.namespace } });
     green().create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default-editor', namespace: p0.namespace, annotations: { 'eks.amazonaws.com/role-arn': p0.roleArn } } });
-    green().create({ apiVersion: 'kubeflow.org/v1', kind: 'Profile', metadata: { name: p0.name }, spec: profile.spec } as KubeObject);
+    green().create({ apiVersion: 'kubeflow.org/v1', kind: 'Profile', metadata: { name: p0.name }, spec: profile.spec });
     await waitFor('green reconciled the profile', () => green().get('kubeflow.org/v1', 'Profile', p0.name)?.metadata.finalizers?.includes('profile-finalizer'));
     expect(sb.aws.state.iam.getRole(role).AssumeRolePolicyDocument).toBe(trusted);
   });

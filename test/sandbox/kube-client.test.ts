@@ -1,7 +1,9 @@
 // The sandbox API server driven by the real @kubernetes/client-node over HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node';
-import { codeOf, fixtureCrd, startSandbox, type Sandbox } from './kube-helpers.js';
+import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node';
+import type { KubeObject } from '../../src/sandbox/kube/store-api.js';
+import type { Status } from '../../src/sandbox/kube/status.js';
+import { codeOf, fixtureCrdForClient, startSandbox, statusBody, type Sandbox } from './kube-helpers.js';
 
 let sb: Sandbox;
 let core: CoreV1Api;
@@ -156,7 +158,7 @@ describe('core objects through client-node', () => {
     const watch = new Watch(sb.kc);
     let done!: () => void;
     const finished = new Promise<void>((r) => (done = r));
-    const ctl = await watch.watch('/api/v1/namespaces/default/configmaps', { resourceVersion: rv, labelSelector: 'w=yes' }, (type, obj) => {
+    const ctl = await watch.watch('/api/v1/namespaces/default/configmaps', { resourceVersion: rv, labelSelector: 'w=yes' }, (type, obj: KubeObject) => {
       events.push(`${type} ${obj.metadata.name}`);
       if (type === 'DELETED') done();
     }, () => {});
@@ -168,7 +170,7 @@ describe('core objects through client-node', () => {
 
     const errors: { code?: number }[] = [];
     const ended = new Promise<void>((resolve) => {
-      void watch.watch('/api/v1/configmaps', { resourceVersion: '-5' }, (type, obj) => type === 'ERROR' && errors.push(obj), () => resolve());
+      void watch.watch('/api/v1/configmaps', { resourceVersion: '-5' }, (type, obj: { code?: number }) => type === 'ERROR' && errors.push(obj), () => resolve());
     });
     await ended;
     expect(errors[0]?.code).toBe(410);
@@ -176,12 +178,12 @@ describe('core objects through client-node', () => {
 });
 
 describe('custom resources through client-node', () => {
-  const backupCrd = fixtureCrd('velero.io_backups.yaml');
+  const backupCrd = fixtureCrdForClient('velero.io_backups.yaml');
 
   it.skipIf(!backupCrd)('serves a CRD once created, validates (422 with causes) and prunes unknown fields (needs ../shared fixtures)', async () => {
     await sb.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'velero' } } });
     const client = KubernetesObjectApi.makeApiClient(sb.kc);
-    await client.create(backupCrd as never);
+    await client.create(backupCrd!);
     const b = (await custom.createNamespacedCustomObject({
       group: 'velero.io',
       version: 'v1',
@@ -191,16 +193,16 @@ describe('custom resources through client-node', () => {
     })) as { spec: Record<string, unknown> };
     expect(b.spec).toEqual({ ttl: '720h0m0s', includedNamespaces: ['team-a'] });
 
-    let body: { details?: { causes?: { field: string }[] }; message?: string } = {};
+    let body: Status | undefined;
     try {
       await custom.patchNamespacedCustomObject({ group: 'velero.io', version: 'v1', namespace: 'velero', plural: 'backups', name: 'b1', body: { spec: { ttl: 5 } } }, merge);
     } catch (e) {
-      const err = e as { code: number; body: string };
-      expect(err.code).toBe(422);
-      body = JSON.parse(err.body);
+      if (!(e instanceof ApiException)) throw e;
+      expect(e.code).toBe(422);
+      body = statusBody(e);
     }
-    expect(body.details?.causes?.[0].field).toBe('spec.ttl');
-    expect(body.message).toContain('spec.ttl: Invalid value');
+    expect(body?.details?.causes?.[0].field).toBe('spec.ttl');
+    expect(body?.message).toContain('spec.ttl: Invalid value');
 
     // strategic merge patch is not for custom resources
     const smp = custom.patchNamespacedCustomObject({ group: 'velero.io', version: 'v1', namespace: 'velero', plural: 'backups', name: 'b1', body: { spec: { ttl: '1h' } } }, strategic);
@@ -211,10 +213,10 @@ describe('custom resources through client-node', () => {
     expect(await codeOf(custom.listClusterCustomObject({ group: 'velero.io', version: 'v1', plural: 'restores' }))).toBe(404);
   });
 
-  const profileCrd = fixtureCrd('kubeflow.org_profiles.yaml');
+  const profileCrd = fixtureCrdForClient('kubeflow.org_profiles.yaml');
 
   it.skipIf(!profileCrd)('keeps status to the /status subresource for a CRD that declares it (needs ../shared fixtures)', async () => {
-    await KubernetesObjectApi.makeApiClient(sb.kc).create(profileCrd as never);
+    await KubernetesObjectApi.makeApiClient(sb.kc).create(profileCrd!);
     const g = { group: 'kubeflow.org', version: 'v1', plural: 'profiles' };
     const p = (await custom.createClusterCustomObject({
       ...g,
@@ -278,8 +280,8 @@ describe('custom resources through client-node', () => {
       await custom.createClusterCustomObject({ group: 'example.com', version: 'v1', plural: 'widgets', body: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'bad' }, spec: { size: 'XL' } } });
       expect.unreachable();
     } catch (e) {
-      const body = JSON.parse((e as { body: string }).body);
-      expect(body.details.causes).toEqual([expect.objectContaining({ field: 'spec.size', reason: 'FieldValueNotSupported' })]);
+      if (!(e instanceof ApiException)) throw e;
+      expect(statusBody(e).details?.causes).toEqual([expect.objectContaining({ field: 'spec.size', reason: 'FieldValueNotSupported' })]);
     }
     const noSize = custom.createClusterCustomObject({ group: 'example.com', version: 'v1', plural: 'widgets', body: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'bad' }, spec: {} } });
     expect(await codeOf(noSize)).toBe(422);

@@ -5,9 +5,22 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { V1DeploymentSpec, V1ServiceSpec } from '@kubernetes/client-node';
 import { kubeflowCrds } from '../../src/sandbox/kube/crds/kubeflow.js';
 import { servingCrds } from '../../src/sandbox/kube/crds/serving.js';
 import { startSandbox, type Sandbox } from './kube-helpers.js';
+
+/** the members of kube-apiserver's OpenAPI v2 document read here (https://kubernetes.io/docs/concepts/overview/kubernetes-api/) */
+interface OpenApiV2 {
+  swagger: string;
+  paths: Record<string, unknown>;
+  definitions: Record<string, { properties?: Record<string, unknown>; 'x-kubernetes-group-version-kind'?: unknown }>;
+}
+
+/** /openapi/v3: one entry per group-version, the URL of its document */
+interface OpenApiV3Discovery {
+  paths: Record<string, { serverRelativeURL: string }>;
+}
 
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
 if (!hasKubectl) console.warn('kube-kubectl-everyday tests skipped: kubectl is not on PATH');
@@ -62,9 +75,9 @@ describe.skipIf(!hasKubectl)('kubectl everyday commands (skipped without kubectl
     const d = sb.server.store.get('apps/v1', 'Deployment', 'api', 'rehearsal')!;
     // an explicit 0 is kept; a zero time (the template's creationTimestamp) is null, as Go writes it
     expect(d.spec).toMatchObject({ replicas: 0, selector: { matchLabels: { app: 'api' } }, template: { metadata: { creationTimestamp: null, labels: { app: 'api' } } } });
-    expect((d.spec as any).template.spec.containers[0]).toMatchObject({ name: 'nginx', image: 'nginx', ports: [{ containerPort: 8080 }] });
+    expect((d.spec as V1DeploymentSpec).template.spec?.containers[0]).toMatchObject({ name: 'nginx', image: 'nginx', ports: [{ containerPort: 8080 }] });
     expect(await ok('create', 'service', 'clusterip', 'api', '-n', 'rehearsal', '--tcp=80:http')).toContain('service/api created');
-    expect((sb.server.store.get('v1', 'Service', 'api', 'rehearsal')!.spec as any).ports[0]).toMatchObject({ port: 80, targetPort: 'http', protocol: 'TCP' });
+    expect((sb.server.store.get('v1', 'Service', 'api', 'rehearsal')!.spec as V1ServiceSpec).ports?.[0]).toMatchObject({ port: 80, targetPort: 'http', protocol: 'TCP' });
     expect(await ok('scale', 'deployment', 'api', '-n', 'rehearsal', '--replicas=3')).toContain('deployment.apps/api scaled');
     expect(await ok('get', 'deployment', 'api', '-n', 'rehearsal', '-o', 'jsonpath={.spec.replicas}')).toBe('3');
     const bad = await kubectl('patch', 'deployment', 'api', '-n', 'rehearsal', '--subresource=scale', '--type=merge', '-p', '{"spec":{"replicas":-1}}');
@@ -113,7 +126,7 @@ describe.skipIf(!hasKubectl)('kubectl everyday commands (skipped without kubectl
   });
 
   it("kubectl get of a custom resource shows its CRD's additionalPrinterColumns", async () => {
-    await sb.server.store.create({
+    sb.server.store.create({
       apiVersion: 'serving.kserve.io/v1beta1',
       kind: 'InferenceService',
       metadata: { name: 'sk', namespace: 'rehearsal' },
@@ -125,19 +138,19 @@ describe.skipIf(!hasKubectl)('kubectl everyday commands (skipped without kubectl
     // a CRD without printer columns: NAME and AGE
     await ok('create', 'namespace', 'empty');
     expect((await kubectl('get', 'authorizationpolicies', '-n', 'empty')).err).toContain('No resources found in empty namespace.');
-    await sb.server.store.create({ apiVersion: 'security.istio.io/v1beta1', kind: 'AuthorizationPolicy', metadata: { name: 'allow', namespace: 'rehearsal' }, spec: { action: 'ALLOW' } });
+    sb.server.store.create({ apiVersion: 'security.istio.io/v1beta1', kind: 'AuthorizationPolicy', metadata: { name: 'allow', namespace: 'rehearsal' }, spec: { action: 'ALLOW' } });
     expect(await ok('get', 'authorizationpolicies', '-n', 'rehearsal')).toMatch(/^NAME\s+AGE\nallow\s+\d+s\n/);
   });
 
   it('kubectl get --raw /openapi/v2 and /openapi/v3 answer', async () => {
-    const v2 = JSON.parse(await ok('get', '--raw', '/openapi/v2'));
+    const v2 = JSON.parse(await ok('get', '--raw', '/openapi/v2')) as OpenApiV2;
     expect(v2.swagger).toBe('2.0');
     expect(v2.paths['/api/v1/namespaces/{namespace}/pods']).toBeDefined();
     expect(v2.definitions['io.k8s.api.core.v1.Pod']['x-kubernetes-group-version-kind']).toEqual([{ group: '', version: 'v1', kind: 'Pod' }]);
-    expect(v2.definitions['io.kserve.serving.v1beta1.InferenceService'].properties.spec).toBeDefined();
-    const v3 = JSON.parse(await ok('get', '--raw', '/openapi/v3'));
+    expect(v2.definitions['io.kserve.serving.v1beta1.InferenceService'].properties?.spec).toBeDefined();
+    const v3 = JSON.parse(await ok('get', '--raw', '/openapi/v3')) as OpenApiV3Discovery;
     expect(v3.paths['api/v1'].serverRelativeURL).toMatch(/^\/openapi\/v3\/api\/v1\?hash=/);
-    const core = JSON.parse(await ok('get', '--raw', v3.paths['api/v1'].serverRelativeURL));
+    const core = JSON.parse(await ok('get', '--raw', v3.paths['api/v1'].serverRelativeURL)) as { openapi: string };
     expect(core.openapi).toBe('3.0.0');
   });
 });

@@ -6,13 +6,14 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiException, CoreV1Api, CustomObjectsApi, Watch } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, Watch } from '@kubernetes/client-node';
 import { listAll } from '../../src/modules/kit/kube/list.js';
 import { watchUntil } from '../../src/modules/kit/kube/watch.js';
 import { waitForFinalPhase } from '../../src/modules/velero/wait.js';
 import type { KubeClients } from '../../src/runner/types.js';
 import { veleroCrds } from '../../src/sandbox/kube/crds/velero.js';
-import { startSandbox, type Sandbox } from './kube-helpers.js';
+import type { Status } from '../../src/sandbox/kube/status.js';
+import { refusalStatus, startSandbox, type Sandbox } from './kube-helpers.js';
 
 const HISTORY = 4;
 let sb: Sandbox;
@@ -38,15 +39,6 @@ function churn(): void {
   }
 }
 
-async function rejected(p: Promise<unknown>): Promise<{ code: number; reason: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ApiException) return JSON.parse(String(e.body));
-    throw e;
-  }
-  throw new Error('the call was accepted');
-}
 
 describe('paged lists', () => {
   it('pages with limit and continue; later pages show the first page\'s revision, not later writes', async () => {
@@ -73,7 +65,7 @@ describe('paged lists', () => {
   it('answers a continue token older than the kept history with 410 Expired (apiserver etcd3 store)', async () => {
     const first = await core.listNamespacedConfigMap({ namespace: 'paged', limit: 2 });
     churn();
-    const st = await rejected(core.listNamespacedConfigMap({ namespace: 'paged', limit: 2, _continue: first.metadata?._continue }));
+    const st = await refusalStatus(core.listNamespacedConfigMap({ namespace: 'paged', limit: 2, _continue: first.metadata?._continue }));
     expect(st.code).toBe(410);
     expect(st.reason).toBe('Expired');
     expect(st.message).toMatch(/^The provided continue parameter is too old to display a consistent list result\./);
@@ -116,7 +108,7 @@ describe('watches from an old resourceVersion', () => {
     const list = await core.listNamespacedConfigMap({ namespace: 'paged' });
     const old = list.metadata!.resourceVersion!;
     churn();
-    const events: { type: string; obj: any }[] = [];
+    const events: { type: string; obj: unknown }[] = [];
     await new Promise<void>((resolve, reject) => {
       new Watch(sb.kc)
         .watch('/api/v1/namespaces/paged/configmaps', { resourceVersion: old }, (type, obj) => events.push({ type, obj }), () => resolve())
@@ -124,8 +116,9 @@ describe('watches from an old resourceVersion', () => {
     });
     expect(events).toHaveLength(1);
     expect(events[0].type).toBe('ERROR');
-    expect(events[0].obj).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
-    expect(events[0].obj.message).toMatch(new RegExp(`^too old resource version: ${old} \\(\\d+\\)$`));
+    const status = events[0].obj as Status;
+    expect(status).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
+    expect(status.message).toMatch(new RegExp(`^too old resource version: ${old} \\(\\d+\\)$`));
   });
 
   // After a 410, kfup's watchUntil reads the object again with a GET and watches from that
@@ -170,7 +163,7 @@ describe('watches from an old resourceVersion', () => {
     let reads = 0;
     const original = custom.getNamespacedCustomObject.bind(custom);
     custom.getNamespacedCustomObject = (async (...args: Parameters<typeof original>) => {
-      const got = await original(...args);
+      const got: unknown = await original(...args);
       if (reads++ === 0) churn();
       return got;
     }) as typeof custom.getNamespacedCustomObject;

@@ -2,7 +2,9 @@
 // without kubectl: bodies encoded here with protobufjs from the official .proto files, as
 // client-go encodes them ("k8s\0" + runtime.Unknown{typeMeta, raw}), and posted over HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { V1DeploymentSpec } from '@kubernetes/client-node';
 import { protoRoot } from '../../src/sandbox/kube/protobuf.js';
+import type { Status } from '../../src/sandbox/kube/status.js';
 import { startSandbox, type Sandbox } from './kube-helpers.js';
 
 let sb: Sandbox;
@@ -52,20 +54,20 @@ describe('protobuf request bodies', () => {
     };
     const res = await post('/apis/apps/v1/namespaces/default/deployments', envelope('apps/v1', 'Deployment', 'k8s.io.api.apps.v1.Deployment', body));
     expect(res.status).toBe(201);
-    const d = sb.server.store.get('apps/v1', 'Deployment', 'pb', 'default')!.spec as any;
+    const d = sb.server.store.get('apps/v1', 'Deployment', 'pb', 'default')!.spec as V1DeploymentSpec;
     expect(d.replicas).toBe(0);
-    expect(d.strategy.rollingUpdate).toEqual({ maxSurge: '25%', maxUnavailable: 1 });
-    expect(d.template.spec.terminationGracePeriodSeconds).toBe(30);
-    expect(d.template.spec.containers[0].resources).toEqual({ limits: { memory: '1Gi' } });
-    expect(d.template.spec.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }]);
+    expect(d.strategy?.rollingUpdate).toEqual({ maxSurge: '25%', maxUnavailable: 1 });
+    expect(d.template.spec?.terminationGracePeriodSeconds).toBe(30);
+    expect(d.template.spec?.containers[0].resources).toEqual({ limits: { memory: '1Gi' } });
+    expect(d.template.spec?.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }]);
   });
 
   it('refuses a body without the "k8s\\0" prefix with 400, and a kind it has no definition for', async () => {
     const res = await post('/api/v1/namespaces', Buffer.from('not protobuf'));
     expect(res.status).toBe(400);
-    expect((await res.json()).message).toMatch(/not a Kubernetes protobuf message/);
+    expect(((await res.json()) as Status).message).toMatch(/not a Kubernetes protobuf message/);
     const odd = await post('/api/v1/namespaces', envelope('v1', 'Nonsense', 'k8s.io.api.core.v1.Namespace', { metadata: { name: 'x' } }));
     expect(odd.status).toBe(400);
-    expect((await odd.json()).message).toMatch(/no protobuf definition for Nonsense in version "v1"/);
+    expect(((await odd.json()) as Status).message).toMatch(/no protobuf definition for Nonsense in version "v1"/);
   });
 });

@@ -1,8 +1,8 @@
 // Every request to the sandbox API server is logged with its verb and whether it wrote, and
 // each injected transport fault comes back as the status a real API server would give.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { codeOf, startSandbox, type Sandbox } from './kube-helpers.js';
+import { ApiException, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { codeOf, startSandbox, statusBody, type Sandbox } from './kube-helpers.js';
 
 let sb: Sandbox;
 let core: CoreV1Api;
@@ -76,9 +76,10 @@ describe('transport faults', () => {
     sb.traffic.setFaults([{ fault: 'conflict' }]);
     expect((await raw('/api/v1/namespaces/default')).status).toBe(200);
     const before = sb.server.store.resourceVersion;
-    const err = (await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'blocked' } } }).catch((e) => e)) as { code: number; body: string };
+    const err: unknown = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'blocked' } } }).catch((e: unknown) => e);
+    if (!(err instanceof ApiException)) throw new Error('the write was not refused by the API server');
     expect(err.code).toBe(409);
-    expect(JSON.parse(err.body).message).toContain('the object has been modified; please apply your changes to the latest version and try again');
+    expect(statusBody(err).message).toContain('the object has been modified; please apply your changes to the latest version and try again');
     expect(sb.server.store.resourceVersion).toBe(before); // nothing was written
     sb.traffic.setFaults([]);
   });

@@ -2,7 +2,15 @@
 // ends open streams.
 import { describe, expect, it } from 'vitest';
 import { Watch } from '@kubernetes/client-node';
+import type { KubeObject } from '../../src/sandbox/kube/store-api.js';
+import { phaseOf } from './controllers-helpers.js';
 import { startSandbox } from './kube-helpers.js';
+
+/** one line of a watch stream: a WatchEvent (meta/v1) */
+interface WatchEvent {
+  type: string;
+  object: KubeObject;
+}
 
 const pod = (name: string, ns: string, phase: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, spec: { containers: [{ name: 'c', image: 'busybox' }] }, status: { phase } });
 
@@ -22,8 +30,8 @@ describe('watch', () => {
     await new Watch(sb.kc).watch(
       '/api/v1/pods',
       { fieldSelector: 'status.phase=Running' },
-      (type, obj) => {
-        events.push(`${type} ${obj.metadata.namespace}/${obj.metadata.name} ${obj.status.phase}`);
+      (type, obj: KubeObject) => {
+        events.push(`${type} ${obj.metadata.namespace}/${obj.metadata.name} ${phaseOf(obj)}`);
         if (events.length === 4) gotResolve();
       },
       () => {
@@ -49,7 +57,7 @@ describe('watch', () => {
       sb.server.store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' } });
       const t0 = Date.now();
       const r = await fetch(`${sb.server.url}/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan`);
-      const lines = (await r.text()).trim().split('\n').map((l) => JSON.parse(l));
+      const lines = (await r.text()).trim().split('\n').map((l) => JSON.parse(l) as WatchEvent);
       expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
       expect(lines.map((l) => l.type)).toEqual(['ADDED', 'BOOKMARK']);
       expect(lines[1].object.metadata.annotations).toEqual({ 'k8s.io/initial-events-end': 'true' });

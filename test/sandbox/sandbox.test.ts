@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
 import { EKSClient, DescribeClusterCommand } from '@aws-sdk/client-eks';
 import type { Sandbox } from '../../src/sandbox/index.js';
+import type { Targets } from '../../src/runner/types.js';
 import { startSandbox } from '../helpers/sandbox.js';
 
 let sb: Sandbox;
@@ -35,8 +36,9 @@ describe('startSandbox', () => {
   it('writes a kubeconfig, an env file and a kfup environment file', () => {
     expect(existsSync(sb.kubeconfigPath)).toBe(true);
     expect(readFileSync(sb.envFile, 'utf8')).toMatch(/^export AWS_ENDPOINT_URL="http:\/\/127\.0\.0\.1:\d+"$/m);
-    const env = parse(readFileSync(sb.environmentFile, 'utf8'));
-    expect(env.targets.clusters.green).toEqual({ kubeconfig: sb.kubeconfigPath, context: 'sandbox-green' });
+    // an environment file as kfup reads it (src/runner/load/vars.ts)
+    const env = parse(readFileSync(sb.environmentFile, 'utf8')) as { targets: Targets; vars: Record<string, unknown> };
+    expect(env.targets.clusters?.green).toEqual({ kubeconfig: sb.kubeconfigPath, context: 'sandbox-green' });
     expect(env.vars.blue_cluster_name).toBe('kubeflow-blue');
   });
 

@@ -117,13 +117,33 @@ export function safeDecode(v: string): string {
   }
 }
 
-export function jsonBody(req: AwsRequest): Record<string, any> {
+/** a JSON protocol's request body: its members as the client sent them, each narrowed where it is used */
+export type JsonInput = Record<string, unknown>;
+
+const isJsonObject = (v: unknown): v is JsonInput => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** the request's JSON body; one that is not a JSON object cannot be read into an input structure */
+export function jsonBody(req: AwsRequest): JsonInput {
   if (!req.body) return {};
+  let parsed: unknown;
   try {
-    return JSON.parse(req.body);
+    parsed = JSON.parse(req.body);
   } catch {
     throw new AwsError('SerializationException', 'The request body is not valid JSON');
   }
+  if (!isJsonObject(parsed)) throw new AwsError('SerializationException', 'The request body is not a JSON object');
+  return parsed;
+}
+
+/**
+ * A string member of a JSON body: undefined when absent; another JSON type is refused with
+ * SerializationException, as AWS's JSON services answer a member of the wrong type (and as the
+ * model check in model/request-check.ts does before any handler runs).
+ */
+export function jsonString(v: unknown, name: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new AwsError('SerializationException', `${JSON.stringify(v)} at '${name}' cannot be read: expected a string`);
+  return v;
 }
 
 export function required<T>(v: T | undefined | null, name: string, code = 'ValidationException'): T {

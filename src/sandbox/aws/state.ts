@@ -25,7 +25,7 @@ import { S3State } from './s3-state.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { ScenarioFaults } from '../traffic.js';
 import { AwsError } from './wire.js';
-import { checkTrustPolicy, DEFAULT_TRUST_POLICY_QUOTA } from './services/iam-policy.js';
+import { checkTrustPolicy, DEFAULT_TRUST_POLICY_QUOTA, type TrustPolicy, type TrustStatement } from './services/iam-policy.js';
 import { aliasProblem, type AliasWorld } from './services/route53-alias.js';
 import { checkRuleActions } from './services/elbv2-actions.js';
 
@@ -159,8 +159,10 @@ export class IamState {
   }
 
   /** the trust policy parsed, for assertions */
-  trustPolicy(name: string): { Version: string; Statement: Array<Record<string, any>> } {
-    return JSON.parse(this.getRole(name).AssumeRolePolicyDocument);
+  trustPolicy(name: string): TrustPolicy {
+    // every stored document passed checkTrustPolicy (addRole, updateAssumeRolePolicy): it has that shape
+    const doc = JSON.parse(this.getRole(name).AssumeRolePolicyDocument) as { Version?: string; Statement: TrustStatement | TrustStatement[] };
+    return { ...doc, Statement: Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement] };
   }
 
   getOidcProvider(arn: string): OidcProvider {

@@ -1,7 +1,7 @@
 // AWS Backup over restJson1: on-demand jobs that advance with the clock, the vault, and its
 // recovery points.
 
-import { jsonBody, restService } from '../service.js';
+import { jsonBody, restService, type JsonInput } from '../service.js';
 import type { BackupJob } from '../state.js';
 import { AwsError, epochSeconds } from '../wire.js';
 
@@ -48,6 +48,21 @@ function recoveryPointTags(v: unknown): Record<string, string> | undefined {
   return v as Record<string, string>;
 }
 
+/** a string member of StartBackupJob's body; another JSON type is a SerializationException, as the model check answers */
+function text(input: JsonInput, name: string): string | undefined {
+  const v = input[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw E('SerializationException', `${JSON.stringify(v)} at '${name}' cannot be read: expected a string`);
+  return v;
+}
+
+/** a required one: absent or empty is MissingParameterValueException */
+function requiredText(input: JsonInput, name: string): string {
+  const v = text(input, name);
+  if (!v) throw E('MissingParameterValueException', `${name} is required`);
+  return v;
+}
+
 export const backup = restService({ name: 'backup', signingName: 'backup', protocol: 'restJson' }, [
   {
     method: 'PUT',
@@ -60,10 +75,10 @@ export const backup = restService({ name: 'backup', signingName: 'backup', proto
       }
       const job = state.backup.start(
         {
-          BackupVaultName: input.BackupVaultName,
-          ResourceArn: input.ResourceArn,
-          IamRoleArn: input.IamRoleArn,
-          IdempotencyToken: input.IdempotencyToken,
+          BackupVaultName: requiredText(input, 'BackupVaultName'),
+          ResourceArn: requiredText(input, 'ResourceArn'),
+          IamRoleArn: requiredText(input, 'IamRoleArn'),
+          IdempotencyToken: text(input, 'IdempotencyToken'),
           RecoveryPointTags: recoveryPointTags(input.RecoveryPointTags),
         },
         (arn) => [...state.iam.roles.values()].some((r) => r.Arn === arn),

@@ -1,7 +1,7 @@
 // FSx over awsJson1_1, as far as backups need it: the tags of the backups AWS Backup takes of a
 // file system (AWS Backup's own ListTags refuses those; FSx holds their RecoveryPointTags).
 
-import { jsonBody, rpcService } from '../service.js';
+import { jsonBody, jsonString, rpcService } from '../service.js';
 import { AwsError } from '../wire.js';
 
 /** FSx errors name the resource in their body beside the message */
@@ -15,12 +15,13 @@ export const fsx = rpcService(
       if (typeof arn !== 'string' || !arn) throw E('BadRequest', 'ResourceARN is required');
       if (!/^arn:[a-z-]+:fsx:[^:]+:\d{12}:[a-z-]+\/.+/.test(arn)) throw E('NotServiceResourceError', `Resource ${arn} is not an FSx resource`, arn);
       const max = input.MaxResults ?? 1000;
-      if (!Number.isInteger(max) || max < 1) throw E('BadRequest', 'MaxResults must be a positive integer');
+      if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) throw E('BadRequest', 'MaxResults must be a positive integer');
       const tags = state.backup.serviceBackupTags(arn, 'fsx');
       if (!tags) throw E('ResourceNotFound', `The resource ${arn} does not exist`, arn);
       const all = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
       // the model holds NextToken to base64 text: the next index, encoded
-      const start = input.NextToken ? Number(Buffer.from(String(input.NextToken), 'base64').toString('utf8')) || 0 : 0;
+      const token = jsonString(input.NextToken, 'NextToken');
+      const start = token ? Number(Buffer.from(token, 'base64').toString('utf8')) || 0 : 0;
       return { Tags: all.slice(start, start + max), NextToken: start + max < all.length ? Buffer.from(String(start + max)).toString('base64') : undefined };
     },
   },

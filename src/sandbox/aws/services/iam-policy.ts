@@ -16,6 +16,30 @@
 
 import { AwsError } from '../wire.js';
 
+/** a principal as checkTrustPolicy accepts it: "*" or a map of kind to one name or a list of names */
+export type TrustPrincipal = '*' | Partial<Record<'AWS' | 'Service' | 'Federated' | 'CanonicalUser', string | string[]>>;
+
+/** one statement of a trust policy IAM accepted (the keys STATEMENT_KEYS allows, minus the prohibited Resource) */
+export interface TrustStatement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Principal?: TrustPrincipal;
+  NotPrincipal?: TrustPrincipal;
+  Action?: string | string[];
+  NotAction?: string | string[];
+  /** operator (StringEquals ...) to condition key to value(s); IAM leaves the values' JSON type open */
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** a trust policy IAM accepted, its Statement always as a list (IAM also takes a single statement) */
+export interface TrustPolicy {
+  Version?: string;
+  Statement: TrustStatement[];
+}
+
+/** the Federated principal a statement names (irsa-trust and the profile controller write one), or undefined */
+export const federatedPrincipal = (st: TrustStatement): string | string[] | undefined => (st.Principal === '*' ? undefined : st.Principal?.Federated);
+
 /** the default of the "Role trust policy length" quota (characters, white space not counted) */
 export const DEFAULT_TRUST_POLICY_QUOTA = 2048;
 

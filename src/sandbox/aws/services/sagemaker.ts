@@ -1,6 +1,6 @@
 // SageMaker over awsJson1_1: the inference endpoints ACK manages for the profiles.
 
-import { jsonBody, required, rpcService } from '../service.js';
+import { jsonBody, jsonString, required, rpcService } from '../service.js';
 import type { SageMakerEndpoint } from '../state.js';
 import { AwsError, epochSeconds } from '../wire.js';
 
@@ -19,20 +19,21 @@ export const sagemaker = rpcService(
       list.sort((a, b) => (by(a) < by(b) ? -1 : by(a) > by(b) ? 1 : 0));
       if ((input.SortOrder ?? 'Descending') === 'Descending') list.reverse();
       const max = input.MaxResults ?? 10;
-      if (!Number.isInteger(max) || max < 1 || max > 100) throw new AwsError('ValidationException', `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 100`);
-      const start = input.NextToken ? Number(Buffer.from(String(input.NextToken), 'base64').toString('utf8')) || 0 : 0;
+      if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 100) throw new AwsError('ValidationException', `1 validation error detected: Value '${JSON.stringify(max)}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 100`);
+      const token = jsonString(input.NextToken, 'NextToken');
+      const start = token ? Number(Buffer.from(token, 'base64').toString('utf8')) || 0 : 0;
       const page = list.slice(start, start + max);
       return { Endpoints: page.map(summary), NextToken: start + max < list.length ? Buffer.from(String(start + max)).toString('base64') : undefined };
     },
     DescribeEndpoint: (input, state) => {
-      const e = state.sagemaker.endpoint(required(input.EndpointName, 'endpointName'));
+      const e = state.sagemaker.endpoint(required(jsonString(input.EndpointName, 'EndpointName'), 'endpointName'));
       return {
         ...summary(e), EndpointConfigName: e.EndpointConfigName,
         ProductionVariants: [{ VariantName: 'AllTraffic', CurrentWeight: 1, DesiredWeight: 1, CurrentInstanceCount: 1, DesiredInstanceCount: 1 }],
       };
     },
     DeleteEndpoint: (input, state) => {
-      state.sagemaker.deleteEndpoint(required(input.EndpointName, 'endpointName'));
+      state.sagemaker.deleteEndpoint(required(jsonString(input.EndpointName, 'EndpointName'), 'endpointName'));
       return {};
     },
   },
