@@ -1,5 +1,6 @@
 // The names both halves of the sandbox agree on: the emulated AWS account and the two clusters
 // describe one Kubeflow on AWS production (cognito-rds-s3 with EFS) and a freshly deployed green.
+import { ingressLoadBalancerName } from './ingress-load-balancer.js';
 
 export interface ScenarioOptions {
   /** user profiles on blue (default 3) */
@@ -26,11 +27,29 @@ export interface ProfileSpec {
   inferenceService: string;
 }
 
+/** one cluster's names */
+export interface ClusterSide {
+  clusterName: string;
+  oidcId: string;
+  /** the DNS name of the load balancer of its istio-ingress (the Ingress's ADDRESS) */
+  ingressHost: string;
+  /** its deployment's `stage` */
+  stage: string;
+  /**
+   * its platform hostname, the deployment's kubelow_platform_domain output: a CNAME
+   * kubeflow-<stage>.<subdomain> to its ingress (the cognito-ingress module of the Kubeflow on
+   * AWS manifests, iaac/terraform/common/ingress/cognito-ingress), which Cognito's callback URLs match
+   */
+  platformDomain: string;
+  /** the DNS name of the load balancer of its serving ingress istio-ingress-api (KServe tutorial, "Create ingress") */
+  servingHost: string;
+}
+
 export interface Scenario {
   accountId: string;
   region: string;
-  blue: { clusterName: string; oidcId: string; ingressHost: string };
-  green: { clusterName: string; oidcId: string; ingressHost: string };
+  blue: ClusterSide;
+  green: ClusterSide;
   vpc: { id: string; cidr: string; privateSubnets: string[]; publicSubnets: string[]; clusterSecurityGroup: string };
   efs: { id: string; name: string };
   s3: { bucket: string; secretName: string };
@@ -42,6 +61,13 @@ export interface Scenario {
   subdomain: string;
   hostedZone: { id: string; name: string };
   alb: { name: string; listenerPort: number };
+  /**
+   * the stable name users keep, the upgrade module's kubelow_alias output
+   * (<redirect_alias>.<subdomain>): an alias to the redirect ALB, whose listener rule redirects to
+   * the active cluster's platform hostname (the module's alb_redirection)
+   */
+  redirectAlias: string;
+  /** blue's stage (production's) */
   stage: string;
   profiles: ProfileSpec[];
 }
@@ -51,6 +77,15 @@ export function makeScenario(opts: ScenarioOptions = {}): Scenario {
   const nNotebooks = opts.notebooks ?? 2;
   const accountId = '123456789012';
   const region = 'us-west-2';
+  const subdomain = 'platform.example.com';
+  const side = (clusterName: string, oidcId: string, ingressHost: string, stage: string): ClusterSide => ({
+    clusterName,
+    oidcId,
+    ingressHost,
+    stage,
+    platformDomain: `kubeflow-${stage}.${subdomain}`,
+    servingHost: ingressLoadBalancerName({ region }, clusterName, 'istio-system', 'istio-ingress-api').dnsName,
+  });
   const profiles: ProfileSpec[] = [];
   for (let i = 0; i < nProfiles; i++) {
     const name = `team-${String(i).padStart(3, '0')}`;
@@ -68,8 +103,9 @@ export function makeScenario(opts: ScenarioOptions = {}): Scenario {
   return {
     accountId,
     region,
-    blue: { clusterName: 'kubeflow-blue', oidcId: 'B1B2B3B4B5B6B7B8B9B0BLUE00000001', ingressHost: 'k8s-istiosys-blue-1a2b3c.us-west-2.elb.amazonaws.com' },
-    green: { clusterName: 'kubeflow-green', oidcId: 'G1G2G3G4G5G6G7G8G9G0GREEN0000002', ingressHost: 'k8s-istiosys-green-4d5e6f.us-west-2.elb.amazonaws.com' },
+    // green's stage and the alias are those of the green stand-in's sample.auto.tfvars
+    blue: side('kubeflow-blue', 'B1B2B3B4B5B6B7B8B9B0BLUE00000001', 'k8s-istiosys-blue-1a2b3c.us-west-2.elb.amazonaws.com', 'v1'),
+    green: side('kubeflow-green', 'G1G2G3G4G5G6G7G8G9G0GREEN0000002', 'k8s-istiosys-green-4d5e6f.us-west-2.elb.amazonaws.com', 'green'),
     vpc: {
       id: 'vpc-0a1b2c3d4e5f60718',
       cidr: '10.0.0.0/16',
@@ -87,9 +123,10 @@ export function makeScenario(opts: ScenarioOptions = {}): Scenario {
       domain: 'auth.platform.example.com',
       certificateArn: `arn:aws:acm:${region}:${accountId}:certificate/11111111-2222-3333-4444-555555555555`,
     },
-    subdomain: 'platform.example.com',
+    subdomain,
     hostedZone: { id: 'Z0123456789SANDBOX', name: 'platform.example.com.' },
     alb: { name: 'kubeflow-ingress', listenerPort: 443 },
+    redirectAlias: `kflive.${subdomain}`,
     stage: 'v1',
     profiles,
   };
