@@ -73,23 +73,25 @@ const servingName = (ns: string, domain: string) => `*.${ns}.${plainDnsName(doma
  * are, found in the zone by what they point at (blue's serving load balancer, or green's already).
  */
 async function resolveRecords(p: AlbCutoverParams, ctx: TaskContext, zoneRecords: ResourceRecordSet[], notes: string[]): Promise<RecordSpec[]> {
+  const waitMs = p.ingress_timeout_seconds * 1000;
   const out: RecordSpec[] = [];
   for (const r of p.records) {
     if (r.value) out.push({ name: r.name, type: r.type, value: r.value, ttl: r.ttl, alias_zone_id: r.alias_zone_id, source: 'value' });
     else if (r.to_ingress) {
-      const value = await ingressAddress(ctx.kube(r.to_ingress.cluster), r.to_ingress, ctx.signal);
+      const value = await ingressAddress(ctx, r.to_ingress, waitMs);
       out.push({ name: r.name, type: r.type, value, ttl: r.ttl, alias_zone_id: r.alias_zone_id, source: ingressLabel(r.to_ingress) });
     }
   }
   const sv = p.serving;
   if (!sv) return out;
-  const to = await ingressAddress(ctx.kube(sv.to_ingress.cluster), sv.to_ingress, ctx.signal);
+  const to = await ingressAddress(ctx, sv.to_ingress, waitMs);
   let namespaces = sv.namespaces;
   if (!namespaces.length) {
     if (!sv.from_ingress) throw new TaskError('serving: give the namespaces, or from_ingress to find their records', { code: 'servingUnknown', hint: "from_ingress is blue's serving ingress (the KServe tutorial's istio-ingress-api with Cognito, istio-ingress without)" });
-    const from = await ingressAddress(ctx.kube(sv.from_ingress.cluster), sv.from_ingress, ctx.signal);
-    namespaces = servingNamespaces(zoneRecords, sv.domain, [from, to]);
-    notes.push(namespaces.length ? `serving records found for ${namespaces.join(', ')} (*.<namespace>.${plainDnsName(sv.domain)} pointing at ${from} or ${to})` : `no serving record (*.<namespace>.${plainDnsName(sv.domain)} CNAME) points at ${from} or ${to}`);
+    const from = await ingressAddress(ctx, sv.from_ingress, waitMs);
+    const addresses = [from, to].filter((a): a is string => !!a);
+    namespaces = servingNamespaces(zoneRecords, sv.domain, addresses);
+    notes.push(namespaces.length ? `serving records found for ${namespaces.join(', ')} (*.<namespace>.${plainDnsName(sv.domain)} pointing at ${addresses.join(' or ')})` : `no serving record (*.<namespace>.${plainDnsName(sv.domain)} CNAME) points at ${addresses.join(' or ') || 'the serving ingresses'}`);
   }
   for (const ns of namespaces) out.push({ name: servingName(ns, sv.domain), type: 'CNAME', value: to, ttl: sv.ttl, source: ingressLabel(sv.to_ingress) });
   return out;
@@ -170,8 +172,8 @@ export default defineTask<AlbCutoverParams, AlbCutoverOutputs, Data, Persisted, 
     // an alias points at green's load balancer in that load balancer's canonical zone: read it
     // now, so that a missing load balancer stops the cut-over before the rule is switched
     const aliasZones = new Map<string, string>();
-    for (const spec of specs.filter((r) => r.type !== 'CNAME' && !r.alias_zone_id)) {
-      const host = plainDnsName(spec.value);
+    for (const spec of specs.filter((r) => r.type !== 'CNAME' && !r.alias_zone_id && r.value !== undefined)) {
+      const host = plainDnsName(spec.value!);
       if (aliasZones.has(host)) continue;
       const lb = await aliasTargetOf(elb, host);
       aliasZones.set(host, lb.zoneId);
@@ -180,6 +182,13 @@ export default defineTask<AlbCutoverParams, AlbCutoverOutputs, Data, Persisted, 
     const items: ReplacedRecords['items'] = [];
     for (const spec of specs) {
       const current = findRecord(records, spec.name, spec.type);
+      if (spec.value === undefined) {
+        // check mode, before the Ingress an earlier task creates has its load balancer
+        const target = `the address of ${spec.source}, known after apply`;
+        changes.push({ action: current ? 'update' : 'create', target: recordTargetName(zone.name, { Name: spec.name, Type: spec.type }), summary: `UPSERT: ${shown(current)} -> ${target}`, before: current ? recordView(current) : undefined });
+        notes.push(`record ${plainDnsName(spec.name)} ${spec.type}: ${shown(current)} -> ${target}`);
+        continue;
+      }
       const want = desiredRecord(spec, current, aliasZones.get(plainDnsName(spec.value)));
       if (current && sameRecordSet(current, want)) {
         notes.push(`record ${plainDnsName(spec.name)} ${spec.type}: ${shown(current)} already`);
@@ -196,7 +205,8 @@ export default defineTask<AlbCutoverParams, AlbCutoverOutputs, Data, Persisted, 
       notes.push(`record ${plainDnsName(spec.name)} ${spec.type}: ${shown(current)} -> ${recordTarget(want)}`);
     }
     if (items.length) data.records = { zoneId: zone.id, zoneName: zone.name, items };
-    const outputs = { rule_arn: ruleArn, active_host: plainDnsName(hosts.to), hosted_zone_id: zone.id, change_id: items.length ? new Unknown('change_id') : null };
+    const pending = specs.some((x) => x.value === undefined);
+    const outputs = { rule_arn: ruleArn, active_host: plainDnsName(hosts.to), hosted_zone_id: zone.id, change_id: items.length || pending ? new Unknown('change_id') : null };
     return { changes, outputs, notes, data };
   },
 

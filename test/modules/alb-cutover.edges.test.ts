@@ -131,9 +131,37 @@ describe('alb-cutover edges', () => {
     const noIngress = await runTasks({
       tasks: [task(params({ serving: { domain: sb.scenario.subdomain, namespaces: ['team-000'], to_ingress: { cluster: 'green', name: 'istio-ingress-nope' } } }))],
       targets: targets(),
-      mode: 'check',
     });
     expect(noIngress.reporter.end('cut').message).toBe('ingress istio-system/istio-ingress-nope on green does not exist');
     expect(sb.requestLog.since(mark).filter((e) => e.mutating)).toEqual([]);
+  });
+
+  // the playbook creates green's serving ingress (knative-config) in the same run: check mode plans
+  // the cut-over before it exists, and a run waits for its load balancer
+  it("in check mode, before green's serving ingress exists, the serving record's target is known after apply", async () => {
+    const p = params({ records: [], serving: { domain: sb.scenario.subdomain, namespaces: ['team-000'], to_ingress: { cluster: 'green', name: 'istio-ingress-later' } } });
+    const r = await runTasks({ tasks: [task(p)], targets: targets(), mode: 'check' });
+    const end = r.reporter.end('cut');
+    expect(end.status, end.message).toBe('changed');
+    expect(end.changes[1]).toMatchObject({ action: 'update', summary: `UPSERT: ${blueServing()} -> the address of ingress istio-system/istio-ingress-later on green, known after apply` });
+  });
+
+  it('a run waits for the Ingress to get its load balancer, then points the record at it', async () => {
+    const store = sb.clusters.green.server.store;
+    // given an address only once the task has read it without one, as the AWS Load Balancer
+    // Controller does when it provisions the load balancer (a class it does not own: no address)
+    store.create({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'istio-ingress-slow', namespace: 'istio-system' }, spec: { ingressClassName: 'other', rules: [] } });
+    const mark = sb.requestLog.mark();
+    const provisioned = (async () => {
+      while (!sb.requestLog.since(mark).some((e) => e.path.includes('/ingresses/istio-ingress-slow'))) await new Promise((res) => setTimeout(res, 20));
+      const o = store.get('networking.k8s.io/v1', 'Ingress', 'istio-ingress-slow', 'istio-system')!;
+      store.update({ ...o, status: { loadBalancer: { ingress: [{ hostname: greenServing() }] } } });
+    })();
+    const p = params({ records: [], serving: { domain: sb.scenario.subdomain, namespaces: ['team-000'], to_ingress: { cluster: 'green', name: 'istio-ingress-slow' } } });
+    const r = await runTasks({ tasks: [task(p)], targets: targets() });
+    await provisioned;
+    expect(r.reporter.end('cut').status, r.reporter.end('cut').message).toBe('changed');
+    expect(record(wildcard(), 'CNAME')?.ResourceRecords).toEqual([{ Value: greenServing() }]);
+    expect(r.reporter.events.some((e) => e.type === 'task-progress' && /istio-ingress-slow on green: no address yet/.test(JSON.stringify(e)))).toBe(true);
   });
 });

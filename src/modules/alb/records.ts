@@ -18,8 +18,11 @@ import { inZone, plainDnsName, sameDnsName, targetHost } from './dns-name.js';
 export interface RecordSpec {
   name: string;
   type: AlbCutoverParams['records'][number]['type'];
-  /** what the record points at after the cut-over: a host name (CNAME) or a load balancer's DNS name (alias) */
-  value: string;
+  /**
+   * what the record points at after the cut-over: a host name (CNAME) or a load balancer's DNS
+   * name (alias); undefined in check mode while its Ingress has no address (known after apply)
+   */
+  value?: string;
   ttl: number;
   alias_zone_id?: string;
   /** where value came from, for messages: "value" or "ingress green istio-system/istio-ingress-api" */
@@ -93,6 +96,7 @@ export const sameRecordSet = (a: ResourceRecordSet, b: ResourceRecordSet): boole
  */
 export function desiredRecord(spec: RecordSpec, current: ResourceRecordSet | undefined, aliasZone?: string): ResourceRecordSet {
   const name = plainDnsName(spec.name);
+  if (spec.value === undefined) throw new TaskError(`record ${name} ${spec.type}: its target is not known yet`, { code: 'targetUnknown' });
   if (spec.type === 'CNAME') {
     return { Name: name, Type: 'CNAME', TTL: current?.TTL ?? spec.ttl, ResourceRecords: [{ Value: plainDnsName(spec.value) }] };
   }
