@@ -100,7 +100,7 @@ export interface Sandbox {
 }
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
-  const scenario = makeScenario({ profiles: opts.profiles, notebooks: opts.notebooks, veleroDefaultVolumesToFsBackup: opts.veleroDefaultVolumesToFsBackup });
+  const scenario = makeScenario({ profiles: opts.profiles, notebooks: opts.notebooks, veleroDefaultVolumesToFsBackup: opts.veleroDefaultVolumesToFsBackup, ackDeletionPolicy: opts.ackDeletionPolicy });
   const traffic = new Traffic({ latencyMs: opts.latencyMs, seed: opts.seed });
   if (opts.faults) {
     const spec = typeof opts.faults === 'string' ? parseFaultSpec(opts.faults) : { rules: opts.faults.rules ?? [], scenario: opts.faults.scenario ?? {} };
@@ -136,7 +136,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         defaultVolumesToFsBackup: scenario.velero.defaultVolumesToFsBackup,
       }),
     );
-    stops.push(startAckController({ store: server.store, sagemaker: sagemakerBackend(aws.state.sagemaker), deletionPolicy: opts.ackDeletionPolicy }));
+    stops.push(startAckController({ store: server.store, sagemaker: sagemakerBackend(aws.state.sagemaker), deletionPolicy: scenario.ack.deletionPolicy }));
     // Kubeflow's profile controller with its AWS IAM plugin runs on both clusters, on one IAM
     stops.push(startProfileIamController({ store: server.store, iam: iamTrustBackend(aws.state.iam) }));
     // the AWS Load Balancer Controller: an ALB for each Ingress of class alb (green's serving ingress)

@@ -13,6 +13,8 @@ export interface ScenarioOptions {
    * spec.defaultVolumesToFsBackup is unset gets this value.
    */
   veleroDefaultVolumesToFsBackup?: boolean;
+  /** the ACK SageMaker controllers' --deletion-policy on both clusters (default "delete", ACK's own default) */
+  ackDeletionPolicy?: 'delete' | 'retain';
 }
 
 export interface ProfileSpec {
@@ -56,6 +58,8 @@ export interface Scenario {
   rds: { instanceId: string; secretName: string; endpoint: string };
   velero: { namespace: string; bucket: string; storageLocation: string; defaultVolumesToFsBackup: boolean };
   backup: { vault: string; roleName: string };
+  /** the ACK SageMaker controller's flags */
+  ack: { deletionPolicy: 'delete' | 'retain' };
   cognito: { userPoolId: string; domain: string; certificateArn: string };
   /** the platform domain, e.g. platform.example.com; serving runs on *.<subdomain> */
   subdomain: string;
@@ -118,6 +122,7 @@ export function makeScenario(opts: ScenarioOptions = {}): Scenario {
     rds: { instanceId: 'kubeflow-db', secretName: 'kubeflow/rds-secret', endpoint: 'kubeflow-db.cabcdefghijk.us-west-2.rds.amazonaws.com' },
     velero: { namespace: 'velero', bucket: 'kubeflow-velero-sandbox', storageLocation: 'default', defaultVolumesToFsBackup: opts.veleroDefaultVolumesToFsBackup ?? true },
     backup: { vault: 'kubeflow-upgrade-vault', roleName: 'AWSBackupDefaultServiceRole' },
+    ack: { deletionPolicy: opts.ackDeletionPolicy ?? 'delete' },
     cognito: {
       userPoolId: 'us-west-2_AbCdEfGhI',
       domain: 'auth.platform.example.com',

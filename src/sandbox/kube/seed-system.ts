@@ -167,7 +167,8 @@ function ack(s: Scenario): KubeObject[] {
     deployment('ack-system', 'ack-sagemaker-controller-sagemaker-chart', 'public.ecr.aws/aws-controllers-k8s/sagemaker-controller:v1.2.1', {
       labels: { 'app.kubernetes.io/name': 'sagemaker-chart', 'app.kubernetes.io/instance': 'ack-sagemaker-controller' },
       serviceAccount: 'ack-sagemaker-controller',
-      args: ['--aws-region', s.region, '--enable-development-logging=false', '--log-level=info'],
+      // the chart passes --deletion-policy (ACK runtime's pkg/config); the sandbox's controller obeys it
+      args: ['--aws-region', s.region, '--enable-development-logging=false', '--log-level=info', `--deletion-policy=${s.ack.deletionPolicy}`],
     }),
   ];
 }
