@@ -44,6 +44,7 @@ describe('AWS Backup jobs', () => {
       if (last.State === 'COMPLETED') break;
       await sleep(25);
     }
+    if (!last) throw new Error('DescribeBackupJob was never asked');
     expect(last.State).toBe('COMPLETED');
     expect([...seen]).toEqual(expect.arrayContaining(['RUNNING', 'COMPLETED']));
     expect(last.RecoveryPointArn).toMatch(/^arn:aws:backup:us-west-2:123456789012:recovery-point:/);
