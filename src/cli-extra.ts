@@ -100,7 +100,20 @@ export function registerExtraCommands(into: ((program: Command) => void)[]): voi
       .option('--strict', 'refuse AWS requests that break the official service models, as AWS does (the default)')
       .option('--lenient', 'for experiments: accept AWS requests without checking them against the service models')
       .option('--third-cluster', 'a third cluster (context sandbox-third) for a second upgrade after the first: environment-second.yaml')
-      .action(async (flags: { dir: string; profiles: string; notebooks: string; latency: string; faults?: string; seed: string; strict?: boolean; lenient?: boolean; thirdCluster?: boolean }) => {
+      .option('--trust-policy-quota <chars>', "IAM's role trust policy length quota, white space not counted (AWS: 2,048, raisable to 4,096)", '2048')
+      .option('--velero-default-volumes-to-fs-backup <bool>', "Velero's server default for backing volumes up with the file system uploader (true: as EKS Blueprints installs Velero; Velero's own default is false)", 'true')
+      .option('--ack-deletion-policy <policy>', "the ACK SageMaker controllers' default deletion policy: delete (ACK's default) or retain", 'delete')
+      .addHelpText(
+        'after',
+        `
+Examples:
+  kfup sandbox up                                   # strict, 3 profiles, AWS's and EKS Blueprints' defaults
+  kfup sandbox up --trust-policy-quota 1024         # rehearse irsa-trust against a tighter IAM quota
+  kfup sandbox up --velero-default-volumes-to-fs-backup false   # Velero as its own default installs it
+  kfup sandbox up --ack-deletion-policy retain      # ACK controllers that keep SageMaker resources by default
+  kfup sandbox up --third-cluster                   # rehearse two upgrades in a row (blue -> green -> third)`,
+      )
+      .action(async (flags: import('./sandbox/cli.js').SandboxUpFlags) => {
         const { sandboxUp } = await import('./sandbox/cli.js');
         await sandboxUp(flags);
       });

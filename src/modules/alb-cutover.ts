@@ -1,16 +1,25 @@
 // alb-cutover: moves the users from blue to green ("Update DNS records" in the upgrade guide).
-// The ALB listener rule that redirects the platform's hosts to the active cluster gets green's
-// ingress host, and the Route 53 records given (the serving `*.<subdomain>` CNAME, and for
-// Cognito deployments the subdomain apex alias) are UPSERTed to green's ingress in one change
-// batch, waited on until INSYNC. Before any change it checks that green's host resolves in the
-// zone and that the rule points at blue (or at green already). What it replaced goes into the
-// journal, so `revert` (kfup rollback) is the fail-back to blue.
+// Two different things move, and the parameters keep them apart:
+// - the ALB listener rule of the upgrade module's alb_redirection, which redirects the stable alias
+//   (kubelow_alias) to the active cluster's platform hostname: from blue's kubelow_platform_domain
+//   to green's (`rule`). Host names, not load balancers: Cognito's callback URLs must match the
+//   host the browser ends up on. Only the redirect's Host changes; the rule's conditions and its
+//   other actions are kept (ModifyRule is sent the whole action list, conditions untouched).
+// - Route 53 records that point at a cluster's load balancer: the KServe tutorial's serving
+//   records (*.<namespace>.<domain> CNAMEs to the serving ingress's load balancer, `serving`) and
+//   any others (`records`, e.g. the Cognito apex alias). Each names its own target: a value, or
+//   the address of an Ingress on green. Aliases get the load balancer's canonical hosted zone id
+//   from ELBv2. All are UPSERTed in one change batch, waited on until INSYNC.
+// Before any change it checks that green's platform hostname resolves in the zone and that the
+// rule points at blue (or at green already). What it replaced goes into the journal, so `revert`
+// (kfup rollback) is the fail-back to blue.
 import { ElasticLoadBalancingV2Client, DescribeRulesCommand, ModifyRuleCommand, type Action, type Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ChangeResourceRecordSetsCommand, Route53Client, type Change as R53Change, type ResourceRecordSet } from '@aws-sdk/client-route-53';
-import { defineTask, jsonEqual, unlessNotFound, Unknown, type Change } from './kit/index.js';
+import { defineTask, jsonEqual, TaskError, unlessNotFound, Unknown, type Change, type TaskContext } from './kit/index.js';
 import type { AlbCutoverOutputs, AlbCutoverParams } from './generated/alb-cutover.js';
 import { plainDnsName, sameDnsName } from './alb/dns-name.js';
-import { checkRecordName, desiredRecord, findRecord, findZone, hostResolves, listRecords, recordTarget, recordView, sameRecordSet } from './alb/records.js';
+import { ingressAddress, ingressLabel } from './alb/ingress-address.js';
+import { checkRecordName, desiredRecord, findRecord, findZone, hostResolves, listRecords, recordTarget, recordView, sameRecordSet, servingNamespaces, type RecordSpec } from './alb/records.js';
 import { aliasTargetOf } from './alb/load-balancer.js';
 import { findRule, redirectHosts, retarget, ruleLabel } from './alb/rule.js';
 import { waitInsync } from './alb/wait-sync.js';
@@ -56,11 +65,42 @@ const sameActions = (a: Action[], b: Action[]) => jsonEqual(redirectView(a), red
 const recordTargetName = (zone: string, rr: ResourceRecordSet) => `route53 ${zone} ${plainDnsName(rr.Name ?? '')} ${rr.Type}`;
 const shown = (rr: ResourceRecordSet | null | undefined) => (rr ? recordTarget(rr) : '(absent)');
 const timeoutMs = (p: AlbCutoverParams) => p.sync_timeout_seconds * 1000;
+const servingName = (ns: string, domain: string) => `*.${ns}.${plainDnsName(domain)}`;
+
+/**
+ * The records to point at green, each with its target: `records` as given (a value, or the address
+ * of its to_ingress), then the serving records, whose names are the namespaces given or, when none
+ * are, found in the zone by what they point at (blue's serving load balancer, or green's already).
+ */
+async function resolveRecords(p: AlbCutoverParams, ctx: TaskContext, zoneRecords: ResourceRecordSet[], notes: string[]): Promise<RecordSpec[]> {
+  const waitMs = p.ingress_timeout_seconds * 1000;
+  const out: RecordSpec[] = [];
+  for (const r of p.records) {
+    if (r.value) out.push({ name: r.name, type: r.type, value: r.value, ttl: r.ttl, alias_zone_id: r.alias_zone_id, source: 'value' });
+    else if (r.to_ingress) {
+      const value = await ingressAddress(ctx, r.to_ingress, waitMs);
+      out.push({ name: r.name, type: r.type, value, ttl: r.ttl, alias_zone_id: r.alias_zone_id, source: ingressLabel(r.to_ingress) });
+    }
+  }
+  const sv = p.serving;
+  if (!sv) return out;
+  const to = await ingressAddress(ctx, sv.to_ingress, waitMs);
+  let namespaces = sv.namespaces;
+  if (!namespaces.length) {
+    if (!sv.from_ingress) throw new TaskError('serving: give the namespaces, or from_ingress to find their records', { code: 'servingUnknown', hint: "from_ingress is blue's serving ingress (the KServe tutorial's istio-ingress-api with Cognito, istio-ingress without)" });
+    const from = await ingressAddress(ctx, sv.from_ingress, waitMs);
+    const addresses = [from, to].filter((a): a is string => !!a);
+    namespaces = servingNamespaces(zoneRecords, sv.domain, addresses);
+    notes.push(namespaces.length ? `serving records found for ${namespaces.join(', ')} (*.<namespace>.${plainDnsName(sv.domain)} pointing at ${addresses.join(' or ')})` : `no serving record (*.<namespace>.${plainDnsName(sv.domain)} CNAME) points at ${addresses.join(' or ') || 'the serving ingresses'}`);
+  }
+  for (const ns of namespaces) out.push({ name: servingName(ns, sv.domain), type: 'CNAME', value: to, ttl: sv.ttl, source: ingressLabel(sv.to_ingress) });
+  return out;
+}
 
 export default defineTask<AlbCutoverParams, AlbCutoverOutputs, Data, Persisted, RevertData>({
   name: 'alb-cutover',
   messages: {
-    sameHosts: 'from_host and to_host are both {{host}}',
+    sameHosts: 'rule.from_host and rule.to_host are both {{host}}',
     notResolving: "green's host {{host}} does not resolve in hosted zone {{zone}}",
     noRedirect: 'listener rule {{rule}} has no redirect action',
     ruleElsewhere: "listener rule {{rule}} redirects to {{targets}}, neither blue's {{from}} nor green's {{to}}",
@@ -71,18 +111,25 @@ export default defineTask<AlbCutoverParams, AlbCutoverOutputs, Data, Persisted, 
   },
 
   describe(p) {
-    const rule = p.rule_arn ? `rule ${p.rule_arn}` : `the rule of ${p.load_balancer} ${p.listener_arn ? `listener ${p.listener_arn}` : `port ${p.listener_port}`} that redirects to ${p.from_host}`;
-    const lines = [`check that ${p.to_host} resolves in hosted zone ${p.hosted_zone}`, `switch ${rule} to redirect to ${p.to_host}`];
-    for (const r of p.records) lines.push(`UPSERT ${r.name} ${r.type} -> ${r.value ?? (r.type === 'CNAME' ? p.to_host : `alias of ${p.to_host}`)} in ${p.hosted_zone}`);
-    if (p.records.length && p.wait_for_sync) lines.push('wait for the Route 53 change to be INSYNC');
+    const { from_host: from, to_host: to } = p.rule;
+    const rule = p.rule_arn ? `rule ${p.rule_arn}` : `the rule of ${p.load_balancer} ${p.listener_arn ? `listener ${p.listener_arn}` : `port ${p.listener_port}`} that redirects to ${from}`;
+    const lines = [`check that ${to} resolves in hosted zone ${p.hosted_zone}`, `switch ${rule} to redirect to ${to}`];
+    const target = (r: { value?: string; to_ingress?: { cluster: string; namespace: string; name: string } }) => r.value ?? (r.to_ingress ? `the address of ${ingressLabel(r.to_ingress)}` : '?');
+    for (const r of p.records) lines.push(`UPSERT ${r.name} ${r.type} -> ${target(r)} in ${p.hosted_zone}`);
+    const sv = p.serving;
+    if (sv) {
+      const names = sv.namespaces.length ? sv.namespaces.map((ns) => servingName(ns, sv.domain)).join(', ') : `the *.<namespace>.${plainDnsName(sv.domain)} CNAMEs pointing at ${sv.from_ingress ? `the address of ${ingressLabel(sv.from_ingress)}` : '?'}`;
+      lines.push(`UPSERT ${names} -> the address of ${ingressLabel(sv.to_ingress)} in ${p.hosted_zone}`);
+    }
+    if ((p.records.length || sv) && p.wait_for_sync) lines.push('wait for the Route 53 change to be INSYNC');
     return lines;
   },
 
   async check(p, ctx) {
-    if (sameDnsName(p.from_host, p.to_host)) throw this.error('sameHosts', { host: p.to_host }, { hint: "from_host is blue's ingress host, to_host green's" });
+    if (sameDnsName(p.rule.from_host, p.rule.to_host)) throw this.error('sameHosts', { host: p.rule.to_host }, { hint: "rule.from_host is blue's platform hostname (its kubelow_platform_domain), rule.to_host green's" });
     const elb = ctx.aws(ElasticLoadBalancingV2Client);
     const r53 = ctx.aws(Route53Client);
-    const hosts = { from: p.from_host, to: p.to_host };
+    const hosts = { from: p.rule.from_host, to: p.rule.to_host };
     const notes: string[] = [];
     const changes: Change[] = [];
     const data: Data = {};
@@ -92,49 +139,57 @@ export default defineTask<AlbCutoverParams, AlbCutoverOutputs, Data, Persisted, 
     const ruleLookup = findRule(elb, p, hosts);
     ruleLookup.catch(() => undefined);
     const zone = await findZone(r53, p.hosted_zone);
-    for (const spec of p.records) checkRecordName(spec, zone);
     const records = await listRecords(r53, zone.id);
-    const resolves = hostResolves(records, zone, p.to_host);
+    const specs = await resolveRecords(p, ctx, records, notes);
+    for (const spec of specs) checkRecordName(spec, zone);
+    const resolves = hostResolves(records, zone, hosts.to);
     if (!resolves.ok) {
-      throw this.error('notResolving', { host: plainDnsName(p.to_host), zone: zone.name }, {
-        hint: `no record of the zone is named ${plainDnsName(p.to_host)} or points at it; create green's ingress record (e.g. green.${zone.name}) before the cut-over`,
+      throw this.error('notResolving', { host: plainDnsName(hosts.to), zone: zone.name }, {
+        hint: `no record of the zone is named ${plainDnsName(hosts.to)} or points at it; green's deployment creates its platform hostname (kubeflow-<stage>.${zone.name}, its kubelow_platform_domain) before the cut-over`,
       });
     }
-    notes.push(`${plainDnsName(p.to_host)} resolves in ${zone.name} (${resolves.via})`);
+    notes.push(`${plainDnsName(hosts.to)} resolves in ${zone.name} (${resolves.via})`);
 
     const rule = await ruleLookup;
     const targets = redirectHosts(rule);
     const label = ruleLabel(rule);
     if (!targets.length) throw this.error('noRedirect', { rule: label }, { hint: 'rule_arn must name the rule that redirects users to the active cluster' });
-    const atBlue = targets.some((h) => sameDnsName(h, p.from_host));
-    const atGreen = targets.every((h) => sameDnsName(h, p.to_host));
+    const atBlue = targets.some((h) => sameDnsName(h, hosts.from));
+    const atGreen = targets.every((h) => sameDnsName(h, hosts.to));
     if (!atBlue && !atGreen) {
-      throw this.error('ruleElsewhere', { rule: label, targets: targets.join(', '), from: p.from_host, to: p.to_host }, {
-        hint: 'check from_host and to_host; kfup does not switch a rule it cannot account for',
+      throw this.error('ruleElsewhere', { rule: label, targets: targets.join(', '), from: hosts.from, to: hosts.to }, {
+        hint: 'check rule.from_host and rule.to_host (platform hostnames); kfup does not switch a rule it cannot account for',
       });
     }
     const ruleArn = rule.RuleArn ?? p.rule_arn ?? '';
     if (atBlue) {
-      const after = retarget(rule.Actions ?? [], p.from_host, p.to_host);
+      const after = retarget(rule.Actions ?? [], hosts.from, hosts.to);
       data.rule = { arn: ruleArn, label, before: rule.Actions ?? [], after };
-      changes.push({ action: 'update', target: `alb rule ${p.load_balancer} ${label}`, summary: `redirect to ${p.to_host} instead of ${p.from_host}`, before: redirectView(rule.Actions ?? []), after: redirectView(after) });
-      notes.push(`rule ${label}: redirects to ${targets.join(', ')} -> ${p.to_host}`);
-    } else notes.push(`rule ${label}: redirects to ${p.to_host} already`);
+      changes.push({ action: 'update', target: `alb rule ${p.load_balancer} ${label}`, summary: `redirect host ${plainDnsName(hosts.from)} -> ${plainDnsName(hosts.to)}`, before: redirectView(rule.Actions ?? []), after: redirectView(after) });
+      notes.push(`rule ${label}: redirects to ${targets.join(', ')} -> ${hosts.to}`);
+    } else notes.push(`rule ${label}: redirects to ${hosts.to} already`);
 
     // an alias points at green's load balancer in that load balancer's canonical zone: read it
     // now, so that a missing load balancer stops the cut-over before the rule is switched
     const aliasZones = new Map<string, string>();
-    for (const spec of p.records.filter((r) => r.type !== 'CNAME' && !r.alias_zone_id)) {
-      const host = plainDnsName(spec.value ?? p.to_host);
+    for (const spec of specs.filter((r) => r.type !== 'CNAME' && !r.alias_zone_id && r.value !== undefined)) {
+      const host = plainDnsName(spec.value!);
       if (aliasZones.has(host)) continue;
       const lb = await aliasTargetOf(elb, host);
       aliasZones.set(host, lb.zoneId);
       notes.push(`load balancer ${lb.dnsName} (${lb.type}) is in canonical hosted zone ${lb.zoneId}`);
     }
     const items: ReplacedRecords['items'] = [];
-    for (const spec of p.records) {
+    for (const spec of specs) {
       const current = findRecord(records, spec.name, spec.type);
-      const want = desiredRecord(spec, current, hosts, aliasZones.get(plainDnsName(spec.value ?? p.to_host)));
+      if (spec.value === undefined) {
+        // check mode, before the Ingress an earlier task creates has its load balancer
+        const target = `the address of ${spec.source}, known after apply`;
+        changes.push({ action: current ? 'update' : 'create', target: recordTargetName(zone.name, { Name: spec.name, Type: spec.type }), summary: `UPSERT: ${shown(current)} -> ${target}`, before: current ? recordView(current) : undefined });
+        notes.push(`record ${plainDnsName(spec.name)} ${spec.type}: ${shown(current)} -> ${target}`);
+        continue;
+      }
+      const want = desiredRecord(spec, current, aliasZones.get(plainDnsName(spec.value)));
       if (current && sameRecordSet(current, want)) {
         notes.push(`record ${plainDnsName(spec.name)} ${spec.type}: ${shown(current)} already`);
         continue;
@@ -143,14 +198,15 @@ export default defineTask<AlbCutoverParams, AlbCutoverOutputs, Data, Persisted, 
       changes.push({
         action: current ? 'update' : 'create',
         target: recordTargetName(zone.name, want),
-        summary: `UPSERT to ${recordTarget(want)}`,
+        summary: `UPSERT: ${shown(current)} -> ${recordTarget(want)}${spec.source === 'value' ? '' : ` (the address of ${spec.source})`}`,
         before: current ? recordView(current) : undefined,
         after: recordView(want),
       });
       notes.push(`record ${plainDnsName(spec.name)} ${spec.type}: ${shown(current)} -> ${recordTarget(want)}`);
     }
     if (items.length) data.records = { zoneId: zone.id, zoneName: zone.name, items };
-    const outputs = { rule_arn: ruleArn, active_host: plainDnsName(p.to_host), hosted_zone_id: zone.id, change_id: items.length ? new Unknown('change_id') : null };
+    const pending = specs.some((x) => x.value === undefined);
+    const outputs = { rule_arn: ruleArn, active_host: plainDnsName(hosts.to), hosted_zone_id: zone.id, change_id: items.length || pending ? new Unknown('change_id') : null };
     return { changes, outputs, notes, data };
   },
 
@@ -169,7 +225,7 @@ export default defineTask<AlbCutoverParams, AlbCutoverOutputs, Data, Persisted, 
         ctx.log(`rule ${data.rule.label} was switched since check`);
       } else {
         ctx.persist('rule', data.rule);
-        ctx.progress(`switching rule ${data.rule.label} to ${p.to_host}`);
+        ctx.progress(`switching rule ${data.rule.label} to ${p.rule.to_host}`);
         await elb.send(new ModifyRuleCommand({ RuleArn: data.rule.arn, Actions: data.rule.after }));
       }
     }
@@ -184,7 +240,7 @@ export default defineTask<AlbCutoverParams, AlbCutoverOutputs, Data, Persisted, 
     ctx.persist('records', data.records);
     const batch: R53Change[] = items.map((it) => ({ Action: 'UPSERT', ResourceRecordSet: it.after }));
     ctx.progress(`UPSERT ${items.length} record(s) in ${zoneName}`);
-    const res = await r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: `kfup alb-cutover ${ctx.run.id}: to ${plainDnsName(p.to_host)}`, Changes: batch } }));
+    const res = await r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: `kfup alb-cutover ${ctx.run.id}: to green`, Changes: batch } }));
     const changeId = res.ChangeInfo?.Id ?? '';
     ctx.persist('change', changeId);
     if (p.wait_for_sync && changeId) await waitInsync(ctx, r53, changeId, timeoutMs(p));

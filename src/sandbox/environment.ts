@@ -48,8 +48,12 @@ export function sandboxEnvironment(s: Scenario, paths: { dir: string; kubeconfig
     platform_subdomain: s.subdomain,
     hosted_zone: s.hostedZone.name.replace(/\.$/, ''),
     alb_name: s.alb.name,
-    blue_ingress_host: s.blue.ingressHost,
-    green_ingress_host: s.green.ingressHost,
+    // the redirect's hosts: each cluster's platform hostname (kubelow_platform_domain); green's
+    // comes from its Terraform outputs, or from here when Terraform is skipped
+    blue_platform_domain: s.blue.platformDomain,
+    green_platform_domain: s.green.platformDomain,
+    // every serving record pointing at blue's serving ingress moves
+    serving_namespaces: [],
     certificate_arn: s.cognito.certificateArn,
     cognito_user_pool_id: s.cognito.userPoolId,
     cognito_user_pool_arn: `arn:aws:cognito-idp:${s.region}:${acct}:userpool/${s.cognito.userPoolId}`,
@@ -106,8 +110,8 @@ export function secondUpgradeVars(s: Scenario, dir: string): Record<string, unkn
     green_cluster_name: s.third.clusterName,
     blue_context: 'sandbox-green',
     green_context: 'sandbox-third',
-    blue_ingress_host: s.green.ingressHost,
-    green_ingress_host: s.third.ingressHost,
+    blue_platform_domain: s.green.platformDomain,
+    green_platform_domain: s.third.platformDomain,
     green_stage: 'third',
     green_terraform_dir: join(dir, 'third-terraform'),
     ack_output_dir: join(dir, 'ack-second'),

@@ -11,6 +11,7 @@ import { AwsEmulator, seedAws, type AwsReply } from './aws/index.js';
 import { VeleroBucket } from './bucket.js';
 import { startAckController, sagemakerBackend, type AckDeletionPolicy } from './kube/controllers/ack.js';
 import { iamTrustBackend, startProfileIamController } from './kube/controllers/profile-iam.js';
+import { startLoadBalancerController } from './kube/controllers/load-balancer.js';
 import { startVeleroController } from './kube/controllers/velero.js';
 import { writeKubeconfig } from './kube/kubeconfig.js';
 import { seedCluster } from './kube/seed.js';
@@ -106,7 +107,7 @@ export interface Sandbox {
 }
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
-  const scenario = makeScenario({ profiles: opts.profiles, notebooks: opts.notebooks, veleroDefaultVolumesToFsBackup: opts.veleroDefaultVolumesToFsBackup, thirdCluster: opts.thirdCluster });
+  const scenario = makeScenario({ profiles: opts.profiles, notebooks: opts.notebooks, veleroDefaultVolumesToFsBackup: opts.veleroDefaultVolumesToFsBackup, ackDeletionPolicy: opts.ackDeletionPolicy, thirdCluster: opts.thirdCluster });
   const traffic = new Traffic({ latencyMs: opts.latencyMs, seed: opts.seed });
   if (opts.faults) {
     const spec = typeof opts.faults === 'string' ? parseFaultSpec(opts.faults) : { rules: opts.faults.rules ?? [], scenario: opts.faults.scenario ?? {} };
@@ -142,9 +143,20 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         defaultVolumesToFsBackup: scenario.velero.defaultVolumesToFsBackup,
       }),
     );
-    stops.push(startAckController({ store: server.store, sagemaker: sagemakerBackend(aws.state.sagemaker), deletionPolicy: opts.ackDeletionPolicy }));
+    stops.push(startAckController({ store: server.store, sagemaker: sagemakerBackend(aws.state.sagemaker), deletionPolicy: scenario.ack.deletionPolicy }));
     // Kubeflow's profile controller with its AWS IAM plugin runs on both clusters, on one IAM
     stops.push(startProfileIamController({ store: server.store, iam: iamTrustBackend(aws.state.iam) }));
+    // the AWS Load Balancer Controller: an ALB for each Ingress of class alb (green's serving ingress)
+    const clusterName = scenario[side].clusterName;
+    stops.push(
+      startLoadBalancerController({
+        store: server.store,
+        scenario,
+        clusterName,
+        securityGroup: aws.state.eks.clusters.get(clusterName)?.clusterSecurityGroupId ?? scenario.vpc.clusterSecurityGroup,
+        loadBalancers: aws.state.elbv2.loadBalancers,
+      }),
+    );
     servers[side] = server;
   }
   const [awsEndpoint, ...urlList] = await Promise.all([aws.start(), ...scenario.sides.map((side) => servers[side]!.start())]);

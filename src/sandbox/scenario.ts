@@ -1,5 +1,6 @@
 // The names both halves of the sandbox agree on: the emulated AWS account and the two clusters
 // describe one Kubeflow on AWS production (cognito-rds-s3 with EFS) and a freshly deployed green.
+import { ingressLoadBalancerName } from './ingress-load-balancer.js';
 
 export interface ScenarioOptions {
   /** user profiles on blue (default 3) */
@@ -12,6 +13,8 @@ export interface ScenarioOptions {
    * spec.defaultVolumesToFsBackup is unset gets this value.
    */
   veleroDefaultVolumesToFsBackup?: boolean;
+  /** the ACK SageMaker controllers' --deletion-policy on both clusters (default "delete", ACK's own default) */
+  ackDeletionPolicy?: 'delete' | 'retain';
   /**
    * A third cluster beside blue and green, freshly deployed like green (default false): the next
    * green of a second upgrade, once green has become production (the runbook's "Multiple upgrades").
@@ -21,12 +24,6 @@ export interface ScenarioOptions {
 
 /** the sandbox's clusters: production, the freshly deployed green, and the optional third */
 export type Side = 'blue' | 'green' | 'third';
-
-export interface ClusterSpec {
-  clusterName: string;
-  oidcId: string;
-  ingressHost: string;
-}
 
 export interface ProfileSpec {
   name: string;
@@ -40,13 +37,31 @@ export interface ProfileSpec {
   inferenceService: string;
 }
 
+/** one cluster's names */
+export interface ClusterSide {
+  clusterName: string;
+  oidcId: string;
+  /** the DNS name of the load balancer of its istio-ingress (the Ingress's ADDRESS) */
+  ingressHost: string;
+  /** its deployment's `stage` */
+  stage: string;
+  /**
+   * its platform hostname, the deployment's kubelow_platform_domain output: a CNAME
+   * kubeflow-<stage>.<subdomain> to its ingress (the cognito-ingress module of the Kubeflow on
+   * AWS manifests, iaac/terraform/common/ingress/cognito-ingress), which Cognito's callback URLs match
+   */
+  platformDomain: string;
+  /** the DNS name of the load balancer of its serving ingress istio-ingress-api (KServe tutorial, "Create ingress") */
+  servingHost: string;
+}
+
 export interface Scenario {
   accountId: string;
   region: string;
-  blue: ClusterSpec;
-  green: ClusterSpec;
+  blue: ClusterSide;
+  green: ClusterSide;
   /** named always; it exists (EKS, IAM, a kube server) only when `sides` lists it */
-  third: ClusterSpec;
+  third: ClusterSide;
   /** the clusters this sandbox runs */
   sides: Side[];
   vpc: { id: string; cidr: string; privateSubnets: string[]; publicSubnets: string[]; clusterSecurityGroup: string };
@@ -55,11 +70,20 @@ export interface Scenario {
   rds: { instanceId: string; secretName: string; endpoint: string };
   velero: { namespace: string; bucket: string; storageLocation: string; defaultVolumesToFsBackup: boolean };
   backup: { vault: string; roleName: string };
+  /** the ACK SageMaker controller's flags */
+  ack: { deletionPolicy: 'delete' | 'retain' };
   cognito: { userPoolId: string; domain: string; certificateArn: string };
   /** the platform domain, e.g. platform.example.com; serving runs on *.<subdomain> */
   subdomain: string;
   hostedZone: { id: string; name: string };
   alb: { name: string; listenerPort: number };
+  /**
+   * the stable name users keep, the upgrade module's kubelow_alias output
+   * (<redirect_alias>.<subdomain>): an alias to the redirect ALB, whose listener rule redirects to
+   * the active cluster's platform hostname (the module's alb_redirection)
+   */
+  redirectAlias: string;
+  /** blue's stage (production's) */
   stage: string;
   profiles: ProfileSpec[];
 }
@@ -69,6 +93,15 @@ export function makeScenario(opts: ScenarioOptions = {}): Scenario {
   const nNotebooks = opts.notebooks ?? 2;
   const accountId = '123456789012';
   const region = 'us-west-2';
+  const subdomain = 'platform.example.com';
+  const side = (clusterName: string, oidcId: string, ingressHost: string, stage: string): ClusterSide => ({
+    clusterName,
+    oidcId,
+    ingressHost,
+    stage,
+    platformDomain: `kubeflow-${stage}.${subdomain}`,
+    servingHost: ingressLoadBalancerName({ region }, clusterName, 'istio-system', 'istio-ingress-api').dnsName,
+  });
   const profiles: ProfileSpec[] = [];
   for (let i = 0; i < nProfiles; i++) {
     const name = `team-${String(i).padStart(3, '0')}`;
@@ -86,9 +119,10 @@ export function makeScenario(opts: ScenarioOptions = {}): Scenario {
   return {
     accountId,
     region,
-    blue: { clusterName: 'kubeflow-blue', oidcId: 'B1B2B3B4B5B6B7B8B9B0BLUE00000001', ingressHost: 'k8s-istiosys-blue-1a2b3c.us-west-2.elb.amazonaws.com' },
-    green: { clusterName: 'kubeflow-green', oidcId: 'G1G2G3G4G5G6G7G8G9G0GREEN0000002', ingressHost: 'k8s-istiosys-green-4d5e6f.us-west-2.elb.amazonaws.com' },
-    third: { clusterName: 'kubeflow-third', oidcId: 'T1T2T3T4T5T6T7T8T9T0THIRD0000003', ingressHost: 'k8s-istiosys-third-7a8b9c.us-west-2.elb.amazonaws.com' },
+    // green's stage and the alias are those of the green stand-in's sample.auto.tfvars
+    blue: side('kubeflow-blue', 'B1B2B3B4B5B6B7B8B9B0BLUE00000001', 'k8s-istiosys-blue-1a2b3c.us-west-2.elb.amazonaws.com', 'v1'),
+    green: side('kubeflow-green', 'G1G2G3G4G5G6G7G8G9G0GREEN0000002', 'k8s-istiosys-green-4d5e6f.us-west-2.elb.amazonaws.com', 'green'),
+    third: side('kubeflow-third', 'T1T2T3T4T5T6T7T8T9T0THIRD0000003', 'k8s-istiosys-third-7a8b9c.us-west-2.elb.amazonaws.com', 'third'),
     sides: opts.thirdCluster ? ['blue', 'green', 'third'] : ['blue', 'green'],
     vpc: {
       id: 'vpc-0a1b2c3d4e5f60718',
@@ -102,14 +136,16 @@ export function makeScenario(opts: ScenarioOptions = {}): Scenario {
     rds: { instanceId: 'kubeflow-db', secretName: 'kubeflow/rds-secret', endpoint: 'kubeflow-db.cabcdefghijk.us-west-2.rds.amazonaws.com' },
     velero: { namespace: 'velero', bucket: 'kubeflow-velero-sandbox', storageLocation: 'default', defaultVolumesToFsBackup: opts.veleroDefaultVolumesToFsBackup ?? true },
     backup: { vault: 'kubeflow-upgrade-vault', roleName: 'AWSBackupDefaultServiceRole' },
+    ack: { deletionPolicy: opts.ackDeletionPolicy ?? 'delete' },
     cognito: {
       userPoolId: 'us-west-2_AbCdEfGhI',
       domain: 'auth.platform.example.com',
       certificateArn: `arn:aws:acm:${region}:${accountId}:certificate/11111111-2222-3333-4444-555555555555`,
     },
-    subdomain: 'platform.example.com',
+    subdomain,
     hostedZone: { id: 'Z0123456789SANDBOX', name: 'platform.example.com.' },
     alb: { name: 'kubeflow-ingress', listenerPort: 443 },
+    redirectAlias: `kflive.${subdomain}`,
     stage: 'v1',
     profiles,
   };

@@ -101,10 +101,14 @@ export async function summarizeUpgrade(sb: Sandbox): Promise<string> {
   for (const [kind, v] of Object.entries(st.kinds)) lines.push(`    ${kind.padEnd(24)} ${String(v.green.length).padStart(4)} of ${v.blue.length}`);
   lines.push(`  SageMaker endpoints still in SageMaker: ${st.endpoints.inSageMaker.length} of ${st.endpoints.expected.length}, adopted on green: ${st.endpoints.adoptedOnGreen.length}`);
   lines.push(`  IRSA roles trusting both clusters: ${st.rolesTrustingBoth.length} of ${st.profileRoles.length}`);
-  const toGreen = st.albRedirectHost === s.green.ingressHost;
-  lines.push(`  ALB listener rule redirects to: ${st.albRedirectHost ?? '(none)'}${toGreen ? '  (green)' : st.albRedirectHost === s.blue.ingressHost ? '  (blue)' : ''}`);
+  // the rule redirects to a platform hostname; the records point at load balancers
+  const sideOf = (v: string | undefined) =>
+    v === s.green.platformDomain || v === s.green.ingressHost || v === s.green.servingHost ? 'green' : v === s.blue.platformDomain || v === s.blue.ingressHost || v === s.blue.servingHost ? 'blue' : undefined;
+  const side = sideOf(st.albRedirectHost);
+  lines.push(`  ALB listener rule redirects to: ${st.albRedirectHost ?? '(none)'}${side ? `  (${side})` : ''}`);
   for (const [name, value] of Object.entries(st.records)) {
-    if (value === s.green.ingressHost || value === s.blue.ingressHost) lines.push(`  DNS ${name.padEnd(36)} -> ${value === s.green.ingressHost ? 'green' : 'blue'}`);
+    const to = sideOf(value);
+    if (to) lines.push(`  DNS ${name.padEnd(36)} -> ${to}`);
   }
   lines.push(`  AWS Backup recovery points: ${st.recoveryPoints}`);
   const all = sb.requestLog.entries;

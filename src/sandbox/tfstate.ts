@@ -91,7 +91,7 @@ export function productionState(s: Scenario): Record<string, unknown> {
       rds_endpoint: { value: s.rds.endpoint, type: 'string' },
       s3_bucket_name: { value: s.s3.bucket, type: 'string' },
       stage: { value: s.stage, type: 'string' },
-      kubelow_platform_domain: { value: `${s.stage}.${s.subdomain}`, type: 'string' },
+      kubelow_platform_domain: { value: s.blue.platformDomain, type: 'string' },
     },
     resources,
     check_results: null,

@@ -55,8 +55,11 @@ export function expectUpgraded(sb: Sandbox, st: UpgradeEndState = upgradeEndStat
   expect(st.endpoints.inSageMaker).toEqual(st.endpoints.expected);
   expect(st.endpoints.adoptedOnGreen).toEqual(st.endpoints.expected);
   expect(st.rolesTrustingBoth).toEqual(st.profileRoles);
-  expect(st.albRedirectHost).toBe(sb.scenario.green.ingressHost);
-  expect(st.records[`\\052.${sb.scenario.subdomain}. CNAME`] ?? st.records[`*.${sb.scenario.subdomain}. CNAME`]).toBe(sb.scenario.green.ingressHost);
+  // the upgrade guide's "Update DNS records": the redirect rule to green's platform hostname (its
+  // kubelow_platform_domain), the KServe tutorial's serving records to green's serving ingress
+  expect(st.albRedirectHost).toBe(sb.scenario.green.platformDomain);
+  for (const p of sb.scenario.profiles) expect(st.records[`*.${p.namespace}.${sb.scenario.subdomain}. CNAME`], `serving record of ${p.namespace}`).toBe(sb.scenario.green.servingHost);
+  expect(st.records[`${sb.scenario.subdomain}. A`], 'the Cognito apex alias').toBe(sb.scenario.green.ingressHost);
 }
 
 /** the parts of the end state that must be the same however the run got there */

@@ -28,8 +28,8 @@ describe('rollback after kill -9 in the middle of the cut-over', () => {
       const before = upgradeEndState(sb);
       const first = upgradeCli(sb, []);
       await runStarted(sb);
-      for (let i = 0; i < 1200 && upgradeEndState(sb).albRedirectHost !== sb.scenario.green.ingressHost; i++) await new Promise((r) => setTimeout(r, 50));
-      expect(upgradeEndState(sb).albRedirectHost, 'the ALB rule moved to green').toBe(sb.scenario.green.ingressHost);
+      for (let i = 0; i < 1200 && upgradeEndState(sb).albRedirectHost !== sb.scenario.green.platformDomain; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(upgradeEndState(sb).albRedirectHost, 'the ALB rule moved to green').toBe(sb.scenario.green.platformDomain);
       first.kill();
       await first.done;
       const state = ['--state-dir', join(sb.dir, '.kfup')];
@@ -39,7 +39,7 @@ describe('rollback after kill -9 in the middle of the cut-over', () => {
       const unasked = await kfup(sb, ['rollback', 'last', upgradePlaybook, '--env', sb.environmentFile, ...state]);
       expect(unasked.code, unasked.out).toBe(2);
       expect(unasked.out).toMatch(/no terminal to ask for approval/);
-      expect(upgradeEndState(sb).albRedirectHost).toBe(sb.scenario.green.ingressHost);
+      expect(upgradeEndState(sb).albRedirectHost).toBe(sb.scenario.green.platformDomain);
       const back = await kfup(sb, ['rollback', 'last', upgradePlaybook, '--env', sb.environmentFile, '--yes', ...state]);
       expect(back.code, back.out.slice(-3000)).toBe(0);
       expect(back.out).toMatch(/revert: Send users to green \[alb-cutover\] \(interrupted part-way\)/);

@@ -37,7 +37,7 @@ describe('two upgrades in a row: blue → green → the third cluster', () => {
   it('both succeed; the third cluster serves, trust names only live providers, storage values come from the original state', async () => {
     const first = await upgrade(sb, 'run');
     expect(first.result.failed, failures(first.reporter)).toBe(false);
-    expect(upgradeEndState(sb).albRedirectHost).toBe(sb.scenario.green.ingressHost);
+    expect(upgradeEndState(sb).albRedirectHost).toBe(sb.scenario.green.platformDomain);
 
     // blue retired: its cluster's OIDC provider is deleted through IAM
     const blueProvider = oidcProviderArn(sb.scenario, 'blue');
@@ -66,10 +66,11 @@ describe('two upgrades in a row: blue → green → the third cluster', () => {
       expect(names('third', apiVersion, kind), `the third cluster holds every ${kind}`).toEqual(onGreen);
     }
 
-    // users are sent to the third cluster: the ALB rule and the records
+    // users are sent to the third cluster: the ALB rule to its platform hostname, the serving
+    // records to its serving ingress, the Cognito apex alias to its ingress
     const st = upgradeEndState(sb);
-    expect(st.albRedirectHost).toBe(s.third.ingressHost);
-    expect(st.records[`*.${s.subdomain}. CNAME`]).toBe(s.third.ingressHost);
+    expect(st.albRedirectHost).toBe(s.third.platformDomain);
+    for (const p of s.profiles) expect(st.records[`*.${p.namespace}.${s.subdomain}. CNAME`], `serving record of ${p.namespace}`).toBe(s.third.servingHost);
     expect(st.records[`${s.subdomain}. A`]).toBe(s.third.ingressHost);
 
     // every profile role trusts the third cluster, and names only providers that exist

@@ -45,8 +45,14 @@ const cutover = (mode: 'check' | 'run' = 'run') =>
     tasks: [{
       name: 'cut',
       'alb-cutover': {
-        load_balancer: sb.scenario.alb.name, from_host: sb.scenario.blue.ingressHost, to_host: sb.scenario.green.ingressHost, hosted_zone: sb.scenario.subdomain,
-        records: [{ name: `*.${sb.scenario.subdomain}`, type: 'CNAME' }, { name: sb.scenario.subdomain, type: 'A' }],
+        load_balancer: sb.scenario.alb.name,
+        rule: { from_host: sb.scenario.blue.platformDomain, to_host: sb.scenario.green.platformDomain },
+        hosted_zone: sb.scenario.subdomain,
+        // the targets as values (no cluster to read them from here): the load balancers' DNS names
+        records: [
+          { name: `*.${sb.scenario.profiles[0].namespace}.${sb.scenario.subdomain}`, type: 'CNAME', value: sb.scenario.green.servingHost },
+          { name: sb.scenario.subdomain, type: 'A', value: sb.scenario.green.ingressHost },
+        ],
       },
       register: 'cut',
     }],

@@ -8,11 +8,13 @@ import { normalizeDnsName } from '../../src/sandbox/aws/index.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { CollectingReporter, runTasks } from '../helpers/run.js';
 import { sandboxTargets, useSandbox } from '../helpers/sandbox.js';
+import { addGreenServingIngress, cutoverParams, servingRecordName } from '../helpers/alb-cutover.js';
 
 let sb: Sandbox;
 let seeded: { records: string; rules: string };
 useSandbox({ profiles: 1, timing: { dnsChangeMs: 50 } }, (s) => (sb = s));
-beforeAll(() => {
+beforeAll(async () => {
+  await addGreenServingIngress(sb);
   seeded = { records: JSON.stringify(zone().records), rules: JSON.stringify([...sb.aws.state.elbv2.rules.values()]) };
 });
 
@@ -29,22 +31,15 @@ type Rule = ReturnType<typeof platformRule>;
 const reseedRecords = () => zone().records.splice(0, zone().records.length, ...(JSON.parse(seeded.records) as ReturnType<typeof zone>['records']));
 const record = (name: string, type: string) => sb.aws.state.route53.record(sb.scenario.hostedZone.id, name, type);
 const platformRule = () => [...sb.aws.state.elbv2.rules.values()].find((r) => !r.IsDefault)!;
-const blueHost = () => sb.scenario.blue.ingressHost;
-const greenHost = () => sb.scenario.green.ingressHost;
-const wildcard = () => `*.${sb.scenario.subdomain}`;
+// the rule's hosts are the platform hostnames; the serving record points at the serving load balancers
+const blueHost = () => sb.scenario.blue.platformDomain;
+const greenHost = () => sb.scenario.green.platformDomain;
+const blueServing = () => sb.scenario.blue.servingHost;
+const greenServing = () => sb.scenario.green.servingHost;
+const wildcard = () => servingRecordName(sb);
 const targets = () => sandboxTargets(sb);
 
-const params = (over: Record<string, unknown> = {}) => ({
-  load_balancer: sb.scenario.alb.name,
-  from_host: blueHost(),
-  to_host: greenHost(),
-  hosted_zone: sb.scenario.subdomain,
-  records: [
-    { name: wildcard(), type: 'CNAME' },
-    { name: sb.scenario.subdomain, type: 'A' },
-  ],
-  ...over,
-});
+const params = (over: Record<string, unknown> = {}) => cutoverParams(sb, over);
 const task = (p: Record<string, unknown>) => ({ name: 'cut', 'alb-cutover': p, register: 'cut' });
 
 describe('alb-cutover edges', () => {
@@ -55,7 +50,7 @@ describe('alb-cutover edges', () => {
     ]);
     const r = await runTasks({ tasks: [task(params())], targets: targets() });
     expect(r.reporter.end('cut').status, r.reporter.end('cut').message).toBe('changed');
-    expect(record(wildcard(), 'CNAME')?.ResourceRecords).toEqual([{ Value: greenHost() }]);
+    expect(record(wildcard(), 'CNAME')?.ResourceRecords).toEqual([{ Value: greenServing() }]);
   });
 
   it('polls a slow DNS change at a quarter of the time waited: never far behind INSYNC, never flooding GetChange', async () => {
@@ -81,12 +76,12 @@ describe('alb-cutover edges', () => {
     expect(end.durationMs).toBeLessThan(3000);
     expect(r.reporter.events.some((e) => e.type === 'task-progress' && /Route 53 change .*PENDING/.test(JSON.stringify(e)))).toBe(true);
     // the records were changed; the journal has what was replaced, so rollback still works
-    expect(record(wildcard(), 'CNAME')?.ResourceRecords).toEqual([{ Value: greenHost() }]);
+    expect(record(wildcard(), 'CNAME')?.ResourceRecords).toEqual([{ Value: greenServing() }]);
     sb.traffic.scenario = {};
     const rr = new CollectingReporter();
     const back = await rollbackRun({ registry: builtinTasks, runId: r.result.runId, stateDir: r.stateDir, mode: 'run', reporter: rr, yes: true });
     expect(back.failed, rr.ends().map((e) => `${e.status} ${e.message}`).join('\n')).toBe(false);
-    expect(record(wildcard(), 'CNAME')?.ResourceRecords).toEqual([{ Value: blueHost() }]);
+    expect(record(wildcard(), 'CNAME')?.ResourceRecords).toEqual([{ Value: blueServing() }]);
   });
 
   it('rollback refuses to undo a rule someone pointed elsewhere after the cut-over, and changes nothing', async () => {
@@ -99,13 +94,13 @@ describe('alb-cutover edges', () => {
     expect(back.failed).toBe(true);
     expect(reporter.ends()[0].message).toContain('now redirects to k8s-other.example.com, not what the cut-over set; not reverting it');
     expect(sb.requestLog.since(mark).filter((e) => e.mutating)).toEqual([]);
-    expect(record(wildcard(), 'CNAME')?.ResourceRecords).toEqual([{ Value: greenHost() }]);
+    expect(record(wildcard(), 'CNAME')?.ResourceRecords).toEqual([{ Value: greenServing() }]);
   });
 
   // found by live reads, so refused by check (no location to point at: see irsa-trust.edges)
   it('refuses before any change: green not resolving, a rule pointing elsewhere, bad names', async () => {
     const mark = sb.requestLog.mark();
-    const green = zone().records.findIndex((x) => x.Name === normalizeDnsName(`green.${sb.scenario.subdomain}`));
+    const green = zone().records.findIndex((x) => x.Name === normalizeDnsName(greenHost()));
     zone().records.splice(green, 1);
     const nores = await runTasks({ tasks: [task(params())], targets: targets() });
     expect(nores.reporter.end('cut').message).toBe(`green's host ${greenHost()} does not resolve in hosted zone ${sb.scenario.subdomain}`);
@@ -124,13 +119,49 @@ describe('alb-cutover edges', () => {
     expect(lb.reporter.end('cut').message).toBe('load balancer "nope" not found');
     const port = await runTasks({ tasks: [task(params({ listener_port: 80 }))], targets: targets(), mode: 'check' });
     expect(port.reporter.end('cut').message).toContain('has no listener on port 80');
-    const outside = await runTasks({ tasks: [task(params({ records: [{ name: '*.other.org', type: 'CNAME' }] }))], targets: targets(), mode: 'check' });
+    const outside = await runTasks({ tasks: [task(params({ records: [{ name: '*.other.org', type: 'CNAME', value: greenServing() }] }))], targets: targets(), mode: 'check' });
     expect(outside.reporter.end('cut').message).toBe(`record *.other.org is not in hosted zone ${sb.scenario.subdomain}`);
-    const apex = await runTasks({ tasks: [task(params({ records: [{ name: sb.scenario.subdomain, type: 'CNAME' }] }))], targets: targets(), mode: 'check' });
+    const apex = await runTasks({ tasks: [task(params({ records: [{ name: sb.scenario.subdomain, type: 'CNAME', value: greenServing() }] }))], targets: targets(), mode: 'check' });
     expect(apex.reporter.end('cut').message).toContain('not allowed at the zone apex');
     const zoneless = await runTasks({ tasks: [task(params({ hosted_zone: 'example.org' }))], targets: targets(), mode: 'check' });
     expect(zoneless.reporter.end('cut').message).toBe('hosted zone example.org not found');
-    const same = await runTasks({ tasks: [task(params({ to_host: blueHost() }))], targets: targets(), mode: 'check' });
-    expect(same.reporter.end('cut').message).toBe(`from_host and to_host are both ${blueHost()}`);
+    const same = await runTasks({ tasks: [task(params({ rule: { from_host: blueHost(), to_host: blueHost() } }))], targets: targets(), mode: 'check' });
+    expect(same.reporter.end('cut').message).toBe(`rule.from_host and rule.to_host are both ${blueHost()}`);
+    // the KServe tutorial's record points at green's serving ingress: it must have its load balancer
+    const noIngress = await runTasks({
+      tasks: [task(params({ serving: { domain: sb.scenario.subdomain, namespaces: ['team-000'], to_ingress: { cluster: 'green', name: 'istio-ingress-nope' } } }))],
+      targets: targets(),
+    });
+    expect(noIngress.reporter.end('cut').message).toBe('ingress istio-system/istio-ingress-nope on green does not exist');
+    expect(sb.requestLog.since(mark).filter((e) => e.mutating)).toEqual([]);
+  });
+
+  // the playbook creates green's serving ingress (knative-config) in the same run: check mode plans
+  // the cut-over before it exists, and a run waits for its load balancer
+  it("in check mode, before green's serving ingress exists, the serving record's target is known after apply", async () => {
+    const p = params({ records: [], serving: { domain: sb.scenario.subdomain, namespaces: ['team-000'], to_ingress: { cluster: 'green', name: 'istio-ingress-later' } } });
+    const r = await runTasks({ tasks: [task(p)], targets: targets(), mode: 'check' });
+    const end = r.reporter.end('cut');
+    expect(end.status, end.message).toBe('changed');
+    expect(end.changes[1]).toMatchObject({ action: 'update', summary: `UPSERT: ${blueServing()} -> the address of ingress istio-system/istio-ingress-later on green, known after apply` });
+  });
+
+  it('a run waits for the Ingress to get its load balancer, then points the record at it', async () => {
+    const store = sb.clusters.green.server.store;
+    // given an address only once the task has read it without one, as the AWS Load Balancer
+    // Controller does when it provisions the load balancer (a class it does not own: no address)
+    store.create({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'istio-ingress-slow', namespace: 'istio-system' }, spec: { ingressClassName: 'other', rules: [] } });
+    const mark = sb.requestLog.mark();
+    const provisioned = (async () => {
+      while (!sb.requestLog.since(mark).some((e) => e.path.includes('/ingresses/istio-ingress-slow'))) await new Promise((res) => setTimeout(res, 20));
+      const o = store.get('networking.k8s.io/v1', 'Ingress', 'istio-ingress-slow', 'istio-system')!;
+      store.update({ ...o, status: { loadBalancer: { ingress: [{ hostname: greenServing() }] } } });
+    })();
+    const p = params({ records: [], serving: { domain: sb.scenario.subdomain, namespaces: ['team-000'], to_ingress: { cluster: 'green', name: 'istio-ingress-slow' } } });
+    const r = await runTasks({ tasks: [task(p)], targets: targets() });
+    await provisioned;
+    expect(r.reporter.end('cut').status, r.reporter.end('cut').message).toBe('changed');
+    expect(record(wildcard(), 'CNAME')?.ResourceRecords).toEqual([{ Value: greenServing() }]);
+    expect(r.reporter.events.some((e) => e.type === 'task-progress' && /istio-ingress-slow on green: no address yet/.test(JSON.stringify(e)))).toBe(true);
   });
 });

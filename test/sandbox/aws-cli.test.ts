@@ -92,7 +92,7 @@ describe.skipIf(!awsPresent)('aws CLI v1 against the sandbox (skipped when aws i
     const out = await aws<RecordSets>('route53', 'list-resource-record-sets', '--hosted-zone-id', f.scenario.hostedZone.id);
     const names = out.ResourceRecordSets.map((r) => `${r.Name} ${r.Type}`);
     expect(names).toContain('platform.example.com. A');
-    expect(names).toContain('\\052.platform.example.com. CNAME');
+    expect(names).toContain(`\\052.${f.scenario.profiles[0].namespace}.platform.example.com. CNAME`);
   });
 
   it('elbv2 describe-rules', async () => {
@@ -100,7 +100,7 @@ describe.skipIf(!awsPresent)('aws CLI v1 against the sandbox (skipped when aws i
     const ls = await aws<Listeners>('elbv2', 'describe-listeners', '--load-balancer-arn', lbs.LoadBalancers[0].LoadBalancerArn);
     const out = await aws<Rules>('elbv2', 'describe-rules', '--listener-arn', ls.Listeners[0].ListenerArn);
     const rule = out.Rules.find((r) => !r.IsDefault)!;
-    expect(rule.Actions[0].RedirectConfig.Host).toBe(f.scenario.blue.ingressHost);
+    expect(rule.Actions[0].RedirectConfig.Host).toBe(f.scenario.blue.platformDomain);
   });
 
   it('sagemaker describe-endpoint, and the error for a missing one', async () => {

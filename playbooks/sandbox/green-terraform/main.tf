@@ -13,7 +13,8 @@ terraform {
 
 locals {
   region          = var.cluster_region
-  platform_domain = "${var.stage}.${var.aws_route53_subdomain_zone_name}"
+  # as the real cognito-ingress module names it (its kubeflow_platform_domain output)
+  platform_domain = "kubeflow-${var.stage}.${var.aws_route53_subdomain_zone_name}"
   node_group      = "${var.cluster_name}-managed-ondemand"
   node_groups     = var.node_instance_type_gpu == null ? [local.node_group] : [local.node_group, "${var.cluster_name}-managed-ondemand-gpu"]
 }

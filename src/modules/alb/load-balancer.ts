@@ -27,7 +27,7 @@ export async function aliasTargetOf(elb: ElasticLoadBalancingV2Client, host: str
   if (!lb?.CanonicalHostedZoneId || !lb.DNSName) {
     throw new TaskError(`no load balancer in this region has the DNS name ${targetHost(host)}`, {
       code: 'noLoadBalancer',
-      hint: "an alias record points at a load balancer by its DNS name and canonical hosted zone id; to_host must be green's ingress load balancer's DNS name (kubectl get ingress -n istio-system), or give the record's value and alias_zone_id",
+      hint: "an alias record points at a load balancer by its DNS name and canonical hosted zone id; the record's value (or its to_ingress's address) must be a load balancer's DNS name (kubectl get ingress -n istio-system), or give alias_zone_id",
     });
   }
   return { dnsName: plainDnsName(lb.DNSName), zoneId: lb.CanonicalHostedZoneId, type: lb.Type ?? 'application' };

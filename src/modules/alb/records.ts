@@ -1,6 +1,8 @@
 // The Route 53 side of the cut-over: the hosted zone by name, its records, and the record sets
-// that point the given names at green's ingress (a CNAME to the host, or an alias A/AAAA record
-// to "dualstack.<host>" in the load balancer's canonical zone, as Route 53 writes ALB aliases).
+// that point the given names at green's load balancers (a CNAME to the host, or an alias A/AAAA
+// record to "dualstack.<host>" in the load balancer's canonical zone, as Route 53 writes ALB
+// aliases). Each record's target is its own (a value, or an Ingress's address), never the rule's
+// redirect host: that one is a platform hostname, these are load balancers.
 import {
   ListHostedZonesByNameCommand,
   ListResourceRecordSetsCommand,
@@ -12,8 +14,20 @@ import type { AlbCutoverParams } from '../generated/alb-cutover.js';
 import { TaskError, jsonEqual } from '../kit/index.js';
 import { inZone, plainDnsName, sameDnsName, targetHost } from './dns-name.js';
 
-/** one entry of the task's `records` (its defaults filled in by validation) */
-export type RecordSpec = AlbCutoverParams['records'][number];
+/** one record to point at green, its target resolved (a `value`, or the address of a `to_ingress`) */
+export interface RecordSpec {
+  name: string;
+  type: AlbCutoverParams['records'][number]['type'];
+  /**
+   * what the record points at after the cut-over: a host name (CNAME) or a load balancer's DNS
+   * name (alias); undefined in check mode while its Ingress has no address (known after apply)
+   */
+  value?: string;
+  ttl: number;
+  alias_zone_id?: string;
+  /** where value came from, for messages: "value" or "ingress green istio-system/istio-ingress-api" */
+  source: string;
+}
 
 export interface Zone {
   id: string;
@@ -80,24 +94,43 @@ export const sameRecordSet = (a: ResourceRecordSet, b: ResourceRecordSet): boole
  * (`aliasZone`, read from ELBv2), never the one blue's alias had: blue's and green's load balancers
  * may be of different kinds, with different canonical zones.
  */
-export function desiredRecord(spec: RecordSpec, current: ResourceRecordSet | undefined, hosts: { from: string; to: string }, aliasZone?: string): ResourceRecordSet {
+export function desiredRecord(spec: RecordSpec, current: ResourceRecordSet | undefined, aliasZone?: string): ResourceRecordSet {
   const name = plainDnsName(spec.name);
+  if (spec.value === undefined) throw new TaskError(`record ${name} ${spec.type}: its target is not known yet`, { code: 'targetUnknown' });
   if (spec.type === 'CNAME') {
-    return { Name: name, Type: 'CNAME', TTL: current?.TTL ?? spec.ttl, ResourceRecords: [{ Value: plainDnsName(spec.value ?? hosts.to) }] };
+    return { Name: name, Type: 'CNAME', TTL: current?.TTL ?? spec.ttl, ResourceRecords: [{ Value: plainDnsName(spec.value) }] };
   }
   const zoneId = spec.alias_zone_id ?? aliasZone;
   if (!zoneId) {
     throw new TaskError(`record ${name} ${spec.type}: an alias needs the hosted zone id of the load balancer it points at`, { code: 'aliasZoneNeeded', hint: `set alias_zone_id on the record (the load balancer's canonical hosted zone id)` });
   }
-  let dns: string;
-  if (spec.value) dns = plainDnsName(spec.value);
-  else {
-    const cur = current?.AliasTarget?.DNSName ? plainDnsName(current.AliasTarget.DNSName) : undefined;
-    // keep the current alias' form ("dualstack." or not); only the host changes
-    const prefix = cur && cur !== targetHost(cur) ? cur.slice(0, cur.length - targetHost(cur).length) : 'dualstack.';
-    dns = `${prefix}${plainDnsName(hosts.to)}`;
-  }
+  const value = plainDnsName(spec.value);
+  // keep the current alias' form ("dualstack." or not) when the value does not say; a new alias gets
+  // "dualstack.", as Route 53 writes aliases to application load balancers
+  const cur = current?.AliasTarget?.DNSName ? plainDnsName(current.AliasTarget.DNSName) : undefined;
+  const prefix = cur ? cur.slice(0, cur.length - targetHost(cur).length) : 'dualstack.';
+  const dns = value !== targetHost(value) ? value : `${prefix}${value}`;
   return { Name: name, Type: spec.type, AliasTarget: { HostedZoneId: zoneId, DNSName: dns, EvaluateTargetHealth: current?.AliasTarget?.EvaluateTargetHealth ?? true } };
+}
+
+/**
+ * The KServe tutorial's serving records in the zone ("Add DNS records"): CNAMEs named
+ * *.<namespace>.<domain> (one label between) that point at one of `addresses` (blue's serving
+ * load balancer, or green's after a cut-over). Returns the namespaces.
+ */
+export function servingNamespaces(records: ResourceRecordSet[], domain: string, addresses: string[]): string[] {
+  const suffix = `.${plainDnsName(domain)}`;
+  const want = new Set(addresses.map(targetHost));
+  const out = new Set<string>();
+  for (const r of records) {
+    if (r.Type !== 'CNAME') continue;
+    const name = plainDnsName(r.Name ?? '');
+    if (!name.startsWith('*.') || !name.endsWith(suffix)) continue;
+    const label = name.slice(2, name.length - suffix.length);
+    if (!label || label.includes('.')) continue;
+    if (want.has(targetHost(recordTarget(r) ?? ''))) out.add(label);
+  }
+  return [...out].sort();
 }
 
 /**
@@ -118,7 +151,7 @@ export function hostResolves(records: ResourceRecordSet[], zone: Zone, host: str
 
 export function checkRecordName(spec: RecordSpec, zone: Zone): void {
   if (!inZone(spec.name, zone.name)) {
-    throw new TaskError(`record ${plainDnsName(spec.name)} is not in hosted zone ${zone.name}`, { code: 'recordOutsideZone', hint: 'records are names inside hosted_zone, e.g. "*.platform.example.com"' });
+    throw new TaskError(`record ${plainDnsName(spec.name)} is not in hosted zone ${zone.name}`, { code: 'recordOutsideZone', hint: 'records are names inside hosted_zone, e.g. "*.staging.platform.example.com"' });
   }
   if (spec.type === 'CNAME' && sameDnsName(spec.name, zone.name)) {
     throw new TaskError(`record ${zone.name}: a CNAME is not allowed at the zone apex`, { code: 'cnameAtApex', hint: 'use type A (an alias) for the apex, as Cognito deployments have' });

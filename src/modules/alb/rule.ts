@@ -90,7 +90,7 @@ export async function findRule(elb: ElasticLoadBalancingV2Client, q: RuleLookup,
     const seen = rules.flatMap((r) => redirectHosts(r).map((h) => `${h} (priority ${r.Priority})`));
     throw new TaskError(`no rule on ${where} redirects to ${hosts.from} or ${hosts.to}`, {
       code: 'noRule',
-      hint: seen.length ? `its redirect rules point at: ${seen.join(', ')}; check from_host, or name the rule with rule_arn` : 'it has no redirect rules; name the rule with rule_arn',
+      hint: seen.length ? `its redirect rules point at: ${seen.join(', ')}; check rule.from_host, or name the rule with rule_arn` : 'it has no redirect rules; name the rule with rule_arn',
     });
   }
   throw new TaskError(`${matching.length} rules on ${where} redirect to ${hosts.from} or ${hosts.to}: ${matching.map(ruleLabel).join(', ')}`, { code: 'severalRules', hint: 'name the one to switch with rule_arn' });

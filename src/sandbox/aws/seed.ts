@@ -4,9 +4,9 @@
 
 import { oidcIssuer, oidcProviderArn, type Scenario, type Side } from '../scenario.js';
 import { AwsState, normalizeDnsName, stableId, type RecordSet } from './state.js';
+import { ALB_ZONE_ID, ingressLoadBalancer, ingressLoadBalancerName } from '../ingress-load-balancer.js';
 
-/** us-west-2's hosted zone id for ALB alias targets (other regions are close enough for a sandbox) */
-const ALB_ZONE_ID: Record<string, string> = { 'us-west-2': 'Z1H1FL5HABSF5', 'us-east-1': 'Z35SXDOTRQ7X7K', 'eu-west-1': 'Z32O12XQLNTSW2' };
+/** CloudFront's hosted zone id, for the alias of Cognito's custom domain */
 const CLOUDFRONT_ZONE_ID = 'Z2FDTNDATAQYW2';
 /** A records of other hosts in the platform's zone (svc-NNN, sorted after the platform's own names) */
 export const FILLER_HOSTS = 320;
@@ -163,7 +163,9 @@ export function seedAws(state: AwsState, s: Scenario): AwsState {
   state.backup.resources.efs = efsArn;
   void backupRole;
 
-  // ---- ELBv2: the ALB whose HTTPS listener sends the platform's hosts to the serving cluster
+  // ---- ELBv2: the redirect ALB of the upgrade module's alb_redirection (iaac/terraform/aws-infra/
+  // alb-redirect in the Kubeflow on AWS manifests): an HTTPS listener whose rule sends the stable
+  // alias to the active cluster's platform hostname
   const albId = stableId('alb', 16);
   const lbArn = `arn:aws:elasticloadbalancing:${region}:${acct}:loadbalancer/app/${s.alb.name}/${albId}`;
   const albDns = `${s.alb.name}-${stableId('alb-dns', 10, '0123456789')}.${region}.elb.amazonaws.com`;
@@ -192,11 +194,15 @@ export function seedAws(state: AwsState, s: Scenario): AwsState {
       SecurityGroups: [clusterSg(side)], IpAddressType: 'ipv4',
     });
   }
+  // blue's serving ingress (KServe tutorial, "Create ingress"); green's is made by the upgrade, and
+  // the sandbox's load balancer controller gives it its load balancer then
+  const blueServing = ingressLoadBalancer(s, ingressLoadBalancerName(s, s.blue.clusterName, 'istio-system', 'istio-ingress-api'), s.vpc.clusterSecurityGroup, created);
+  state.elbv2.loadBalancers.set(blueServing.LoadBalancerArn, blueServing);
   const ruleArn = (n: string) => `arn:aws:elasticloadbalancing:${region}:${acct}:listener-rule/app/${s.alb.name}/${albId}/${stableId('listener', 16)}/${stableId(`rule:${n}`, 16)}`;
   state.elbv2.rules.set(ruleArn('platform'), {
     RuleArn: ruleArn('platform'), ListenerArn: listenerArn, Priority: '1', IsDefault: false,
-    Conditions: [{ Field: 'host-header', Values: [s.subdomain, `*.${s.subdomain}`], HostHeaderConfig: { Values: [s.subdomain, `*.${s.subdomain}`] } }],
-    Actions: [{ Type: 'redirect', Order: 1, RedirectConfig: { Protocol: 'HTTPS', Port: '443', Host: s.blue.ingressHost, Path: '/#{path}', Query: '#{query}', StatusCode: 'HTTP_302' } }],
+    Conditions: [{ Field: 'host-header', Values: [s.redirectAlias], HostHeaderConfig: { Values: [s.redirectAlias] } }],
+    Actions: [{ Type: 'redirect', Order: 1, RedirectConfig: { Protocol: 'HTTPS', Port: '443', Host: s.blue.platformDomain, Path: '/#{path}', Query: '#{query}', StatusCode: 'HTTP_301' } }],
   });
   state.elbv2.rules.set(ruleArn('default'), {
     RuleArn: ruleArn('default'), ListenerArn: listenerArn, Priority: 'default', IsDefault: true, Conditions: [],
@@ -211,10 +217,15 @@ export function seedAws(state: AwsState, s: Scenario): AwsState {
     { Name: zoneName, Type: 'NS', TTL: 172800, ResourceRecords: ns.map((Value) => ({ Value })) },
     { Name: zoneName, Type: 'SOA', TTL: 900, ResourceRecords: [{ Value: `${ns[0]} awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400` }] },
     { Name: zoneName, Type: 'A', AliasTarget: { HostedZoneId: albZone, DNSName: normalizeDnsName(`dualstack.${s.blue.ingressHost}`), EvaluateTargetHealth: true } },
-    { Name: normalizeDnsName(`*.${s.subdomain}`), Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: s.blue.ingressHost }] },
-    { Name: normalizeDnsName(`blue.${s.subdomain}`), Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: s.blue.ingressHost }] },
-    { Name: normalizeDnsName(`green.${s.subdomain}`), Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: s.green.ingressHost }] },
-    ...(s.sides.includes('third') ? [{ Name: normalizeDnsName(`third.${s.subdomain}`), Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: s.third.ingressHost }] }] : []),
+    // each cluster's platform hostname (cognito-ingress's cname_record), and the stable alias to the
+    // redirect ALB (alb-redirect's redirect_record)
+    { Name: normalizeDnsName(s.blue.platformDomain), Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: s.blue.ingressHost }] },
+    { Name: normalizeDnsName(s.green.platformDomain), Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: s.green.ingressHost }] },
+    ...(s.sides.includes('third') ? [{ Name: normalizeDnsName(s.third.platformDomain), Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: s.third.ingressHost }] }] : []),
+    { Name: normalizeDnsName(s.redirectAlias), Type: 'A', AliasTarget: { HostedZoneId: albZone, DNSName: normalizeDnsName(albDns), EvaluateTargetHealth: false } },
+    // the KServe tutorial's "Add DNS records": *.<profile namespace>.<subdomain> CNAME to the
+    // serving ingress's load balancer, for each namespace that serves models
+    ...s.profiles.map((p): RecordSet => ({ Name: normalizeDnsName(`*.${p.namespace}.${s.subdomain}`), Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: s.blue.servingHost }] })),
     { Name: normalizeDnsName(s.cognito.domain), Type: 'A', AliasTarget: { HostedZoneId: CLOUDFRONT_ZONE_ID, DNSName: `d${stableId('cf', 13, 'abcdefghijklmnopqrstuvwxyz0123456789')}.cloudfront.net.`, EvaluateTargetHealth: false } },
   ];
   // the zone also holds the platform team's other hosts, enough of them that listing the zone

@@ -678,7 +678,12 @@ export interface RuleAction {
   ForwardConfig?: { TargetGroups?: { TargetGroupArn: string; Weight?: number }[] };
   RedirectConfig?: RedirectConfig;
   FixedResponseConfig?: { StatusCode: string; ContentType?: string; MessageBody?: string };
+  /** kept as sent: ModifyRule replaces the whole action list, so what a client leaves out is gone */
+  AuthenticateCognitoConfig?: AuthenticateConfig;
+  AuthenticateOidcConfig?: AuthenticateConfig;
 }
+/** an authenticate action's configuration (strings, SessionTimeout a number, AuthenticationRequestExtraParams a map) */
+export type AuthenticateConfig = Record<string, string | number | Record<string, string>>;
 export interface RuleCondition {
   Field: string;
   Values?: string[];

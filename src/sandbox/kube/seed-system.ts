@@ -168,7 +168,8 @@ function ack(s: Scenario): KubeObject[] {
     deployment('ack-system', 'ack-sagemaker-controller-sagemaker-chart', 'public.ecr.aws/aws-controllers-k8s/sagemaker-controller:v1.2.1', {
       labels: { 'app.kubernetes.io/name': 'sagemaker-chart', 'app.kubernetes.io/instance': 'ack-sagemaker-controller' },
       serviceAccount: 'ack-sagemaker-controller',
-      args: ['--aws-region', s.region, '--enable-development-logging=false', '--log-level=info'],
+      // the chart passes --deletion-policy (ACK runtime's pkg/config); the sandbox's controller obeys it
+      args: ['--aws-region', s.region, '--enable-development-logging=false', '--log-level=info', `--deletion-policy=${s.ack.deletionPolicy}`],
     }),
   ];
 }
@@ -249,6 +250,28 @@ function ingress(s: Scenario, side: Side): KubeObject[] {
       },
       status: { loadBalancer: { ingress: [{ hostname: s[side].ingressHost }] } },
     },
+    // blue serves models through the KServe tutorial's ingress (its "Create ingress"), whose load
+    // balancer the *.<namespace>.<subdomain> records point at; green gets it from the upgrade
+    ...(side === 'blue'
+      ? [{
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'Ingress',
+          metadata: {
+            name: 'istio-ingress-api',
+            namespace: 'istio-system',
+            annotations: {
+              'alb.ingress.kubernetes.io/scheme': 'internet-facing',
+              'alb.ingress.kubernetes.io/certificate-arn': s.cognito.certificateArn,
+              'alb.ingress.kubernetes.io/listen-ports': '[{"HTTPS":443}]',
+            },
+          },
+          spec: {
+            ingressClassName: 'alb',
+            rules: [{ http: { paths: [{ path: '/*', pathType: 'ImplementationSpecific', backend: { service: { name: 'istio-ingressgateway', port: { number: 80 } } } }] } }],
+          },
+          status: { loadBalancer: { ingress: [{ hostname: s.blue.servingHost }] } },
+        } satisfies KubeObject]
+      : []),
   ];
 }
 

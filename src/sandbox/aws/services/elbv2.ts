@@ -2,12 +2,30 @@
 // (the cut-over from blue to green rewrites a rule's redirect host).
 
 import { rpcService } from '../service.js';
-import type { Rule, RuleAction, RuleCondition } from '../state.js';
+import type { AuthenticateConfig, Rule, RuleAction, RuleCondition } from '../state.js';
 import { AwsError, isoTime, qList, qStr, unflattenQuery, type QueryValue } from '../wire.js';
 
 type Q = Record<string, QueryValue>;
 
 const strList = (v: QueryValue | undefined): string[] => qList(v).filter((x): x is string => typeof x === 'string');
+
+/**
+ * an authenticate-cognito/-oidc configuration as the query protocol sends it: its string members,
+ * SessionTimeout (a Long) and the AuthenticationRequestExtraParams map (entry.N.key / entry.N.value)
+ */
+function authConfigIn(c: Q | undefined): AuthenticateConfig | undefined {
+  if (!c) return undefined;
+  const out: AuthenticateConfig = {};
+  for (const [k, v] of Object.entries(c)) {
+    if (k === 'SessionTimeout') out[k] = Number(qStr(v));
+    else if (k === 'AuthenticationRequestExtraParams') {
+      const map: Record<string, string> = {};
+      for (const e of qList((v as Q).entry)) map[qStr((e as Q).key) ?? ''] = qStr((e as Q).value) ?? '';
+      out[k] = map;
+    } else if (typeof qStr(v) === 'string') out[k] = qStr(v)!;
+  }
+  return out;
+}
 
 function actionIn(a: Q): RuleAction {
   const rc = a.RedirectConfig as Q | undefined;
@@ -25,6 +43,8 @@ function actionIn(a: Q): RuleAction {
       ? { Protocol: qStr(rc.Protocol), Port: qStr(rc.Port), Host: qStr(rc.Host), Path: qStr(rc.Path), Query: qStr(rc.Query), StatusCode: qStr(rc.StatusCode) ?? '' }
       : undefined,
     FixedResponseConfig: fr ? { StatusCode: qStr(fr.StatusCode) ?? '', ContentType: qStr(fr.ContentType), MessageBody: qStr(fr.MessageBody) } : undefined,
+    AuthenticateCognitoConfig: authConfigIn(a.AuthenticateCognitoConfig as Q | undefined),
+    AuthenticateOidcConfig: authConfigIn(a.AuthenticateOidcConfig as Q | undefined),
   };
 }
 
