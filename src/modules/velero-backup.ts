@@ -18,6 +18,13 @@ type Outputs = VeleroBackupOutputs;
 /** what the helpers below use of the context (the same for every task type's context) */
 type Ctx = Pick<TaskContext, 'kube' | 'signal' | 'progress' | 'mode'>;
 
+/** the volume policy the Backup states (https://velero.io/docs/main/file-system-backup/, opt-in and opt-out) */
+function volumePolicy(v: boolean | null | undefined): string {
+  if (v === true) return 'volume policy opt-out (defaultVolumesToFsBackup: true): every pod volume is copied but those in backup.velero.io/backup-volumes-excludes';
+  if (v === false) return 'volume policy opt-in (defaultVolumesToFsBackup: false): only the volumes in backup.velero.io/backup-volumes are copied';
+  return "volume policy left to the server's --default-volumes-to-fs-backup (defaultVolumesToFsBackup unset)";
+}
+
 async function outputsOf(kube: KubeClients, b: VeleroObject, signal: AbortSignal): Promise<Outputs> {
   const c = countsOf(b);
   return {
@@ -58,6 +65,7 @@ export default defineTask<Params, Outputs, VeleroObject>({
     return [
       `check that backup storage location ${p.storage_location} in ${p.namespace} on ${p.cluster} is Available`,
       `create Velero backup ${p.namespace}/${p.name} of ${nss}${p.included_resources?.length ? ` (resources: ${p.included_resources.join(', ')})` : ''}`,
+      volumePolicy(p.default_volumes_to_fs_backup),
       p.wait ? `watch it until it ends; Completed is success${p.allow_partial ? ', PartiallyFailed accepted' : ''}` : 'do not wait for it to finish',
     ];
   },
@@ -110,7 +118,7 @@ export default defineTask<Params, Outputs, VeleroObject>({
         },
       ],
       outputs: unknownOutputs(p),
-      notes: [`namespaces: ${namespaces.join(', ')}`],
+      notes: [`namespaces: ${namespaces.join(', ')}`, volumePolicy(p.default_volumes_to_fs_backup)],
       data: body,
     };
   },
