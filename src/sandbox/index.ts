@@ -12,6 +12,7 @@ import { VeleroBucket } from './bucket.js';
 import { startAckController, sagemakerBackend, type AckDeletionPolicy } from './kube/controllers/ack.js';
 import { iamTrustBackend, startProfileIamController } from './kube/controllers/profile-iam.js';
 import { startVeleroController } from './kube/controllers/velero.js';
+import { veleroObjectStore } from './aws/presign.js';
 import { writeKubeconfig } from './kube/kubeconfig.js';
 import { seedCluster } from './kube/seed.js';
 import { KubeApiServer } from './kube/server.js';
@@ -120,6 +121,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   seedAws(aws.state, scenario);
   if (opts.trustPolicyQuota !== undefined) aws.state.iam.trustPolicyQuota = opts.trustPolicyQuota;
   const bucket = new VeleroBucket(scenario.velero.bucket);
+  // Velero's bucket is also an S3 bucket of the account: the files clients download (a
+  // restore's results) are served from there through pre-signed URLs
+  aws.state.s3.createBucket(bucket.name);
+  let awsUrl = '';
+  const objects = veleroObjectStore(aws, () => awsUrl, scenario.region);
   const stops: (() => void)[] = [];
   const servers = {} as Record<'blue' | 'green', KubeApiServer>;
   for (const side of ['blue', 'green'] as const) {
@@ -133,6 +139,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         timing: { phaseMs: timing.veleroPhaseMs, syncMs: timing.veleroSyncMs },
         scenarioFaults: () => traffic.scenario,
         defaultVolumesToFsBackup: scenario.velero.defaultVolumesToFsBackup,
+        objects,
       }),
     );
     stops.push(startAckController({ store: server.store, sagemaker: sagemakerBackend(aws.state.sagemaker), deletionPolicy: opts.ackDeletionPolicy }));
@@ -141,6 +148,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     servers[side] = server;
   }
   const [awsEndpoint, blueUrl, greenUrl] = await Promise.all([aws.start(), servers.blue.start(), servers.green.start()]);
+  awsUrl = awsEndpoint;
   const kubeconfigPath = join(dir, 'kubeconfig');
   await writeKubeconfig(kubeconfigPath, { blue: blueUrl, green: greenUrl });
   const env: Record<string, string> = {
