@@ -7,7 +7,7 @@
 // name, like velero-backup. When Velero counted warnings, it reads the restore's results from the
 // bucket (a DownloadRequest, as `velero restore describe --details`) and reports the objects
 // skipped because they already existed.
-import { defineTask, formatDuration, kubeStatus, parseDuration, Unknown, WaitTimeout, type Known, type KubeClients, type TaskContext } from './kit/index.js';
+import { defineTask, formatDuration, kubeStatus, nameAfterRollback, parseDuration, rollbackText, Unknown, WaitTimeout, type Known, type KubeClients, type TaskContext } from './kit/index.js';
 import type { VeleroRestoreOutputs, VeleroRestoreParams } from './generated/velero-restore.js';
 import { createVelero, getVelero, type VeleroObject } from './velero/api.js';
 import { profileNamespaces } from './velero/namespaces.js';
@@ -29,6 +29,13 @@ interface PlanData {
 }
 
 const restoreName = (p: Params) => p.name ?? `${p.backup}-restore`;
+
+/** after a rollback: the backup velero-backup took after it, and a restore name of its own (explicit ones too) */
+const afterRollback = (p: Params): Params => ({
+  ...p,
+  backup: nameAfterRollback(p.backup, p.after_rollback, 63),
+  name: p.name === undefined ? undefined : nameAfterRollback(p.name, p.after_rollback, 63),
+});
 const syncMs = (p: Params) => parseDuration(p.sync_timeout);
 const usable = (b: VeleroObject) => [SUCCESS, PARTIAL].includes(phaseOf(b));
 
@@ -122,7 +129,8 @@ const restore = defineTask<Params, Outputs, PlanData>({
     createdMeanwhile: 'restore {{namespace}}/{{name}} was created by someone else after kfup checked; run again to see its state, or choose another name',
   },
 
-  describe(p) {
+  describe(given) {
+    const p = afterRollback(given);
     const nss = p.included_namespaces?.length
       ? p.included_namespaces.join(', ')
       : p.source_cluster
@@ -135,7 +143,8 @@ const restore = defineTask<Params, Outputs, PlanData>({
     ];
   },
 
-  async check(p, ctx) {
+  async check(given, ctx) {
+    const p = afterRollback(given);
     if (p.source_cluster === p.cluster) throw this.error('sameCluster', { cluster: p.cluster }, { hint: 'source_cluster names the cluster that was backed up, e.g. blue' });
     const kube = ctx.kube(p.cluster);
     const existing = await getVelero(kube, p.namespace, 'restores', restoreName(p), ctx.signal);
@@ -150,6 +159,7 @@ const restore = defineTask<Params, Outputs, PlanData>({
     }
     const backup = await getVelero(kube, p.namespace, 'backups', p.backup, ctx.signal);
     const notes: string[] = [];
+    if (p.after_rollback) notes.push(`after ${rollbackText(p.after_rollback)}: restores ${p.backup}, the backup taken after it, not ${given.backup}`);
     if (backup) requireUsableBackup(p, backup);
     else notes.push(`backup ${p.backup} is not on ${p.cluster} yet; a run waits up to ${formatDuration(syncMs(p))} for Velero to sync it from the bucket`);
     const namespaces = await scope(p, ctx, backup);
@@ -171,7 +181,8 @@ const restore = defineTask<Params, Outputs, PlanData>({
     };
   },
 
-  async apply(p, ctx, plan) {
+  async apply(given, ctx, plan) {
+    const p = afterRollback(given);
     if (!plan.data) return {};
     const { fields, namespaces } = plan.data;
     const kube = ctx.kube(p.cluster);
