@@ -13,6 +13,10 @@ import { CollectingReporter, runTasks, tempDir, type TaskRun } from '../helpers/
 import { testTasks } from '../helpers/registry.js';
 import { rollbackRun } from '../../src/runner/engine/rollback.js';
 import { readJournal } from '../../src/runner/state/journal.js';
+import { lastRollbackOf } from '../../src/runner/index.js';
+import { LocalBackend } from '../../src/runner/state/backend.js';
+import { canonicalPath } from '../../src/runner/state/location.js';
+import { nameAfterRollback } from '../../src/modules/kit/index.js';
 
 let sb: Sandbox;
 useSandbox({ profiles: 1, notebooks: 1, timing: { veleroPhaseMs: 40, veleroSyncMs: 40, backupJobMs: 100 } }, (s) => (sb = s));
@@ -73,10 +77,26 @@ describe('a new attempt after a rollback', () => {
     expect(sb.requestLog.since(mark).filter((e) => e.operation === 'StartBackupJob').length).toBe(1);
     expect(outputs(third, 'restore')).toMatchObject({ name: `${fresh}-restore`, backup: fresh, phase: 'Completed' });
 
+    // the rollback counts for this playbook and environment only
+    const backend = new LocalBackend(third.stateDir);
+    expect(lastRollbackOf(backend, canonicalPath(third.playbook), undefined)).toMatchObject({ id: rollbackId, of: first.result.runId, status: 'completed' });
+    expect(lastRollbackOf(backend, canonicalPath(third.playbook), '/elsewhere/environments/production.yaml')).toBeNull();
+
     // and a run after that (no new rollback) reuses the fresh ones
     const fourth = await run();
     expect(statuses(fourth)).toEqual({ annotate: 'ok', snapshot: 'ok', backup: 'ok', restore: 'ok' });
     expect(outputs(fourth, 'backup').name).toBe(fresh);
     expect(efsPoint(fourth)).toBe(efsPoint(third));
+  });
+});
+
+describe('the name after a rollback', () => {
+  it('is <base>-<rollback id>, the base cut so that a Velero name stays within 63 characters', () => {
+    const rb = { id: '20261201-143000-ab12', ended: '2026-12-01T14:30:05Z' };
+    expect(nameAfterRollback('kf-upgrade-green', null)).toBe('kf-upgrade-green');
+    expect(nameAfterRollback('kf-upgrade-green', rb, 63)).toBe('kf-upgrade-green-20261201-143000-ab12');
+    const long = nameAfterRollback(`kf-upgrade-${'x'.repeat(40)}-cluster`, rb, 63);
+    expect(long.length).toBeLessThanOrEqual(63);
+    expect(long).toMatch(/^kf-upgrade-x+-20261201-143000-ab12$/);
   });
 });
