@@ -7,7 +7,7 @@
 // are read where AWS keeps them: AWS Backup for EFS/S3, RDS for its snapshots, FSx for its backups.
 import { BackupClient, DescribeBackupVaultCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { awsErrorKind, defineTask, isNotFound, parseDuration, TaskError, Unknown, type Change, type Context, type TaskContext } from './kit/index.js';
+import { awsErrorKind, defineTask, isNotFound, nameAfterRollback, parseDuration, rollbackText, TaskError, Unknown, type Change, type Context, type TaskContext } from './kit/index.js';
 import type { BackupSnapshotOutputs, BackupSnapshotParams } from './generated/backup-snapshot.js';
 import { planResource, type Jobs, type Kept, type PlanData, type ToStart } from './backup/plan.js';
 import { restoreHints } from './backup/restore-hints.js';
@@ -27,7 +27,11 @@ interface Persisted {
 /** how many more jobs apply starts for one resource when the token keeps returning failed ones */
 const MAX_STALE_RESTARTS = 5;
 
-const snapshotKey = (p: Params, ctx: Pick<Context, 'run'>): string => p.snapshot_key?.trim() || ctx.run.id;
+/**
+ * The key this attempt's recovery points carry: snapshot_key (after a rollback, with the
+ * rollback's id, so that nothing from before it is reused), else the run id.
+ */
+const snapshotKey = (p: Params, ctx: Pick<Context, 'run'>): string => (p.snapshot_key?.trim() ? nameAfterRollback(p.snapshot_key.trim(), p.after_rollback) : ctx.run.id);
 
 function pollSettings(p: Params['poll']): PollSettings {
   const initialMs = parseDuration(p.initial);
@@ -101,7 +105,7 @@ const backupSnapshot = defineTask<Params, Outputs, PlanData, Persisted>({
     const lines = [`start AWS Backup jobs into vault ${p.vault} as ${p.role_arn}:`, ...used.map((l) => `  ${l}`)];
     lines.push(
       p.snapshot_key?.trim()
-        ? `tag the recovery points ${SNAPSHOT_KEY_TAG}=${p.snapshot_key.trim()}; a resource that already has a completed recovery point with that tag is not backed up again`
+        ? `tag the recovery points ${SNAPSHOT_KEY_TAG}=${nameAfterRollback(p.snapshot_key.trim(), p.after_rollback)}; a resource that already has a completed recovery point with that tag is not backed up again${p.after_rollback ? ` (the key of its own after ${rollbackText(p.after_rollback)}: recovery points from before it are not reused)` : ''}`
         : `tag the recovery points ${SNAPSHOT_KEY_TAG}=<run id> (no snapshot_key: every new run takes a new snapshot)`,
     );
     if (p.wait) lines.push(`wait for every job to complete (polling every ${p.poll.initial}, up to ${p.poll.max} apart, factor ${p.poll.factor})`);
@@ -119,7 +123,9 @@ const backupSnapshot = defineTask<Params, Outputs, PlanData, Persisted>({
     const prior = ctx.recall('jobs') ?? {};
     const now = Date.now();
     // the resources are planned at once (each is a few sequential reads), their notes and changes kept in order
-    const planned = await Promise.all(used.map(({ kind, arn }) => planResource(ctx, { kind, arn, vault: params.vault, key, journaled: prior[kind], now })));
+    // after a rollback, the points under the plain key are the failed attempt's: reported, not reused
+    const before = params.after_rollback && params.snapshot_key?.trim() ? { key: params.snapshot_key.trim(), rollback: params.after_rollback } : undefined;
+    const planned = await Promise.all(used.map(({ kind, arn }) => planResource(ctx, { kind, arn, vault: params.vault, key, journaled: prior[kind], now, before })));
 
     const data: PlanData = { start: [], waitOn: [], done: {}, kept: {} };
     const changes: Change[] = [];

@@ -1,8 +1,9 @@
-// velero-annotate: marks, on a cluster, the pod volumes Velero must copy with its file-system
-// backup: every pod in the user namespaces that mounts a claim bound to an EFS or FSx volume
-// gets backup.velero.io/backup-volumes with those volume names, merged with what is there. It
-// replaces the procedure's one `kubectl annotate pod` per notebook ("Mark the persistent volumes
-// you want to back up"). Patches run a bounded number at a time, retried on 409/429/5xx; the
+// velero-annotate: marks, on a cluster, pod volumes for Velero's file-system backup, for the
+// backup's volume policy. Opt-in (the procedure's): every pod in the user namespaces that mounts
+// a claim bound to an EFS or FSx volume gets backup.velero.io/backup-volumes with those volume
+// names, merged with what is there; it replaces the procedure's one `kubectl annotate pod` per
+// notebook ("Mark the persistent volumes you want to back up"). Opt-out (Velero copies every pod
+// volume): the volumes that are not claims go to backup.velero.io/backup-volumes-excludes. Patches run a bounded number at a time, retried on 409/429/5xx; the
 // values replaced are journaled so that `kfup rollback` can put them back.
 import { setMaxListeners } from 'node:events';
 import { defineTask, getOrUndefined, isRetryable, mapPool, TaskError, type Change, type Settled } from './kit/index.js';
@@ -10,10 +11,13 @@ import type { VeleroAnnotateOutputs, VeleroAnnotateParams } from './generated/ve
 import { describeFailure } from './velero/failures.js';
 import { writeAnnotation } from './velero/pod-annotation.js';
 import { checkScope, resolveNamespaces, scopeText } from './velero/scope.js';
-import { BACKUP_VOLUMES, findPodVolumes, mergeNames, type PodVolumes } from './velero/volumes.js';
+import { annotationFor, BACKUP_VOLUMES, findPodVolumes, mergeNames, type PodVolumes, type VolumeAnnotation } from './velero/volumes.js';
 
-/** per pod ("namespace/name"): the value apply replaced (null: none) and the one it wrote */
-type Previous = Record<string, { before: string | null; after: string | null }>;
+/**
+ * per pod ("namespace/name"): the value apply replaced (null: none) and the one it wrote, and
+ * which annotation (absent in journals from before opt-out existed: backup-volumes)
+ */
+type Previous = Record<string, { before: string | null; after: string | null; annotation?: VolumeAnnotation }>;
 
 /** what apply journals: the values it replaced, so that rollback can put them back */
 interface Persisted {
@@ -23,6 +27,7 @@ interface Persisted {
 /** one pod rollback puts back: read at revert.check, written by revert.apply */
 interface RevertWrite {
   key: string;
+  annotation: VolumeAnnotation;
   rv?: string;
   current?: string;
   before: string | null;
@@ -40,17 +45,20 @@ const splitKey = (key: string) => {
   const i = key.indexOf('/');
   return { namespace: key.slice(0, i), pod: key.slice(i + 1) };
 };
-const annotationView = (v: string | null | undefined) => (v === undefined || v === null ? {} : { [BACKUP_VOLUMES]: v });
+const annotationView = (v: string | null | undefined, annotation: VolumeAnnotation) => (v === undefined || v === null ? {} : { [annotation]: v });
 
 function podChange(p: PodVolumes): Change {
   return {
     action: 'update',
     target: `pod ${podKey(p)}`,
-    summary: `add ${p.add.join(', ')} to ${BACKUP_VOLUMES}`,
-    before: annotationView(p.before),
-    after: annotationView(p.after),
+    summary: `add ${p.add.join(', ')} to ${p.annotation}`,
+    before: annotationView(p.before, p.annotation),
+    after: annotationView(p.after, p.annotation),
   };
 }
+
+const modeText = (optOut: boolean) =>
+  optOut ? 'opt-out: Velero copies every pod volume; the ones that are not claims are excluded' : 'opt-in: Velero copies the volumes named on each pod';
 
 /** every pod is attempted; the ones that failed are reported together */
 function failures(results: Settled<unknown>[], keys: string[], verb: string): void {
@@ -70,9 +78,12 @@ export default defineTask<VeleroAnnotateParams, VeleroAnnotateOutputs, PodVolume
 
   describe(p) {
     checkScope(p);
+    const optOut = p.default_volumes_to_fs_backup;
     return [
-      `find the pods in ${scopeText(p, p.cluster)} that mount claims bound to volumes of ${p.drivers.join(' or ')}`,
-      `add those volume names to each pod's ${BACKUP_VOLUMES} annotation (merged with existing), ${p.concurrency} pods at a time`,
+      optOut
+        ? `find the pods in ${scopeText(p, p.cluster)} with volumes that are not claims (emptyDir, ephemeral, inline) (${modeText(true)})`
+        : `find the pods in ${scopeText(p, p.cluster)} that mount claims bound to volumes of ${p.drivers.join(' or ')} (${modeText(false)})`,
+      `add those volume names to each pod's ${annotationFor(optOut)} annotation (merged with existing), ${p.concurrency} pods at a time`,
     ];
   },
 
@@ -85,12 +96,14 @@ export default defineTask<VeleroAnnotateParams, VeleroAnnotateOutputs, PodVolume
       return { changes: [], outputs: { namespaces: 0, pods: 0, annotated: 0, volumes: 0 }, notes: [`no namespaces found (${scopeText(p, p.cluster)})`] };
     }
     ctx.progress(`reading pods, claims and volumes in ${namespaces.length} namespaces`);
-    const pods = await findPodVolumes(kube, namespaces, p.drivers, ctx.signal);
+    const optOut = p.default_volumes_to_fs_backup;
+    const pods = await findPodVolumes(kube, namespaces, p.drivers, ctx.signal, optOut);
     const todo = pods.filter((x) => x.add.length > 0);
+    const what = optOut ? 'have volumes that are not claims' : `mount volumes of ${p.drivers.join(', ')}`;
     return {
       changes: todo.map(podChange),
       outputs: { namespaces: namespaces.length, pods: pods.length, annotated: todo.length, volumes: pods.reduce((n, x) => n + x.volumes.length, 0) },
-      notes: [`${pods.length} pods in ${namespaces.length} namespaces mount volumes of ${p.drivers.join(', ')}; ${todo.length} need the annotation`],
+      notes: [`${modeText(optOut)}`, `${pods.length} pods in ${namespaces.length} namespaces ${what}; ${todo.length} need ${annotationFor(optOut)}`],
       data: todo,
     };
   },
@@ -102,7 +115,7 @@ export default defineTask<VeleroAnnotateParams, VeleroAnnotateOutputs, PodVolume
     // journal what is replaced BEFORE writing: an interrupted run can still be rolled back.
     // Values an earlier attempt of this run recorded are older, so they win.
     const previous: Previous = { ...(ctx.recall('previous') ?? {}) };
-    for (const x of todo) previous[podKey(x)] ??= { before: x.before ?? null, after: x.after };
+    for (const x of todo) previous[podKey(x)] ??= { before: x.before ?? null, after: x.after, annotation: x.annotation };
     ctx.persist('previous', previous);
 
     let done = 0;
@@ -113,11 +126,11 @@ export default defineTask<VeleroAnnotateParams, VeleroAnnotateOutputs, PodVolume
       async (x) => {
         const written = await writeAnnotation(
           kube,
-          { namespace: x.namespace, pod: x.pod, resourceVersion: x.resourceVersion, current: x.before, compute: (cur) => mergeNames(cur, x.volumes).merged },
+          { namespace: x.namespace, pod: x.pod, annotation: x.annotation, resourceVersion: x.resourceVersion, current: x.before, compute: (cur) => mergeNames(cur, x.volumes).merged },
           ctx.signal,
           () => retries++,
         );
-        if (written.written) previous[podKey(x)] = { before: previous[podKey(x)]?.before ?? null, after: written.value };
+        if (written.written) previous[podKey(x)] = { before: previous[podKey(x)]?.before ?? null, after: written.value, annotation: x.annotation };
         if (++done % 50 === 0 || done === todo.length) ctx.progress(`annotated ${done}/${todo.length} pods`);
         return written;
       },
@@ -138,10 +151,10 @@ export default defineTask<VeleroAnnotateParams, VeleroAnnotateOutputs, PodVolume
       const now = await mapPool(
         entries,
         p.concurrency,
-        async ([key]) => {
+        async ([key, v]) => {
           const { namespace, pod } = splitKey(key);
           const obj = await getOrUndefined(() => kube.core.readNamespacedPod({ name: pod, namespace }), ctx.signal);
-          return obj ? { found: true as const, value: obj.metadata?.annotations?.[BACKUP_VOLUMES], rv: obj.metadata?.resourceVersion } : { found: false as const };
+          return obj ? { found: true as const, value: obj.metadata?.annotations?.[v.annotation ?? BACKUP_VOLUMES], rv: obj.metadata?.resourceVersion } : { found: false as const };
         },
         ctx.signal,
       );
@@ -152,11 +165,12 @@ export default defineTask<VeleroAnnotateParams, VeleroAnnotateOutputs, PodVolume
         const r = now[i];
         if (!r.ok) throw r.error;
         if (!r.value.found) return notes.push(`pod ${key} no longer exists; nothing to restore`);
+        const annotation = v.annotation ?? BACKUP_VOLUMES;
         const cur = r.value.value ?? null;
         if (cur === v.before) return;
-        if (cur !== v.after) return notes.push(`pod ${key}: ${BACKUP_VOLUMES} was changed after kfup wrote it (now "${cur ?? ''}"); left as it is`);
-        changes.push({ action: 'update', target: `pod ${key}`, summary: `restore ${BACKUP_VOLUMES}`, before: annotationView(cur), after: annotationView(v.before) });
-        writes.push({ key, rv: r.value.rv, current: r.value.value, before: v.before, after: v.after });
+        if (cur !== v.after) return notes.push(`pod ${key}: ${annotation} was changed after kfup wrote it (now "${cur ?? ''}"); left as it is`);
+        changes.push({ action: 'update', target: `pod ${key}`, summary: `restore ${annotation}`, before: annotationView(cur, annotation), after: annotationView(v.before, annotation) });
+        writes.push({ key, annotation, rv: r.value.rv, current: r.value.value, before: v.before, after: v.after });
       });
       return { changes, notes, data: writes };
     },
@@ -170,7 +184,7 @@ export default defineTask<VeleroAnnotateParams, VeleroAnnotateOutputs, PodVolume
         record.params.concurrency,
         (w) =>
           // a pod changed in between keeps its new value (compute returns it unchanged)
-          writeAnnotation(kube, { ...splitKey(w.key), resourceVersion: w.rv, current: w.current, compute: (cur) => ((cur ?? null) === w.after ? w.before : (cur ?? null)) }, ctx.signal),
+          writeAnnotation(kube, { ...splitKey(w.key), annotation: w.annotation, resourceVersion: w.rv, current: w.current, compute: (cur) => ((cur ?? null) === w.after ? w.before : (cur ?? null)) }, ctx.signal),
         ctx.signal,
       );
       failures(results, writes.map((w) => w.key), 'restore the annotation of');

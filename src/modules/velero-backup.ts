@@ -2,8 +2,9 @@
 // binary: a velero.io/v1 Backup with the fields `velero backup create` sets, after checking that
 // its storage location is Available, then a watch on it until a final phase (`--wait`).
 // Idempotent by name: a Completed backup is ok, one in progress is waited on, a failed one is an
-// error asking for another name.
-import { defineTask, kubeStatus, Unknown, type Known, type KubeClients, type TaskContext } from './kit/index.js';
+// error asking for another name. After a rollback (after_rollback) the name is <name>-<rollback
+// id>: a new attempt takes a fresh backup, and says that the one from before is not reused.
+import { defineTask, kubeStatus, nameAfterRollback, olderThanRollback, rollbackText, Unknown, type Known, type KubeClients, type TaskContext } from './kit/index.js';
 import type { VeleroBackupOutputs, VeleroBackupParams } from './generated/velero-backup.js';
 import { createVelero, getVelero, listVelero, type VeleroObject } from './velero/api.js';
 import { profileNamespaces } from './velero/namespaces.js';
@@ -17,6 +18,28 @@ type Params = VeleroBackupParams;
 type Outputs = VeleroBackupOutputs;
 /** what the helpers below use of the context (the same for every task type's context) */
 type Ctx = Pick<TaskContext, 'kube' | 'signal' | 'progress' | 'mode'>;
+
+/** the volume policy the Backup states (https://velero.io/docs/main/file-system-backup/, opt-in and opt-out) */
+function volumePolicy(v: boolean | null | undefined): string {
+  if (v === true) return 'volume policy opt-out (defaultVolumesToFsBackup: true): every pod volume is copied but those in backup.velero.io/backup-volumes-excludes';
+  if (v === false) return 'volume policy opt-in (defaultVolumesToFsBackup: false): only the volumes in backup.velero.io/backup-volumes are copied';
+  return "volume policy left to the server's --default-volumes-to-fs-backup (defaultVolumesToFsBackup unset)";
+}
+
+/** the parameters with the name this attempt uses: <name>-<rollback id> after a rollback */
+const afterRollback = (p: Params): Params => ({ ...p, name: nameAfterRollback(p.name, p.after_rollback, 63) });
+
+/** what check says about a backup under the base name when a rollback made this attempt's name another */
+async function earlierBackupNote(p: Params, base: string, kube: KubeClients, signal: AbortSignal): Promise<string | undefined> {
+  const rb = p.after_rollback;
+  if (!rb || base === p.name) return undefined;
+  const earlier = await getVelero(kube, p.namespace, 'backups', base, signal);
+  if (!earlier) return `after ${rollbackText(rb)}, this attempt's backup is ${p.name}`;
+  const created = earlier.metadata.creationTimestamp;
+  return olderThanRollback(created, rb)
+    ? `backup ${p.namespace}/${base} (created ${created}) is older than ${rollbackText(rb)}: not reused; this attempt takes a fresh backup, ${p.name}`
+    : `backup ${p.namespace}/${base} (created ${created ?? 'at an unknown time'}) is not this attempt's: after ${rollbackText(rb)} the backup is ${p.name}`;
+}
 
 async function outputsOf(kube: KubeClients, b: VeleroObject, signal: AbortSignal): Promise<Outputs> {
   const c = countsOf(b);
@@ -53,20 +76,24 @@ export default defineTask<Params, Outputs, VeleroObject>({
     createdMeanwhile: 'backup {{namespace}}/{{name}} was created by someone else after kfup checked; run again to see its state, or choose another name',
   },
 
-  describe(p) {
+  describe(given) {
+    const p = afterRollback(given);
     const nss = p.included_namespaces?.length ? p.included_namespaces.join(', ') : `the profile namespaces of ${p.cluster} and ${p.namespace}`;
     return [
       `check that backup storage location ${p.storage_location} in ${p.namespace} on ${p.cluster} is Available`,
-      `create Velero backup ${p.namespace}/${p.name} of ${nss}${p.included_resources?.length ? ` (resources: ${p.included_resources.join(', ')})` : ''}`,
+      `create Velero backup ${p.namespace}/${p.name} of ${nss}${p.included_resources?.length ? ` (resources: ${p.included_resources.join(', ')})` : ''}${p.after_rollback ? ` (a name of its own after ${rollbackText(p.after_rollback)}: nothing from before it is reused)` : ''}`,
+      volumePolicy(p.default_volumes_to_fs_backup),
       p.wait ? `watch it until it ends; Completed is success${p.allow_partial ? ', PartiallyFailed accepted' : ''}` : 'do not wait for it to finish',
     ];
   },
 
-  async check(p, ctx) {
+  async check(given, ctx) {
+    const p = afterRollback(given);
     const kube = ctx.kube(p.cluster);
     const existing = await getVelero(kube, p.namespace, 'backups', p.name, ctx.signal);
     const judged = judgeExisting('backup', existing, p.allow_partial);
     if (existing && judged.state === 'done') return { changes: [], outputs: await outputsOf(kube, existing, ctx.signal), notes: [judged.note] };
+    const earlier = await earlierBackupNote(p, given.name, kube, ctx.signal);
     if (judged.state === 'running') {
       // waiting only reads (a watch), so a run does it here and reports ok: nothing is created
       if (ctx.mode === 'run' && p.wait) return { changes: [], outputs: await waitAndJudge(p, ctx, kube), notes: [judged.note, 'waited for it to finish'] };
@@ -105,17 +132,18 @@ export default defineTask<Params, Outputs, VeleroObject>({
         {
           action: 'create',
           target: `backup ${p.namespace}/${p.name}`,
-          summary: `create Velero backup of ${n} namespace${n === 1 ? '' : 's'} to storage location ${p.storage_location}`,
+          summary: `create Velero backup of ${n} namespace${n === 1 ? '' : 's'} to storage location ${p.storage_location}${p.after_rollback ? ` (fresh after ${rollbackText(p.after_rollback)})` : ''}`,
           after: body.spec,
         },
       ],
       outputs: unknownOutputs(p),
-      notes: [`namespaces: ${namespaces.join(', ')}`],
+      notes: [...(earlier ? [earlier] : []), `namespaces: ${namespaces.join(', ')}`, volumePolicy(p.default_volumes_to_fs_backup)],
       data: body,
     };
   },
 
-  async apply(p, ctx, plan) {
+  async apply(given, ctx, plan) {
+    const p = afterRollback(given);
     const kube = ctx.kube(p.cluster);
     if (!plan.data) return {};
     try {

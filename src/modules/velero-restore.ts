@@ -4,20 +4,23 @@
 // namespaces and velero; volumes, claims, namespaces, notebooks, profiles, inference services,
 // config maps, pod volume backups, pods and service accounts: the schema's default for
 // included_resources; cluster-scoped resources), then watches it to a final phase. Idempotent by
-// name, like velero-backup.
-import { defineTask, formatDuration, kubeStatus, parseDuration, Unknown, WaitTimeout, type Known, type KubeClients, type TaskContext } from './kit/index.js';
+// name, like velero-backup. When Velero counted warnings, it reads the restore's results from the
+// bucket (a DownloadRequest, as `velero restore describe --details`) and reports the objects
+// skipped because they already existed.
+import { defineTask, formatDuration, kubeStatus, nameAfterRollback, parseDuration, rollbackText, Unknown, WaitTimeout, type Known, type KubeClients, type TaskContext } from './kit/index.js';
 import type { VeleroRestoreOutputs, VeleroRestoreParams } from './generated/velero-restore.js';
 import { createVelero, getVelero, type VeleroObject } from './velero/api.js';
 import { profileNamespaces } from './velero/namespaces.js';
 import { restoreObject, type RestoreFields } from './velero/objects.js';
 import { judgeExisting, requireSuccess } from './velero/outcome.js';
 import { countsOf, isFinal, phaseOf, PARTIAL, SUCCESS } from './velero/phases.js';
+import { readRestoreResults, skippedExisting, skippedLine, type SkippedResource } from './velero/restore-results.js';
 import { waitForExistence, waitForFinalPhase } from './velero/wait.js';
 
 type Params = VeleroRestoreParams;
 type Outputs = VeleroRestoreOutputs;
 /** what the helpers below use of the context (the same for every task type's context) */
-type Ctx = Pick<TaskContext, 'kube' | 'signal' | 'progress'>;
+type Ctx = Pick<TaskContext, 'kube' | 'signal' | 'progress' | 'log'>;
 
 /** the Restore as planned; the namespaces are missing when they come from a backup not synced yet */
 interface PlanData {
@@ -26,10 +29,17 @@ interface PlanData {
 }
 
 const restoreName = (p: Params) => p.name ?? `${p.backup}-restore`;
+
+/** after a rollback: the backup velero-backup took after it, and a restore name of its own (explicit ones too) */
+const afterRollback = (p: Params): Params => ({
+  ...p,
+  backup: nameAfterRollback(p.backup, p.after_rollback, 63),
+  name: p.name === undefined ? undefined : nameAfterRollback(p.name, p.after_rollback, 63),
+});
 const syncMs = (p: Params) => parseDuration(p.sync_timeout);
 const usable = (b: VeleroObject) => [SUCCESS, PARTIAL].includes(phaseOf(b));
 
-function outputsOf(r: VeleroObject): Outputs {
+function outputsOf(r: VeleroObject, skipped: SkippedResource[] | null): Outputs {
   const c = countsOf(r);
   return {
     name: r.metadata.name,
@@ -40,18 +50,48 @@ function outputsOf(r: VeleroObject): Outputs {
     items_restored: c.items_done,
     total_items: c.total_items,
     validation_errors: c.validation_errors,
+    skipped_existing: skipped,
   };
 }
 
 function unknownOutputs(p: Params): Known<Outputs> {
   const u = new Unknown('velero-restore');
-  return { name: restoreName(p), backup: p.backup, phase: u, errors: u, warnings: u, items_restored: u, total_items: u, validation_errors: u };
+  return { name: restoreName(p), backup: p.backup, phase: u, errors: u, warnings: u, items_restored: u, total_items: u, validation_errors: u, skipped_existing: u };
+}
+
+/** "Velero skipped 3 objects that already existed: a/ConfigMap/x, ..." */
+function skippedText(skipped: SkippedResource[]): string {
+  const lines = skipped.map(skippedLine);
+  const shown = lines.slice(0, 20).join(', ');
+  return `Velero skipped ${skipped.length} object${skipped.length === 1 ? '' : 's'} that already existed (different from the backed-up one${skipped.length === 1 ? '' : 's'}, left as ${skipped.length === 1 ? 'it is' : 'they are'}): ${shown}${lines.length > 20 ? `, ... and ${lines.length - 20} more (outputs.skipped_existing)` : ''}`;
+}
+
+/**
+ * The objects Velero skipped, from the restore's results in the bucket; read only when the
+ * Restore counted warnings (as `velero restore describe` decides). `create: false` (a check)
+ * reuses a URL Velero still holds, never asks for one. Reading them is a report: a failure is
+ * said, and the outputs say null, but the restore itself stands.
+ */
+async function skippedOf(p: Params, r: VeleroObject, ctx: Ctx, create: boolean): Promise<{ skipped: SkippedResource[] | null; note?: string }> {
+  if (countsOf(r).warnings === 0) return { skipped: [] };
+  const describe = `velero restore describe ${r.metadata.name} --details`;
+  try {
+    const results = await readRestoreResults(ctx.kube(p.cluster), p.namespace, r.metadata.name, { signal: ctx.signal, create });
+    if (!results) return { skipped: null, note: `its ${countsOf(r).warnings} warnings are in the results file in the bucket; a run reads them (or: ${describe})` };
+    const skipped = skippedExisting(results);
+    return { skipped, note: skipped.length ? skippedText(skipped) : 'none of its warnings is about an object that already existed' };
+  } catch (e) {
+    if (ctx.signal.aborted) throw e;
+    return { skipped: null, note: `could not read the restore's results (${e instanceof Error ? e.message : String(e)}); see ${describe}` };
+  }
 }
 
 async function waitAndJudge(p: Params, ctx: Ctx, kube: KubeClients): Promise<Outputs> {
   const done = await waitForFinalPhase({ kube, namespace: p.namespace, plural: 'restores', name: restoreName(p), signal: ctx.signal, progress: (m) => ctx.progress(m) });
   requireSuccess('restore', done, p.allow_partial);
-  return outputsOf(done);
+  const { skipped, note } = await skippedOf(p, done, ctx, true);
+  if (note) ctx.log(note);
+  return outputsOf(done, skipped);
 }
 
 function requireUsableBackup(p: Params, b: VeleroObject): void {
@@ -89,7 +129,8 @@ const restore = defineTask<Params, Outputs, PlanData>({
     createdMeanwhile: 'restore {{namespace}}/{{name}} was created by someone else after kfup checked; run again to see its state, or choose another name',
   },
 
-  describe(p) {
+  describe(given) {
+    const p = afterRollback(given);
     const nss = p.included_namespaces?.length
       ? p.included_namespaces.join(', ')
       : p.source_cluster
@@ -102,18 +143,23 @@ const restore = defineTask<Params, Outputs, PlanData>({
     ];
   },
 
-  async check(p, ctx) {
+  async check(given, ctx) {
+    const p = afterRollback(given);
     if (p.source_cluster === p.cluster) throw this.error('sameCluster', { cluster: p.cluster }, { hint: 'source_cluster names the cluster that was backed up, e.g. blue' });
     const kube = ctx.kube(p.cluster);
     const existing = await getVelero(kube, p.namespace, 'restores', restoreName(p), ctx.signal);
     const judged = judgeExisting('restore', existing, p.allow_partial);
-    if (existing && judged.state === 'done') return { changes: [], outputs: outputsOf(existing), notes: [judged.note] };
+    if (existing && judged.state === 'done') {
+      const { skipped, note } = await skippedOf(p, existing, ctx, false);
+      return { changes: [], outputs: outputsOf(existing, skipped), notes: note ? [judged.note, note] : [judged.note] };
+    }
     if (judged.state === 'running') {
       if (ctx.mode === 'run' && p.wait) return { changes: [], outputs: await waitAndJudge(p, ctx, kube), notes: [judged.note, 'waited for it to finish'] };
       return { changes: [], outputs: unknownOutputs(p), notes: [judged.note, p.wait ? 'a run would wait for it to finish' : 'not waiting for it (wait: false)'] };
     }
     const backup = await getVelero(kube, p.namespace, 'backups', p.backup, ctx.signal);
     const notes: string[] = [];
+    if (p.after_rollback) notes.push(`after ${rollbackText(p.after_rollback)}: restores ${p.backup}, the backup taken after it, not ${given.backup}`);
     if (backup) requireUsableBackup(p, backup);
     else notes.push(`backup ${p.backup} is not on ${p.cluster} yet; a run waits up to ${formatDuration(syncMs(p))} for Velero to sync it from the bucket`);
     const namespaces = await scope(p, ctx, backup);
@@ -135,7 +181,8 @@ const restore = defineTask<Params, Outputs, PlanData>({
     };
   },
 
-  async apply(p, ctx, plan) {
+  async apply(given, ctx, plan) {
+    const p = afterRollback(given);
     if (!plan.data) return {};
     const { fields, namespaces } = plan.data;
     const kube = ctx.kube(p.cluster);
@@ -169,7 +216,7 @@ const restore = defineTask<Params, Outputs, PlanData>({
       throw e;
     }
     ctx.log(`created restore ${p.namespace}/${restoreName(p)} from backup ${p.backup}`);
-    if (!p.wait) return { name: restoreName(p), backup: p.backup, phase: 'New', errors: null, warnings: null, items_restored: null, total_items: null, validation_errors: null };
+    if (!p.wait) return { name: restoreName(p), backup: p.backup, phase: 'New', errors: null, warnings: null, items_restored: null, total_items: null, validation_errors: null, skipped_existing: null };
     return waitAndJudge(p, ctx, kube);
   },
 });

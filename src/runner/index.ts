@@ -7,7 +7,7 @@ import { UserError, UserErrors } from './errors.js';
 import { flatten, loadPlaybook, type Playbook } from './load/playbook.js';
 import { positionOf } from './load/source.js';
 import { validatePlaybook } from './engine/simulate.js';
-import { environmentPath, resolveInputs, Scope, type ResolvedInputs, type VarInputs } from './load/vars.js';
+import { environmentPath, resolveInputs, Scope, type LastRollback, type ResolvedInputs, type VarInputs } from './load/vars.js';
 import { renderDeep, TemplateError, findUnknown, watchSecrets } from './template/template.js';
 import { closeServices, createServices, loadKubeLibrary } from './engine/context.js';
 import { Redactor } from './engine/redact.js';
@@ -46,11 +46,17 @@ export function newRunId(now = new Date()): string {
 }
 
 /** everything up to and including validation; throws UserError(s) for bad input */
-export async function load(req: LoadRequest, mode: Mode = 'dry-run', runId = newRunId(), started = new Date().toISOString()): Promise<Loaded> {
+export async function load(
+  req: LoadRequest,
+  mode: Mode = 'dry-run',
+  runId = newRunId(),
+  started = new Date().toISOString(),
+  lastRollback: LastRollback | null = null,
+): Promise<Loaded> {
   const pb = loadPlaybook(req.playbook, req.registry.names());
   const inputs = resolveInputs(pb, req);
   const scope = new Scope(inputs.vars, {
-    run: { id: runId, started, mode },
+    run: { id: runId, started, mode, last_rollback: lastRollback },
     playbook: { dir: pb.dir, name: pb.name, file: pb.file },
   });
   const redactor = new Redactor();
@@ -193,6 +199,27 @@ function lastRunOf(stateDir: string, playbookFile: string, env: string | undefin
   return last ? resumeState(stateDir, last.runId) : undefined;
 }
 
+/**
+ * The newest rollback of a run of this playbook and environment (`run.last_rollback`): tasks that
+ * reuse what an earlier run made (a backup found by name) take fresh ones after it. A rollback
+ * still running is not one yet; an unreadable state directory means none is known.
+ */
+export function lastRollbackOf(backend: StateBackend, playbookFile: string, envFile: string | undefined): LastRollback | null {
+  const key = (p: string | undefined) => fileKey(backend, p);
+  let runs: RunMeta[];
+  try {
+    runs = listRuns(backend.dir);
+  } catch {
+    return null;
+  }
+  const ours = new Set(runs.filter((r) => r.kind === 'run' && key(r.playbook) === key(playbookFile) && key(r.inputs?.env?.path ?? r.env) === key(envFile)).map((r) => r.runId));
+  const rollbacks = runs
+    .filter((r) => r.kind === 'rollback' && r.status !== 'running' && r.rollbackOf !== undefined && ours.has(r.rollbackOf))
+    .map((r) => ({ id: r.runId, of: r.rollbackOf!, started: r.started, ended: r.ended ?? r.started, status: r.status }))
+    .sort((a, b) => (a.ended < b.ended ? 1 : a.ended > b.ended ? -1 : 0));
+  return rollbacks[0] ?? null;
+}
+
 export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
   if (req.resume && req.mode !== 'run') throw new UserError('--resume continues a real run; it cannot be combined with --check or --dry-run');
   const playbookFile = canonicalPath(req.playbook);
@@ -203,7 +230,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
   const resume = prior ? resumeState(stateDir, prior.runId) : undefined;
   const runId = prior?.runId ?? newRunId();
   const started = prior?.started ?? new Date().toISOString();
-  const loaded = await load(req, req.mode, runId, started);
+  const loaded = await load(req, req.mode, runId, started, lastRollbackOf(backend, playbookFile, envFileFor(playbookFile, req.env)));
   const { pb, scope, redactor, targets } = loaded;
   const envFile = loaded.inputs.envFile ? canonicalPath(loaded.inputs.envFile) : undefined;
   const inputs = req.mode === 'run' ? runInputs(playbookFile, envFile, loaded.inputs.vars) : undefined;

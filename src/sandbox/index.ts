@@ -13,6 +13,7 @@ import { startAckController, sagemakerBackend, type AckDeletionPolicy } from './
 import { iamTrustBackend, startProfileIamController } from './kube/controllers/profile-iam.js';
 import { startLoadBalancerController } from './kube/controllers/load-balancer.js';
 import { startVeleroController } from './kube/controllers/velero.js';
+import { veleroObjectStore } from './aws/presign.js';
 import { writeKubeconfig } from './kube/kubeconfig.js';
 import { seedCluster } from './kube/seed.js';
 import { KubeApiServer } from './kube/server.js';
@@ -128,6 +129,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   seedAws(aws.state, scenario);
   if (opts.trustPolicyQuota !== undefined) aws.state.iam.trustPolicyQuota = opts.trustPolicyQuota;
   const bucket = new VeleroBucket(scenario.velero.bucket);
+  // Velero's bucket is also an S3 bucket of the account: the files clients download (a
+  // restore's results) are served from there through pre-signed URLs
+  aws.state.s3.createBucket(bucket.name);
+  let awsUrl = '';
+  const objects = veleroObjectStore(aws, () => awsUrl, scenario.region);
   const stops: (() => void)[] = [];
   const servers: Partial<Record<Side, KubeApiServer>> = {};
   for (const side of scenario.sides) {
@@ -141,6 +147,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         timing: { phaseMs: timing.veleroPhaseMs, syncMs: timing.veleroSyncMs },
         scenarioFaults: () => traffic.scenario,
         defaultVolumesToFsBackup: scenario.velero.defaultVolumesToFsBackup,
+        objects,
       }),
     );
     stops.push(startAckController({ store: server.store, sagemaker: sagemakerBackend(aws.state.sagemaker), deletionPolicy: scenario.ack.deletionPolicy }));
@@ -162,6 +169,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const [awsEndpoint, ...urlList] = await Promise.all([aws.start(), ...scenario.sides.map((side) => servers[side]!.start())]);
   const urls = Object.fromEntries(scenario.sides.map((side, i) => [side, urlList[i]])) as Partial<Record<Side, string>>;
   const cluster = (side: Side): SandboxCluster => ({ name: side, url: urls[side]!, server: servers[side]!, context: `sandbox-${side}` });
+  awsUrl = awsEndpoint;
   const kubeconfigPath = join(dir, 'kubeconfig');
   await writeKubeconfig(kubeconfigPath, { blue: urls.blue!, green: urls.green!, third: urls.third });
   const env: Record<string, string> = {

@@ -63,7 +63,7 @@ taskTester({
       params: { cluster: 'green', backup: 'kf-one-ns', name: 'kf-one-ns-back', included_resources: ['configmap'], allow_partial: true, wait: false },
       after: ({ sb, run }) => {
         expect(green(sb).get('velero.io/v1', 'Restore', 'kf-one-ns-back', 'velero')?.spec).toMatchObject({ backupName: 'kf-one-ns', includedNamespaces: ['team-001'], includedResources: ['configmap'] });
-        expect(outputsOf(run)).toEqual({ name: 'kf-one-ns-back', backup: 'kf-one-ns', phase: 'New', errors: null, warnings: null, items_restored: null, total_items: null, validation_errors: null });
+        expect(outputsOf(run)).toEqual({ name: 'kf-one-ns-back', backup: 'kf-one-ns', phase: 'New', errors: null, warnings: null, items_restored: null, total_items: null, validation_errors: null, skipped_existing: null });
       },
     },
   ],

@@ -65,6 +65,7 @@ describe('sandbox CRDs', () => {
         'services.k8s.aws/AdoptedResource',
         'velero.io/Backup',
         'velero.io/BackupStorageLocation',
+        'velero.io/DownloadRequest',
         'velero.io/PodVolumeBackup',
         'velero.io/PodVolumeRestore',
         'velero.io/Restore',

@@ -2,7 +2,7 @@
 // run started (journaled), keep the completed recovery point an earlier run made under the same
 // snapshot key, or start a job (after a failed job of this run: the next generation, so that AWS
 // makes a new job instead of returning the failed one for the same token). Reads only.
-import { unlessNotFound, type Change, type Context } from '../kit/index.js';
+import { olderThanRollback, rollbackText, unlessNotFound, type Change, type Context, type RollbackRef } from '../kit/index.js';
 import { formatAge, recoveryPointsOf } from './recovery-points.js';
 import type { ResourceKind } from './resources.js';
 import { SNAPSHOT_KEY_TAG, findKeyedPoint, jobOfPoint } from './snapshot-key.js';
@@ -56,6 +56,8 @@ export interface PlanInput {
   /** the job this run started for the resource earlier (from the journal) */
   journaled?: JobRecord;
   now: number;
+  /** after a rollback: the key of the attempts before it, whose recovery points are not reused */
+  before?: { key: string; rollback: RollbackRef };
 }
 
 export async function planResource(ctx: Pick<Context, 'aws'>, r: PlanInput): Promise<ResourcePlan> {
@@ -104,17 +106,33 @@ export async function planResource(ctx: Pick<Context, 'aws'>, r: PlanInput): Pro
     );
   }
 
+  // after a rollback: say what is not reused, and why
+  let fresh = '';
+  if (r.before) {
+    const earlier = await findKeyedPoint(ctx, points, r.before.key);
+    const p = earlier.point;
+    if (p?.RecoveryPointArn) {
+      const created = p.CreationDate?.toISOString() ?? 'at an unknown time';
+      notes.push(
+        olderThanRollback(p.CreationDate, r.before.rollback)
+          ? `${kind}: recovery point ${p.RecoveryPointArn} under ${SNAPSHOT_KEY_TAG}=${r.before.key} (created ${created}) is older than ${rollbackText(r.before.rollback)}: not reused; a fresh snapshot is taken under ${key}`
+          : `${kind}: recovery point ${p.RecoveryPointArn} under ${SNAPSHOT_KEY_TAG}=${r.before.key} (created ${created}) is not this attempt's: after ${rollbackText(r.before.rollback)} the key is ${key}`,
+      );
+    }
+    fresh = ` (fresh after ${rollbackText(r.before.rollback)})`;
+  }
+
   // 3. start one
   if (rec) {
     return {
       notes,
-      changes: [{ action: 'create', target: `aws backup job for ${arn}`, summary: `start a new ${kind} backup into vault ${vault} (${ended ?? ''})` }],
+      changes: [{ action: 'create', target: `aws backup job for ${arn}`, summary: `start a new ${kind} backup into vault ${vault} (${ended ?? ''})${fresh}` }],
       start: { kind, arn, generation: rec.generation + 1 },
     };
   }
   return {
     notes,
-    changes: [{ action: 'create', target: `aws backup job for ${arn}`, summary: `start an on-demand ${kind} backup into vault ${vault}` }],
+    changes: [{ action: 'create', target: `aws backup job for ${arn}`, summary: `start an on-demand ${kind} backup into vault ${vault}${fresh}` }],
     start: { kind, arn, generation: 0 },
   };
 }

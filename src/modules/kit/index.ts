@@ -38,4 +38,5 @@ export {
 } from '../../runner/types.js';
 export * from './kube/owned-fields.js';
 export * from './kube/guarded-write.js';
+export * from './after-rollback.js';
 export { hclString, hclValue, isHclIdentifier, type TfValue } from './hcl-value.js';

@@ -1,12 +1,12 @@
 // Reading and creating velero.io/v1 objects (Backup, Restore, BackupStorageLocation,
-// PodVolumeBackup) through the custom objects API, with the shared retries.
+// PodVolumeBackup, DownloadRequest) through the custom objects API, with the shared retries.
 import { getOrUndefined, isAlreadyExists, jsonEqual, listAll, withKubeRetry, type KubeClients } from '../kit/index.js';
 
 export const VELERO_GROUP = 'velero.io';
 export const VELERO_VERSION = 'v1';
 export const VELERO_API = `${VELERO_GROUP}/${VELERO_VERSION}`;
 
-export type VeleroPlural = 'backups' | 'restores' | 'backupstoragelocations' | 'podvolumebackups';
+export type VeleroPlural = 'backups' | 'restores' | 'backupstoragelocations' | 'podvolumebackups' | 'downloadrequests';
 
 export interface VeleroObject {
   apiVersion: string;

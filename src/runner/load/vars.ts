@@ -185,8 +185,21 @@ export function resolveInputs(pb: Playbook, inputs: VarInputs): ResolvedInputs {
   return { vars, targets, secrets, envName: inputs.env, envFile };
 }
 
+/** the last rollback of the playbook's runs with the same environment (`run.last_rollback`) */
+export interface LastRollback {
+  /** the rollback's own run id */
+  id: string;
+  /** the run it rolled back */
+  of: string;
+  started: string;
+  /** when it ended (its start when it has no end recorded) */
+  ended: string;
+  status: string;
+}
+
 export interface Builtins {
-  run: { id: string; started: string; mode: string };
+  /** last_rollback: null when no run of this playbook and environment was rolled back */
+  run: { id: string; started: string; mode: string; last_rollback?: LastRollback | null };
   playbook: { dir: string; name: string; file: string };
 }
 

@@ -56,10 +56,13 @@ export interface AwsEmulatorOptions {
 export const isMutating = (operation: string): boolean => !/^(Describe|List|Get)/.test(operation);
 
 /** the service a request is for: the credential scope, or (unsigned requests) the JSON target or path */
-export function serviceOf(req: IncomingMessage, path: string): ServiceDef | undefined {
+export function serviceOf(req: IncomingMessage, path: string, query?: URLSearchParams): ServiceDef | undefined {
   const auth = String(req.headers.authorization ?? '');
   const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(auth);
   if (scope) return BY_SIGNING_NAME.get(scope[1]);
+  // a pre-signed URL carries its credential scope in the query string
+  const presigned = /^[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request$/.exec(query?.get('X-Amz-Credential') ?? '');
+  if (presigned) return BY_SIGNING_NAME.get(presigned[1]);
   const target = String(req.headers['x-amz-target'] ?? '');
   if (target.startsWith('secretsmanager.')) return secretsmanager;
   if (target.startsWith('SageMaker.')) return sagemaker;
@@ -74,7 +77,8 @@ export function serviceOf(req: IncomingMessage, path: string): ServiceDef | unde
 interface Reply {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  /** bytes only for S3 objects that are not text */
+  body: string | Buffer;
 }
 
 const XML = { 'content-type': 'text/xml' };
@@ -214,7 +218,7 @@ export class AwsEmulator {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const awsReq: AwsRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
     const rid = requestId();
-    const svc = serviceOf(req, url.pathname);
+    const svc = serviceOf(req, url.pathname, url.searchParams);
     const method = awsReq.method;
 
     if (!svc) {
@@ -250,7 +254,7 @@ export class AwsEmulator {
       }
     }
     this.traffic.log.add({ ...base, status: reply.status, fault: fault === 'conflict' ? undefined : fault });
-    this.onResponse?.({ service: svc.name, operation, status: reply.status, headers: reply.headers, body: reply.body });
+    this.onResponse?.({ service: svc.name, operation, status: reply.status, headers: reply.headers, body: typeof reply.body === 'string' ? reply.body : reply.body.toString('latin1') });
     this.send(res, reply);
   }
 

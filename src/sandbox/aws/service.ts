@@ -24,7 +24,7 @@ export interface RestAnswer {
   /** restXml: the response's root element */
   root?: string;
   /** a body sent as it is (S3's object payloads and flattened lists) */
-  raw?: string;
+  raw?: string | Buffer;
   /** response headers the model binds output members to (ETag, Last-Modified) */
   headers?: Record<string, string>;
 }

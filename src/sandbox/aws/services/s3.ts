@@ -3,6 +3,9 @@
 // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html): `If-None-Match: *`
 // writes only when no object has the key, else 412 PreconditionFailed; `If-Match: ETAG` only when
 // the object's ETag is that one. ListObjectsV2 pages by continuation token, keys in UTF-8 order.
+// GetObject also answers pre-signed URLs (query-string SigV4, as Velero's download request
+// controller hands out): one past X-Amz-Date + X-Amz-Expires is refused 403 "Request has expired"
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html).
 import { restService, type AwsRequest } from '../service.js';
 import type { AwsState } from '../state.js';
 import { AwsError, toXml } from '../wire.js';
@@ -19,6 +22,15 @@ const header = (req: AwsRequest, name: string): string | undefined => {
 };
 
 const httpDate = (ms: number): string => new Date(ms).toUTCString();
+
+/** a pre-signed request past its expiry (X-Amz-Date yyyymmddThhmmssZ plus X-Amz-Expires seconds) */
+function refuseExpired(req: AwsRequest): void {
+  const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(req.query.get('X-Amz-Date') ?? '');
+  const expires = Number(req.query.get('X-Amz-Expires') ?? NaN);
+  if (!date || !Number.isFinite(expires)) return;
+  const signedAt = Date.UTC(+date[1], +date[2] - 1, +date[3], +date[4], +date[5], +date[6]);
+  if (Date.now() > signedAt + expires * 1000) throw new AwsError('AccessDenied', 'Request has expired', 403);
+}
 
 /** the most keys ListObjectsV2 returns at once, whatever max-keys asks */
 const PAGE_LIMIT = 1000;
@@ -83,7 +95,8 @@ export const s3 = restService({ name: 's3', signingName: 's3', protocol: 'restXm
     method: 'GET',
     pattern: /^\/(?<bucket>[^/]+)\/(?<key>.+)$/,
     operation: 'GetObject',
-    run: ({ bucket, key }, _req, state) => {
+    run: ({ bucket, key }, req, state) => {
+      refuseExpired(req);
       const o = bucketOf(state, bucket).get(key);
       if (!o) throw new AwsError('NoSuchKey', 'The specified key does not exist.', 404);
       return { raw: o.body, headers: { ETag: o.etag, 'Last-Modified': httpDate(o.lastModified), 'Content-Type': 'application/octet-stream' } };

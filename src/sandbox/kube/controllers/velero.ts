@@ -1,7 +1,8 @@
 // The emulated Velero of one sandbox cluster. It watches Backup and Restore objects in the
 // Velero namespace and moves them through Velero's phases with short, configurable delays;
 // backups land in the shared VeleroBucket, and each cluster's sync loop brings the other
-// cluster's backups in, which is how green sees what blue backed up.
+// cluster's backups in, which is how green sees what blue backed up. A restore's results file
+// goes to the sandbox's S3, where a DownloadRequest's pre-signed URL serves it.
 import type { VeleroBucket } from '../../bucket.js';
 import type { Side } from '../../scenario.js';
 import type { ScenarioFaults } from '../../traffic.js';
@@ -10,6 +11,8 @@ import { discoverKinds, safeList } from './resource-kinds.js';
 import { collectBackupItems, podVolumeBackups, type BackupSpec } from './velero-backup.js';
 import { runRestore, selectRestoreItems, type RestoreSpec } from './velero-restore.js';
 import { createIfAbsent, modify, parseDuration, rfc3339, refOf, Timers } from './util.js';
+import { gzipSync } from 'node:zlib';
+import { decideDownload, downloadKey, type VeleroObjectStore } from './velero-download.js';
 import { validateScoping } from './velero-select.js';
 
 export interface VeleroControllerOptions {
@@ -25,6 +28,11 @@ export interface VeleroControllerOptions {
    * installs Velero); a Backup without spec.defaultVolumesToFsBackup gets it written into its spec
    */
   defaultVolumesToFsBackup?: boolean;
+  /**
+   * the S3 the bucket's downloadable files live in (a restore's results); without it the
+   * results are only in the VeleroBucket and DownloadRequests stay unprocessed
+   */
+  objects?: VeleroObjectStore;
 }
 
 const API = 'velero.io/v1';
@@ -202,6 +210,10 @@ export function startVeleroController(opts: VeleroControllerOptions): () => void
       const result = runRestore({ store, bucket, kinds, restore: current, veleroNamespace: ns }, selected);
       // the messages go to the bucket, the counts to the status (pkg/controller/restore_controller.go)
       bucket.putRestoreResults(current.metadata.name, result.results);
+      const storage = (location((backup!.spec as BackupSpec | undefined)?.storageLocation).obj?.spec as { objectStorage?: { prefix?: string } } | undefined)?.objectStorage;
+      const key = downloadKey(storage?.prefix, 'RestoreResults', current.metadata.name);
+      // restore_controller.go putResults: JSON of {"warnings": Result, "errors": Result}, gzipped
+      if (key) opts.objects?.put(bucket.name, key, gzipSync(JSON.stringify(result.results)));
       setStatus(r, {
         phase: result.errors.length ? 'PartiallyFailed' : 'Completed',
         completionTimestamp: rfc3339(),
@@ -210,6 +222,21 @@ export function startVeleroController(opts: VeleroControllerOptions): () => void
         errors: result.errors.length,
       });
     });
+  }
+
+  // ---- download requests ----
+
+  function processDownload(d: KubeObject): void {
+    const current = store.get(API, 'DownloadRequest', d.metadata.name, ns);
+    if (!current || current.metadata.uid !== d.metadata.uid) return;
+    const decision = decideDownload(current, {
+      get: (kind, name) => (name ? store.get(API, kind, name, ns) : undefined),
+      bucket: bucket.name,
+      objects: opts.objects,
+      now: Date.now(),
+    });
+    if (decision.action === 'delete') store.delete(API, 'DownloadRequest', current.metadata.name, ns);
+    else if (decision.action === 'process') setStatus(current, decision.status);
   }
 
   // ---- sync with the bucket ----
@@ -301,12 +328,16 @@ export function startVeleroController(opts: VeleroControllerOptions): () => void
       else take(o, startBackup);
     } else if (isOurs(o, 'Restore') && type !== 'DELETED') {
       take(o, startRestore);
+    } else if (isOurs(o, 'DownloadRequest') && type !== 'DELETED') {
+      timers.after(0, () => processDownload(o));
     }
-  }, ['velero.io/Backup', 'velero.io/Restore']);
+  }, ['velero.io/Backup', 'velero.io/Restore', 'velero.io/DownloadRequest']);
   for (const b of safeList(store, API, 'Backup', ns)) take(b, startBackup);
   for (const r of safeList(store, API, 'Restore', ns)) take(r, startRestore);
   timers.after(0, sync);
   timers.every(syncMs, sync);
+  // the controller's periodic requeue, which deletes expired requests
+  timers.every(syncMs, () => safeList(store, API, 'DownloadRequest', ns).forEach(processDownload));
 
   return () => {
     timers.stop();

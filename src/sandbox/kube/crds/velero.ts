@@ -245,6 +245,32 @@ function backupStorageLocation(): KubeObject {
   });
 }
 
+/**
+ * A request for a file in the bucket (a restore's results, a backup's log): Velero's download
+ * request controller answers with a pre-signed URL (vmware-tanzu/velero
+ * config/crd/v1/bases/velero.io_downloadrequests.yaml, pkg/apis/velero/v1/download_request_types.go)
+ */
+function downloadRequest(): KubeObject {
+  const spec = obj(
+    {
+      target: obj(
+        {
+          kind: enumOf(
+            'BackupLog', 'BackupContents', 'BackupVolumeSnapshots', 'BackupItemOperations', 'BackupResourceList', 'BackupResults',
+            'RestoreLog', 'RestoreResults', 'RestoreResourceList', 'RestoreItemOperations', 'CSIBackupVolumeSnapshots',
+            'CSIBackupVolumeSnapshotContents', 'BackupVolumeInfos', 'RestoreVolumeInfo',
+          ),
+          name: str(),
+        },
+        { required: ['kind', 'name'] },
+      ),
+    },
+    { required: ['target'] },
+  );
+  const status = obj({ phase: enumOf('New', 'Processed'), downloadURL: str(), expiration: time() });
+  return crd({ group, labels, kind: 'DownloadRequest', plural: 'downloadrequests', scope: 'Namespaced', versions: [{ name: 'v1', storage: true, schema: root(spec, status) }] });
+}
+
 export function veleroCrds(): KubeObject[] {
-  return [backup(), restore(), podVolumeBackup(), podVolumeRestore(), backupStorageLocation()];
+  return [backup(), restore(), podVolumeBackup(), podVolumeRestore(), backupStorageLocation(), downloadRequest()];
 }
