@@ -15,6 +15,7 @@ import { processAlive } from '../state/lock.js';
 import { canonicalPath } from '../state/location.js';
 import type { RunMeta } from '../state/journal.js';
 import { closeServices, createServices, loadKubeLibrary } from './context.js';
+import { childRegistry, warnStrays } from './children.js';
 import { digestVars, varsFor } from './var-digests.js';
 import { execute } from './execute.js';
 import { makeReporter } from '../report/index.js';
@@ -203,8 +204,11 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
   const playbookFile = req.playbook ? canonicalPath(req.playbook) : undefined;
   const backend = await openBackend(playbookFile, playbookFile ? envFileFor(playbookFile, req.env) : undefined, req.stateDir);
   const stateDir = backend.dir;
-  await backend.pull();
   const notice = req.notice ?? stderrNotice;
+  await backend.pull(notice);
+  // a program a killed run left running (a terraform apply) would work against the rollback: told
+  // first, whether or not there is anything to roll back
+  if (req.mode !== 'dry-run') warnStrays(stateDir, notice);
   const target = pickRun(backend, req);
   const meta = readMeta(stateDir, target);
   if (!meta) throw new UserError(`no run "${target}" in ${stateDir}/runs`, { hint: 'list runs with `kfup runs`' });
@@ -237,6 +241,7 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
     run: { id: runId, started, playbookDir: loaded.pb.dir, workDir: process.cwd() },
     targets: loaded.targets,
     redactor: loaded.redactor,
+    children: req.mode === 'dry-run' ? undefined : childRegistry(stateDir, runId),
   });
   const applied = appliedSteps(stateDir, target);
   const steps = rollbackSteps(loaded.pb, applied);
