@@ -8,9 +8,11 @@
 // escaping changes them; and the RDS and S3 credentials in the sandbox's Secrets Manager, which
 // kfup reads. Then every output, every file under the state directory, every file written beside
 // the sandbox and kfup's temporary entries are searched for each secret raw, JSON-escaped once and
-// twice, base64-encoded (at each of the three byte alignments) and URL-encoded. Nothing is found.
+// twice, base64-encoded (at each of the three byte alignments), URL-encoded and as a plain
+// SHA-256 (which meta.json held for --var values). Nothing is found.
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +35,8 @@ function forms(s: string): Record<string, string> {
     json1: JSON.stringify(s).slice(1, -1),
     json2: JSON.stringify(JSON.stringify(s)).slice(1, -1),
     url: encodeURIComponent(s),
+    // an unsalted hash gives a short secret away to anyone who tries candidates
+    sha256: createHash('sha256').update(s).digest('hex'),
   };
   // inside a longer base64 text the value starts at any of three byte offsets: for each, the
   // characters that depend on the value's bytes alone
