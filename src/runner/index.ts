@@ -16,6 +16,7 @@ import { digestVars } from './engine/var-digests.js';
 import { execute, type RunResult } from './engine/execute.js';
 import { Journal, listRuns, readMeta, resumeState, type ResumeState, type RunMeta } from './state/journal.js';
 import { canonicalPath } from './state/location.js';
+import { processStartTicks } from './state/process-identity.js';
 import { fileKey, openBackend, type HeldLock, type StateBackend } from './state/backend.js';
 import { inputDifferences, runInputs } from './state/inputs.js';
 import { makeReporter } from './report/index.js';
@@ -251,6 +252,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
         status: 'running',
         pid: process.pid,
         host: hostname(),
+        startTicks: processStartTicks(process.pid),
         resumes: (prior?.resumes ?? 0) + (resume ? 1 : 0),
         // a resume keeps what the run was started from (with --force the differences were told)
         inputs: prior?.inputs ?? inputs,

@@ -12,6 +12,9 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { pidExists, processStartTicks, sameProcess } from '../state/process-identity.js';
+
+export { processStartTicks };
 
 export interface ChildRecord {
   pid: number;
@@ -31,41 +34,13 @@ export interface ChildRegistry {
   add(pid: number, program: string, args?: readonly string[]): () => void;
 }
 
-/** when the process with this pid started (clock ticks since boot), or undefined if unknown */
-export function processStartTicks(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ")"
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19]; // field 22 of the whole line; fields[0] is field 3
-  } catch {
-    return undefined;
-  }
-}
-
-/** the process with this pid is the one recorded: alive, and (where known) started at the same time */
-function sameProcess(pid: number, startTicks: string | undefined): boolean {
-  if (!alive(pid)) return false;
-  if (startTicks === undefined) return true;
-  const now = processStartTicks(pid);
-  return now === undefined || now === startTicks;
-}
-
 /** "terraform apply": the program's name and its first argument when that is a plain subcommand */
 const commandOf = (program: string, args: readonly string[] = []): string => {
   const sub = args[0];
   return sub !== undefined && /^[a-z][a-z0-9-]{0,30}$/.test(sub) ? `${basename(program)} ${sub}` : basename(program);
 };
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists, owned by someone else
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
+const alive = pidExists;
 
 export function childRegistry(stateDir: string, runId: string): ChildRegistry {
   const dir = join(stateDir, 'children');

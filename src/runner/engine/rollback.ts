@@ -11,7 +11,8 @@ import { envFileFor, load, newRunId, SharedUploads, stderrNotice } from '../inde
 import { fileKey, openBackend, type HeldLock, type StateBackend } from '../state/backend.js';
 import { flatten, type Playbook, type TaskDef } from '../load/playbook.js';
 import { listRuns, readJournal, readMeta, resumeState, Journal, type JournalRecord, type ResumeState } from '../state/journal.js';
-import { processAlive } from '../state/lock.js';
+import { holderAlive } from '../state/lock.js';
+import { processStartTicks } from '../state/process-identity.js';
 import { canonicalPath } from '../state/location.js';
 import type { RunMeta } from '../state/journal.js';
 import { closeServices, createServices, loadKubeLibrary } from './context.js';
@@ -111,7 +112,7 @@ function appliedSteps(stateDir: string, runId: string): AppliedStep[] {
 /** whether a run's process may still be going: alive on this host, or on another host (unknowable) */
 function mayBeRunning(m: RunMeta): boolean {
   if (m.status !== 'running') return false;
-  return m.host !== undefined && m.host !== hostname() ? true : processAlive(m.pid);
+  return m.host !== undefined && m.host !== hostname() ? true : holderAlive(m);
 }
 
 /** whether a completed rollback of this run exists (then it has nothing left to revert) */
@@ -284,6 +285,7 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
         started,
         status: 'running',
         pid: process.pid,
+        startTicks: processStartTicks(process.pid),
         resumes: (prior?.resumes ?? 0) + (resume ? 1 : 0),
       },
       loaded.redactor,

@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
-import { describeHolder, lockKey, parseHolder, processAlive, type AcquireOptions, type LockHolder } from './lock.js';
+import { describeHolder, holderAlive, lockKey, myIdentity, parseHolder, type AcquireOptions, type LockHolder } from './lock.js';
 import type { HeldLock, S3StateConfig, StateBackend } from './backend.js';
 
 const RUN_FILES = ['meta.json', 'journal.ndjson'];
@@ -50,8 +50,8 @@ function compareJournals(dir: string, runId: string, remote: string | undefined)
 /** the run is going on in a live process on this machine, which uploads it itself */
 function runningHere(dir: string, runId: string): boolean {
   try {
-    const meta = JSON.parse(readFileSync(join(dir, 'runs', runId, 'meta.json'), 'utf8')) as { status?: string; pid?: number; host?: string };
-    return meta.status === 'running' && meta.host === hostname() && typeof meta.pid === 'number' && processAlive(meta.pid);
+    const meta = JSON.parse(readFileSync(join(dir, 'runs', runId, 'meta.json'), 'utf8')) as { status?: string; pid?: number; host?: string; startTicks?: string };
+    return meta.status === 'running' && meta.host === hostname() && typeof meta.pid === 'number' && holderAlive({ pid: meta.pid, startTicks: meta.startTicks });
   } catch {
     return false;
   }
@@ -148,7 +148,7 @@ export class S3Backend implements StateBackend {
   async lock(holder: Omit<LockHolder, 'pid' | 'host' | 'started'>, opts: AcquireOptions): Promise<HeldLock> {
     // machines share the bucket, not paths: the lock is per playbook and environment file name
     const key = `${this.prefix}locks/${lockKey(basename(holder.playbook), holder.env ? basename(holder.env) : undefined)}.lock`;
-    const me: LockHolder = { ...holder, pid: process.pid, host: hostname(), started: new Date().toISOString() };
+    const me: LockHolder = { ...holder, ...myIdentity(), started: new Date().toISOString() };
     const body = JSON.stringify(me, null, 2) + '\n';
     const what = `this playbook${holder.env ? ` with environment ${basename(holder.env)}` : ''}`;
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -161,7 +161,7 @@ export class S3Backend implements StateBackend {
       const text = await this.get(key.slice(this.prefix.length));
       if (text === undefined) continue; // released meanwhile
       const other = parseHolder(text);
-      const deadHere = other !== undefined && other.host === me.host && !processAlive(other.pid);
+      const deadHere = other !== undefined && other.host === me.host && !holderAlive(other);
       if (opts.breakLock || deadHere) {
         opts.notice?.(
           deadHere && !opts.breakLock
