@@ -177,6 +177,12 @@ describe('state in S3', () => {
     await here.pull((l) => notices.push(l));
     expect(notices.join('\n')).toMatch(/differ \(the run went on elsewhere\); the bucket's is kept, this machine's is in .*journal\.ndjson\.unsynced-\d+/);
     expect(readFileSync(join(here.dir, 'runs', first.runId, 'journal.ndjson'), 'utf8')).toContain('"k":"x"');
+
+    // a local run directory whose meta.json is not a run's is never spread to the bucket
+    mkdirSync(join(here.dir, 'runs', 'garbled-run'));
+    writeFileSync(join(here.dir, 'runs', 'garbled-run', 'meta.json'), '{ not json');
+    await here.pull(() => {});
+    expect([...bucket.keys()].filter((k) => k.includes('garbled-run'))).toEqual([]);
   });
 
   // SIGTERM (and Ctrl-C, the same path) ends a run the normal way: its last lines are uploaded

@@ -16,13 +16,21 @@ import type { HeldLock, S3StateConfig, StateBackend } from './backend.js';
 
 const RUN_FILES = ['meta.json', 'journal.ndjson'];
 
-/** the runs in the local copy that have a meta.json */
+/** the runs in the local copy whose meta.json is a run's (a corrupt one is never uploaded) */
 function localRuns(dir: string): string[] {
+  let names: string[];
   try {
-    return readdirSync(join(dir, 'runs')).filter((r) => !r.startsWith('.') && existsSync(join(dir, 'runs', r, 'meta.json')));
+    names = readdirSync(join(dir, 'runs')).filter((r) => !r.startsWith('.'));
   } catch {
     return [];
   }
+  return names.filter((r) => {
+    try {
+      return (JSON.parse(readFileSync(join(dir, 'runs', r, 'meta.json'), 'utf8')) as { runId?: unknown } | null)?.runId === r;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /**
