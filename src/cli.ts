@@ -255,8 +255,11 @@ export function buildProgram(): Command {
       const { canonicalPath } = await import('./runner/state/location.js');
       const file = playbook ? canonicalPath(playbook) : undefined;
       const backend = await openBackend(file, file ? envFileFor(file, flags.env) : undefined, flags.stateDir);
-      await backend.pull();
+      await backend.pull((l) => process.stderr.write(l + '\n'));
       process.stdout.write(formatRuns(backend.dir, backend.where));
+      // programs a kfup killed with -9 left running: on stderr, beside the runs they belong to
+      const { warnStrays } = await import('./runner/engine/children.js');
+      warnStrays(backend.dir, (l) => process.stderr.write(l + '\n'));
     });
 
   for (const extra of extraCommands) extra(program);

@@ -11,11 +11,12 @@ import { environmentPath, resolveInputs, Scope, type LastRollback, type Resolved
 import { renderDeep, TemplateError, findUnknown, watchSecrets } from './template/template.js';
 import { closeServices, createServices, loadKubeLibrary } from './engine/context.js';
 import { Redactor } from './engine/redact.js';
-import { childRegistry, describeStray, strayChildren, sweepTempDirs } from './engine/children.js';
+import { childRegistry, sweepTempDirs, warnStrays } from './engine/children.js';
 import { digestVars } from './engine/var-digests.js';
 import { execute, type RunResult } from './engine/execute.js';
 import { Journal, listRuns, readMeta, resumeState, type ResumeState, type RunMeta } from './state/journal.js';
 import { canonicalPath } from './state/location.js';
+import { processStartTicks } from './state/process-identity.js';
 import { fileKey, openBackend, type HeldLock, type StateBackend } from './state/backend.js';
 import { inputDifferences, runInputs } from './state/inputs.js';
 import { makeReporter } from './report/index.js';
@@ -225,7 +226,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
   const playbookFile = canonicalPath(req.playbook);
   const backend = await openBackend(playbookFile, envFileFor(playbookFile, req.env), req.stateDir);
   const stateDir = backend.dir;
-  if (req.mode === 'run') await backend.pull();
+  if (req.mode === 'run') await backend.pull(req.notice ?? stderrNotice);
   const prior = req.resume && req.mode === 'run' ? pickResume(backend, req, playbookFile, envFileFor(playbookFile, req.env)) : undefined;
   const resume = prior ? resumeState(stateDir, prior.runId) : undefined;
   const runId = prior?.runId ?? newRunId();
@@ -254,7 +255,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
     children: req.mode === 'dry-run' ? undefined : childRegistry(stateDir, runId),
   });
   // programs a kfup killed with -9 left running are reported, never silently ignored
-  if (req.mode !== 'dry-run') for (const c of strayChildren(stateDir)) process.stderr.write(`kfup: warning: ${describeStray(c)}\n`);
+  if (req.mode !== 'dry-run') warnStrays(stateDir, stderrNotice);
   // and the temporary files (saved plans, with variable values in them) such a kfup left behind
   if (req.mode !== 'dry-run') sweepTempDirs();
 
@@ -278,6 +279,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
         status: 'running',
         pid: process.pid,
         host: hostname(),
+        startTicks: processStartTicks(process.pid),
         resumes: (prior?.resumes ?? 0) + (resume ? 1 : 0),
         // a resume keeps what the run was started from (with --force the differences were told)
         inputs: prior?.inputs ?? inputs,

@@ -6,6 +6,8 @@ import { writeFileSync, mkdirSync, existsSync, readdirSync, readFileSync } from 
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { RunLock } from '../../src/runner/state/lock.js';
+import { processStartTicks } from '../../src/runner/state/process-identity.js';
+import { spawn } from 'node:child_process';
 import { tempDir } from '../helpers/run.js';
 
 const deadPid = 2 ** 22 + 12345;
@@ -44,6 +46,29 @@ describe('run lock', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ runId: 'new' });
     lock.release();
     expect(existsSync(file)).toBe(false);
+  });
+
+  it('takes over a lock whose holder pid another process now holds (its /proc start time differs), and refuses the real holder', async () => {
+    const state = tempDir();
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const holder = { pid: other.pid!, host: hostname(), runId: 'killed-run', started: '2026-01-01T00:00:00Z', playbook: '/p.yaml' };
+      // the same pid, started at another time: the dead kfup's pid reused by another program
+      plant(state, JSON.stringify({ ...holder, startTicks: String(Number(processStartTicks(other.pid!)) - 1) }));
+      const notices: string[] = [];
+      RunLock.acquire(state, { runId: 'next', playbook: '/p.yaml' }, { notice: (l) => notices.push(l) }).release();
+      expect(notices.join('\n')).toMatch(/taking over the lock of run killed-run .*: that process is no longer running/);
+      // the process recorded, still running: its lock holds
+      plant(state, JSON.stringify({ ...holder, startTicks: processStartTicks(other.pid!) }));
+      expect(() => RunLock.acquire(state, { runId: 'next', playbook: '/p.yaml' })).toThrow(/run killed-run .* is already running this playbook/);
+      // and the lock records this process's own start time
+      const mine = RunLock.acquire(tempDir(), { runId: 'me', playbook: '/p.yaml' });
+      expect(JSON.parse(readFileSync(mine.file, 'utf8'))).toMatchObject({ startTicks: processStartTicks(process.pid) });
+      mine.release();
+    } finally {
+      other.kill('SIGKILL');
+      await new Promise((r) => other.on('exit', r));
+    }
   });
 
   it('refuses a live holder on another host, and --break-lock takes it', () => {

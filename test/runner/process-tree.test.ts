@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { defineTask } from '../../src/modules/kit/index.js';
 import { withTasks } from '../../src/modules/index.js';
 import { runPlaybook } from '../../src/runner/index.js';
-import { childRegistry, strayChildren } from '../../src/runner/engine/children.js';
+import { childRegistry, processStartTicks, strayChildren, type ChildRecord } from '../../src/runner/engine/children.js';
 import type { Reporter, RunEvent } from '../../src/runner/report/events.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kfup-tree-'));
@@ -81,6 +81,22 @@ describe('children of a kfup that died', () => {
     await new Promise((res) => child.on('exit', res));
     expect(strayChildren(stateDir)).toEqual([]);
     expect(existsSync(file)).toBe(false);
+  });
+
+  it('a kfup whose pid another process now holds is gone: its live child is reported (start times in /proc/<pid>/stat differ)', async () => {
+    const stateDir = join(dir, 'kfup-pid-reused');
+    const child = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    childRegistry(stateDir, 'run-3').add(child.pid!, 'kubectl', ['apply', '-f', 'x.yaml']);
+    const file = join(stateDir, 'children', `${child.pid}.json`);
+    const rec = JSON.parse(readFileSync(file, 'utf8')) as ChildRecord;
+    // only the subcommand is kept of the arguments
+    expect(rec.command).toBe('kubectl apply');
+    expect(rec.kfupStartTicks).toBe(processStartTicks(process.pid));
+    // the recorded kfup's pid is this (live) process's, but its start time is another's
+    writeFileSync(file, JSON.stringify({ ...rec, kfupStartTicks: String(Number(rec.kfupStartTicks) + 1) }));
+    expect(strayChildren(stateDir).map((c) => c.pid)).toEqual([child.pid]);
+    child.kill('SIGKILL');
+    await new Promise((res) => child.on('exit', res));
   });
 
   it('a record of a live kfup (another run in progress) is not reported', () => {

@@ -3,42 +3,62 @@
 // each record whose kfup is gone but whose process still runs, and reports it (a terraform still
 // holding its state lock would otherwise be found only by its lock error). Each child runs in its
 // own process group, so the record's pid is also the group to stop: `kill -- -PID`.
-// Only the program's name is recorded, never its arguments (they may carry values).
+// Only the program's name and its subcommand (`terraform apply`) are recorded, never the other
+// arguments (they may carry values).
+// A pid is reused once its process has ended: a record is trusted only while the process holding
+// its pid started when the recorded one did (Linux: the start time in /proc/<pid>/stat, in clock
+// ticks since boot), so another program that now has the pid is never reported, and a kfup whose
+// pid was taken by another program is known to be gone.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { pidExists, processStartTicks, sameProcess } from '../state/process-identity.js';
+
+export { processStartTicks };
 
 export interface ChildRecord {
   pid: number;
   program: string;
+  /** the program and its subcommand, e.g. "terraform apply" (older records: absent) */
+  command?: string;
+  /** the child's start time, field 22 of /proc/<pid>/stat (absent where there is no /proc) */
+  startTicks?: string;
   kfupPid: number;
+  kfupStartTicks?: string;
   runId: string;
   started: string;
 }
 
 export interface ChildRegistry {
   /** records a started child; the function returned forgets it once it has ended */
-  add(pid: number, program: string): () => void;
+  add(pid: number, program: string, args?: readonly string[]): () => void;
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists, owned by someone else
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** "terraform apply": the program's name and its first argument when that is a plain subcommand */
+const commandOf = (program: string, args: readonly string[] = []): string => {
+  const sub = args[0];
+  return sub !== undefined && /^[a-z][a-z0-9-]{0,30}$/.test(sub) ? `${basename(program)} ${sub}` : basename(program);
 };
+
+const alive = pidExists;
 
 export function childRegistry(stateDir: string, runId: string): ChildRegistry {
   const dir = join(stateDir, 'children');
   return {
-    add(pid, program) {
+    add(pid, program, args) {
       const file = join(dir, `${pid}.json`);
       try {
         mkdirSync(dir, { recursive: true });
-        const rec: ChildRecord = { pid, program: basename(program), kfupPid: process.pid, runId, started: new Date().toISOString() };
+        const rec: ChildRecord = {
+          pid,
+          program: basename(program),
+          command: commandOf(program, args),
+          startTicks: processStartTicks(pid),
+          kfupPid: process.pid,
+          kfupStartTicks: processStartTicks(process.pid),
+          runId,
+          started: new Date().toISOString(),
+        };
         writeFileSync(`${file}.tmp`, JSON.stringify(rec) + '\n', { mode: 0o600 });
         renameSync(`${file}.tmp`, file);
       } catch {
@@ -72,15 +92,16 @@ export function strayChildren(stateDir: string): ChildRecord[] {
       continue;
     }
     // a live kfup (this one, or another run in progress) still owns it
-    if (alive(rec.kfupPid)) continue;
-    if (alive(rec.pid)) stray.push(rec);
+    if (sameProcess(rec.kfupPid, rec.kfupStartTicks)) continue;
+    // still running; a process that merely has its pid now is not it, and its record goes
+    if (sameProcess(rec.pid, rec.startTicks)) stray.push(rec);
     else rmSync(file, { force: true });
   }
   return stray;
 }
 
 export const describeStray = (c: ChildRecord): string =>
-  `${c.program} (pid ${c.pid}), started ${c.started} by run ${c.runId} of a kfup that is gone, is still running; stop it with \`kill -- -${c.pid}\` once it is safe, or wait for it`;
+  `${c.command ?? c.program} (pid ${c.pid}), started ${c.started} by run ${c.runId} of a kfup that is gone, is still running; stop it with \`kill -- -${c.pid}\` once it is safe, or wait for it`;
 
 /**
  * Temporary directories a kfup killed before its cleanup left behind (kfup-<what>-<pid>-XXXXXX
@@ -106,4 +127,9 @@ export function sweepTempDirs(dir = tmpdir()): string[] {
     }
   }
   return removed;
+}
+
+/** warns of each child a dead kfup left running (run, rollback and `kfup runs` call this) */
+export function warnStrays(stateDir: string, notice: (line: string) => void): void {
+  for (const c of strayChildren(stateDir)) notice(`kfup: warning: ${describeStray(c)}`);
 }

@@ -270,7 +270,7 @@ async function runExec(svc: RunServices, file: string, args: string[], opts: Exe
     // keeps stdout open would otherwise hold the task past its timeout), see killGroup below
     detached: true,
   });
-  const forget = child.pid !== undefined ? svc.children?.add(child.pid, file) : undefined;
+  const forget = child.pid !== undefined ? svc.children?.add(child.pid, file, args) : undefined;
   const killGroup = (sig: NodeJS.Signals) => {
     if (child.pid === undefined) return;
     try {

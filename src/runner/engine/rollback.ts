@@ -11,10 +11,12 @@ import { envFileFor, load, newRunId, SharedUploads, stderrNotice } from '../inde
 import { fileKey, openBackend, type HeldLock, type StateBackend } from '../state/backend.js';
 import { flatten, type Playbook, type TaskDef } from '../load/playbook.js';
 import { listRuns, readJournal, readMeta, resumeState, Journal, type JournalRecord, type ResumeState } from '../state/journal.js';
-import { processAlive } from '../state/lock.js';
+import { holderAlive } from '../state/lock.js';
+import { processStartTicks } from '../state/process-identity.js';
 import { canonicalPath } from '../state/location.js';
 import type { RunMeta } from '../state/journal.js';
 import { closeServices, createServices, loadKubeLibrary } from './context.js';
+import { childRegistry, warnStrays } from './children.js';
 import { digestVars, varsFor } from './var-digests.js';
 import { execute } from './execute.js';
 import { makeReporter } from '../report/index.js';
@@ -110,7 +112,7 @@ function appliedSteps(stateDir: string, runId: string): AppliedStep[] {
 /** whether a run's process may still be going: alive on this host, or on another host (unknowable) */
 function mayBeRunning(m: RunMeta): boolean {
   if (m.status !== 'running') return false;
-  return m.host !== undefined && m.host !== hostname() ? true : processAlive(m.pid);
+  return m.host !== undefined && m.host !== hostname() ? true : holderAlive(m);
 }
 
 /** whether a completed rollback of this run exists (then it has nothing left to revert) */
@@ -203,8 +205,11 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
   const playbookFile = req.playbook ? canonicalPath(req.playbook) : undefined;
   const backend = await openBackend(playbookFile, playbookFile ? envFileFor(playbookFile, req.env) : undefined, req.stateDir);
   const stateDir = backend.dir;
-  await backend.pull();
   const notice = req.notice ?? stderrNotice;
+  await backend.pull(notice);
+  // a program a killed run left running (a terraform apply) would work against the rollback: told
+  // first, whether or not there is anything to roll back
+  if (req.mode !== 'dry-run') warnStrays(stateDir, notice);
   const target = pickRun(backend, req);
   const meta = readMeta(stateDir, target);
   if (!meta) throw new UserError(`no run "${target}" in ${stateDir}/runs`, { hint: 'list runs with `kfup runs`' });
@@ -237,6 +242,7 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
     run: { id: runId, started, playbookDir: loaded.pb.dir, workDir: process.cwd() },
     targets: loaded.targets,
     redactor: loaded.redactor,
+    children: req.mode === 'dry-run' ? undefined : childRegistry(stateDir, runId),
   });
   const applied = appliedSteps(stateDir, target);
   const steps = rollbackSteps(loaded.pb, applied);
@@ -279,6 +285,7 @@ export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome
         started,
         status: 'running',
         pid: process.pid,
+        startTicks: processStartTicks(process.pid),
         resumes: (prior?.resumes ?? 0) + (resume ? 1 : 0),
       },
       loaded.redactor,

@@ -1,13 +1,17 @@
 // --var values never reach the state directory: a run's meta.json records each as its name and a
-// digest of its value (NAME@sha256:HEX), enough to tell whether a later command was given the
-// same value, and nothing to read a secret from. A rollback, which reloads the run's variables,
-// asks for them again with --var and checks them against the digests.
-import { createHash } from 'node:crypto';
+// keyed digest of its value (NAME@hmac-sha256:SALT:HEX, the salt random per record), enough to tell
+// whether a later command was given the same value, and nothing to read a secret from. A plain
+// hash would not do: a short secret (a password, a PIN) is found from it by trying candidates,
+// and the same value would show as the same hash in every run. A rollback, which reloads the
+// run's variables, asks for them again with --var and checks them against the digests.
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { UserError } from '../errors.js';
 
-const DIGEST = /^([^=@]+)@sha256:([0-9a-f]{64})$/;
+// NAME@hmac-sha256:SALT:HEX; NAME@sha256:HEX in runs recorded before the salt
+const DIGEST = /^([^=@]+)@(?:sha256:([0-9a-f]{64})|hmac-sha256:([0-9a-f]{16,64}):([0-9a-f]{64}))$/;
 
-const digest = (value: string): string => createHash('sha256').update(value).digest('hex');
+const keyed = (salt: string, value: string): string => createHmac('sha256', salt).update(value).digest('hex');
+const matches = (m: RegExpExecArray, value: string): boolean => (m[2] !== undefined ? createHash('sha256').update(value).digest('hex') === m[2] : keyed(m[3], value) === m[4]);
 
 function split(arg: string): [string, string] {
   const i = arg.indexOf('=');
@@ -15,7 +19,11 @@ function split(arg: string): [string, string] {
 }
 
 /** what meta.json records for the --var arguments: names and digests only */
-export const digestVars = (vars: string[]): string[] => vars.map((v) => `${split(v)[0]}@sha256:${digest(split(v)[1])}`);
+export const digestVars = (vars: string[]): string[] =>
+  vars.map((v) => {
+    const salt = randomBytes(12).toString('hex');
+    return `${split(v)[0]}@hmac-sha256:${salt}:${keyed(salt, split(v)[1])}`;
+  });
 
 /**
  * The --var arguments to reload a run with: the ones given now, each checked against the run's
@@ -34,7 +42,7 @@ export function varsFor(runId: string, recorded: string[], given: string[] = [])
     }
     const value = now.get(m[1]);
     if (value === undefined) missing.push(m[1]);
-    else if (digest(value) !== m[2]) throw new UserError(`--var ${m[1]}: not the value run ${runId} was given`, { hint: `pass the same --var ${m[1]}=... as the run` });
+    else if (!matches(m, value)) throw new UserError(`--var ${m[1]}: not the value run ${runId} was given`, { hint: `pass the same --var ${m[1]}=... as the run` });
   }
   if (missing.length) {
     throw new UserError(`run ${runId} was given --var ${missing.join(', ')}; kfup keeps only their digests`, { hint: `pass them again: ${missing.map((n) => `--var ${n}=...`).join(' ')}` });

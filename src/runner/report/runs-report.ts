@@ -3,14 +3,14 @@
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import { listRunsWithCorrupt, readJournal, type RunMeta } from '../state/journal.js';
-import { processAlive } from '../state/lock.js';
+import { holderAlive } from '../state/lock.js';
 import { rollbackState } from '../engine/rollback.js';
 
 /** a run still marked running whose process is gone was killed: it can be resumed or rolled back */
 function statusOf(r: RunMeta): string {
   if (r.status !== 'running') return r.status;
   if (r.host !== undefined && r.host !== hostname()) return 'running?';
-  return processAlive(r.pid) ? 'running' : 'killed';
+  return holderAlive(r) ? 'running' : 'killed';
 }
 
 function tasksOf(dir: string, r: RunMeta): string {

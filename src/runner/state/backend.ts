@@ -21,8 +21,11 @@ export interface StateBackend {
   readonly dir: string;
   /** shared between machines: runs are matched by file name, not by this machine's paths */
   readonly shared: boolean;
-  /** brings the recorded runs into `dir` (the bucket is the truth; local: nothing to do) */
-  pull(): Promise<void>;
+  /**
+   * brings the recorded runs into `dir` (the bucket is the truth, except for lines this machine
+   * wrote that a killed kfup never uploaded: those are uploaded and told; local: nothing to do)
+   */
+  pull(notice?: (line: string) => void): Promise<void>;
   lock(holder: Omit<LockHolder, 'pid' | 'host' | 'started'>, opts: AcquireOptions): Promise<HeldLock>;
   /** called whenever a run's files changed; returns once they are stored */
   push(runId: string): Promise<void>;

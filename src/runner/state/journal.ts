@@ -27,6 +27,8 @@ export interface RunMeta {
   pid: number;
   /** the machine the run's process ran on (a pid means nothing elsewhere) */
   host?: string;
+  /** the process's start time (see process-identity.ts): a reused pid is not the run */
+  startTicks?: string;
   /** for rollback runs: the run being rolled back */
   rollbackOf?: string;
   resumes?: number;

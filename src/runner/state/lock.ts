@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { checkIsDirectory } from './location.js';
+import { pidExists, processStartTicks, sameProcess } from './process-identity.js';
 
 export interface LockHolder {
   pid: number;
@@ -21,17 +22,18 @@ export interface LockHolder {
   started: string;
   playbook: string;
   env?: string;
+  /** the holder's start time (see process-identity.ts): a reused pid does not keep the lock */
+  startTicks?: string;
 }
 
 /** whether a process of this host is still running (EPERM: it is, but not ours) */
-export const processAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
+export const processAlive = pidExists;
+
+/** the holder's process still runs on this host (not merely another process with its pid) */
+export const holderAlive = (h: Pick<LockHolder, 'pid' | 'startTicks'>): boolean => sameProcess(h.pid, h.startTicks);
+
+/** this process as a lock holder records it */
+export const myIdentity = (): Pick<LockHolder, 'pid' | 'host' | 'startTicks'> => ({ pid: process.pid, host: hostname(), startTicks: processStartTicks(process.pid) });
 
 /** what the lock is keyed on: the playbook and environment file, both canonical */
 export function lockKey(playbook: string, envFile: string | undefined): string {
@@ -101,7 +103,7 @@ export class RunLock {
     checkIsDirectory(join(stateDir, 'locks'), 'the lock directory');
     const file = RunLock.path(stateDir, holder.playbook, holder.env);
     mkdirSync(join(stateDir, 'locks'), { recursive: true });
-    const me: LockHolder = { ...holder, pid: process.pid, host: hostname(), started: new Date().toISOString() };
+    const me: LockHolder = { ...holder, ...myIdentity(), started: new Date().toISOString() };
     const content = JSON.stringify(me, null, 2) + '\n';
     const what = `this playbook${holder.env ? ` with environment ${holder.env}` : ''}`;
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -127,7 +129,7 @@ export class RunLock {
           hint: `no holder is named in it; if no other kfup run is going on, pass --break-lock (or delete ${file})`,
         });
       }
-      if (other.host === me.host && !processAlive(other.pid)) {
+      if (other.host === me.host && !holderAlive(other)) {
         // the holder died on this machine (kill -9, a crash): nobody will release it
         opts.notice?.(`kfup: taking over the lock of ${describeHolder(other)}: that process is no longer running`);
         RunLock.takeOver(file, text);

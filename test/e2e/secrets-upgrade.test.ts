@@ -1,0 +1,151 @@
+// Issue 14, "Done when": a secret planted in every form, through the WHOLE upgrade
+// (playbooks/blue-green-upgrade.yaml against the sandbox, as test/e2e/upgrade.test.ts runs it):
+// a check with --diff (as Markdown, with an HTML --report), a run that fails at the cut-over (a
+// fault injected into Route 53), its resume with --output json, `kfup report` of the run, and a
+// rollback. The secrets: the serving API keys (the playbook's secret variable, from a vars file)
+// and a token passed with --var that the environment declares secret (kept in meta.json only as a
+// digest, and given again to the rollback), both with a quote and a backslash so that JSON
+// escaping changes them; and the RDS and S3 credentials in the sandbox's Secrets Manager, which
+// kfup reads. Then every output, every file under the state directory, every file written beside
+// the sandbox and kfup's temporary entries are searched for each secret raw, JSON-escaped once and
+// twice, base64-encoded (at each of the three byte alignments), URL-encoded and as a plain
+// SHA-256 (which meta.json held for --var values). Nothing is found.
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { kfupBin } from '../helpers/cli.js';
+import { sandbox, upgradePlaybook } from './helpers.js';
+import { upgradeEndState } from '../../src/sandbox/summary.js';
+
+const SECRETS = {
+  apiKey: 'Key"api\\MARKER-7f3a',
+  token: 'tok"en\\MARKER-c41d',
+  rdsPassword: 'pw"rds\\MARKER-09be',
+  s3Key: 'MARKER-S3KEY-5a61+/=',
+};
+
+/** the forms a value takes on its way through JSON, HTTP and Kubernetes Secrets */
+function forms(s: string): Record<string, string> {
+  const out: Record<string, string> = {
+    raw: s,
+    json1: JSON.stringify(s).slice(1, -1),
+    json2: JSON.stringify(JSON.stringify(s)).slice(1, -1),
+    url: encodeURIComponent(s),
+    // an unsalted hash gives a short secret away to anyone who tries candidates
+    sha256: createHash('sha256').update(s).digest('hex'),
+  };
+  // inside a longer base64 text the value starts at any of three byte offsets: for each, the
+  // characters that depend on the value's bytes alone
+  for (let pad = 0; pad < 3; pad++) {
+    const b = Buffer.from('\0'.repeat(pad) + s).toString('base64');
+    const from = pad === 0 ? 0 : pad === 1 ? 2 : 3;
+    const usable = Math.floor((pad + Buffer.byteLength(s)) / 3) * 4;
+    out[`base64@${pad}`] = b.slice(from, usable);
+  }
+  return out;
+}
+
+/** every regular file under dir (entries that vanish meanwhile, another test's temp files, are skipped) */
+function walk(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.flatMap((f) => {
+    const p = join(dir, f);
+    try {
+      const st = statSync(p);
+      return st.isDirectory() ? walk(p) : st.isFile() ? [p] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+const kfup = (args: string[], env: Record<string, string>, cwd: string) =>
+  new Promise<{ code: number; out: string }>((res) =>
+    execFile(process.execPath, [kfupBin, ...args], { env: { ...process.env, ...env, NO_COLOR: '1' }, cwd, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` }),
+    ),
+  );
+
+describe('secrets through the whole upgrade', () => {
+  it('appear in no output, no state file, no written file and no temp file: check --diff, a failed run, its resume, the reports and the rollback', async () => {
+    const tempsBefore = new Set(readdirSync(tmpdir()));
+    const { sb, done } = await sandbox();
+    try {
+      const rds = sb.aws.state.secrets.find(sb.scenario.rds.secretName);
+      rds.SecretString = JSON.stringify({ ...JSON.parse(rds.SecretString), password: SECRETS.rdsPassword });
+      const s3 = sb.aws.state.secrets.find(sb.scenario.s3.secretName);
+      s3.SecretString = JSON.stringify({ ...JSON.parse(s3.SecretString), secretkey: SECRETS.s3Key });
+      const env = parse(readFileSync(sb.environmentFile, 'utf8')) as { vars: Record<string, unknown>; secrets?: string[] };
+      env.secrets = [...(env.secrets ?? []), 'change_token'];
+      const envFile = join(sb.dir, 'secret-env.yaml');
+      writeFileSync(envFile, stringify(env));
+      const varsFile = join(sb.dir, 'secret-vars.yaml');
+      writeFileSync(varsFile, stringify({ serving_api_keys: [SECRETS.apiKey] }));
+      const stateDir = join(sb.dir, '.kfup');
+      // tfvars_source=cluster: the production values are read through the AWS APIs, the RDS and S3
+      // credentials from Secrets Manager among them (the state file path reads none)
+      const inputs = ['--env', envFile, '--vars-file', varsFile, '--var', `change_token=${SECRETS.token}`, '--var', 'tfvars_source=cluster', '--state-dir', stateDir];
+      const outputs: Record<string, string> = {};
+      const step = async (name: string, args: string[], code: number) => {
+        const r = await kfup(args, sb.env, sb.dir);
+        outputs[name] = r.out;
+        expect(r.code, `${name}: ${r.out.slice(-2000)}`).toBe(code);
+        return r.out;
+      };
+
+      await step('check --diff (markdown, html)', ['run', upgradePlaybook, ...inputs, '--check', '--diff', '--format', 'markdown', '--report', join(sb.dir, 'check.html')], 0);
+      // the cut-over's DNS change fails (after the serving ingress got the keys): the run fails there
+      sb.traffic.setFaults([{ fault: 'error500', target: 'aws', operation: 'ChangeResourceRecordSets' }]);
+      const failed = await step('failed run', ['run', upgradePlaybook, ...inputs, '--yes', '--diff'], 1);
+      expect(failed).toMatch(/stopped at "Send users to green"/);
+      sb.traffic.setFaults([]);
+      await step('resume, json', ['run', upgradePlaybook, ...inputs, '--yes', '--resume', 'last', '-o', 'json'], 0);
+      expect(upgradeEndState(sb).albRedirectHost).toBe(sb.scenario.green.ingressHost);
+      // the secrets did their work: green's serving ingress holds the API key (in its ALB conditions)
+      expect(JSON.stringify(sb.clusters.green.server.store.list('networking.k8s.io/v1', 'Ingress'))).toContain('MARKER-7f3a');
+      await step('report', ['report', 'last', '--state-dir', stateDir, '--output', join(sb.dir, 'run.html')], 0);
+      await step('rollback', ['rollback', 'last', upgradePlaybook, ...inputs, '--yes'], 0);
+      expect(upgradeEndState(sb).albRedirectHost).toBe(sb.scenario.blue.ingressHost);
+
+      const written = walk(sb.dir).filter((f) => f !== varsFile && f !== envFile);
+      expect(written.some((f) => f.endsWith('meta.json'))).toBe(true);
+      expect(written).toContain(join(sb.dir, 'run.html'));
+      // kfup's own temporary entries (kfup-<what>-<pid>-XXXXXX: saved plans, Terraform data
+      // directories) made meanwhile; they are removed after use, so usually there are none left
+      const temps = readdirSync(tmpdir())
+        .filter((n) => /^kfup-[a-z]+-\d+-[A-Za-z0-9]{6}$/.test(n) && !tempsBefore.has(n))
+        .flatMap((n) => {
+          const p = join(tmpdir(), n);
+          return existsSync(p) && statSync(p).isFile() ? [p] : walk(p);
+        });
+      const contents = (f: string): string => {
+        try {
+          return readFileSync(f, 'latin1');
+        } catch {
+          return ''; // a temp file removed since it was listed
+        }
+      };
+      const leaks: string[] = [];
+      for (const [name, secret] of Object.entries(SECRETS)) {
+        for (const [form, needle] of Object.entries(forms(secret))) {
+          for (const [step, out] of Object.entries(outputs)) if (out.includes(needle)) leaks.push(`${name} (${form}) in the output of ${step}`);
+          for (const f of [...written, ...temps]) if (contents(f).includes(needle)) leaks.push(`${name} (${form}) in ${f}`);
+        }
+      }
+      expect(leaks).toEqual([]);
+    } finally {
+      await done();
+      // the sandbox directory holds the planted secrets' files
+      rmSync(sb.dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
