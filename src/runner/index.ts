@@ -225,6 +225,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
     targets,
     redactor,
     children: req.mode === 'dry-run' ? undefined : childRegistry(stateDir, runId),
+    pending: req.mode === 'check' ? [] : undefined,
   });
   // programs a kfup killed with -9 left running are reported, never silently ignored
   if (req.mode !== 'dry-run') for (const c of strayChildren(stateDir)) process.stderr.write(`kfup: warning: ${describeStray(c)}\n`);
