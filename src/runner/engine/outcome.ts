@@ -1,6 +1,7 @@
 // What one task (or one loop item) came to, and how any error a task raised becomes one: a
 // template or schema problem is invalid input (exit 2) at its file:line:col; a GuardError is a
 // bug in the task type; a TaskError carries its own hint and whether trying again may help.
+import { EnvironmentError } from '../aws-credentials.js';
 import { UserError, UserErrors, formatPos } from '../errors.js';
 import { sourceOf, type Playbook, type TaskDef } from '../load/playbook.js';
 import { positionIn, positionOf, type YamlPath } from '../load/source.js';
@@ -61,7 +62,8 @@ export function failureOf(pb: Playbook, e: unknown, t: TaskDef, key: string): Ou
     return outcome('failed', [], { message: `task "${t.name}": ${t.type} parameter "${param}": ${e.message}`, where: formatPos(positionOf(sourceOf(pb, t), path)), hint: e.hint, invalid: true, retryable: false });
   }
   if (e instanceof UserError) {
-    return outcome('failed', [], { message: e.message, where: e.pos ? formatPos(e.pos) : undefined, hint: e.hint, retryable: retryable(e) });
+    // the machine is not set up for the run (no AWS credentials): exit 2 like invalid input
+    return outcome('failed', [], { message: e.message, where: e.pos ? formatPos(e.pos) : undefined, hint: e.hint, retryable: retryable(e), invalid: e instanceof EnvironmentError || undefined });
   }
   const msg = e instanceof Error ? e.message : String(e);
   const guard = e instanceof GuardError;
