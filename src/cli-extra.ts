@@ -3,6 +3,19 @@
 import { Option, type Command } from 'commander';
 import { exit } from './exit.js';
 
+// Each example injects what it says (test/cli/sandbox-faults.test.ts starts the sandbox with each
+// one and checks the fault happened); transport faults take a rate and optionally a side.
+const FAULT_EXAMPLES = `
+Fault examples (--faults, comma-separated; the same --seed replays the same faults):
+  throttle:0.1          10% of AWS and Kubernetes requests are throttled (ThrottlingException, 429)
+  aws/error503:0.05     5% of AWS requests answer 503 Service Unavailable
+  kube/conflict:0.05    5% of Kubernetes writes answer 409 Conflict
+  green/drop:0.02       2% of requests to the green cluster lose their connection
+  backup-fail:efs       AWS Backup jobs of EFS file systems end FAILED (also rds, fsx, s3, part of an ARN, or *)
+  velero-partial:*      every Velero backup ends PartiallyFailed (or name one backup)
+  dns-slow:5000         Route 53 changes stay PENDING for 5000 ms
+`;
+
 export function registerExtraCommands(into: ((program: Command) => void)[]): void {
   into.push((program) => {
     program
@@ -95,10 +108,11 @@ export function registerExtraCommands(into: ((program: Command) => void)[]): voi
       .option('--profiles <n>', 'user profiles on blue', '3')
       .option('--notebooks <n>', 'notebooks per profile', '2')
       .option('--latency <ms>', 'added to every request', '0')
-      .option('--faults <spec>', 'e.g. throttle:0.1,kube/conflict:0.05,backup-fail:efs,velero-partial:*,dns-slow:5000')
+      .option('--faults <spec>', 'inject faults: comma-separated, as in the examples below')
       .option('--seed <n>', 'seed for fault injection', '1')
       .option('--strict', 'refuse AWS requests that break the official service models, as AWS does (the default)')
       .option('--lenient', 'for experiments: accept AWS requests without checking them against the service models')
+      .addHelpText('after', FAULT_EXAMPLES)
       .action(async (flags: { dir: string; profiles: string; notebooks: string; latency: string; faults?: string; seed: string; strict?: boolean; lenient?: boolean }) => {
         const { sandboxUp } = await import('./sandbox/cli.js');
         await sandboxUp(flags);
