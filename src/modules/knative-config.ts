@@ -187,7 +187,7 @@ export default defineTask<KnativeConfigParams, KnativeConfigOutputs, Data, Persi
     const pol = policyOptions(p);
     // in check, earlier tasks that plan changes on this cluster (a restore of the profile
     // namespaces) may add Profiles before this task runs: the policies for those are known only after apply
-    const pending = pol && !pol.namespaces?.length ? ctx.pendingOn(p.cluster) : [];
+    const pending = pol && !pol.namespaces?.length ? ctx.pendingOn(p.cluster, ['create', 'delete']) : [];
     if (pol) {
       const namespaces = pol.namespaces?.length ? pol.namespaces : await profileNamespaces(kube, ctx.signal);
       if (!namespaces.length && !pending.length) notes.push('no Profiles on the cluster: no AuthorizationPolicy to create (list namespaces to create them anyway)');
@@ -210,12 +210,12 @@ export default defineTask<KnativeConfigParams, KnativeConfigOutputs, Data, Persi
     }
     if (pol && pending.length) {
       const per = renderPolicies('profile', pol).length;
-      const after = pending.map((t) => `"${t}"`).join(', ');
+      const after = `${pending.map((t) => `"${t}"`).join(', ')} ${pending.length > 1 ? 'have' : 'has'} applied`;
       changes.push({
         action: 'create',
         target: `authorizationpolicies in the Profile namespaces on ${p.cluster}`,
-        summary: `${per} per Profile namespace that ${after} add${pending.length > 1 ? '' : 's'}; how many is known after apply`,
-        countAfterApply: `the Profiles on ${p.cluster} once ${after} ${pending.length > 1 ? 'have' : 'has'} applied`,
+        summary: `${per} per Profile namespace on ${p.cluster} once ${after}; how many is known after apply`,
+        countAfterApply: `the Profiles on ${p.cluster} once ${after}`,
       });
     }
     const ref = (w: (typeof wanted)[number]) => `${w.namespace}/${w.name}`;

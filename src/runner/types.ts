@@ -221,8 +221,10 @@ export interface Context {
   resolvePath(p: string): string;
   /**
    * check mode: the names of the earlier tasks of this check that plan changes on this cluster (by
-   * their cluster parameters). What a task reads there now may differ once they have applied, so
-   * what it plans from that is known only after apply. Empty in a run: they have applied by then.
+   * their cluster parameters), of these actions when given (a task whose changes are themselves
+   * known only after apply counts whatever they are). What a task reads there now may differ once
+   * they have applied, so what it plans from that is known only after apply. Empty in a run: they
+   * have applied by then.
    */
-  pendingOn(cluster: string): string[];
+  pendingOn(cluster: string, actions?: Change['action'][]): string[];
 }

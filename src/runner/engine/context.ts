@@ -14,7 +14,7 @@ import { replaceWithBackup, writeFileAtomic } from '../state/fs-atomic.js';
 import type { Redactor } from './redact.js';
 import { kubeconfigSource, loadKubeconfig } from './kubeconfig.js';
 import { DEFAULT_BURST, DEFAULT_QPS, RateLimiter } from './kube-rate.js';
-import type { AwsClientConfig, AwsSdkClient, Context, ExecOptions, ExecResult, KubeClients, Mode, Targets } from '../types.js';
+import type { AwsClientConfig, AwsSdkClient, Change, Context, ExecOptions, ExecResult, KubeClients, Mode, Targets } from '../types.js';
 
 
 // client-node is an ES module, so it can only be imported asynchronously: a run that has clusters
@@ -64,7 +64,7 @@ export interface RunServices {
    * apply), with the clusters their parameters name. A later task reading one of those clusters
    * reads it as it is before they apply.
    */
-  pending?: { task: string; clusters: string[] }[];
+  pending?: { task: string; clusters: string[]; actions: Change['action'][] | 'unknown' }[];
 }
 
 /** the run's services as check mode has them: every client guarded, whatever the run's mode */
@@ -401,7 +401,8 @@ export function createContext(
       return replaceWithBackup(abs, content, options.mode);
     },
     resolvePath: (p) => (isAbsolute(p) ? p : resolve(svc.run.playbookDir, p)),
-    pendingOn: (cluster) => [...new Set((svc.pending ?? []).filter((x) => x.clusters.includes(cluster)).map((x) => x.task))],
+    pendingOn: (cluster, actions) =>
+      [...new Set((svc.pending ?? []).filter((x) => x.clusters.includes(cluster) && (!actions || x.actions === 'unknown' || x.actions.some((a) => actions.includes(a)))).map((x) => x.task))],
   };
 }
 

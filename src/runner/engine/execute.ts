@@ -10,7 +10,7 @@ import { formatDuration } from '../load/duration.js';
 import { findUnknown, renderDeep } from '../template/template.js';
 import type { Reporter, RunEvent, TaskRef } from '../report/events.js';
 import { resumedKey, type Journal, type ResumeState } from '../state/journal.js';
-import type { Applied, Context, Outputs, Plan, TaskRegistry, TaskType } from '../types.js';
+import type { Applied, Change, Context, Outputs, Plan, TaskRegistry, TaskType } from '../types.js';
 import { createContext, readOnlyServices, type RunServices } from './context.js';
 import { failureOf, outcome, type Outcome } from './outcome.js';
 import { exportsVars, outputsBeforeApply } from './outputs.js';
@@ -114,7 +114,7 @@ class Executor implements Evaluator {
       } catch {
         describe = undefined;
       }
-      this.pendingChanges(t, params);
+      this.pendingChanges(t, params, 'unknown');
       return outcome('deferred', [`parameter ${describePath(unknown.path)} is known after apply`], { describe });
     }
     const schema = this.registry.schema(t.type!);
@@ -124,13 +124,13 @@ class Executor implements Evaluator {
     if (errors.length) return failureOf(this.pb, new UserErrors(errors), t, t.type!);
     registerSecretParams(schema, value, this.svc.redactor);
     const o = await this.operate(t, ref, taskOperation(module, value), value);
-    if (o.status === 'changed') this.pendingChanges(t, value);
+    if (o.status === 'changed') this.pendingChanges(t, value, [...new Set(o.changes.map((c) => c.action))]);
     return o;
   }
 
   /** check mode: a task that plans changes, on the clusters it names, for the tasks after it (ctx.pendingOn) */
-  private pendingChanges(t: TaskDef, params: unknown): void {
-    this.svc.pending?.push({ task: t.name, clusters: clustersNamed(this.registry.schema(t.type!), params) });
+  private pendingChanges(t: TaskDef, params: unknown, actions: Change['action'][] | 'unknown'): void {
+    this.svc.pending?.push({ task: t.name, clusters: clustersNamed(this.registry.schema(t.type!), params), actions });
   }
 
   private async operate(t: TaskDef, ref: TaskRef, op: Operation, journaled: unknown): Promise<Outcome> {
