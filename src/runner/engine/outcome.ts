@@ -42,7 +42,17 @@ function retryable(e: unknown): boolean {
   return true;
 }
 
-export function failureOf(pb: Playbook, e: unknown, t: TaskDef, key: string): Outcome {
+/** an EnvironmentError (no AWS credentials) the task type wrapped in its own error, as its cause */
+function environmentCause(e: unknown): EnvironmentError | undefined {
+  for (let x = e, depth = 0; x instanceof Error && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    if (x instanceof EnvironmentError) return x;
+  }
+  return undefined;
+}
+
+export function failureOf(pb: Playbook, err: unknown, t: TaskDef, key: string): Outcome {
+  // the machine is not set up (no AWS credentials): said as it is, whatever task type it surfaced in
+  const e = environmentCause(err) ?? err;
   if (e instanceof TemplateError) {
     const u = templateUserError(pb, [...t.path, key], e, t);
     return outcome('failed', [], { message: u.message, where: u.pos ? formatPos(u.pos) : undefined, hint: u.hint, invalid: true, retryable: false });

@@ -57,7 +57,8 @@ export function recapLines(style: Style, e: Extract<RunEvent, { type: 'recap' }>
   for (const t of e.tasks) {
     lines.push(`  ${t.name.length > width ? t.name.slice(0, width - 1) + '…' : t.name.padEnd(width)}  ${statusWord(style, t.status, e.mode).padEnd(style.color ? 22 : 12)}  ${formatDuration(t.durationMs)}`);
   }
-  if (e.plan) lines.push(planLine(e.mode, e.plan));
+  // a check that stopped early planned only part of the playbook: no sum that looks like the whole
+  if (e.plan && (e.mode === 'run' || (e.mode === 'check' && !e.stoppedAt && !e.interrupted))) lines.push(planLine(e.mode, e.plan));
   if (e.interrupted) lines.push(paint(style, 'red', `interrupted${e.stoppedAt ? ` at "${e.stoppedAt}"` : ''}: resume with \`kfup run --resume ${e.runId}\``));
   else if (e.stoppedAt) lines.push(paint(style, 'red', `stopped at "${e.stoppedAt}"`) + (e.mode === 'run' ? `: fix the cause, then \`kfup run --resume ${e.runId}\`` : ''));
   return lines;
