@@ -3,6 +3,19 @@
 import { Option, type Command } from 'commander';
 import { exit } from './exit.js';
 
+// Each example injects what it says (test/cli/sandbox-faults.test.ts starts the sandbox with each
+// one and checks the fault happened); transport faults take a rate and optionally a side.
+const FAULT_EXAMPLES = `
+Fault examples (--faults, comma-separated; the same --seed replays the same faults):
+  throttle:0.1          10% of AWS and Kubernetes requests are throttled (ThrottlingException, 429)
+  aws/error503:0.05     5% of AWS requests answer 503 Service Unavailable
+  kube/conflict:0.05    5% of Kubernetes writes answer 409 Conflict
+  green/drop:0.02       2% of requests to the green cluster lose their connection
+  backup-fail:efs       AWS Backup jobs of EFS file systems end FAILED (also rds, fsx, s3, part of an ARN, or *)
+  velero-partial:*      every Velero backup ends PartiallyFailed (or name one backup)
+  dns-slow:5000         Route 53 changes stay PENDING for 5000 ms
+`;
+
 export function registerExtraCommands(into: ((program: Command) => void)[]): void {
   into.push((program) => {
     program
@@ -95,7 +108,7 @@ export function registerExtraCommands(into: ((program: Command) => void)[]): voi
       .option('--profiles <n>', 'user profiles on blue', '3')
       .option('--notebooks <n>', 'notebooks per profile', '2')
       .option('--latency <ms>', 'added to every request', '0')
-      .option('--faults <spec>', 'e.g. throttle:0.1,kube/conflict:0.05,backup-fail:efs,velero-partial:*,dns-slow:5000')
+      .option('--faults <spec>', 'inject faults: comma-separated, as in the examples below')
       .option('--seed <n>', 'seed for fault injection', '1')
       .option('--strict', 'refuse AWS requests that break the official service models, as AWS does (the default)')
       .option('--lenient', 'for experiments: accept AWS requests without checking them against the service models')
@@ -103,10 +116,11 @@ export function registerExtraCommands(into: ((program: Command) => void)[]): voi
       .option('--trust-policy-quota <chars>', "IAM's role trust policy length quota, white space not counted (AWS: 2,048, raisable to 4,096)", '2048')
       .option('--velero-default-volumes-to-fs-backup <bool>', "Velero's server default for backing volumes up with the file system uploader (true: as EKS Blueprints installs Velero; Velero's own default is false)", 'true')
       .option('--ack-deletion-policy <policy>', "the ACK SageMaker controllers' default deletion policy: delete (ACK's default) or retain", 'delete')
+      .addHelpText('after', FAULT_EXAMPLES)
       .addHelpText(
         'after',
         `
-Examples:
+Option examples:
   kfup sandbox up                                   # strict, 3 profiles, AWS's and EKS Blueprints' defaults
   kfup sandbox up --trust-policy-quota 1024         # rehearse irsa-trust against a tighter IAM quota
   kfup sandbox up --velero-default-volumes-to-fs-backup false   # Velero as its own default installs it

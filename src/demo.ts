@@ -33,8 +33,18 @@ export async function demo(opts: DemoOptions): Promise<number> {
   });
   const restoreEnv = sb.applyEnv();
   const controller = new AbortController();
-  const onSigint = () => controller.abort(new Error('interrupted by Ctrl-C'));
-  process.once('SIGINT', onSigint);
+  // Ctrl-C (or SIGTERM) stops the run, which then ends and stops the sandbox as usual; a second
+  // one does not wait for that: the sandbox's temporary directory is removed and kfup exits
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!controller.signal.aborted) return controller.abort(new Error(signal === 'SIGINT' ? 'interrupted by Ctrl-C' : `interrupted by ${signal}`));
+    sb.removeDirNow();
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // and whatever way the process exits before the sandbox stopped, its directory goes with it
+  const onExit = () => sb.removeDirNow();
+  process.once('exit', onExit);
   try {
     const terraform = onPath('terraform');
     out(`kfup demo: sandbox with ${opts.profiles} profiles on blue, a fresh green cluster, and an emulated AWS account\n`);
@@ -55,12 +65,19 @@ export async function demo(opts: DemoOptions): Promise<number> {
     if (opts.output !== 'json') out('\n' + (await summarizeUpgrade(sb)) + '\n');
     if (opts.keep) {
       out(`\nThe sandbox keeps running (Ctrl-C to stop). Roll back with:\n  npx kfup rollback ${result.runId} --state-dir ${join(sb.dir, '.kfup')}\n`);
-      await new Promise<void>((r) => process.once('SIGINT', () => r()));
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      await new Promise<void>((r) => {
+        process.once('SIGINT', () => r());
+        process.once('SIGTERM', () => r());
+      });
     }
     return result.interrupted ? 130 : result.failed ? 1 : 0;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     restoreEnv();
     await sb.stop();
+    process.removeListener('exit', onExit);
   }
 }

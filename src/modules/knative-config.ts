@@ -20,6 +20,7 @@ import {
   type JsonObject,
   type KubeClients,
   type TaskContext,
+  Unknown,
 } from './kit/index.js';
 import type { KnativeConfigOutputs, KnativeConfigParams } from './generated/knative-config.js';
 import { desiredDomainData, headerValues, renderIngress, renderPolicies, satisfies, type PolicyParams } from './knative/manifests.js';
@@ -184,9 +185,12 @@ export default defineTask<KnativeConfigParams, KnativeConfigOutputs, Data, Persi
       add('Ingress', renderIngress(p.ingress));
     }
     const pol = policyOptions(p);
+    // in check, earlier tasks that plan changes on this cluster (a restore of the profile
+    // namespaces) may add Profiles before this task runs: the policies for those are known only after apply
+    const pending = pol && !pol.namespaces?.length ? ctx.pendingOn(p.cluster, ['create', 'delete']) : [];
     if (pol) {
       const namespaces = pol.namespaces?.length ? pol.namespaces : await profileNamespaces(kube, ctx.signal);
-      if (!namespaces.length) notes.push('no Profiles on the cluster: no AuthorizationPolicy to create (list namespaces to create them anyway)');
+      if (!namespaces.length && !pending.length) notes.push('no Profiles on the cluster: no AuthorizationPolicy to create (list namespaces to create them anyway)');
       for (const ns of namespaces) for (const m of renderPolicies(ns, pol)) add('AuthorizationPolicy', m);
     }
     // one read per object, a few at a time: a cluster has two policies per profile namespace
@@ -204,12 +208,23 @@ export default defineTask<KnativeConfigParams, KnativeConfigOutputs, Data, Persi
           : { action: 'create', target, summary: `create from templates/knative`, after: w.manifest },
       );
     }
+    if (pol && pending.length) {
+      const per = renderPolicies('profile', pol).length;
+      const after = `${pending.map((t) => `"${t}"`).join(', ')} ${pending.length > 1 ? 'have' : 'has'} applied`;
+      changes.push({
+        action: 'create',
+        target: `authorizationpolicies in the Profile namespaces on ${p.cluster}`,
+        summary: `${per} per Profile namespace on ${p.cluster} once ${after}; how many is known after apply`,
+        countAfterApply: `the Profiles on ${p.cluster} once ${after}`,
+      });
+    }
     const ref = (w: (typeof wanted)[number]) => `${w.namespace}/${w.name}`;
     const ingress = wanted.find((w) => w.kind === 'Ingress');
+    const policies = wanted.filter((w) => w.kind === 'AuthorizationPolicy').map(ref);
     const outputs = {
       domain: p.domain,
       ingress: ingress ? ref(ingress) : null,
-      policies: wanted.filter((w) => w.kind === 'AuthorizationPolicy').map(ref),
+      policies: pending.length ? new Unknown(`the Profiles on ${p.cluster} after ${pending.join(', ')}`) : policies,
     };
     return { changes, outputs, notes, data };
   },

@@ -48,11 +48,35 @@ function runner(p: TerraformApplyParams, ctx: Ctx): TfRunner {
   return { bin: p.binary, cwd, env: p.env ?? {}, killGraceMs: parseDuration(p.interrupt_grace) };
 }
 
-/** Terraform's progress lines ("module.x: Creating...", "Plan: 1 to add") on the task's progress line */
+/**
+ * Terraform's progress lines ("module.x: Creating...", "Plan: 1 to add") on the task's progress
+ * line. Leading spaces are kept: `terraform plan` shows each resource's attributes nested under it,
+ * and a log without the indentation reads as one flat list.
+ */
 const progress = (ctx: Ctx) => (line: string, stream: 'stdout' | 'stderr') => {
-  const t = line.trim();
-  if (stream === 'stdout' && t && !t.startsWith('{')) ctx.progress(t.length > 120 ? `${t.slice(0, 117)}...` : t);
+  const t = line.trimEnd();
+  if (stream === 'stdout' && t.trim() && !t.trimStart().startsWith('{')) ctx.progress(t.length > 120 ? `${t.slice(0, 117)}...` : t);
 };
+
+/**
+ * The part of `terraform plan`'s output a reviewer reads, as Terraform lays it out: from "Terraform
+ * will perform the following actions:" (or "Changes to Outputs:" when only outputs change) to the
+ * end, without the lines about the saved plan file (a private temporary path) and the separator
+ * Terraform draws above them.
+ */
+export function planText(stdout: string): string[] {
+  const lines = stdout.replace(/\r/g, '').split('\n');
+  let start = lines.findIndex((l) => /^Terraform will perform the following actions:/.test(l));
+  if (start < 0) start = lines.findIndex((l) => /^Changes to Outputs:/.test(l));
+  if (start < 0) return [];
+  const out: string[] = [];
+  for (const l of lines.slice(start)) {
+    if (/^[─-]{10,}$/.test(l.trim()) || /^Saved the plan to:/.test(l)) break;
+    out.push(l.trimEnd());
+  }
+  while (out.length && out[out.length - 1] === '') out.pop();
+  return out;
+}
 
 function failed(what: string, dir: string, stdout: string, stderr: string, hint?: string): TaskError {
   const lines = errorLines(`${stderr}\n${stdout}`);
@@ -89,12 +113,12 @@ function cleanup(dir: string | undefined): void {
 /** the kubeconfig file a stage's context goes into: its own, else the default of the aws CLI */
 const kubeconfigFile = (k: NonNullable<Stage['kubeconfig']>, ctx: Ctx): string => (k.file ? ctx.resolvePath(expandHome(k.file)) : expandHome('~/.kube/config'));
 
-/** plans one stage to planFile; exit 0 no changes, 2 changes */
-async function planStage(params: TerraformApplyParams, ctx: Ctx, r: TfRunner, st: Stage, planFile: string, label: string): Promise<number> {
+/** plans one stage to planFile; exit 0 no changes, 2 changes, with the plan's text */
+async function planStage(params: TerraformApplyParams, ctx: Ctx, r: TfRunner, st: Stage, planFile: string, label: string): Promise<{ code: number; text: string[] }> {
   ctx.progress(`${label}terraform plan`);
   const res = await tf(ctx, r, ['plan', '-input=false', '-no-color', '-detailed-exitcode', ...(ctx.mode === 'check' ? ['-lock=false'] : []), ...(params.destroy ? ['-destroy'] : []), `-out=${planFile}`, ...targetArgs(st), ...varArgs(params, ctx.resolvePath)], { readOnly: true, onLine: progress(ctx) });
   if (res.exitCode === 1 || (res.exitCode !== 0 && res.exitCode !== 2)) throw failed(`${label}terraform plan`, r.cwd, res.stdout, res.stderr, 'fix the configuration or the variables; `terraform plan` in that directory shows the same');
-  return res.exitCode;
+  return { code: res.exitCode, text: planText(res.stdout) };
 }
 
 async function applyPlan(params: TerraformApplyParams, ctx: Ctx, r: TfRunner, planFile: string, label: string): Promise<void> {
@@ -143,10 +167,11 @@ async function planStages(params: TerraformApplyParams, ctx: Ctx, r: TfRunner, n
     const pending: number[] = [];
     let planFile: string | undefined;
     const changedOutputs = new Set<string>();
+    const outputsText: string[] = [];
     for (const [i, st] of stages.entries()) {
       const label = stageLabel(st, many);
       const file = join(planDir, `stage-${i}.tfplan`);
-      const code = await planStage(params, ctx, r, st, file, label);
+      const { code, text } = await planStage(params, ctx, r, st, file, label);
       if (i === 0) planFile = file;
       if (code === 2) {
         const show = await tf(ctx, r, ['show', '-json', '-no-color', file], { readOnly: true, quiet: true });
@@ -156,11 +181,15 @@ async function planStages(params: TerraformApplyParams, ctx: Ctx, r: TfRunner, n
         const c = summary.counts;
         notes.push(`${label}plan: ${c.create} to create, ${c.update} to update, ${c.replace} to replace, ${c.delete} to delete${summary.outputs.length ? `, ${summary.outputs.length} output(s) to change` : ''}`);
         // a later stage's plan repeats what it depends on (-target includes dependencies): each address once
+        const first = changes.length;
         for (const x of summary.resources) {
           if (seen.has(x.address)) continue;
           seen.add(x.address);
           changes.push({ action: x.action === 'replace' ? 'update' : x.action, target: x.address, summary: `${many ? `${st.name}: ` : ''}${x.action === 'replace' ? 'replace (destroy and create)' : x.action}` });
         }
+        // --diff shows the stage's plan as Terraform printed it, under its first change
+        if (text.length && changes[first]) changes[first].detail = text;
+        else if (text.length) outputsText.push(...text);
         summary.outputs.forEach((o) => changedOutputs.add(o));
         pending.push(i);
       } else {
@@ -176,7 +205,7 @@ async function planStages(params: TerraformApplyParams, ctx: Ctx, r: TfRunner, n
       }
     }
     if (!changes.length && !changedOutputs.size) return { changes: [], outputs, notes };
-    if (!seen.size && changedOutputs.size) changes.push({ action: 'update', target: `outputs of ${params.dir}`, summary: `change ${[...changedOutputs].join(', ')}` });
+    if (!seen.size && changedOutputs.size) changes.push({ action: 'update', target: `outputs of ${params.dir}`, summary: `change ${[...changedOutputs].join(', ')}`, detail: outputsText.length ? outputsText : undefined });
     // what the plan changes is only known after apply
     for (const o of changedOutputs) outputs[o] = new Unknown(`terraform output ${o}`);
     keep = ctx.mode === 'run';
@@ -273,7 +302,7 @@ export default defineTask<TerraformApplyParams, Outputs, Planned>({
         } else {
           // a later stage plans again on the state the earlier stages left (its saved plan is stale now)
           const file = join(planDir, `stage-${i}.apply.tfplan`);
-          if ((await planStage(params, ctx, r, st, file, label)) === 2) {
+          if ((await planStage(params, ctx, r, st, file, label)).code === 2) {
             if (params.keep.length) {
               const show = await tf(ctx, r, ['show', '-json', '-no-color', file], { readOnly: true, quiet: true });
               if (show.exitCode !== 0) throw failed('terraform show', r.cwd, '', show.stderr);

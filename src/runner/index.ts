@@ -253,6 +253,7 @@ export async function runPlaybook(req: RunRequest): Promise<RunOutcome> {
     targets,
     redactor,
     children: req.mode === 'dry-run' ? undefined : childRegistry(stateDir, runId),
+    pending: req.mode === 'check' ? [] : undefined,
   });
   // programs a kfup killed with -9 left running are reported, never silently ignored
   if (req.mode !== 'dry-run') warnStrays(stateDir, stderrNotice);

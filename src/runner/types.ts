@@ -36,6 +36,10 @@ export interface Change {
   summary: string;
   before?: unknown;
   after?: unknown;
+  /** lines shown with --diff as they are, in place of a diff of before/after: a tool's own rendering of the change (`terraform plan`'s text) */
+  detail?: string[];
+  /** how many of this change there will be is known only once an earlier task has applied (why, for the report) */
+  countAfterApply?: string;
 }
 
 /** outputs as a plan knows them: each one either known or `Unknown` (known after apply) */
@@ -215,4 +219,12 @@ export interface Context {
   writeFile(path: string, content: string, options?: { backup?: boolean; mode?: number }): string | undefined;
   /** resolve a path relative to the playbook's directory */
   resolvePath(p: string): string;
+  /**
+   * check mode: the names of the earlier tasks of this check that plan changes on this cluster (by
+   * their cluster parameters), of these actions when given (a task whose changes are themselves
+   * known only after apply counts whatever they are). What a task reads there now may differ once
+   * they have applied, so what it plans from that is known only after apply. Empty in a run: they
+   * have applied by then.
+   */
+  pendingOn(cluster: string, actions?: Change['action'][]): string[];
 }

@@ -1,7 +1,7 @@
 // startSandbox: an emulated AWS account and two Kubeflow clusters (blue in production, green
 // freshly deployed; optionally a third, for a second upgrade) over real HTTP on 127.0.0.1, configured the standard way: a kubeconfig file,
 // AWS_ENDPOINT_URL and static test credentials. Tests, `kfup demo` and `kfup sandbox up` use it.
-import { cpSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { packagePath } from '../runner/load/package-root.js';
 import { writeFileAtomic } from '../runner/state/fs-atomic.js';
 import { productionState } from './tfstate.js';
@@ -34,7 +34,7 @@ export interface SandboxTiming {
 }
 
 export interface SandboxOptions {
-  /** where kubeconfig, env and environment.yaml are written (default: a new temporary directory) */
+  /** where kubeconfig, env and environment.yaml are written (default: a new temporary directory, removed by stop()) */
   dir?: string;
   /** user profiles on blue (default 3) */
   profiles?: number;
@@ -104,7 +104,10 @@ export interface Sandbox {
   vars: Record<string, unknown>;
   /** sets env in process.env; returns a function that puts the previous values back */
   applyEnv(): () => void;
+  /** stops every server; a directory the sandbox made itself (no `dir` given) is removed with its files */
   stop(): Promise<void>;
+  /** removes that directory at once, synchronously (for a process about to exit without stop()) */
+  removeDirNow(): void;
 }
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
@@ -115,7 +118,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     traffic.setFaults(spec.rules, opts.seed);
     traffic.scenario = spec.scenario;
   }
-  const dir = resolve(opts.dir ?? mkdtempSync(join(tmpdir(), 'kfup-sandbox-')));
+  // a directory of its own is the sandbox's to remove when it stops; the pid in its name lets the
+  // next kfup run remove it when this process was killed before it could (children.ts sweepTempDirs)
+  const ownDir = opts.dir === undefined;
+  const dir = resolve(opts.dir ?? mkdtempSync(join(tmpdir(), `kfup-sandbox-${process.pid}-`)));
   mkdirSync(dir, { recursive: true });
   const timing = opts.timing ?? {};
 
@@ -225,6 +231,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       stopped = true;
       for (const s of stops) s();
       await Promise.all([aws.stop(), ...Object.values(servers).map((s) => s.stop())]);
+      if (ownDir) rmSync(dir, { recursive: true, force: true });
+    },
+    removeDirNow() {
+      if (ownDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

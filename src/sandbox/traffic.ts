@@ -44,7 +44,7 @@ export interface FaultRule {
 
 /** Faults in the emulated behaviour, not the transport. */
 export interface ScenarioFaults {
-  /** AWS Backup jobs whose resource ARN contains one of these strings end FAILED ('*' = all) */
+  /** AWS Backup jobs of one of these resource types (EFS, RDS, FSx, S3, any case) or whose resource ARN contains one of these strings end FAILED ('*' = all) */
   failBackupJobs?: string[];
   /** Velero backups whose name matches one of these end PartiallyFailed ('*' = all) */
   partialVeleroBackups?: string[];
@@ -164,7 +164,7 @@ export class Traffic {
  * Parses the `--faults` spec of `kfup sandbox up`: comma-separated items
  *   throttle:0.1  error500:0.05  error503:0.05  drop:0.02  conflict:0.1   (transport faults with a rate)
  *   aws/throttle:0.2  kube/conflict:0.1  green/error503:1                  (restricted to a side)
- *   backup-fail:<arn-part|*>  velero-partial:<backup-name|*>  dns-slow:<ms> (scenario faults)
+ *   backup-fail:<efs|rds|fsx|s3|arn-part|*>  velero-partial:<backup-name|*>  dns-slow:<ms> (scenario faults)
  */
 export function parseFaultSpec(spec: string): { rules: FaultRule[]; scenario: ScenarioFaults } {
   const rules: FaultRule[] = [];

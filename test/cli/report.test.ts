@@ -80,7 +80,7 @@ describe.skipIf(!hasChromium)('kfup report in a headless Chromium', () => {
     expect(await page.locator('svg#timeline g.row[data-key="2"]').getAttribute('data-status')).toBe('changed');
     expect(await page.locator('svg#timeline g.row[data-key="5"]').getAttribute('data-status')).toBe('skipped');
     expect(await page.locator('#tasks tbody tr').count()).toBe(names.length);
-    expect(await page.locator('#task-1 pre.diff').innerText()).toContain('+ (value): {"item":"alpha"}');
+    expect(await page.locator('#task-1 pre.diff').innerText()).toContain('+ item: alpha');
     expect(await page.locator('svg#timeline g.row[data-key="6"]').getAttribute('data-status')).toBe('changed');
     expect(requests).toEqual([]);
     if (process.env.KFUP_REPORT_SCREENSHOT) await page.screenshot({ path: process.env.KFUP_REPORT_SCREENSHOT, fullPage: true });
@@ -105,7 +105,7 @@ describe.skipIf(!hasChromium)('kfup report in a headless Chromium', () => {
     expect(await page.locator('svg#timeline g.row').count()).toBe(names.length + 1);
     const text = await page.locator('body').innerText();
     for (const n of names) expect(text).toContain(n);
-    expect(await page.locator('#task-1 pre.diff').innerText()).toContain('+ (value): {"item":"alpha"}');
+    expect(await page.locator('#task-1 pre.diff').innerText()).toContain('+ item: alpha');
     expect(await page.locator('svg#timeline g.row[data-key="1"]').getAttribute('data-status')).toBe('changed');
     // the retried task shows both attempts (the events know them)
     expect(await page.locator('#task-6 .where').innerText()).toContain('2 attempts');

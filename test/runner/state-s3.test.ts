@@ -142,7 +142,7 @@ describe('state in S3', () => {
     const first = await run(laptop.playbook);
     const bucket = sb.aws.state.s3.buckets.get(BUCKET)!;
     const key = `kfup/behind/runs/${first.runId}/journal.ndjson`;
-    const full = bucket.get(key)!.body;
+    const full = bucket.get(key)!.body.toString();
     const lines = full.split('\n').filter(Boolean);
     expect(lines.length).toBeGreaterThan(3);
     // what the bucket holds when the last two uploads never happened
@@ -224,7 +224,7 @@ describe('state in S3', () => {
       expect(runs.code, runs.stderr).toBe(0);
     }
     const [runId] = runDirs(local);
-    const stored = (f: string) => sb.aws.state.s3.buckets.get(BUCKET)!.get(`signal-${signal}/runs/${runId}/${f}`)?.body;
+    const stored = (f: string) => sb.aws.state.s3.buckets.get(BUCKET)!.get(`signal-${signal}/runs/${runId}/${f}`)?.body.toString();
     expect(stored('journal.ndjson')).toBe(readFileSync(join(local, runId, 'journal.ndjson'), 'utf8'));
     if (signal !== 'SIGKILL') {
       expect(JSON.parse(stored('meta.json') ?? '{}'), stderr).toMatchObject({ status: 'interrupted' });

@@ -33,6 +33,13 @@ function clusterValues(schema: unknown, value: unknown, path: YamlPath, out: { p
   }
 }
 
+/** the clusters a task's parameters name (its schema's cluster parameters), each once */
+export function clustersNamed(schema: unknown, value: unknown): string[] {
+  const found: { path: YamlPath; value: unknown }[] = [];
+  clusterValues(schema, value, [], found);
+  return [...new Set(found.map((f) => f.value).filter((v): v is string => typeof v === 'string'))];
+}
+
 /** an error for each cluster-naming parameter whose value is not a key of targets.clusters */
 export function checkClusterParams(pb: Playbook, task: TaskDef, schema: unknown, value: unknown, clusters: Record<string, unknown> | undefined): UserError[] {
   const found: { path: YamlPath; value: unknown }[] = [];

@@ -4,6 +4,7 @@
 //  - check:   AWS commands other than Describe*/List*/Get* are refused, Kubernetes requests other
 //             than GET are refused, subprocesses not declared read-only are refused.
 // The SDK and client-node are imported lazily so that validate and dry-run stay fast.
+import { credentialsError, isCredentialsError } from '../aws-credentials.js';
 import { ownKey } from './cluster-params.js';
 import type { ChildRegistry } from './children.js';
 import { isAbsolute, resolve } from 'node:path';
@@ -13,7 +14,7 @@ import { replaceWithBackup, writeFileAtomic } from '../state/fs-atomic.js';
 import type { Redactor } from './redact.js';
 import { kubeconfigSource, loadKubeconfig } from './kubeconfig.js';
 import { DEFAULT_BURST, DEFAULT_QPS, RateLimiter } from './kube-rate.js';
-import type { AwsClientConfig, AwsSdkClient, Context, ExecOptions, ExecResult, KubeClients, Mode, Targets } from '../types.js';
+import type { AwsClientConfig, AwsSdkClient, Change, Context, ExecOptions, ExecResult, KubeClients, Mode, Targets } from '../types.js';
 
 
 // client-node is an ES module, so it can only be imported asynchronously: a run that has clusters
@@ -58,6 +59,12 @@ export interface RunServices {
   readOnly?: RunServices;
   /** where the programs the run starts are recorded while they run (see children.ts) */
   children?: ChildRegistry;
+  /**
+   * check mode only: the tasks checked so far that plan changes (or changes known only after
+   * apply), with the clusters their parameters name. A later task reading one of those clusters
+   * reads it as it is before they apply.
+   */
+  pending?: { task: string; clusters: string[]; actions: Change['action'][] | 'unknown' }[];
 }
 
 /** the run's services as check mode has them: every client guarded, whatever the run's mode */
@@ -147,7 +154,10 @@ function makeAws(svc: RunServices, ClientClass: new (config: AwsClientConfig) =>
     // a request in flight is let finish (a write cut off half-way leaves its outcome unknown);
     // Ctrl-C and timeouts stop the task at its next wait instead. Reads may pass abortSignal.
     return real.send(cmd, opts).catch((e: unknown) => {
-      throw nameOperation(e, ClientClass.name.replace(/\d+$/, '').replace(/Client$/, ''), op);
+      const service = ClientClass.name.replace(/\d+$/, '').replace(/Client$/, '');
+      // no credentials: every AWS request of the run would fail the same way, and retrying cannot help
+      if (isCredentialsError(e)) throw credentialsError(e, `AWS ${service} ${op}`, svc.targets.aws?.profile);
+      throw nameOperation(e, service, op);
     });
   };
   // Object.create is typed any: what it makes is an empty instance of the client's class with two methods
@@ -391,6 +401,8 @@ export function createContext(
       return replaceWithBackup(abs, content, options.mode);
     },
     resolvePath: (p) => (isAbsolute(p) ? p : resolve(svc.run.playbookDir, p)),
+    pendingOn: (cluster, actions) =>
+      [...new Set((svc.pending ?? []).filter((x) => x.clusters.includes(cluster) && (!actions || x.actions === 'unknown' || x.actions.some((a) => actions.includes(a)))).map((x) => x.task))],
   };
 }
 

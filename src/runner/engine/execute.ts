@@ -10,12 +10,12 @@ import { formatDuration } from '../load/duration.js';
 import { findUnknown, renderDeep } from '../template/template.js';
 import type { Reporter, RunEvent, TaskRef } from '../report/events.js';
 import { resumedKey, type Journal, type ResumeState } from '../state/journal.js';
-import type { Applied, Context, Outputs, Plan, TaskRegistry, TaskType } from '../types.js';
+import type { Applied, Change, Context, Outputs, Plan, TaskRegistry, TaskType } from '../types.js';
 import { createContext, readOnlyServices, type RunServices } from './context.js';
 import { failureOf, outcome, type Outcome } from './outcome.js';
 import { exportsVars, outputsBeforeApply } from './outputs.js';
 import { validateParams } from './params.js';
-import { checkClusterParams } from './cluster-params.js';
+import { checkClusterParams, clustersNamed } from './cluster-params.js';
 import { registerSecretParams } from './secret-params.js';
 import { settleOrAbort, sleepUnlessAborted } from './settle.js';
 import { resultFields, startTask, Walker, type Evaluator, type LoopItem, type WalkResult } from './walker.js';
@@ -114,6 +114,7 @@ class Executor implements Evaluator {
       } catch {
         describe = undefined;
       }
+      this.pendingChanges(t, params, 'unknown');
       return outcome('deferred', [`parameter ${describePath(unknown.path)} is known after apply`], { describe });
     }
     const schema = this.registry.schema(t.type!);
@@ -122,7 +123,14 @@ class Executor implements Evaluator {
     if (!errors.length) errors.push(...checkClusterParams(this.pb, t, schema, value, this.svc.targets.clusters));
     if (errors.length) return failureOf(this.pb, new UserErrors(errors), t, t.type!);
     registerSecretParams(schema, value, this.svc.redactor);
-    return this.operate(t, ref, taskOperation(module, value), value);
+    const o = await this.operate(t, ref, taskOperation(module, value), value);
+    if (o.status === 'changed') this.pendingChanges(t, value, [...new Set(o.changes.map((c) => c.action))]);
+    return o;
+  }
+
+  /** check mode: a task that plans changes, on the clusters it names, for the tasks after it (ctx.pendingOn) */
+  private pendingChanges(t: TaskDef, params: unknown, actions: Change['action'][] | 'unknown'): void {
+    this.svc.pending?.push({ task: t.name, clusters: clustersNamed(this.registry.schema(t.type!), params), actions });
   }
 
   private async operate(t: TaskDef, ref: TaskRef, op: Operation, journaled: unknown): Promise<Outcome> {
@@ -217,7 +225,8 @@ class Executor implements Evaluator {
 
   /** a task --start-at-task skipped, checked again under the read-only guard; nothing journaled or shown */
   async recheck(t: TaskDef, ref: TaskRef): Promise<Outcome> {
-    const readOnly = new Executor(this.pb, this.scope, readOnlyServices(this.svc), this.registry, { ...this.opts, journal: undefined, resume: undefined }, () => undefined);
+    // a task skipped by --start-at-task applies nothing: its planned changes are not pending for later tasks
+    const readOnly = new Executor(this.pb, this.scope, { ...readOnlyServices(this.svc), pending: undefined }, this.registry, { ...this.opts, journal: undefined, resume: undefined }, () => undefined);
     return readOnly.runOnce(t, ref, undefined);
   }
 
@@ -279,6 +288,6 @@ export async function execute(
   const walker = new Walker(pb, scope, ev, { ...opts, stopOnFailure: true, redactor: svc.redactor }, emit);
   await walker.walk(pb.tasks);
   const result = walker.result();
-  emit({ type: 'recap', mode: svc.mode, runId: svc.run.id, counts: result.counts, tasks: result.tasks, durationMs: Date.now() - t0, stoppedAt: walker.stoppedAt, interrupted: result.interrupted });
+  emit({ type: 'recap', mode: svc.mode, runId: svc.run.id, counts: result.counts, tasks: result.tasks, durationMs: Date.now() - t0, stoppedAt: walker.stoppedAt, interrupted: result.interrupted, plan: result.plan });
   return result;
 }

@@ -1,6 +1,7 @@
 // What one task (or one loop item) came to, and how any error a task raised becomes one: a
 // template or schema problem is invalid input (exit 2) at its file:line:col; a GuardError is a
 // bug in the task type; a TaskError carries its own hint and whether trying again may help.
+import { EnvironmentError } from '../aws-credentials.js';
 import { UserError, UserErrors, formatPos } from '../errors.js';
 import { sourceOf, type Playbook, type TaskDef } from '../load/playbook.js';
 import { positionIn, positionOf, type YamlPath } from '../load/source.js';
@@ -41,7 +42,17 @@ function retryable(e: unknown): boolean {
   return true;
 }
 
-export function failureOf(pb: Playbook, e: unknown, t: TaskDef, key: string): Outcome {
+/** an EnvironmentError (no AWS credentials) the task type wrapped in its own error, as its cause */
+function environmentCause(e: unknown): EnvironmentError | undefined {
+  for (let x = e, depth = 0; x instanceof Error && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    if (x instanceof EnvironmentError) return x;
+  }
+  return undefined;
+}
+
+export function failureOf(pb: Playbook, err: unknown, t: TaskDef, key: string): Outcome {
+  // the machine is not set up (no AWS credentials): said as it is, whatever task type it surfaced in
+  const e = environmentCause(err) ?? err;
   if (e instanceof TemplateError) {
     const u = templateUserError(pb, [...t.path, key], e, t);
     return outcome('failed', [], { message: u.message, where: u.pos ? formatPos(u.pos) : undefined, hint: u.hint, invalid: true, retryable: false });
@@ -61,7 +72,8 @@ export function failureOf(pb: Playbook, e: unknown, t: TaskDef, key: string): Ou
     return outcome('failed', [], { message: `task "${t.name}": ${t.type} parameter "${param}": ${e.message}`, where: formatPos(positionOf(sourceOf(pb, t), path)), hint: e.hint, invalid: true, retryable: false });
   }
   if (e instanceof UserError) {
-    return outcome('failed', [], { message: e.message, where: e.pos ? formatPos(e.pos) : undefined, hint: e.hint, retryable: retryable(e) });
+    // the machine is not set up for the run (no AWS credentials): exit 2 like invalid input
+    return outcome('failed', [], { message: e.message, where: e.pos ? formatPos(e.pos) : undefined, hint: e.hint, retryable: retryable(e), invalid: e instanceof EnvironmentError || undefined });
   }
   const msg = e instanceof Error ? e.message : String(e);
   const guard = e instanceof GuardError;

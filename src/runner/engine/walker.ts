@@ -9,7 +9,7 @@ import { flatten, sourceOf, type Playbook, type TaskDef } from '../load/playbook
 import { positionOf } from '../load/source.js';
 import type { Scope } from '../load/vars.js';
 import { findUnknown, isTrue, renderDeep, renderString, unknownTree } from '../template/template.js';
-import { emptyCounts, type RunEvent, type TaskRef, type TaskStatus } from '../report/events.js';
+import { emptyCounts, emptyPlan, type PlanCounts, type RunEvent, type TaskRef, type TaskStatus } from '../report/events.js';
 import { resumedKey, type Journal, type ResumeState } from '../state/journal.js';
 import { isUnknown, type Change, type Mode, type Outputs } from '../types.js';
 import { outcome, failureOf, type Outcome } from './outcome.js';
@@ -58,6 +58,25 @@ export interface WalkResult {
   invalid: boolean;
   changesPending: boolean;
   tasks: { key: string; name: string; status: TaskStatus; durationMs: number }[];
+  /** the changes planned (check) or made (run), by action */
+  plan: PlanCounts;
+}
+
+/**
+ * A task's changes, counted as `terraform plan` counts them. A change whose number is known only
+ * after an earlier task applies, and a task whose parameters or condition are (it plans nothing
+ * yet), count as known after apply.
+ */
+function countPlan(plan: PlanCounts, o: Outcome): void {
+  if (o.status === 'deferred') plan.afterApply++;
+  if (o.status === 'failed' || o.status === 'skipped') return;
+  for (const c of o.changes) {
+    if (c.countAfterApply) plan.afterApply++;
+    else if (c.action === 'create') plan.add++;
+    else if (c.action === 'update') plan.change++;
+    else if (c.action === 'delete') plan.destroy++;
+    else plan.run++;
+  }
 }
 
 /** the result fields every registered task has, whatever its outputs */
@@ -75,6 +94,7 @@ export function resultFields(status: TaskStatus, changes: Change[] | number): Re
 export class Walker {
   private results: WalkResult['tasks'] = [];
   private counts = emptyCounts();
+  private plan = emptyPlan();
   private stopped = false;
   private invalid = false;
   changesPending = false;
@@ -256,7 +276,7 @@ export class Walker {
       this.scope.register(t.register, { ...this.ev.registered(t, outcome(status)), results: outcomes.map((o) => this.ev.registered(t, o)) });
     }
     const failedItem = outcomes.find((o) => o.status === 'failed');
-    this.finish(t, ref, { ...outcome(status, [`${outcomes.length} item(s)`]), message: failedItem?.message, where: failedItem?.where, hint: failedItem?.hint, invalid: failedItem?.invalid }, t0);
+    this.finish(t, ref, { ...outcome(status, [`${outcomes.length} item(s)`]), message: failedItem?.message, where: failedItem?.where, hint: failedItem?.hint, invalid: failedItem?.invalid }, t0, false, true);
   }
 
   /** a skipped or deferred outcome when `when` says so; undefined when the task should run */
@@ -279,8 +299,10 @@ export class Walker {
     for (const [k, v] of Object.entries(exported ?? {})) this.scope.setVar(k, v, `task "${t.name}"`);
   }
 
-  private finish(t: TaskDef, ref: TaskRef, o: Outcome, t0: number, isLoopItem = false): void {
+  /** loopSummary: the end of a loop whose items were counted as they ended */
+  private finish(t: TaskDef, ref: TaskRef, o: Outcome, t0: number, isLoopItem = false, loopSummary = false): void {
     const durationMs = Date.now() - t0;
+    if (!loopSummary) countPlan(this.plan, o);
     const ignored = o.status === 'failed' && t.ignoreErrors;
     if (ref.key === String(t.index) && !t.parallel && !t.block && this.opts.journal) {
       // the task itself (not a loop item): journal its end for resume
@@ -340,6 +362,7 @@ export class Walker {
       interrupted: this.opts.signal.aborted,
       invalid: this.invalid,
       changesPending: this.changesPending,
+      plan: this.plan,
       tasks: this.results,
     };
   }

@@ -39,7 +39,31 @@ export type RunEvent =
       ignored?: boolean;
       attempts?: number;
     }
-  | { type: 'recap'; mode: Mode; runId: string; counts: Record<TaskStatus, number>; tasks: { key: string; name: string; status: TaskStatus; durationMs: number }[]; durationMs: number; stoppedAt?: string; interrupted?: boolean };
+  | {
+      type: 'recap';
+      mode: Mode;
+      runId: string;
+      counts: Record<TaskStatus, number>;
+      tasks: { key: string; name: string; status: TaskStatus; durationMs: number }[];
+      durationMs: number;
+      stoppedAt?: string;
+      interrupted?: boolean;
+      /** the changes planned (check) or made (run), by action */
+      plan?: PlanCounts;
+    };
+
+/** changes by action, as `terraform plan` sums them up ("Plan: 1 to add, 0 to change, 0 to destroy") */
+export interface PlanCounts {
+  add: number;
+  change: number;
+  destroy: number;
+  /** commands run (a job, a script): neither adds, changes nor destroys a thing kfup can name */
+  run: number;
+  /** changes whose number is known only once an earlier task has applied, and tasks whose parameters or condition are */
+  afterApply: number;
+}
+
+export const emptyPlan = (): PlanCounts => ({ add: 0, change: 0, destroy: 0, run: 0, afterApply: 0 });
 
 export interface Reporter {
   handle(event: RunEvent): void;

@@ -2,7 +2,7 @@
 // NO_COLOR), change lines and the recap.
 import { formatDuration } from '../load/duration.js';
 import { changeDiff } from './diff.js';
-import type { RunEvent, TaskStatus } from './events.js';
+import type { PlanCounts, RunEvent, TaskStatus } from './events.js';
 import type { Change } from '../types.js';
 
 export interface Style {
@@ -31,6 +31,17 @@ export function changeLines(change: Change, withDiff: boolean): string[] {
   return lines;
 }
 
+/**
+ * The sum of the changes, laid out as terraform plan's last line ("Plan: 1 to add, 0 to change, 0
+ * to destroy."), with what is known only after an earlier task applies said as such; a run says
+ * what it did.
+ */
+export function planLine(mode: string, p: PlanCounts): string {
+  if (mode === 'run') return `Applied: ${p.add} added, ${p.change} changed, ${p.destroy} destroyed${p.run ? `, ${p.run} run` : ''}.`;
+  const after = p.afterApply ? `; ${p.afterApply} more known after apply (${p.afterApply === 1 ? 'it depends' : 'they depend'} on what earlier tasks apply)` : '';
+  return `Plan: ${p.add} to add, ${p.change} to change, ${p.destroy} to destroy${p.run ? `, ${p.run} to run` : ''}${after}.`;
+}
+
 export function recapLines(style: Style, e: Extract<RunEvent, { type: 'recap' }>): string[] {
   const c = e.counts;
   const parts = [
@@ -46,6 +57,8 @@ export function recapLines(style: Style, e: Extract<RunEvent, { type: 'recap' }>
   for (const t of e.tasks) {
     lines.push(`  ${t.name.length > width ? t.name.slice(0, width - 1) + '…' : t.name.padEnd(width)}  ${statusWord(style, t.status, e.mode).padEnd(style.color ? 22 : 12)}  ${formatDuration(t.durationMs)}`);
   }
+  // a check that stopped early planned only part of the playbook: no sum that looks like the whole
+  if (e.plan && (e.mode === 'run' || (e.mode === 'check' && !e.stoppedAt && !e.interrupted))) lines.push(planLine(e.mode, e.plan));
   if (e.interrupted) lines.push(paint(style, 'red', `interrupted${e.stoppedAt ? ` at "${e.stoppedAt}"` : ''}: resume with \`kfup run --resume ${e.runId}\``));
   else if (e.stoppedAt) lines.push(paint(style, 'red', `stopped at "${e.stoppedAt}"`) + (e.mode === 'run' ? `: fix the cause, then \`kfup run --resume ${e.runId}\`` : ''));
   return lines;

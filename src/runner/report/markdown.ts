@@ -2,6 +2,7 @@
 import { formatDuration } from '../load/duration.js';
 import { changeDiff } from './diff.js';
 import type { Reporter, RunEvent } from './events.js';
+import { planLine } from './format.js';
 
 const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -33,6 +34,7 @@ export class MarkdownReporter implements Reporter {
     if (recap) {
       const c = recap.counts;
       lines.push(`- Summary: ${c.changed} to change, ${c.ok} ok, ${c.skipped} skipped, ${c.deferred} known after apply, ${c.planned} planned, ${c.failed} failed`);
+      if (recap.plan && (recap.mode === 'run' || (recap.mode === 'check' && !recap.stoppedAt && !recap.interrupted))) lines.push(`- ${planLine(recap.mode, recap.plan)}`);
     }
     lines.push('', '| # | Task | Status | Changes |', '|---|------|--------|---------|');
     for (const e of ends) {

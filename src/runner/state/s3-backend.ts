@@ -9,6 +9,7 @@ import { readFileSync, readdirSync, mkdirSync, existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { credentialsError, isCredentialsError } from '../aws-credentials.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
 import { describeHolder, holderAlive, lockKey, myIdentity, parseHolder, type AcquireOptions, type LockHolder } from './lock.js';
@@ -100,6 +101,7 @@ export class S3Backend implements StateBackend {
   }
 
   private failure(e: unknown, what: string): UserError {
+    if (isCredentialsError(e)) return credentialsError(e, `shared state: ${what}`);
     const m = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     return new UserError(`shared state: ${what} failed (${m})`, { hint: `check that the bucket ${this.cfg.bucket} exists and that your credentials may read and write it`, exitCode: 1 });
   }

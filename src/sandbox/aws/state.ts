@@ -276,6 +276,16 @@ export class RdsState {
 }
 
 // ---------------------------------------------------------------------------------------------
+/**
+ * Whether a `backup-fail:<what>` fault names this job: "*", a resource type as AWS Backup names it
+ * (EFS, RDS, Aurora, FSx, S3; any case: `backup-fail:efs`), or a part of the resource's ARN (a file
+ * system id, a bucket name). The type is matched because the ARNs do not say it plainly: an EFS
+ * file system is arn:aws:elasticfilesystem:…, which holds no "efs".
+ */
+export function failsBackupJob(pattern: string, job: { ResourceArn: string; ResourceType: string }): boolean {
+  return pattern === '*' || job.ResourceType.toLowerCase() === pattern.toLowerCase() || job.ResourceArn.includes(pattern);
+}
+
 export type BackupJobState = 'CREATED' | 'PENDING' | 'RUNNING' | 'ABORTING' | 'ABORTED' | 'COMPLETED' | 'FAILED' | 'EXPIRED';
 
 export interface BackupVault {
@@ -439,7 +449,7 @@ export class BackupState {
       const total = Math.max(1, job.endsAt - job.CreationDate);
       const elapsed = now - job.CreationDate;
       if (now >= job.endsAt) {
-        const fail = (this.faults().failBackupJobs ?? []).some((p) => p === '*' || job.ResourceArn.includes(p));
+        const fail = (this.faults().failBackupJobs ?? []).some((p) => failsBackupJob(p, job));
         job.CompletionDate = job.endsAt;
         if (fail) {
           job.State = 'FAILED';
