@@ -109,12 +109,12 @@ describe('secrets through the whole upgrade', () => {
       expect(failed).toMatch(/stopped at "Send users to green"/);
       sb.traffic.setFaults([]);
       await step('resume, json', ['run', upgradePlaybook, ...inputs, '--yes', '--resume', 'last', '-o', 'json'], 0);
-      expect(upgradeEndState(sb).albRedirectHost).toBe(sb.scenario.green.ingressHost);
+      expect(upgradeEndState(sb).albRedirectHost).toBe(sb.scenario.green.platformDomain);
       // the secrets did their work: green's serving ingress holds the API key (in its ALB conditions)
       expect(JSON.stringify(sb.clusters.green.server.store.list('networking.k8s.io/v1', 'Ingress'))).toContain('MARKER-7f3a');
       await step('report', ['report', 'last', '--state-dir', stateDir, '--output', join(sb.dir, 'run.html')], 0);
       await step('rollback', ['rollback', 'last', upgradePlaybook, ...inputs, '--yes'], 0);
-      expect(upgradeEndState(sb).albRedirectHost).toBe(sb.scenario.blue.ingressHost);
+      expect(upgradeEndState(sb).albRedirectHost).toBe(sb.scenario.blue.platformDomain);
 
       const written = walk(sb.dir).filter((f) => f !== varsFile && f !== envFile);
       expect(written.some((f) => f.endsWith('meta.json'))).toBe(true);
@@ -122,7 +122,8 @@ describe('secrets through the whole upgrade', () => {
       // kfup's own temporary entries (kfup-<what>-<pid>-XXXXXX: saved plans, Terraform data
       // directories) made meanwhile; they are removed after use, so usually there are none left
       const temps = readdirSync(tmpdir())
-        .filter((n) => /^kfup-[a-z]+-\d+-[A-Za-z0-9]{6}$/.test(n) && !tempsBefore.has(n))
+        // (the sandbox's own directory, where this test wrote its inputs, is searched above)
+        .filter((n) => /^kfup-[a-z]+-\d+-[A-Za-z0-9]{6}$/.test(n) && !tempsBefore.has(n) && join(tmpdir(), n) !== sb.dir)
         .flatMap((n) => {
           const p = join(tmpdir(), n);
           return existsSync(p) && statSync(p).isFile() ? [p] : walk(p);

@@ -3,6 +3,7 @@
 // imports spawn by name) with syncBuiltinESMExports. A dry-run that spawns anything is a bug.
 import childProcess from 'node:child_process';
 import { syncBuiltinESMExports } from 'node:module';
+import { promisify } from 'node:util';
 
 const names = ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork'] as const;
 type Name = (typeof names)[number];
@@ -17,10 +18,22 @@ export function countSpawns(): void {
   const cp = childProcess as unknown as Record<Name, (...args: unknown[]) => unknown>;
   for (const name of names) {
     const original = cp[name];
-    cp[name] = function counted(this: unknown, ...args: unknown[]) {
+    const counted = function counted(this: unknown, ...args: unknown[]) {
       spawned.push(`${name} ${String(args[0])}`);
       return original.apply(this, args);
     };
+    // exec and execFile carry their own promisified form ({ stdout, stderr }); without it
+    // util.promisify would resolve with stdout alone, in every test file this worker runs later
+    const custom = (original as unknown as Record<symbol, ((...args: unknown[]) => unknown) | undefined>)[promisify.custom];
+    if (custom) {
+      Object.defineProperty(counted, promisify.custom, {
+        value: (...args: unknown[]) => {
+          spawned.push(`${name} ${String(args[0])}`);
+          return custom(...args);
+        },
+      });
+    }
+    cp[name] = counted;
   }
   syncBuiltinESMExports();
 }
