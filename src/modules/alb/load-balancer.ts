@@ -4,20 +4,18 @@
 // (https://docs.aws.amazon.com/Route53/latest/APIReference/API_AliasTarget.html). The zone depends
 // on the region and the kind of load balancer (an NLB's is not an ALB's), so it is read, never
 // carried over from blue's alias.
-import { DescribeLoadBalancersCommand, type ElasticLoadBalancingV2Client, type LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { paginateDescribeLoadBalancers, type ElasticLoadBalancingV2Client, type LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { TaskError } from '../kit/index.js';
 import { plainDnsName, targetHost } from './dns-name.js';
 
 /** the load balancer whose DNS name is `host` ("dualstack." or not), across all pages */
 export async function loadBalancerByDns(elb: ElasticLoadBalancingV2Client, host: string): Promise<LoadBalancer | undefined> {
   const want = targetHost(host);
-  let marker: string | undefined;
-  do {
-    const res = await elb.send(new DescribeLoadBalancersCommand({ Marker: marker }));
-    const found = (res.LoadBalancers ?? []).find((lb) => plainDnsName(lb.DNSName ?? '') === want);
+  // the SDK's paginator follows NextMarker; the search stops at the page that has it
+  for await (const page of paginateDescribeLoadBalancers({ client: elb }, {})) {
+    const found = (page.LoadBalancers ?? []).find((lb) => plainDnsName(lb.DNSName ?? '') === want);
     if (found) return found;
-    marker = res.NextMarker;
-  } while (marker);
+  }
   return undefined;
 }
 

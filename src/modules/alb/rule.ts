@@ -5,13 +5,15 @@ import {
   DescribeListenersCommand,
   DescribeLoadBalancersCommand,
   DescribeRulesCommand,
+  paginateDescribeListeners,
+  paginateDescribeRules,
   type Action,
   type ElasticLoadBalancingV2Client,
   type Listener,
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AlbCutoverParams } from '../generated/alb-cutover.js';
-import { TaskError, isNotFound, unlessNotFound } from '../kit/index.js';
+import { TaskError, allPages, isNotFound, unlessNotFound } from '../kit/index.js';
 import { sameDnsName } from './dns-name.js';
 
 /** the task's parameters that say where the rule is */
@@ -43,13 +45,7 @@ async function listenerOf(elb: ElasticLoadBalancingV2Client, q: RuleLookup): Pro
     throw e;
   }
   if (!lbArn) throw lbNotFound();
-  const listeners: Listener[] = [];
-  let marker: string | undefined;
-  do {
-    const res = await elb.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn, Marker: marker }));
-    listeners.push(...(res.Listeners ?? []));
-    marker = res.NextMarker;
-  } while (marker);
+  const listeners: Listener[] = await allPages(paginateDescribeListeners({ client: elb }, { LoadBalancerArn: lbArn }), (p) => p.Listeners);
   const port = q.listener_port;
   const found = listeners.find((l) => l.Port === port);
   if (!found) {
@@ -76,13 +72,7 @@ export async function findRule(elb: ElasticLoadBalancingV2Client, q: RuleLookup,
     return rule;
   }
   const listener = await listenerOf(elb, q);
-  const rules: Rule[] = [];
-  let marker: string | undefined;
-  do {
-    const res = await elb.send(new DescribeRulesCommand({ ListenerArn: listener.ListenerArn, Marker: marker }));
-    rules.push(...(res.Rules ?? []));
-    marker = res.NextMarker;
-  } while (marker);
+  const rules: Rule[] = await allPages(paginateDescribeRules({ client: elb }, { ListenerArn: listener.ListenerArn }), (p) => p.Rules);
   const matching = rules.filter((r) => redirectHosts(r).some((h) => sameDnsName(h, hosts.from) || sameDnsName(h, hosts.to)));
   if (matching.length === 1) return matching[0];
   const where = `listener ${listener.Protocol} ${listener.Port} of ${q.load_balancer}`;

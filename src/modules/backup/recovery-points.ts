@@ -1,21 +1,13 @@
 // The recovery points of a resource in a vault, newest first: check mode's "how old is the last
 // backup" note and the search for an earlier run's snapshot. Pages through
 // ListRecoveryPointsByBackupVault filtered by the resource.
-import { BackupClient, ListRecoveryPointsByBackupVaultCommand, type RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
-import type { Context } from '../kit/index.js';
+import { BackupClient, paginateListRecoveryPointsByBackupVault, type RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
+import { allPages, type Context } from '../kit/index.js';
 
 /** every recovery point of the resource that is not being deleted or expired, newest first */
 export async function recoveryPointsOf(ctx: Pick<Context, 'aws'>, vault: string, resourceArn: string): Promise<RecoveryPointByBackupVault[]> {
-  const points: RecoveryPointByBackupVault[] = [];
-  let token: string | undefined;
-  do {
-    const page = await ctx.aws(BackupClient).send(new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: vault, ByResourceArn: resourceArn, NextToken: token }));
-    for (const rp of page.RecoveryPoints ?? []) {
-      if (rp.Status === 'DELETING' || rp.Status === 'EXPIRED') continue;
-      points.push(rp);
-    }
-    token = page.NextToken;
-  } while (token);
+  const all = await allPages(paginateListRecoveryPointsByBackupVault({ client: ctx.aws(BackupClient) }, { BackupVaultName: vault, ByResourceArn: resourceArn }), (p) => p.RecoveryPoints);
+  const points: RecoveryPointByBackupVault[] = all.filter((rp) => rp.Status !== 'DELETING' && rp.Status !== 'EXPIRED');
   // AWS does not promise an order
   return points.sort((a, b) => (b.CreationDate?.getTime() ?? 0) - (a.CreationDate?.getTime() ?? 0));
 }

@@ -2,7 +2,7 @@
 // the recovery point tag SNAPSHOT_KEY_TAG = snapshot_key, so a fresh run (a new run id, no
 // journal) recognises the completed recovery point by its tag and takes no second snapshot.
 // Every read here is a List* call: check mode may make them all.
-import { BackupClient, ListBackupJobsCommand, ListTagsCommand, type RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
+import { BackupClient, paginateListBackupJobs, paginateListTags, type RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
 import { awsErrorKind, awsErrorName, isNotFound, type Context } from '../kit/index.js';
 
 /** what the searches here use of the context: its AWS clients, all read-only calls */
@@ -55,15 +55,12 @@ async function rdsSnapshotTags(ctx: AwsCtx, arn: string): Promise<TagRead> {
 }
 
 async function fsxBackupTags(ctx: AwsCtx, arn: string): Promise<TagRead> {
-  const { FSxClient, ListTagsForResourceCommand } = await loadFsx();
+  const { FSxClient, paginateListTagsForResource } = await loadFsx();
   const tags: Record<string, string> = {};
-  let token: string | undefined;
   try {
-    do {
-      const page = await ctx.aws(FSxClient).send(new ListTagsForResourceCommand({ ResourceARN: arn, NextToken: token }));
+    for await (const page of paginateListTagsForResource({ client: ctx.aws(FSxClient) }, { ResourceARN: arn })) {
       for (const t of page.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
-      token = page.NextToken;
-    } while (token);
+    }
   } catch (e) {
     return tagReadFailure(e, 'fsx:ListTagsForResource');
   }
@@ -72,13 +69,8 @@ async function fsxBackupTags(ctx: AwsCtx, arn: string): Promise<TagRead> {
 
 async function backupPointTags(ctx: AwsCtx, arn: string): Promise<TagRead> {
   const tags: Record<string, string> = {};
-  let token: string | undefined;
   try {
-    do {
-      const page = await ctx.aws(BackupClient).send(new ListTagsCommand({ ResourceArn: arn, NextToken: token }));
-      Object.assign(tags, page.Tags ?? {});
-      token = page.NextToken;
-    } while (token);
+    for await (const page of paginateListTags({ client: ctx.aws(BackupClient) }, { ResourceArn: arn })) Object.assign(tags, page.Tags ?? {});
   } catch (e) {
     if (!/InvalidParameterValue|ResourceNotFound/.test(awsErrorName(e))) throw e;
     // a recovery point of AWS Backup's own that vanished is skipped; any other kind is one
@@ -112,21 +104,19 @@ export async function findKeyedPoint(ctx: AwsCtx, points: RecoveryPointByBackupV
 /** the id of the backup job that made a recovery point (for the `jobs` output), if AWS still lists it */
 export async function jobOfPoint(ctx: AwsCtx, vault: string, point: RecoveryPointByBackupVault): Promise<string | undefined> {
   const created = point.CreationDate?.getTime();
-  let token: string | undefined;
-  do {
-    const page = await ctx.aws(BackupClient).send(
-      new ListBackupJobsCommand({
-        ByBackupVaultName: vault,
-        ByResourceArn: point.ResourceArn,
-        ByState: 'COMPLETED',
-        // the job starts when its recovery point is created; a minute covers clock rounding
-        ByCreatedAfter: created !== undefined ? new Date(created - 60_000) : undefined,
-        NextToken: token,
-      }),
-    );
+  const pages = paginateListBackupJobs(
+    { client: ctx.aws(BackupClient) },
+    {
+      ByBackupVaultName: vault,
+      ByResourceArn: point.ResourceArn,
+      ByState: 'COMPLETED',
+      // the job starts when its recovery point is created; a minute covers clock rounding
+      ByCreatedAfter: created !== undefined ? new Date(created - 60_000) : undefined,
+    },
+  );
+  for await (const page of pages) {
     const job = page.BackupJobs?.find((j) => j.RecoveryPointArn === point.RecoveryPointArn);
     if (job?.BackupJobId) return job.BackupJobId;
-    token = page.NextToken;
-  } while (token);
+  }
   return undefined;
 }
