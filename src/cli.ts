@@ -71,6 +71,18 @@ interface RunFlags {
 
 let stdoutClosed = false;
 
+/** resolves once everything written to `stream` so far has reached the OS; a failed write (the reader went away) counts as a closed output */
+const flushed = (stream: NodeJS.WriteStream): Promise<void> =>
+  new Promise((resolve) => {
+    // once the output is known closed, stream.write is a no-op that calls nothing back
+    if (stdoutClosed || stream.destroyed || !stream.writable) return resolve();
+    stream.write('', (e?: Error | null) => {
+      const code = e && 'code' in e ? String(e.code) : undefined;
+      if (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED') stdoutClosed = true;
+      resolve();
+    });
+  });
+
 function interruptible(): AbortController {
   const controller = new AbortController();
   // `kfup run … | head`: once the reader is gone, the run stops as on Ctrl-C (the journal is
@@ -151,6 +163,9 @@ async function runCommand(playbook: string, flags: RunFlags): Promise<number> {
     verbose: flags.verbose,
     signal: controller.signal,
   });
+  // what the run printed may still sit in Node's buffer of a pipe (a fast run outpaces its
+  // reader): a reader that went away shows only when that buffer is written out
+  await flushed(process.stdout);
   if (stdoutClosed) return 141;
   if (r.interrupted) return 130;
   if (r.invalid) return flags.detailedExitcode ? 1 : 2;
