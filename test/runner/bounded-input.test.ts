@@ -90,7 +90,7 @@ describe('a size cap', () => {
     await expect(load({ playbook: big, registry: builtinTasks })).resolves.toBeDefined();
   });
 
-  it('the default cap (8 MiB) refuses a larger playbook without reading it whole', async () => {
+  it('the default cap (4 MiB) refuses a larger playbook without reading it whole', async () => {
     const big = join(dir, 'huge.yaml');
     writeFileSync(big, PLAYBOOK + `# ${'x'.repeat(DEFAULT_MAX_FILE_BYTES)}\n`);
     const e = await loadError({ playbook: big, registry: builtinTasks });

@@ -17,8 +17,13 @@ export type YamlPath = (string | number)[];
 // Aliases expand into copies; past this many the file is treated as an alias bomb.
 const MAX_ALIAS_COUNT = 200;
 
-/** the largest input file read, in bytes: KFUP_MAX_FILE_BYTES raises it (a playbook is a few hundred KB) */
-export const DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024;
+/**
+ * the largest input file read, in bytes: KFUP_MAX_FILE_BYTES raises it. A playbook is a few
+ * hundred KB; kfup's peak memory is about 100 bytes per byte of playbook (the yaml document keeps
+ * every node's position), so 4 MiB keeps the largest accepted playbook under the stated 512 MB
+ * (bench/benchmarks/large-playbook.js measures it)
+ */
+export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
 export const maxFileBytes = (): number => {
   const n = Number(process.env.KFUP_MAX_FILE_BYTES);
   return Number.isFinite(n) && n > 0 ? n : DEFAULT_MAX_FILE_BYTES;

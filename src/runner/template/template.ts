@@ -7,6 +7,7 @@ import { parseErrorOf } from './parse-error.js';
 import { UserError, nearest } from '../errors.js';
 import { interpret, UNSUPPORTED, type AstNode } from './template-eval.js';
 import { BudgetError, budgeted, expectLength, measure, withBudget } from './budget.js';
+import { Lru } from './lru.js';
 
 const hb = Handlebars.create();
 
@@ -164,7 +165,7 @@ for (const [name, fn] of Object.entries(hb.helpers)) {
 export const helperNames = (): string[] => Object.keys(hb.helpers).filter((h) => !h.startsWith('__') && !['blockHelperMissing', 'helperMissing', 'log', 'lookup', 'each', 'if', 'unless', 'with'].includes(h));
 
 const MARKER = '(known after apply)';
-const compiled = new Map<string, Handlebars.TemplateDelegate>();
+const compiled = new Lru<string, Handlebars.TemplateDelegate>(500);
 const SINGLE = /^\{\{\s*([^{}]+?)\s*\}\}$/s;
 
 let captured: unknown;
@@ -184,7 +185,7 @@ function compile(source: string): Handlebars.TemplateDelegate {
 
 export const hasTemplate = (s: string): boolean => s.includes('{{');
 
-const asts = new Map<string, AstNode>();
+const asts = new Lru<string, AstNode>(500);
 
 /** does a dotted path resolve in the data? (Unknown proxies answer yes to every property) */
 function resolves(data: object, parts: string[]): boolean {
