@@ -1,10 +1,47 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 // the fuzz grew template bombs, devices and 9 MB inputs: it runs with the long suite
 const LONG = ['test/resilience/**', 'test/resilience-fast/fuzz.test.ts'];
 // files that look at the process's own module cache (which SDK clients a run loaded) need a
 // process of their own
 const ISOLATED = ['test/modules/backup-snapshot-key.test.ts'];
+
+// Test files in the order that finishes soonest on few cores: the long ones first, so that the
+// last minute of the suite is not one slow file running alone. Vitest orders by the durations of
+// the previous run, which a clean clone (CI) does not have; this list stands in for them. After
+// that, vitest's own order (recorded durations, else larger files first).
+/** the slowest files, slowest first (seconds on 2 cores, CI of 2026-12-01) */
+const SLOW = [
+  'test/e2e/resilience.test.ts', // 68
+  'test/e2e/secrets.test.ts', // 44
+  'test/e2e/secrets-upgrade.test.ts', // 33
+  'test/sandbox/aws-cli.test.ts', // 30
+  'test/sandbox/aws-cli-readme.test.ts', // 28
+  'test/kit/scaffold.test.ts', // 26
+  'test/e2e/rollback-kill.test.ts', // 23
+  'test/e2e/two-upgrades.test.ts', // 22
+  'test/sandbox/aws-cli-rules.test.ts', // 22
+  'test/sandbox/terraform-stand-in-stages.test.ts', // 20
+  'test/sandbox/retire-blue.test.ts', // 20
+  'test/e2e/upgrade.test.ts', // 19
+  'test/modules/backup-snapshot-resume.test.ts', // 18
+  'test/cli/demo.test.ts', // 15
+];
+
+const rank = (spec: TestSpecification): number => {
+  const i = SLOW.findIndex((f) => spec.moduleId.endsWith(f));
+  return i === -1 ? SLOW.length : i;
+};
+
+class SlowFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const base = await super.sort(files);
+    const order = new Map(base.map((f, i) => [f, i]));
+    // projects stay in vitest's order; within one, the known slow files lead
+    return [...base].sort((a, b) => (a.project.name !== b.project.name ? order.get(a)! - order.get(b)! : rank(a) - rank(b) || order.get(a)! - order.get(b)!));
+  }
+}
 
 export default defineConfig({
   test: {
@@ -13,6 +50,8 @@ export default defineConfig({
     // Most test files wait on sockets and child processes (the sandbox, kfup, terraform, kubectl):
     // three files at a time keep two cores busy, where vitest's default (cores - 1) runs one.
     maxWorkers: 3,
+    // the long files first (SlowFirst above): a clean clone has no recorded durations
+    sequence: { sequencer: SlowFirst },
     projects: [
       {
         extends: true,

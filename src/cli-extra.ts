@@ -60,13 +60,23 @@ export function registerExtraCommands(into: ((program: Command) => void)[]): voi
       .command('report')
       .description('write a recorded run as one self-contained HTML file: timeline, statuses, changes with diffs, notes')
       .argument('<run-id>', 'the run, or "last"')
+      .argument('[playbook]', 'the playbook the run belongs to (its runs are in .kfup/ beside it)')
+      .option('-e, --env <name|file>', 'the environment (its runs are in S3 when it sets state.s3)')
       .option('--output <file>', 'where to write it (default kfup-report-RUN-ID.html)')
-      .option('--state-dir <dir>', 'where runs are kept', '.kfup')
-      .action(async (runId: string, flags: { output?: string; stateDir: string }) => {
+      .option('--state-dir <dir>', 'where runs are kept (default: .kfup beside the playbook, or $KFUP_STATE_DIR)')
+      .action(async (runId: string, playbook: string | undefined, flags: { output?: string; env?: string; stateDir?: string }) => {
         const { writeRunReport } = await import('./runner/report/report-command.js');
         const { builtinTasks } = await import('./modules/index.js');
-        const file = writeRunReport({ runId, stateDir: flags.stateDir, output: flags.output, taskTypes: builtinTasks.names() });
-        process.stdout.write(`wrote ${file}\n`);
+        // the state directory as `runs` finds it: beside the playbook, --state-dir or
+        // KFUP_STATE_DIR, never the current directory; a shared S3 state is pulled first
+        const { openBackend } = await import('./runner/state/backend.js');
+        const { envFileFor } = await import('./runner/index.js');
+        const { canonicalPath } = await import('./runner/state/location.js');
+        const file = playbook ? canonicalPath(playbook) : undefined;
+        const backend = await openBackend(file, file ? envFileFor(file, flags.env) : undefined, flags.stateDir);
+        await backend.pull((l) => process.stderr.write(l + '\n'));
+        const written = writeRunReport({ runId, stateDir: backend.dir, output: flags.output, taskTypes: builtinTasks.names() });
+        process.stdout.write(`wrote ${written}\n`);
       });
 
     program

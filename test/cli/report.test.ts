@@ -151,7 +151,7 @@ describe('kfup report and kfup run --report (built CLI)', () => {
 
     const run = await kfup(['run', playbook, '--yes'], { cwd: dir });
     expect(run.code).toBe(0);
-    const rep = await kfup(['report', 'last', '--output', 'run.html'], { cwd: dir });
+    const rep = await kfup(['report', 'last', playbook, '--output', 'run.html'], { cwd: dir });
     expect(rep.stderr).toBe('');
     expect(rep.code).toBe(0);
     expect(rep.stdout).toContain('run.html');
@@ -167,5 +167,9 @@ describe('kfup report and kfup run --report (built CLI)', () => {
     const r = await kfup(['report', 'nope', '--state-dir', join(dir, '.kfup')], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no run "nope"/);
+    // never the current directory's .kfup implicitly (issue 15): the playbook or --state-dir says where
+    const bare = await kfup(['report', 'last'], { cwd: dir, env: { KFUP_STATE_DIR: '' } });
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/no state directory: pass the playbook, --state-dir DIR or set KFUP_STATE_DIR/);
   });
 });
