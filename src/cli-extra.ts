@@ -67,13 +67,9 @@ export function registerExtraCommands(into: ((program: Command) => void)[]): voi
       .action(async (runId: string, playbook: string | undefined, flags: { output?: string; env?: string; stateDir?: string }) => {
         const { writeRunReport } = await import('./runner/report/report-command.js');
         const { builtinTasks } = await import('./modules/index.js');
-        // the state directory as `runs` finds it: beside the playbook, --state-dir or
-        // KFUP_STATE_DIR, never the current directory; a shared S3 state is pulled first
-        const { openBackend } = await import('./runner/state/backend.js');
-        const { envFileFor } = await import('./runner/index.js');
-        const { canonicalPath } = await import('./runner/state/location.js');
-        const file = playbook ? canonicalPath(playbook) : undefined;
-        const backend = await openBackend(file, file ? envFileFor(file, flags.env) : undefined, flags.stateDir);
+        // the runs as `kfup runs` finds them; a shared S3 state is pulled first
+        const { openRunsOf } = await import('./runner/index.js');
+        const backend = await openRunsOf(playbook, flags.env, flags.stateDir);
         await backend.pull((l) => process.stderr.write(l + '\n'));
         const written = writeRunReport({ runId, stateDir: backend.dir, output: flags.output, taskTypes: builtinTasks.names() });
         process.stdout.write(`wrote ${written}\n`);

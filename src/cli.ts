@@ -265,11 +265,8 @@ export function buildProgram(): Command {
     .option('--state-dir <dir>', 'where runs are kept (default: .kfup beside the playbook, or $KFUP_STATE_DIR)')
     .action(async (playbook: string | undefined, flags: { env?: string; stateDir?: string }) => {
       const { formatRuns } = await import('./runner/report/runs-report.js');
-      const { openBackend } = await import('./runner/state/backend.js');
-      const { envFileFor } = await import('./runner/index.js');
-      const { canonicalPath } = await import('./runner/state/location.js');
-      const file = playbook ? canonicalPath(playbook) : undefined;
-      const backend = await openBackend(file, file ? envFileFor(file, flags.env) : undefined, flags.stateDir);
+      const { openRunsOf } = await import('./runner/index.js');
+      const backend = await openRunsOf(playbook, flags.env, flags.stateDir);
       await backend.pull((l) => process.stderr.write(l + '\n'));
       process.stdout.write(formatRuns(backend.dir, backend.where));
       // programs a kfup killed with -9 left running: on stderr, beside the runs they belong to

@@ -3,21 +3,7 @@
 // variables its set-vars tasks set. `kfup init --playbook FILE` writes an environment for these.
 import Handlebars from 'handlebars';
 import { flatten, type Playbook, type TaskDef } from './runner/load/playbook.js';
-
-type AstNode = {
-  type: string;
-  original?: string;
-  parts?: string[];
-  data?: boolean;
-  this?: boolean;
-  depth?: number;
-  path?: AstNode;
-  params?: AstNode[];
-  hash?: { pairs?: { value: AstNode }[] };
-  program?: { body?: AstNode[] };
-  inverse?: { body?: AstNode[] };
-  body?: AstNode[];
-};
+import type { AstNode } from './runner/template/template-eval.js';
 
 const BUILTINS = new Set(['run', 'playbook', 'env', 'item', 'loop_index']);
 

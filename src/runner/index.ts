@@ -178,6 +178,16 @@ export function envFileFor(playbookFile: string, env: string | undefined): strin
   return env ? canonicalPath(environmentPath(dirname(playbookFile), env)) : undefined;
 }
 
+/**
+ * Where the runs of a playbook and environment are kept, as `runs`, `report` and `rollback` find
+ * them: the environment's S3 state, else .kfup/ beside the playbook, unless --state-dir or
+ * KFUP_STATE_DIR says otherwise (never the current directory). Not yet pulled from S3.
+ */
+export function openRunsOf(playbook: string | undefined, env: string | undefined, stateDir: string | undefined): Promise<StateBackend> {
+  const file = playbook ? canonicalPath(playbook) : undefined;
+  return openBackend(file, file ? envFileFor(file, env) : undefined, stateDir);
+}
+
 function pickResume(backend: StateBackend, req: RunRequest, playbookFile: string, envFile: string | undefined): RunMeta {
   const stateDir = backend.dir;
   let runId = req.resume!;

@@ -4,21 +4,14 @@
 // resource), through the built CLI with the real terraform binary and a configuration of built-in
 // resources only (no provider to download).
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { kfup } from '../helpers/cli.js';
 import { tempDir } from '../helpers/run.js';
+import { haveTerraform as terraformFound } from '../helpers/binaries.js';
 
-const terraform = (() => {
-  try {
-    execFileSync('terraform', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const terraform = terraformFound("terraform-apply's plan text test is skipped");
 
 describe('terraform-apply check --diff', () => {
   it.skipIf(!terraform)("shows terraform plan's text as Terraform lays it out (skips without terraform on PATH)", async () => {

@@ -70,7 +70,12 @@ export function comparable(st: UpgradeEndState) {
 
 /** `kfup run` of the upgrade playbook as a child process against the sandbox, killable */
 export function upgradeCli(sb: Sandbox, args: string[]): { done: Promise<{ code: number | null; out: string }>; kill: () => void } {
-  const child = spawn(process.execPath, [kfupBin, 'run', upgradePlaybook, '--env', sb.environmentFile, '--yes', '--state-dir', join(sb.dir, '.kfup'), ...args], {
+  return sandboxCli(sb, ['run'], args);
+}
+
+/** `kfup <command...> <the upgrade playbook> --env … --yes --state-dir … <args>` as a child process against the sandbox, killable */
+export function sandboxCli(sb: Sandbox, command: string[], args: string[]): { done: Promise<{ code: number | null; out: string }>; kill: () => void } {
+  const child = spawn(process.execPath, [kfupBin, ...command, upgradePlaybook, '--env', sb.environmentFile, '--yes', '--state-dir', join(sb.dir, '.kfup'), ...args], {
     env: { ...process.env, ...sb.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

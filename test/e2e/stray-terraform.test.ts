@@ -5,24 +5,16 @@
 // person decides (the design reports it and names `kill -- -PID`; kfup stops nothing it did not
 // start in this process). The record is checked against the process's start time
 // (/proc/<pid>/stat, field 22), so a process that merely holds a reused pid is never reported.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kfup, kfupBin } from '../helpers/cli.js';
 import { processStartTicks, type ChildRecord } from '../../src/runner/engine/children.js';
+import { haveTerraform as terraformFound } from '../helpers/binaries.js';
 
-function hasTerraform(): boolean {
-  try {
-    execFileSync('terraform', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const terraform = hasTerraform();
-if (!terraform) console.warn('skipped: terraform is not on PATH (the stray-child test runs a real terraform apply)');
+const terraform = terraformFound('the stray-child test, which runs a real terraform apply, is skipped');
 const built = existsSync(join(import.meta.dirname, '..', '..', 'dist', 'cli.js'));
 if (!built) console.warn('skipped: run `npm run build` first (the test kills the built CLI)');
 

@@ -3,24 +3,16 @@
 // init would create is taken away again), plan takes no state lock. A hash of every file, with
 // its mode, before and after --check is the judge. Real terraform (1.11 here, built-in providers
 // only); skipped when it is not on PATH.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runTasks, tempDir } from '../helpers/run.js';
+import { haveTerraform as terraformFound } from '../helpers/binaries.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'terraform', 'configs');
-const haveTf = (() => {
-  try {
-    execFileSync('terraform', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!haveTf) console.warn('terraform is not on PATH: the check-mode directory hash test is skipped');
+const haveTf = terraformFound('the check-mode directory hash test is skipped');
 
 /** every file and directory under dir, with its mode and content digest */
 function treeHash(dir: string): string[] {

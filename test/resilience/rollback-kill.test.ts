@@ -3,11 +3,8 @@
 // continues it. Each ends with what rollback reverses exactly as before the upgrade: the ALB rule,
 // the DNS records and the profile roles' trust policies (blue's alone).
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { kfupBin } from '../helpers/cli.js';
 import { upgradeEndState } from '../../src/sandbox/summary.js';
-import { runStarted, sandbox, upgradeCli, upgradePlaybook } from '../e2e/helpers.js';
+import { runStarted, sandbox, sandboxCli, upgradeCli } from '../e2e/helpers.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 
 const KILLS = Number(process.env.KFUP_ROLLBACK_KILLS ?? 8);
@@ -21,16 +18,8 @@ function moments(n: number, seed = 20261201): number[] {
   });
 }
 
-function rollback(sb: Sandbox): { done: Promise<{ code: number | null; out: string }>; kill: () => void } {
-  const child = spawn(process.execPath, [kfupBin, 'rollback', 'last', upgradePlaybook, '--env', sb.environmentFile, '--yes', '--state-dir', join(sb.dir, '.kfup')], {
-    env: { ...process.env, ...sb.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  return { done: new Promise((r) => child.on('close', (code) => r({ code, out }))), kill: () => child.kill('SIGKILL') };
-}
+/** `kfup rollback last` of the upgrade run, killable */
+const rollback = (sb: Sandbox) => sandboxCli(sb, ['rollback', 'last'], []);
 
 const reversible = (sb: Sandbox) => {
   const st = upgradeEndState(sb);

@@ -3,7 +3,6 @@
 // playbooks/retire-blue.yaml. Its destroy runs the upgrade module's delete targets
 // (../shared/fixtures/kubeflow-manifests/upgrade-terraform/Makefile, `make delete`) with the real
 // terraform on the stand-in module, and a plan that would reach what the runbook keeps is refused.
-import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -14,17 +13,9 @@ import { load } from '../../src/runner/index.js';
 import { builtinTasks } from '../../src/modules/index.js';
 import { repoRoot } from '../helpers/cli.js';
 import { runTasks, tempDir } from '../helpers/run.js';
+import { haveTerraform as terraformFound } from '../helpers/binaries.js';
 
-function terraformOnPath(): boolean {
-  try {
-    execFileSync('terraform', ['version'], { stdio: 'ignore', timeout: 20_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const haveTerraform = terraformOnPath();
-if (!haveTerraform) console.warn('terraform is not on PATH: the retire-blue destroy tests are skipped');
+const haveTerraform = terraformFound('the retire-blue destroy tests are skipped');
 
 const playbook = join(repoRoot, 'playbooks', 'retire-blue.yaml');
 const pbVars = (parse(readFileSync(playbook, 'utf8')) as { vars: { retire_stages: { name: string; targets: string[] }[]; retire_keep: string[] } }).vars;

@@ -2,7 +2,6 @@
 // values, as playbooks/blue-green-upgrade.yaml runs them) against the stand-in module, which has
 // the real deployment's variables (../shared/fixtures/kubeflow-manifests/upgrade-terraform/
 // variables.tf): terraform refuses what the real module would refuse.
-import { execFileSync } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,17 +9,9 @@ import { productionState } from '../../src/sandbox/tfstate.js';
 import { makeScenario } from '../../src/sandbox/scenario.js';
 import { repoRoot } from '../helpers/cli.js';
 import { runTasks, tempDir } from '../helpers/run.js';
+import { haveTerraform as terraformFound } from '../helpers/binaries.js';
 
-function terraformOnPath(): boolean {
-  try {
-    execFileSync('terraform', ['version'], { stdio: 'ignore', timeout: 20_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const haveTerraform = terraformOnPath();
-if (!haveTerraform) console.warn('terraform is not on PATH: the green Terraform stand-in tests that run it are skipped');
+const haveTerraform = terraformFound('the green Terraform stand-in tests that run it are skipped');
 
 const scenario = makeScenario({ profiles: 1 });
 

@@ -5,7 +5,6 @@
 // are the playbook's own (green_terraform_stages in playbooks/blue-green-upgrade.yaml), run by the
 // real terraform against the stand-in module (the real variables), and the kubeconfig step by the
 // real aws CLI against the sandbox's EKS.
-import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -15,15 +14,8 @@ import type { Sandbox } from '../../src/sandbox/index.js';
 import { repoRoot } from '../helpers/cli.js';
 import { runTasks, tempDir } from '../helpers/run.js';
 import { sandboxTargets, useSandbox } from '../helpers/sandbox.js';
+import { onPath } from '../helpers/binaries.js';
 
-function onPath(bin: string, args: string[]): boolean {
-  try {
-    execFileSync(bin, args, { stdio: 'ignore', timeout: 20_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const haveTerraform = onPath('terraform', ['version']);
 const haveAws = onPath('aws', ['--version']);
 if (!haveTerraform) console.warn('terraform is not on PATH: the staged green deployment tests are skipped');

@@ -4,29 +4,21 @@
 // defaults, and the outputs of its outputs.tf. Both files are read with HashiCorp's own HCL
 // parser (@cdktf/hcl2json), and the real terraform then shows that it refuses what the real
 // deployment would refuse: a required value left out, or a value for a variable it lacks.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/cli.js';
 import { tempDir } from '../helpers/run.js';
+import { haveTerraform as terraformFound } from '../helpers/binaries.js';
 
 const standIn = join(repoRoot, 'playbooks', 'sandbox', 'green-terraform');
 const upstream = resolve(repoRoot, '..', 'shared', 'fixtures', 'kubeflow-manifests', 'upgrade-terraform');
 const haveUpstream = existsSync(join(upstream, 'variables.tf'));
 if (!haveUpstream) console.warn(`${upstream} is absent (../shared): the comparison with the real Terraform interface is skipped`);
 
-function terraformOnPath(): boolean {
-  try {
-    execFileSync('terraform', ['version'], { stdio: 'ignore', timeout: 20_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const haveTerraform = terraformOnPath();
-if (!haveTerraform) console.warn('terraform is not on PATH: the stand-in module tests that run it are skipped');
+const haveTerraform = terraformFound('the stand-in module tests that run it are skipped');
 
 interface VariableDecl {
   type?: string;

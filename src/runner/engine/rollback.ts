@@ -7,8 +7,8 @@
 import { createInterface } from 'node:readline/promises';
 import { hostname } from 'node:os';
 import { UserError } from '../errors.js';
-import { envFileFor, load, newRunId, SharedUploads, stderrNotice } from '../index.js';
-import { fileKey, openBackend, type HeldLock, type StateBackend } from '../state/backend.js';
+import { envFileFor, load, newRunId, openRunsOf, SharedUploads, stderrNotice } from '../index.js';
+import { fileKey, type HeldLock, type StateBackend } from '../state/backend.js';
 import { flatten, type Playbook, type TaskDef } from '../load/playbook.js';
 import { listRuns, readJournal, readMeta, resumeState, Journal, type JournalRecord, type ResumeState } from '../state/journal.js';
 import { holderAlive } from '../state/lock.js';
@@ -203,7 +203,7 @@ function unfinishedRollback(stateDir: string, target: string): ResumeState | und
 
 export async function rollbackRun(req: RollbackRequest): Promise<RollbackOutcome> {
   const playbookFile = req.playbook ? canonicalPath(req.playbook) : undefined;
-  const backend = await openBackend(playbookFile, playbookFile ? envFileFor(playbookFile, req.env) : undefined, req.stateDir);
+  const backend = await openRunsOf(req.playbook, req.env, req.stateDir);
   const stateDir = backend.dir;
   const notice = req.notice ?? stderrNotice;
   await backend.pull(notice);

@@ -142,6 +142,27 @@ interface ReadContext {
   playbookSrc: SourceFile;
 }
 
+/** what a task and an import entry both carry: where it is, its name and id, when and tags, and the file and import vars it came with */
+function entryOf(
+  src: SourceFile,
+  t: Record<string, unknown>,
+  path: YamlPath,
+  ctx: ReadContext,
+  e: { index: number; name: string; pos: TaskDef['pos']; vars: Record<string, unknown> | undefined },
+): Pick<TaskDef, 'path' | 'index' | 'name' | 'id' | 'when' | 'tags' | 'pos' | 'src' | 'vars'> {
+  return {
+    path,
+    index: e.index,
+    name: e.name,
+    id: t.id as string | undefined,
+    when: t.when as string | boolean | undefined,
+    tags: (t.tags as string[] | undefined) ?? [],
+    pos: e.pos,
+    ...(src !== ctx.playbookSrc ? { src } : {}),
+    ...(e.vars ? { vars: e.vars } : {}),
+  };
+}
+
 function readTask(src: SourceFile, t: Record<string, unknown>, path: YamlPath, ctx: ReadContext, vars: Record<string, unknown> | undefined): TaskDef {
   const { knownTypes, counter, errors } = ctx;
   if (t.import !== undefined) return readImport(src, t, path, ctx, vars);
@@ -150,20 +171,12 @@ function readTask(src: SourceFile, t: Record<string, unknown>, path: YamlPath, c
   const typeKeys = Object.keys(t).filter((k) => !CONTROL_KEYS.has(k));
   const name = String(t.name);
   const base: TaskDef = {
-    path,
-    index,
-    name,
-    id: t.id as string | undefined,
-    when: t.when as string | boolean | undefined,
+    ...entryOf(src, t, path, ctx, { index, name, pos, vars }),
     register: t.register as string | undefined,
-    tags: (t.tags as string[] | undefined) ?? [],
     loop: t.loop,
     retries: (t.retries as number | undefined) ?? 0,
     delayMs: 5000,
     ignoreErrors: (t.ignore_errors as boolean | undefined) ?? false,
-    pos,
-    ...(src !== ctx.playbookSrc ? { src } : {}),
-    ...(vars ? { vars } : {}),
   };
   if (t.vars !== undefined) {
     errors.push(new UserError(`task "${name}": vars belong to an import`, { pos: positionOf(src, [...path, 'vars'], true), hint: 'set variables in the playbook, an environment file or with set-vars; `vars:` parameterises an `import:` entry' }));
@@ -253,20 +266,12 @@ function readImport(src: SourceFile, t: Record<string, unknown>, path: YamlPath,
   const name = typeof t.name === 'string' ? t.name : `import ${rel}`;
   const vars = t.vars && typeof t.vars === 'object' ? { ...(outer ?? {}), ...(t.vars as Record<string, unknown>) } : outer;
   const base: TaskDef = {
-    path,
-    index,
-    name,
-    id: t.id as string | undefined,
-    when: t.when as string | boolean | undefined,
-    tags: (t.tags as string[] | undefined) ?? [],
+    ...entryOf(src, t, path, ctx, { index, name, pos, vars }),
     retries: 0,
     delayMs: 0,
     ignoreErrors: false,
-    pos,
     imported: rel,
     block: [],
-    ...(src !== ctx.playbookSrc ? { src } : {}),
-    ...(vars ? { vars } : {}),
   };
   const stray = Object.keys(t).filter((k) => !['import', 'name', 'id', 'vars', 'when', 'tags'].includes(k));
   if (stray.length) {
