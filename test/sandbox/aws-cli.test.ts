@@ -1,23 +1,11 @@
 // The real `aws` CLI (v1, botocore) against the emulated account: a second, independent
 // implementation of each wire protocol. Skipped when `aws` is not on PATH.
 
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oidcIssuer } from '../../src/sandbox/scenario.js';
 import { sleep, startAws, type AwsFixture } from './aws-helpers.js';
+import { awsCliWith, awsPresent, awsRun, type AwsCallOptions } from './aws-cli-helpers.js';
 
-const run = promisify(execFile);
-
-async function hasAws(): Promise<boolean> {
-  try {
-    await run('aws', ['--version'], { timeout: 20_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const awsPresent = await hasAws();
 if (!awsPresent) console.warn('aws CLI not found on PATH: skipping the aws CLI tests');
 
 let f: AwsFixture;
@@ -34,23 +22,10 @@ interface Endpoint { EndpointStatus: string }
 type CliFailure = { stderr?: string };
 const failure = (e: unknown) => e as CliFailure;
 
+// botocore retries (AWS_MAX_ATTEMPTS=3), as a user's CLI would
+const OPTS: AwsCallOptions = { maxAttempts: 3, timeoutMs: 30_000 };
 /** `aws --endpoint-url URL ... --output json`, parsed as T (the part of botocore's output shape the caller reads) */
-async function aws<T>(...args: string[]): Promise<T> {
-  const { stdout } = await run('aws', ['--endpoint-url', f.endpoint, '--output', 'json', ...args], {
-    timeout: 30_000,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_DEFAULT_REGION: f.scenario.region,
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_MAX_ATTEMPTS: '3',
-    },
-  });
-  return (stdout.trim() ? JSON.parse(stdout) : undefined) as T;
-}
+const aws = <T>(...args: string[]) => awsCliWith<T>(f.endpoint, f.scenario.region, args, OPTS);
 
 describe.skipIf(!awsPresent)('aws CLI v1 against the sandbox (skipped when aws is absent)', () => {
   beforeAll(async () => {
@@ -60,8 +35,15 @@ describe.skipIf(!awsPresent)('aws CLI v1 against the sandbox (skipped when aws i
     await f?.stop();
   });
 
-  it('eks describe-cluster', async () => {
-    const out = await aws<Cluster>('eks', 'describe-cluster', '--name', f.scenario.green.clusterName);
+  // The other commands run through the CLI's entry point in one long-lived Python process
+  // (aws-cli-helpers.ts), which saves a Python start-up per command; this one also runs the `aws`
+  // binary itself, end to end, and the two must print the same.
+  it('eks describe-cluster (the aws binary itself, and the same answer through the batch process)', async () => {
+    const args = ['eks', 'describe-cluster', '--name', f.scenario.green.clusterName];
+    const binary = await awsRun(f.endpoint, f.scenario.region, args, { ...OPTS, binary: true });
+    expect(binary.rc, binary.stderr).toBe(0);
+    expect(await awsRun(f.endpoint, f.scenario.region, args, OPTS)).toEqual(binary);
+    const out = JSON.parse(binary.stdout) as Cluster;
     expect(out.cluster.identity.oidc.issuer).toBe(oidcIssuer(f.scenario, 'green'));
     expect(out.cluster.status).toBe('ACTIVE');
   });

@@ -3,8 +3,6 @@
 // model refuses gets the error the real service answers, in its own protocol. Each request here
 // is sent by the real SDK client (which checks almost nothing itself) or the real aws CLI, and
 // breaks one constraint named in the model; the test names the model shape it breaks.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackupClient, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -19,6 +17,7 @@ import { DescribeEndpointCommand, ListEndpointsCommand, SageMakerClient } from '
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startAws, type AwsFixture } from './aws-helpers.js';
+import { awsPresent, awsRun } from './aws-cli-helpers.js';
 import { forbidden } from './forbidden-input.js';
 
 let f: AwsFixture;
@@ -216,30 +215,11 @@ describe('lenient mode (kfup sandbox up --lenient)', () => {
 // --- the same refusals through the real aws CLI (botocore checks only required members, types
 // and minimums itself, so maximums, patterns and enums reach the endpoint)
 
-const run = promisify(execFile);
-const awsPresent = await run('aws', ['--version'], { timeout: 20_000 }).then(
-  () => true,
-  () => false,
-);
 if (!awsPresent) console.warn('aws CLI not found on PATH: skipping the aws CLI model-refusal tests');
 
 async function awsCli(...args: string[]): Promise<{ code: number; stderr: string }> {
-  return run('aws', ['--endpoint-url', f.endpoint, '--output', 'json', ...args], {
-    timeout: 30_000,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_DEFAULT_REGION: f.scenario.region,
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_MAX_ATTEMPTS: '1',
-    },
-  }).then(
-    () => ({ code: 0, stderr: '' }),
-    (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
-  );
+  const r = await awsRun(f.endpoint, f.scenario.region, args, { timeoutMs: 30_000 });
+  return { code: r.rc, stderr: r.stderr };
 }
 
 describe.skipIf(!awsPresent)('aws CLI v1 (skipped when aws is absent)', () => {
