@@ -13,7 +13,7 @@ const ISOLATED = ['test/modules/backup-snapshot-key.test.ts'];
 // that, vitest's own order (recorded durations, else larger files first).
 /** the slowest files, slowest first (seconds on 2 cores, CI of 2026-12-01) */
 const SLOW = [
-  'test/e2e/resilience.test.ts', // 68
+  'test/e2e/upgrade.test.ts', // the upgrade in every mode, then killed under faults and resumed
   'test/e2e/secrets.test.ts', // 44
   'test/e2e/secrets-upgrade.test.ts', // 33
   'test/sandbox/aws-cli.test.ts', // 30
@@ -24,7 +24,6 @@ const SLOW = [
   'test/sandbox/aws-cli-rules.test.ts', // 22
   'test/sandbox/terraform-stand-in-stages.test.ts', // 20
   'test/sandbox/retire-blue.test.ts', // 20
-  'test/e2e/upgrade.test.ts', // 19
   'test/modules/backup-snapshot-resume.test.ts', // 18
   'test/cli/demo.test.ts', // 15
 ];

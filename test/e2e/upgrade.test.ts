@@ -1,14 +1,21 @@
 // The whole blue/green upgrade against the sandbox: dry-run touches nothing, check writes
 // nothing, run does everything the manual procedure does, a second run is all ok, and rollback
-// puts traffic and configuration back on blue.
+// puts traffic and configuration back on blue. Then what nights in a maintenance window bring:
+// a run under transient faults (throttling, 5xx, conflicts, dropped connections) killed with
+// SIGKILL part-way and resumed ends in the state of the undisturbed run above, with no duplicate
+// side effect. (The long suite, npm run test:resilience, kills at twenty moments and runs every
+// fault class on its own.)
 import { testTasks } from '../helpers/registry.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { kfupBin } from '../helpers/cli.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { rollbackRun } from '../../src/runner/engine/rollback.js';
 import { upgradeEndState } from '../../src/sandbox/summary.js';
 import { oidcProviderArn } from '../../src/sandbox/scenario.js';
 import { CollectingReporter } from '../helpers/run.js';
-import { expectUpgraded, sandbox, upgrade } from './helpers.js';
+import { comparable, expectUpgraded, runStarted, sandbox, upgrade, upgradeCli } from './helpers.js';
 
 let sb: Sandbox;
 let done: () => Promise<void>;
@@ -16,6 +23,20 @@ beforeAll(async () => {
   ({ sb, done } = await sandbox());
 });
 afterAll(async () => done?.());
+
+/** `kfup runs --state-dir …` of a sandbox's runs, its output */
+function listRuns(sb: Sandbox): Promise<string> {
+  return new Promise((res) => {
+    const c = spawn(process.execPath, [kfupBin, 'runs', '--state-dir', join(sb.dir, '.kfup')], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.stderr.on('data', (d) => (out += d));
+    c.on('close', () => res(out));
+  });
+}
+
+/** the end state of the undisturbed run below, which the disturbed one must reach too */
+let undisturbed: ReturnType<typeof comparable> | undefined;
 
 describe('the upgrade playbook against the sandbox', () => {
   let runId = '';
@@ -50,6 +71,7 @@ describe('the upgrade playbook against the sandbox', () => {
     expect(result.failed, JSON.stringify(reporter.ends().filter((e) => e.status === 'failed'))).toBe(false);
     runId = result.runId;
     expectUpgraded(sb);
+    undisturbed = comparable(upgradeEndState(sb));
   }, 180_000); // green deployed in the Makefile's four Terraform stages, on a shared machine
 
   it('a second run reports every task ok', async () => {
@@ -81,5 +103,51 @@ describe('the upgrade playbook against the sandbox', () => {
     // the SageMaker endpoints survive the fail-back; the recovery points are named for a restore
     expect(st.endpoints.inSageMaker).toEqual(st.endpoints.expected);
     expect(JSON.stringify(reporter.events)).toMatch(/recovery point/i);
+  });
+});
+
+describe('a night in a maintenance window', () => {
+  it('a run under 10% transient faults, killed part-way and resumed, ends as the undisturbed run did, with no duplicate backup or restore', { timeout: 300_000 }, async () => {
+    expect(undisturbed, 'the undisturbed run above').toBeDefined();
+    const { sb, done } = await sandbox({ seed: 7 });
+    try {
+      sb.traffic.setFaults(
+        [
+          { fault: 'throttle', rate: 0.04 },
+          { fault: 'error503', rate: 0.03 },
+          { fault: 'conflict', target: 'kube', rate: 0.03 },
+          { fault: 'drop', rate: 0.01 },
+        ],
+        7,
+      );
+      // killed in the middle: after the backups started, before the cut-over (a fixed moment, so
+      // that a failure can be replayed)
+      const first = upgradeCli(sb, []);
+      await runStarted(sb);
+      await new Promise((r) => setTimeout(r, 900));
+      first.kill();
+      const killed = await first.done;
+      // `kfup runs` tells a killed run from one still going
+      const listed = await listRuns(sb);
+      expect(listed).toMatch(/run\s+killed\s/);
+      expect(listed).toMatch(/--resume/);
+      // a check of the partly applied upgrade reads everything and writes nothing
+      const mark = sb.requestLog.mark();
+      const check = await upgradeCli(sb, ['--check']).done;
+      expect(check.code, check.out.slice(-2000)).toBe(0);
+      expect(sb.requestLog.since(mark).filter((e) => e.mutating)).toEqual([]);
+      const resumed = await upgradeCli(sb, ['--resume', 'last']).done;
+      expect(resumed.code, `killed at 900 ms (exit ${killed.code}); resume said:\n${resumed.out.slice(-3000)}`).toBe(0);
+      sb.traffic.setFaults([]);
+      expect(sb.requestLog.count((e) => e.fault !== undefined), 'faults were injected').toBeGreaterThan(5);
+      expectUpgraded(sb);
+      const st = upgradeEndState(sb);
+      expect(comparable(st)).toEqual(undisturbed);
+      expect(st.sideEffects.backupJobs, 'one AWS Backup job per data store').toBe(3);
+      expect(st.sideEffects.veleroBackups).toBe(1);
+      expect(st.sideEffects.veleroRestores).toBe(1);
+    } finally {
+      await done();
+    }
   });
 });
