@@ -1,7 +1,7 @@
 // Issue 14, "Done when": a secret planted in every form, through the WHOLE upgrade
 // (playbooks/blue-green-upgrade.yaml against the sandbox, as test/e2e/upgrade.test.ts runs it):
 // a check with --diff (as Markdown, with an HTML --report), a run that fails at the cut-over (a
-// fault injected into Route 53), its resume with --output json, `kfup report` of the run, and a
+// fault injected into Route 53) with --debug, its resume with --output json and --debug, `kfup report` of the run, and a
 // rollback. The secrets: the serving API keys (the playbook's secret variable, from a vars file)
 // and a token passed with --var that the environment declares secret (kept in meta.json only as a
 // digest, and given again to the rollback), both with a quote and a backslash so that JSON
@@ -105,10 +105,11 @@ describe('secrets through the whole upgrade', () => {
       await step('check --diff (markdown, html)', ['run', upgradePlaybook, ...inputs, '--check', '--diff', '--format', 'markdown', '--report', join(sb.dir, 'check.html')], 0);
       // the cut-over's DNS change fails (after the serving ingress got the keys): the run fails there
       sb.traffic.setFaults([{ fault: 'error500', target: 'aws', operation: 'ChangeResourceRecordSets' }]);
-      const failed = await step('failed run', ['run', upgradePlaybook, ...inputs, '--yes', '--diff'], 1);
+      // with --debug: a failure's stack trace and the debug lines are where a secret would slip out
+      const failed = await step('failed run', ['run', upgradePlaybook, ...inputs, '--yes', '--diff', '--debug'], 1);
       expect(failed).toMatch(/stopped at "Send users to green"/);
       sb.traffic.setFaults([]);
-      await step('resume, json', ['run', upgradePlaybook, ...inputs, '--yes', '--resume', 'last', '-o', 'json'], 0);
+      await step('resume, json', ['run', upgradePlaybook, ...inputs, '--yes', '--resume', 'last', '-o', 'json', '--debug'], 0);
       expect(upgradeEndState(sb).albRedirectHost).toBe(sb.scenario.green.platformDomain);
       // the secrets did their work: green's serving ingress holds the API key (in its ALB conditions)
       expect(JSON.stringify(sb.clusters.green.server.store.list('networking.k8s.io/v1', 'Ingress'))).toContain('MARKER-7f3a');
