@@ -50,8 +50,17 @@ describe('playbooks/retire-blue.yaml', () => {
 });
 
 describe.skipIf(!haveTerraform)('retiring a cluster the upgrade module deployed (real terraform, stand-in module)', () => {
-  /** a deployed stand-in: the cluster to retire */
+  /** a deployed stand-in, made once: each test retires its own copy of it */
+  let original: Promise<string> | undefined;
   async function deployed(): Promise<string> {
+    const from = await (original ??= deploy());
+    const dir = tempDir('kfup-retire-');
+    // Terraform's state and working directory hold no absolute path: a copy is the same deployment
+    cpSync(from, dir, { recursive: true });
+    return dir;
+  }
+  /** the stand-in deployed as the upgrade module deploys a cluster */
+  async function deploy(): Promise<string> {
     const dir = tempDir('kfup-retire-');
     writeFileSync(join(dir, 'blue.tfstate'), JSON.stringify(productionState(scenario)));
     cpSync(join(repoRoot, 'playbooks', 'sandbox', 'green-terraform'), join(dir, 'old'), { recursive: true });
