@@ -20,7 +20,6 @@ const SLOW = [
   'test/sandbox/aws-cli-readme.test.ts', // 28
   'test/kit/scaffold.test.ts', // 26
   'test/e2e/rollback-kill.test.ts', // 23
-  'test/e2e/two-upgrades.test.ts', // 22
   'test/sandbox/aws-cli-rules.test.ts', // 22
   'test/sandbox/terraform-stand-in-stages.test.ts', // 20
   'test/sandbox/retire-blue.test.ts', // 20
