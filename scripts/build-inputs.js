@@ -22,6 +22,8 @@ const packagePath = (...parts) => join(root, ...parts);
 const stampFile = packagePath('dist', '.build-inputs');
 // outputs the build writes inside its input folders, left out so that building does not change the inputs
 const outputs = new Set(['src/modules/generated', 'schemas/kfup.schema.json', 'schemas/kfup.tasks.schema.json']);
+/** the scripts the build runs (package.json's "build"), this one included */
+const buildScripts = ['build-inputs.js', 'gen-task-types.js', 'trim-aws-models.js', 'write-schema.js', 'compile-schemas.js', 'bundle.js'];
 /** what the last build must have left for the CLI to run */
 const products = ['dist/bundle/cli.js', 'dist/validators/index.json', 'schemas/kfup.schema.json', 'src/modules/generated'];
 
@@ -39,7 +41,11 @@ function files(dir) {
 function digest() {
   const h = createHash('sha256');
   h.update(`node ${process.version}\n`);
-  const own = [...['src', 'schemas', 'scripts', 'aws-models'].flatMap((d) => files(join(root, d))), ...['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => join(root, f))];
+  const own = [
+    ...['src', 'schemas', 'aws-models'].flatMap((d) => files(join(root, d))),
+    ...buildScripts.map((f) => join(root, 'scripts', f)),
+    ...['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => join(root, f)),
+  ];
   for (const f of own) h.update(`${relative(root, f)}\0`).update(readFileSync(f)).update('\0');
   // the official models are large and never edited by hand: their names, sizes and times suffice
   for (const f of files(join(root, '..', 'shared', 'fixtures', 'aws-models'))) {
