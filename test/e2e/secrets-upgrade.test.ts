@@ -1,15 +1,19 @@
 // Issue 14, "Done when": a secret planted in every form, through the WHOLE upgrade
 // (playbooks/blue-green-upgrade.yaml against the sandbox, as test/e2e/upgrade.test.ts runs it):
+// a dry-run (--output json) and a check of the state file source, both with --diff and --debug;
 // a check with --diff (as Markdown, with an HTML --report), a run that fails at the cut-over (a
-// fault injected into Route 53) with --debug, its resume with --output json and --debug, `kfup report` of the run, and a
-// rollback. The secrets: the serving API keys (the playbook's secret variable, from a vars file)
-// and a token passed with --var that the environment declares secret (kept in meta.json only as a
-// digest, and given again to the rollback), both with a quote and a backslash so that JSON
-// escaping changes them; and the RDS and S3 credentials in the sandbox's Secrets Manager, which
-// kfup reads. Then every output, every file under the state directory, every file written beside
-// the sandbox and kfup's temporary entries are searched for each secret raw, JSON-escaped once and
-// twice, base64-encoded (at each of the three byte alignments), URL-encoded and as a plain
-// SHA-256 (which meta.json held for --var values). Nothing is found.
+// fault injected into Route 53) with --debug, its resume with --output json and --debug, `kfup
+// report` of the run, and a rollback. The secrets: the serving API keys (the playbook's secret
+// variable, from a vars file) and a token passed with --var that the environment declares secret
+// (kept in meta.json only as a digest, and given again to the rollback), both with a quote and a
+// backslash so that JSON escaping changes them; the RDS and S3 credentials and the RDS endpoint in
+// the sandbox's Secrets Manager, which kfup reads; the passwords in the production Terraform state
+// file. Then every output, every file under the state directory, every file written beside the
+// sandbox and kfup's temporary entries are searched for each secret raw, JSON-escaped once and
+// twice, base64-encoded (at each of the three byte alignments), URL-encoded and as a plain SHA-256
+// (which meta.json held for --var values). Nothing is found, but for the RDS endpoint in green's
+// tfvars and Terraform's state, which exist to carry it. (Writing tfvars from a state file that
+// holds secrets is test/modules/tfvars-from-state*.test.ts's.)
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -17,7 +21,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { kfupBin } from '../helpers/cli.js';
+import { kfupBin, repoRoot } from '../helpers/cli.js';
 import { sandbox, upgradePlaybook } from './helpers.js';
 import { upgradeEndState } from '../../src/sandbox/summary.js';
 
@@ -26,7 +30,14 @@ const SECRETS = {
   token: 'tok"en\\MARKER-c41d',
   rdsPassword: 'pw"rds\\MARKER-09be',
   s3Key: 'MARKER-S3KEY-5a61+/=',
+  // the RDS endpoint in the Secrets Manager secret: Terraform needs it, so green's tfvars and
+  // Terraform's own state hold it by design; nothing else may
+  rdsHost: 'marker-rds-host-5e2d.example.internal',
+  // the passwords in the production Terraform state file (the state file source of the tfvars)
+  statePassword: 'MARKER-STATE-DBPASS-4f1c',
 };
+/** the files that exist to carry the RDS endpoint to Terraform */
+const carriesEndpoint = (f: string) => /\.tfvars(\.bak(\.\d+)?)?$/.test(f) || /terraform\.tfstate/.test(f);
 
 /** the forms a value takes on its way through JSON, HTTP and Kubernetes Secrets */
 function forms(s: string): Record<string, string> {
@@ -81,7 +92,7 @@ describe('secrets through the whole upgrade', () => {
     const { sb, done } = await sandbox();
     try {
       const rds = sb.aws.state.secrets.find(sb.scenario.rds.secretName);
-      rds.SecretString = JSON.stringify({ ...JSON.parse(rds.SecretString), password: SECRETS.rdsPassword });
+      rds.SecretString = JSON.stringify({ ...JSON.parse(rds.SecretString), password: SECRETS.rdsPassword, host: SECRETS.rdsHost });
       const s3 = sb.aws.state.secrets.find(sb.scenario.s3.secretName);
       s3.SecretString = JSON.stringify({ ...JSON.parse(s3.SecretString), secretkey: SECRETS.s3Key });
       const env = parse(readFileSync(sb.environmentFile, 'utf8')) as { vars: Record<string, unknown>; secrets?: string[] };
@@ -91,6 +102,9 @@ describe('secrets through the whole upgrade', () => {
       const varsFile = join(sb.dir, 'secret-vars.yaml');
       writeFileSync(varsFile, stringify({ serving_api_keys: [SECRETS.apiKey] }));
       const stateDir = join(sb.dir, '.kfup');
+      // the production state file, its passwords replaced by the marker
+      const stateFile = join(sb.dir, 'blue.tfstate');
+      writeFileSync(stateFile, readFileSync(join(repoRoot, 'test/fixtures/terraform/states/cognito-rds-s3.tfstate'), 'utf8').replace(/PLANTED-[A-Za-z0-9-]+/g, SECRETS.statePassword));
       // tfvars_source=cluster: the production values are read through the AWS APIs, the RDS and S3
       // credentials from Secrets Manager among them (the state file path reads none)
       const inputs = ['--env', envFile, '--vars-file', varsFile, '--var', `change_token=${SECRETS.token}`, '--var', 'tfvars_source=cluster', '--state-dir', stateDir];
@@ -102,6 +116,12 @@ describe('secrets through the whole upgrade', () => {
         return r.out;
       };
 
+      // a dry-run and a check from the state file, with --debug: what they print of each source
+      await step('dry-run, json', ['run', upgradePlaybook, ...inputs, '--dry-run', '--diff', '--debug', '-o', 'json'], 0);
+      const fromState = inputs.map((a) => (a === 'tfvars_source=cluster' ? 'tfvars_source=statefile' : a));
+      const stateCheck = await step('check, state file source', ['run', upgradePlaybook, ...fromState, '--var', `blue_tfstate=${stateFile}`, '--check', '--diff', '--debug'], 0);
+      // the state file really was read: its values are in the tfvars the check would write
+      expect(stateCheck).toMatch(/src_vpc_id/);
       await step('check --diff (markdown, html)', ['run', upgradePlaybook, ...inputs, '--check', '--diff', '--format', 'markdown', '--report', join(sb.dir, 'check.html')], 0);
       // the cut-over's DNS change fails (after the serving ingress got the keys): the run fails there
       sb.traffic.setFaults([{ fault: 'error500', target: 'aws', operation: 'ChangeResourceRecordSets' }]);
@@ -117,7 +137,9 @@ describe('secrets through the whole upgrade', () => {
       await step('rollback', ['rollback', 'last', upgradePlaybook, ...inputs, '--yes'], 0);
       expect(upgradeEndState(sb).albRedirectHost).toBe(sb.scenario.blue.platformDomain);
 
-      const written = walk(sb.dir).filter((f) => f !== varsFile && f !== envFile);
+      const written = walk(sb.dir).filter((f) => f !== varsFile && f !== envFile && f !== stateFile);
+      // the planted endpoint was read from Secrets Manager and reached green's tfvars, where it belongs
+      expect(written.filter(carriesEndpoint).some((f) => f.endsWith('.tfvars') && readFileSync(f, 'utf8').includes(SECRETS.rdsHost))).toBe(true);
       expect(written.some((f) => f.endsWith('meta.json'))).toBe(true);
       expect(written).toContain(join(sb.dir, 'run.html'));
       // kfup's own temporary entries (kfup-<what>-<pid>-XXXXXX: saved plans, Terraform data
@@ -140,7 +162,7 @@ describe('secrets through the whole upgrade', () => {
       for (const [name, secret] of Object.entries(SECRETS)) {
         for (const [form, needle] of Object.entries(forms(secret))) {
           for (const [step, out] of Object.entries(outputs)) if (out.includes(needle)) leaks.push(`${name} (${form}) in the output of ${step}`);
-          for (const f of [...written, ...temps]) if (contents(f).includes(needle)) leaks.push(`${name} (${form}) in ${f}`);
+          for (const f of [...written, ...temps]) if (!(name === 'rdsHost' && carriesEndpoint(f)) && contents(f).includes(needle)) leaks.push(`${name} (${form}) in ${f}`);
         }
       }
       expect(leaks).toEqual([]);
