@@ -15,14 +15,14 @@
 // tfvars and Terraform's state, which exist to carry it. (Writing tfvars from a state file that
 // holds secrets is test/modules/tfvars-from-state*.test.ts's.)
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { kfupBin, repoRoot } from '../helpers/cli.js';
-import { sandbox, upgradePlaybook } from './helpers.js';
+import { FAST, sandbox, upgradePlaybook } from './helpers.js';
 import { upgradeEndState } from '../../src/sandbox/summary.js';
 
 const SECRETS = {
@@ -86,11 +86,23 @@ const kfup = (args: string[], env: Record<string, string>, cwd: string) =>
     ),
   );
 
+/** kfup as a child process that can be killed with SIGKILL */
+function killable(args: string[], env: Record<string, string>, cwd: string): { done: Promise<{ code: number | null; out: string }>; kill: () => void } {
+  const child = spawn(process.execPath, [kfupBin, ...args], { env: { ...process.env, ...env, NO_COLOR: '1' }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  // 'close', not 'exit': the output streams are drained by then
+  return { done: new Promise((r) => child.on('close', (code) => r({ code, out }))), kill: () => child.kill('SIGKILL') };
+}
+
 describe('secrets through the whole upgrade', () => {
-  it('appear in no output, no state file, no written file and no temp file: check --diff, a failed run, its resume, the reports and the rollback', async () => {
+  it('appear in no output, no state file, no written file and no temp file: check --diff, a failed run, its resume killed in the cut-over, the reports and the rollback that puts blue back', async () => {
     const tempsBefore = new Set(readdirSync(tmpdir()));
-    const { sb, done } = await sandbox();
+    // DNS changes take 4 s to be INSYNC, so that a kill lands between the ALB rule and DNS
+    const { sb, done } = await sandbox({ timing: { ...FAST, dnsChangeMs: 4000 } });
     try {
+      const before = upgradeEndState(sb);
       const rds = sb.aws.state.secrets.find(sb.scenario.rds.secretName);
       rds.SecretString = JSON.stringify({ ...JSON.parse(rds.SecretString), password: SECRETS.rdsPassword, host: SECRETS.rdsHost });
       const s3 = sb.aws.state.secrets.find(sb.scenario.s3.secretName);
@@ -126,16 +138,36 @@ describe('secrets through the whole upgrade', () => {
       // the cut-over's DNS change fails (after the serving ingress got the keys): the run fails there
       sb.traffic.setFaults([{ fault: 'error500', target: 'aws', operation: 'ChangeResourceRecordSets' }]);
       // with --debug: a failure's stack trace and the debug lines are where a secret would slip out
-      const failed = await step('failed run', ['run', upgradePlaybook, ...inputs, '--yes', '--diff', '--debug'], 1);
+      const runArgs = ['run', upgradePlaybook, ...inputs, '--yes'];
+      const failed = await step('failed run', [...runArgs, '--diff', '--debug'], 1);
       expect(failed).toMatch(/stopped at "Send users to green"/);
       sb.traffic.setFaults([]);
-      await step('resume, json', ['run', upgradePlaybook, ...inputs, '--yes', '--resume', 'last', '-o', 'json', '--debug'], 0);
-      expect(upgradeEndState(sb).albRedirectHost).toBe(sb.scenario.green.platformDomain);
+      // Issue 15: its resume is killed with SIGKILL in the middle of the cut-over, the ALB rule on
+      // green and the DNS change submitted but not yet INSYNC (4 s here); then the dead run is
+      // rolled back from the CLI and users are back on blue
+      const mark = sb.requestLog.mark();
+      const resume = killable([...runArgs, '--resume', 'last', '-o', 'json', '--debug'], sb.env, sb.dir);
+      const dnsSubmitted = () => sb.requestLog.since(mark).some((e) => e.operation === 'ChangeResourceRecordSets' && e.fault === undefined);
+      for (let i = 0; i < 2400 && !dnsSubmitted(); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(dnsSubmitted(), 'the resumed cut-over submitted its DNS change').toBe(true);
+      resume.kill();
+      outputs['resume, json, killed'] = (await resume.done).out;
+      expect(upgradeEndState(sb).albRedirectHost, 'the ALB rule moved to green').toBe(sb.scenario.green.platformDomain);
       // the secrets did their work: green's serving ingress holds the API key (in its ALB conditions)
       expect(JSON.stringify(sb.clusters.green.server.store.list('networking.k8s.io/v1', 'Ingress'))).toContain('MARKER-7f3a');
+      expect(await step('runs', ['runs', '--state-dir', stateDir], 0)).toMatch(/run\s+killed\s+yes\s/);
       await step('report', ['report', 'last', '--state-dir', stateDir, '--output', join(sb.dir, 'run.html')], 0);
-      await step('rollback', ['rollback', 'last', upgradePlaybook, ...inputs, '--yes'], 0);
-      expect(upgradeEndState(sb).albRedirectHost).toBe(sb.scenario.blue.platformDomain);
+      // without a terminal and without --yes: refused, nothing changed
+      expect(await step('rollback, unapproved', ['rollback', 'last', upgradePlaybook, ...inputs], 2)).toMatch(/no terminal to ask for approval/);
+      expect(upgradeEndState(sb).albRedirectHost).toBe(sb.scenario.green.platformDomain);
+      const back = await step('rollback', ['rollback', 'last', upgradePlaybook, ...inputs, '--yes'], 0);
+      expect(back).toMatch(/revert: Send users to green \[alb-cutover\] \(interrupted part-way\)/);
+      // the data stores are not restored automatically: where the snapshots are and how to restore
+      // them is said in the plain output
+      expect(back).toMatch(/aws backup start-restore-job --recovery-point-arn/);
+      const after = upgradeEndState(sb);
+      expect(after.albRedirectHost).toEqual(before.albRedirectHost);
+      expect(after.records).toEqual(before.records);
 
       const written = walk(sb.dir).filter((f) => f !== varsFile && f !== envFile && f !== stateFile);
       // the planted endpoint was read from Secrets Manager and reached green's tfvars, where it belongs

@@ -162,7 +162,13 @@ async function askOnTerminal(question: string): Promise<boolean> {
 
 /** the plan, one line per step: what will be reverted, and what a half-done task had changed */
 function planLines(target: string, steps: AppliedStep[], stateDir: string): string[] {
-  const ends = new Map(readJournal(stateDir, target).filter((r) => r.t === 'task-end').map((r) => [r.key, r]));
+  // how each task's latest attempt ended: a task that failed and was then resumed and killed is
+  // interrupted, not failed (a task-start clears the end of an earlier attempt)
+  const ends = new Map<string, Extract<JournalRecord, { t: 'task-end' }>>();
+  for (const r of readJournal(stateDir, target)) {
+    if (r.t === 'task-start') ends.delete(r.key);
+    else if (r.t === 'task-end') ends.set(r.key, r);
+  }
   const lines = [`kfup rollback of run ${target}: ${steps.length} step(s), newest first`];
   steps.forEach(({ key, record }, i) => {
     const end = ends.get(key);
