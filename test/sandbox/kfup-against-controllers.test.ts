@@ -56,7 +56,8 @@ describe("irsa-trust against the profile controller's AWS IAM plugin (kubeflow p
     const role = p0.roleArn.split('/').pop()!;
     const r = await runTasks({
       targets: sandboxTargets(sb),
-      tasks: [{ name: 'trust', 'irsa-trust': { blue_cluster: sb.scenario.blue.clusterName, green_cluster: sb.scenario.green.clusterName, discover_from: 'blue', namespaces: [p0.namespace] } }],
+      // settle_seconds 0: the sandbox's IAM is consistent at once; the wait is for the real one
+      tasks: [{ name: 'trust', 'irsa-trust': { blue_cluster: sb.scenario.blue.clusterName, green_cluster: sb.scenario.green.clusterName, discover_from: 'blue', namespaces: [p0.namespace], settle_seconds: 0 } }],
     });
     expect(r.reporter.end('trust').status, r.reporter.end('trust').message).toBe('changed');
     const trusted = sb.aws.state.iam.getRole(role).AssumeRolePolicyDocument;
