@@ -6,28 +6,22 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import { oidcIssuer, oidcProviderArn } from '../../src/sandbox/scenario.js';
+import { oidcProviderArn } from '../../src/sandbox/scenario.js';
 import { load, runPlaybook } from '../../src/runner/index.js';
 import { builtinTasks } from '../../src/modules/index.js';
 import { repoRoot } from '../helpers/cli.js';
-import { CollectingReporter, runTasks } from '../helpers/run.js';
-import { sandboxTargets, useSandbox } from '../helpers/sandbox.js';
+import { CollectingReporter } from '../helpers/run.js';
+import { useSandbox } from '../helpers/sandbox.js';
 import { waitFor } from './controllers-helpers.js';
+import { PROFILE as P, greenSubjects as subjectsOf, profileOnGreen, reconciledOnGreen, roleName, subjectOf as sub, trustGreen } from './profile-iam-helpers.js';
 
 const playbook = join(repoRoot, 'playbooks', 'irsa-repair.yaml');
-const P = 'kubeflow.org/v1';
 
 let sb: Sandbox;
 useSandbox({ profiles: 2, notebooks: 0 }, (s) => (sb = s));
 
-const roleOf = (i: number) => sb.scenario.profiles[i].roleArn.split('/').pop()!;
-const sub = (ns: string) => `system:serviceaccount:${ns}:default-editor`;
-/** the subjects green's provider is trusted for, over all statements of the role */
-function greenSubjects(role: string): string[] {
-  const host = oidcIssuer(sb.scenario, 'green').replace('https://', '');
-  const statements = sb.aws.state.iam.trustPolicy(role).Statement as { Principal: { Federated?: string }; Condition?: { StringEquals?: Record<string, unknown> } }[];
-  return statements.filter((s) => s.Principal.Federated === oidcProviderArn(sb.scenario, 'green')).flatMap((s) => [s.Condition?.StringEquals?.[`${host}:sub`] ?? []].flat() as string[]);
-}
+const roleOf = (i: number) => roleName(sb, i);
+const greenSubjects = (role: string) => subjectsOf(sb, role);
 
 const repair = async (mode: 'check' | 'run') => {
   const reporter = new CollectingReporter();
@@ -46,18 +40,9 @@ describe('playbooks/irsa-repair.yaml', () => {
     const [p0, p1] = sb.scenario.profiles;
     // the upgrade's trust and restore, in short: irsa-trust mirrors blue's statements to green,
     // and the profiles arrive on green (where its controller reconciles them)
-    const trust = await runTasks({
-      targets: sandboxTargets(sb),
-      tasks: [{ name: 'trust', 'irsa-trust': { blue_cluster: sb.scenario.blue.clusterName, green_cluster: sb.scenario.green.clusterName, discover_from: 'blue', settle_seconds: 0 } }],
-    });
-    expect(trust.reporter.end('trust').status, trust.reporter.end('trust').message).toBe('changed');
-    const green = sb.clusters.green.server.store;
-    for (const p of [p0, p1]) {
-      green.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: p.namespace } });
-      green.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default-editor', namespace: p.namespace, annotations: { 'eks.amazonaws.com/role-arn': p.roleArn } } });
-      green.create({ apiVersion: P, kind: 'Profile', metadata: { name: p.name }, spec: { owner: { kind: 'User', name: p.owner }, plugins: [{ kind: 'AwsIamForServiceAccount', spec: { awsIamRole: p.roleArn } }] } });
-    }
-    await waitFor('green reconciled the profiles', () => [p0, p1].every((p) => green.get(P, 'Profile', p.name)?.metadata.finalizers?.includes('profile-finalizer')));
+    await trustGreen(sb);
+    for (const p of [p0, p1]) profileOnGreen(sb, p.namespace, p.roleArn);
+    await waitFor('green reconciled the profiles', () => [p0, p1].every((p) => reconciledOnGreen(sb, p.namespace)()));
 
     // a Profile deleted on blue: blue's controller rewrites p1's role from its first statement
     // (blue's), and green's trust of p1 is gone

@@ -7,52 +7,30 @@
 // silently leave green's roles untrusted.
 import { describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import { oidcIssuer, oidcProviderArn } from '../../src/sandbox/scenario.js';
+import { oidcProviderArn } from '../../src/sandbox/scenario.js';
 import { runTasks } from '../helpers/run.js';
 import { sandboxTargets, useSandbox } from '../helpers/sandbox.js';
 import { waitFor } from './controllers-helpers.js';
+import { PROFILE as P, greenSubjects as subjectsOf, profileOnGreen as onGreen, reconciledOnGreen, roleName, subjectOf as sub, trustGreen } from './profile-iam-helpers.js';
 
 let sb: Sandbox;
 useSandbox({ profiles: 2, notebooks: 0 }, (s) => (sb = s));
 
-const P = 'kubeflow.org/v1';
 const blue = () => sb.clusters.blue.server.store;
-const green = () => sb.clusters.green.server.store;
-const greenHost = () => oidcIssuer(sb.scenario, 'green').replace('https://', '');
-const sub = (ns: string) => `system:serviceaccount:${ns}:default-editor`;
-const roleOf = (i: number) => sb.scenario.profiles[i].roleArn.split('/').pop()!;
-const statements = (role: string) => sb.aws.state.iam.trustPolicy(role).Statement as { Principal: { Federated: string }; Condition?: { StringEquals?: Record<string, unknown> } }[];
-/** the subjects green's provider is trusted for, over all statements */
-const greenSubjects = (role: string) =>
-  statements(role)
-    .filter((s) => s.Principal.Federated === oidcProviderArn(sb.scenario, 'green'))
-    .flatMap((s) => [s.Condition?.StringEquals?.[`${greenHost()}:sub`] ?? []].flat());
+const roleOf = (i: number) => roleName(sb, i);
+const greenSubjects = (role: string) => subjectsOf(sb, role);
+const firstPrincipal = (role: string) => (sb.aws.state.iam.trustPolicy(role).Statement[0].Principal as { Federated?: string }).Federated;
+const profileOnGreen = (name: string, roleArn: string) => onGreen(sb, name, roleArn);
+const reconciled = (name: string) => reconciledOnGreen(sb, name);
 
 const repair = (mode: 'check' | 'run' = 'run') =>
   runTasks({ targets: sandboxTargets(sb), mode, tasks: [{ name: 'repair', 'irsa-trust-repair': { cluster: 'green', eks_cluster: sb.scenario.green.clusterName, settle_seconds: 0 }, register: 'repair' }] });
-
-/** a Profile on green as the restore brings it, or a new one: namespace, default-editor, the Profile */
-function profileOnGreen(name: string, roleArn: string): void {
-  green().create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  green().create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default-editor', namespace: name } });
-  green().create({
-    apiVersion: P,
-    kind: 'Profile',
-    metadata: { name },
-    spec: { owner: { kind: 'User', name: `${name}@example.com` }, plugins: [{ kind: 'AwsIamForServiceAccount', spec: { awsIamRole: roleArn } }] },
-  });
-}
-const reconciled = (name: string) => () => green().get(P, 'Profile', name)?.metadata.finalizers?.includes('profile-finalizer');
 
 describe('irsa-trust-repair and the profile controller (plugin_iam.go)', () => {
   it('after a Profile change drops green’s trust, check reports it, run repairs it, and green’s statement first survives the next Profile change', async () => {
     const [p0, p1] = sb.scenario.profiles;
     // the upgrade: irsa-trust mirrors blue's statements, the restore brings the profiles to green
-    const trust = await runTasks({
-      targets: sandboxTargets(sb),
-      tasks: [{ name: 'trust', 'irsa-trust': { blue_cluster: sb.scenario.blue.clusterName, green_cluster: sb.scenario.green.clusterName, discover_from: 'blue', settle_seconds: 0 } }],
-    });
-    expect(trust.reporter.end('trust').status, trust.reporter.end('trust').message).toBe('changed');
+    await trustGreen(sb);
     for (const p of [p0, p1]) profileOnGreen(p.namespace, p.roleArn);
     await waitFor('green reconciled the profiles', () => reconciled(p0.namespace)() && reconciled(p1.namespace)());
     expect(greenSubjects(roleOf(0))).toEqual([sub(p0.namespace)]);
@@ -70,7 +48,7 @@ describe('irsa-trust-repair and the profile controller (plugin_iam.go)', () => {
     const fixed = await repair();
     expect(fixed.reporter.end('repair').status, fixed.reporter.end('repair').message).toBe('changed');
     expect(greenSubjects(roleOf(1))).toEqual([sub(p1.namespace)]);
-    for (const i of [0, 1]) expect(statements(roleOf(i))[0].Principal.Federated).toBe(oidcProviderArn(sb.scenario, 'green'));
+    for (const i of [0, 1]) expect(firstPrincipal(roleOf(i))).toBe(oidcProviderArn(sb.scenario, 'green'));
     expect((await repair('check')).reporter.end('repair').status).toBe('ok');
 
     // a new Profile on green sharing p0's role: the controller rewrites the policy from its first

@@ -9,6 +9,7 @@ import { oidcProviderArn } from '../../src/sandbox/scenario.js';
 import { runTasks } from '../helpers/run.js';
 import { sandboxTargets, useSandbox } from '../helpers/sandbox.js';
 import { waitFor } from './controllers-helpers.js';
+import { profileOnGreen, reconciledOnGreen } from './profile-iam-helpers.js';
 
 /** the members of a Velero PodVolumeBackup's spec read here (velero.io/v1, https://velero.io/docs/main/api-types/) */
 interface PodVolumeBackupSpec {
@@ -20,7 +21,6 @@ let sb: Sandbox;
 useSandbox({ profiles: 2, notebooks: 2, timing: { veleroPhaseMs: 60, veleroSyncMs: 50 } }, (s) => (sb = s));
 
 const blue = () => sb.clusters.blue.server.store;
-const green = () => sb.clusters.green.server.store;
 
 describe("the playbook's Velero backup on a Velero installed by EKS Blueprints (server --default-volumes-to-fs-backup=true)", () => {
   it('copies only the volumes velero-annotate marked (the EFS workspaces), as the procedure’s --default-volumes-to-fs-backup=false does', async () => {
@@ -64,11 +64,8 @@ describe("irsa-trust against the profile controller's AWS IAM plugin (kubeflow p
     expect(sb.aws.state.iam.trustPolicy(role).Statement.map(federatedPrincipal)).toEqual([oidcProviderArn(sb.scenario, 'blue'), oidcProviderArn(sb.scenario, 'green')]);
 
     // what Velero's restore brings to green, in its order: namespace, service account, Profile
-    const profile = blue().get('kubeflow.org/v1', 'Profile', p0.name)!;
-    green().create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: p0.namespace } });
-    green().create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default-editor', namespace: p0.namespace, annotations: { 'eks.amazonaws.com/role-arn': p0.roleArn } } });
-    green().create({ apiVersion: 'kubeflow.org/v1', kind: 'Profile', metadata: { name: p0.name }, spec: profile.spec });
-    await waitFor('green reconciled the profile', () => green().get('kubeflow.org/v1', 'Profile', p0.name)?.metadata.finalizers?.includes('profile-finalizer'));
+    profileOnGreen(sb, p0.namespace, p0.roleArn);
+    await waitFor('green reconciled the profile', reconciledOnGreen(sb, p0.namespace));
     expect(sb.aws.state.iam.getRole(role).AssumeRolePolicyDocument).toBe(trusted);
   });
 });
