@@ -313,8 +313,8 @@ export default defineTask<TerraformApplyParams, Outputs, Planned>({
         }
         // the stage's outputs are read only when the context is missing (`terraform output` on a
         // large state takes a while, and a present context needs nothing from it)
-        const missing = st.kubeconfig && !kubeconfigStep(st, ctx, {})?.present;
-        const k = kubeconfigStep(st, ctx, missing ? await readOutputs(ctx, r) : {});
+        let k = kubeconfigStep(st, ctx, {});
+        if (k && !k.present) k = kubeconfigStep(st, ctx, await readOutputs(ctx, r));
         if (k && !k.present && st.kubeconfig) {
           if (!k.args) throw new TaskError(`${label}output ${st.kubeconfig.output} is not set after the stage, so green's kubeconfig context cannot be added`, { code: 'noKubectlOutput', hint: `the upgrade module sets configure_kubectl once module.eks_blueprints is applied; \`terraform output ${st.kubeconfig.output}\` in ${r.cwd} shows it` });
           const bin = st.kubeconfig.aws_binary ?? 'aws';

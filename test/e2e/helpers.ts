@@ -69,16 +69,25 @@ export function comparable(st: UpgradeEndState) {
 }
 
 /** `kfup run` of the upgrade playbook as a child process against the sandbox, killable */
-export function upgradeCli(sb: Sandbox, args: string[]): { done: Promise<{ code: number | null; out: string }>; kill: () => void } {
+export function upgradeCli(sb: Sandbox, args: string[]): KfupChild {
   return sandboxCli(sb, ['run'], args);
 }
 
 /** `kfup <command...> <the upgrade playbook> --env … --yes --state-dir … <args>` as a child process against the sandbox, killable */
-export function sandboxCli(sb: Sandbox, command: string[], args: string[]): { done: Promise<{ code: number | null; out: string }>; kill: () => void } {
-  const child = spawn(process.execPath, [kfupBin, ...command, upgradePlaybook, '--env', sb.environmentFile, '--yes', '--state-dir', join(sb.dir, '.kfup'), ...args], {
-    env: { ...process.env, ...sb.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function sandboxCli(sb: Sandbox, command: string[], args: string[]): KfupChild {
+  return kfupCli([...command, upgradePlaybook, '--env', sb.environmentFile, '--yes', '--state-dir', join(sb.dir, '.kfup'), ...args], sb.env);
+}
+
+export interface KfupChild {
+  /** its exit code (null when killed) and its stdout and stderr as they came */
+  done: Promise<{ code: number | null; out: string }>;
+  /** SIGKILL */
+  kill: () => void;
+}
+
+/** `kfup ARGS` as a child process with the sandbox's environment added, killable */
+export function kfupCli(args: string[], env: Record<string, string> = {}, cwd?: string): KfupChild {
+  const child = spawn(process.execPath, [kfupBin, ...args], { env: { ...process.env, ...env, NO_COLOR: '1' }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

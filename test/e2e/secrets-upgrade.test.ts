@@ -15,14 +15,13 @@
 // tfvars and Terraform's state, which exist to carry it. (Writing tfvars from a state file that
 // holds secrets is test/modules/tfvars-from-state*.test.ts's.)
 import { describe, expect, it } from 'vitest';
-import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { kfupBin, repoRoot } from '../helpers/cli.js';
-import { FAST, sandbox, upgradePlaybook } from './helpers.js';
+import { repoRoot } from '../helpers/cli.js';
+import { FAST, kfupCli, sandbox, upgradePlaybook } from './helpers.js';
 import { upgradeEndState } from '../../src/sandbox/summary.js';
 
 const SECRETS = {
@@ -79,23 +78,6 @@ function walk(dir: string): string[] {
   });
 }
 
-const kfup = (args: string[], env: Record<string, string>, cwd: string) =>
-  new Promise<{ code: number; out: string }>((res) =>
-    execFile(process.execPath, [kfupBin, ...args], { env: { ...process.env, ...env, NO_COLOR: '1' }, cwd, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-      res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` }),
-    ),
-  );
-
-/** kfup as a child process that can be killed with SIGKILL */
-function killable(args: string[], env: Record<string, string>, cwd: string): { done: Promise<{ code: number | null; out: string }>; kill: () => void } {
-  const child = spawn(process.execPath, [kfupBin, ...args], { env: { ...process.env, ...env, NO_COLOR: '1' }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  // 'close', not 'exit': the output streams are drained by then
-  return { done: new Promise((r) => child.on('close', (code) => r({ code, out }))), kill: () => child.kill('SIGKILL') };
-}
-
 describe('secrets through the whole upgrade', () => {
   it('appear in no output, no state file, no written file and no temp file: check --diff, a failed run, its resume killed in the cut-over, the reports and the rollback that puts blue back', async () => {
     const tempsBefore = new Set(readdirSync(tmpdir()));
@@ -122,7 +104,7 @@ describe('secrets through the whole upgrade', () => {
       const inputs = ['--env', envFile, '--vars-file', varsFile, '--var', `change_token=${SECRETS.token}`, '--var', 'tfvars_source=cluster', '--state-dir', stateDir];
       const outputs: Record<string, string> = {};
       const step = async (name: string, args: string[], code: number) => {
-        const r = await kfup(args, sb.env, sb.dir);
+        const r = await kfupCli(args, sb.env, sb.dir).done;
         outputs[name] = r.out;
         expect(r.code, `${name}: ${r.out.slice(-2000)}`).toBe(code);
         return r.out;
@@ -146,7 +128,7 @@ describe('secrets through the whole upgrade', () => {
       // green and the DNS change submitted but not yet INSYNC (4 s here); then the dead run is
       // rolled back from the CLI and users are back on blue
       const mark = sb.requestLog.mark();
-      const resume = killable([...runArgs, '--resume', 'last', '-o', 'json', '--debug'], sb.env, sb.dir);
+      const resume = kfupCli([...runArgs, '--resume', 'last', '-o', 'json', '--debug'], sb.env, sb.dir);
       const dnsSubmitted = () => sb.requestLog.since(mark).some((e) => e.operation === 'ChangeResourceRecordSets' && e.fault === undefined);
       for (let i = 0; i < 2400 && !dnsSubmitted(); i++) await new Promise((r) => setTimeout(r, 25));
       expect(dnsSubmitted(), 'the resumed cut-over submitted its DNS change').toBe(true);

@@ -10,8 +10,6 @@ import { testTasks } from '../helpers/registry.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
-import { kfupBin } from '../helpers/cli.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { rollbackRun } from '../../src/runner/engine/rollback.js';
 import { upgradeEndState } from '../../src/sandbox/summary.js';
@@ -20,7 +18,7 @@ import { DeleteOpenIDConnectProviderCommand, IAMClient } from '@aws-sdk/client-i
 import { runPlaybook } from '../../src/runner/index.js';
 import { builtinTasks } from '../../src/modules/index.js';
 import { CollectingReporter } from '../helpers/run.js';
-import { comparable, expectUpgraded, runStarted, sandbox, upgrade, upgradeCli, upgradePlaybook } from './helpers.js';
+import { comparable, expectUpgraded, kfupCli, runStarted, sandbox, upgrade, upgradeCli, upgradePlaybook } from './helpers.js';
 
 let sb: Sandbox;
 let done: () => Promise<void>;
@@ -38,17 +36,6 @@ const USER_KINDS: [string, string][] = [
   ['v1', 'PersistentVolumeClaim'],
   ['serving.kserve.io/v1beta1', 'InferenceService'],
 ];
-
-/** `kfup runs --state-dir …` of a sandbox's runs, its output */
-function listRuns(sb: Sandbox): Promise<string> {
-  return new Promise((res) => {
-    const c = spawn(process.execPath, [kfupBin, 'runs', '--state-dir', join(sb.dir, '.kfup')], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    c.stdout.on('data', (d) => (out += d));
-    c.stderr.on('data', (d) => (out += d));
-    c.on('close', () => res(out));
-  });
-}
 
 /** the end state of the undisturbed run below, which the disturbed one must reach too */
 let undisturbed: ReturnType<typeof comparable> | undefined;
@@ -151,7 +138,7 @@ describe('a night in a maintenance window, then the next upgrade', () => {
       first.kill();
       const killed = await first.done;
       // `kfup runs` tells a killed run from one still going
-      const listed = await listRuns(sb);
+      const listed = (await kfupCli(['runs', '--state-dir', join(sb.dir, '.kfup')]).done).out;
       expect(listed).toMatch(/run\s+killed\s/);
       expect(listed).toMatch(/--resume/);
       // a check of the partly applied upgrade reads everything and writes nothing
