@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kfup, kfupBin } from '../helpers/cli.js';
-import { processStartTicks, type ChildRecord } from '../../src/runner/engine/children.js';
+import type { ChildRecord } from '../../src/runner/engine/children.js';
+import { processStartTicks } from '../../src/runner/state/process-identity.js';
 import { haveTerraform as terraformFound } from '../helpers/binaries.js';
 
 const terraform = terraformFound('the stray-child test, which runs a real terraform apply, is skipped');

@@ -11,7 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { defineTask } from '../../src/modules/kit/index.js';
 import { withTasks } from '../../src/modules/index.js';
 import { runPlaybook } from '../../src/runner/index.js';
-import { childRegistry, processStartTicks, strayChildren, type ChildRecord } from '../../src/runner/engine/children.js';
+import { childRegistry, strayChildren, type ChildRecord } from '../../src/runner/engine/children.js';
+import { processStartTicks } from '../../src/runner/state/process-identity.js';
 import type { Reporter, RunEvent } from '../../src/runner/report/events.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kfup-tree-'));

@@ -14,7 +14,6 @@ import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { pidExists, processStartTicks, sameProcess } from '../state/process-identity.js';
 
-export { processStartTicks };
 
 export interface ChildRecord {
   pid: number;
@@ -40,7 +39,6 @@ const commandOf = (program: string, args: readonly string[] = []): string => {
   return sub !== undefined && /^[a-z][a-z0-9-]{0,30}$/.test(sub) ? `${basename(program)} ${sub}` : basename(program);
 };
 
-const alive = pidExists;
 
 export function childRegistry(stateDir: string, runId: string): ChildRegistry {
   const dir = join(stateDir, 'children');
@@ -118,7 +116,7 @@ export function sweepTempDirs(dir = tmpdir()): string[] {
   }
   for (const n of names) {
     const m = /^kfup-[a-z]+-(\d+)-[A-Za-z0-9]{6}$/.exec(n);
-    if (!m || alive(Number(m[1]))) continue;
+    if (!m || pidExists(Number(m[1]))) continue;
     try {
       rmSync(join(dir, n), { recursive: true, force: true });
       removed.push(n);

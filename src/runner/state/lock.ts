@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { checkIsDirectory } from './location.js';
-import { pidExists, processStartTicks, sameProcess } from './process-identity.js';
+import { processStartTicks, sameProcess } from './process-identity.js';
 
 export interface LockHolder {
   pid: number;
@@ -25,9 +25,6 @@ export interface LockHolder {
   /** the holder's start time (see process-identity.ts): a reused pid does not keep the lock */
   startTicks?: string;
 }
-
-/** whether a process of this host is still running (EPERM: it is, but not ours) */
-export const processAlive = pidExists;
 
 /** the holder's process still runs on this host (not merely another process with its pid) */
 export const holderAlive = (h: Pick<LockHolder, 'pid' | 'startTicks'>): boolean => sameProcess(h.pid, h.startTicks);
