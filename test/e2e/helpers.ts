@@ -2,7 +2,7 @@
 // against it, and the checks of the upgrade's end state.
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { Sandbox, SandboxOptions } from '../../src/sandbox/index.js';
 import { startSandbox } from '../helpers/sandbox.js';
@@ -99,4 +99,23 @@ export function kfupCli(args: string[], env: Record<string, string> = {}, cwd?: 
 export async function runStarted(sb: Sandbox): Promise<void> {
   const runs = join(sb.dir, '.kfup', 'runs');
   for (let i = 0; i < 300 && !(existsSync(runs) && readdirSync(runs).some((d) => existsSync(join(runs, d, 'meta.json')))); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** every regular file under dir (entries that vanish meanwhile, another test's temp files, are skipped) */
+export function filesUnder(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.flatMap((f) => {
+    const p = join(dir, f);
+    try {
+      const st = statSync(p);
+      return st.isDirectory() ? filesUnder(p) : st.isFile() ? [p] : [];
+    } catch {
+      return [];
+    }
+  });
 }

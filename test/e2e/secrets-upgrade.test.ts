@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { repoRoot } from '../helpers/cli.js';
-import { FAST, kfupCli, sandbox, upgradePlaybook } from './helpers.js';
+import { FAST, filesUnder as walk, kfupCli, sandbox, upgradePlaybook } from './helpers.js';
 import { upgradeEndState } from '../../src/sandbox/summary.js';
 
 const SECRETS = {
@@ -57,25 +57,6 @@ function forms(s: string): Record<string, string> {
     out[`base64@${pad}`] = b.slice(from, usable);
   }
   return out;
-}
-
-/** every regular file under dir (entries that vanish meanwhile, another test's temp files, are skipped) */
-function walk(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names.flatMap((f) => {
-    const p = join(dir, f);
-    try {
-      const st = statSync(p);
-      return st.isDirectory() ? walk(p) : st.isFile() ? [p] : [];
-    } catch {
-      return [];
-    }
-  });
 }
 
 describe('secrets through the whole upgrade', () => {

@@ -3,26 +3,13 @@
 // with secrets planted in Secrets Manager, the state file, a vars file and --var is
 // test/e2e/secrets-upgrade.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { kfupBin } from '../helpers/cli.js';
+import { filesUnder as walk, kfupCli } from './helpers.js';
 
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? walk(p) : [p];
-  });
-}
-
-const run = (args: string[], env: Record<string, string>, cwd: string) =>
-  new Promise<{ code: number; out: string }>((res) =>
-    execFile(process.execPath, [kfupBin, ...args], { env: { ...process.env, ...env, NO_COLOR: '1' }, cwd, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-      res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` }),
-    ),
-  );
+const run = (args: string[], env: Record<string, string>, cwd: string) => kfupCli(args, env, cwd).done;
 
 // Issue 14: a secret in every form it takes. Passed with --var (so meta.json must keep only a
 // digest), with a quote and a backslash (so JSON escaping changes it, twice inside the journal),
